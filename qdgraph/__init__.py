@@ -1,0 +1,35 @@
+"""qdgraph: a knowledge graph of Qingdao's modern-industry pioneer city plan (2022–2026).
+
+    >>> import qdgraph
+    >>> kg = qdgraph.open()                       # the bundled graph
+    >>> kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?i a qd:Indicator }").rows
+    >>> qdgraph.measures_for(kg, "人才总量")        # which measures affect it, and why
+
+Heavy modules are imported lazily so the command line starts fast.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "open": ("qdgraph.graph", "open_graph"),
+    "open_graph": ("qdgraph.graph", "open_graph"),
+    "KnowledgeGraph": ("qdgraph.graph", "KnowledgeGraph"),
+    "measures_for": ("qdgraph.measures", "measures_for"),
+    "resolve": ("qdgraph.names", "resolve"),
+    "search": ("qdgraph.names", "search"),
+    "describe": ("qdgraph.entity", "describe"),
+    "validate": ("qdgraph.validate", "validate"),
+    "QdgraphError": ("qdgraph.errors", "QdgraphError"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'qdgraph' has no attribute {name!r}")

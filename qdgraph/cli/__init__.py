@@ -1,0 +1,126 @@
+"""The ``qdgraph`` command. This layer parses arguments and prints; the library does the work.
+
+Subcommands are imported only when run (click's lazy-group pattern), so ``qdgraph measures``
+never pays for pyvis, rdflib or the HTTP server.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import QdgraphError
+
+# name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "measures": ("qdgraph.cli.ask:measures", "Which measures affect an indicator, and why (path and source sentence)."),
+    "show": ("qdgraph.cli.ask:show", "An entity card: type, labels, facts, relations, provenance."),
+    "search": ("qdgraph.cli.ask:search", "Ranked name search over every entity (Chinese, English, pinyin)."),
+    "pillars": ("qdgraph.cli.ask:pillars", "The four pillars (四个走在前列) with indicator and measure counts."),
+    "indicators": ("qdgraph.cli.ask:indicators", "The twelve indicators with pillar, target, unit, year, baseline."),
+    "chains": ("qdgraph.cli.ask:chains", "Industry chains with category, cluster tier and enterprises."),
+    "query": ("qdgraph.cli.ask:query", "Run a read-only SPARQL query (argument, -f FILE, stdin or --name)."),
+    "queries": ("qdgraph.cli.ask:queries", "List the named queries shipped with qdgraph."),
+    "export": ("qdgraph.cli.ask:export", "Write the whole graph as Turtle, JSON-LD, N-Triples, GraphML or CSV."),
+    "summary": ("qdgraph.cli.ask:summary", "What the graph holds: entities per class, sources, claims."),
+    "validate": ("qdgraph.cli.validate:validate", "Check data against the SHACL shapes and every quote against its source."),
+    "path": ("qdgraph.cli.analytics:path", "Shortest connecting paths between two entities, told in words."),
+    "rank": ("qdgraph.cli.analytics:rank", "Most central measures, enterprises, chains (degree, betweenness)."),
+    "viz": ("qdgraph.cli.viz:viz", "Write an interactive, offline HTML picture of part of the graph."),
+    "serve": ("qdgraph.cli.serve:serve", "Run a read-only SPARQL 1.1 endpoint with a query page."),
+    "push": ("qdgraph.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
+    "load": ("qdgraph.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
+    "import": ("qdgraph.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        target = COMMANDS[name][0]
+        mod, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("qdgraph"):
+                return None  # command not built in this install
+            raise
+        return getattr(module, attr)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            near = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.5)
+            hint = f"; did you mean: {', '.join(near)}" if near else ""
+            raise click.UsageError(f"no such command {name!r}{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="qdgraph")
+def main():
+    """qdgraph: the knowledge graph of Qingdao's modern-industry pioneer city plan
+    (青岛打造现代产业先行城市, 2022–2026).
+
+    \b
+    Examples:
+      qdgraph measures 人才总量          which measures affect an indicator, and why
+      qdgraph indicators                the twelve indicators and their targets
+      qdgraph show 歌尔                  everything the graph says about an entity
+      qdgraph query 'SELECT * WHERE { ?i a qd:Indicator }'
+      qdgraph viz chain 虚拟现实 -o vr.html
+    """
+
+
+def run(argv=None) -> int:
+    """Entry point: user mistakes become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        main.main(args=argv, prog_name="qdgraph", standalone_mode=False)
+        return 0
+    except QdgraphError as err:
+        click.echo(f"qdgraph: error: {err}", err=True)
+        return err.exit_code
+    except click.exceptions.Abort:
+        click.echo("qdgraph: aborted", err=True)
+        return 130
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except KeyboardInterrupt:
+        click.echo("qdgraph: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def entry() -> None:
+    code = run()
+    sys.stdout.flush()
+    # a timed-out query leaves a worker thread in the engine; don't wait for it at exit
+    if code == 3:
+        import os
+
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -1,0 +1,179 @@
+"""Opening the graph and asking it SPARQL: the one entry point every command goes through.
+
+``KnowledgeGraph`` wraps a *backend* (an Oxigraph store in this process, or a remote SPARQL
+endpoint) behind one method, ``query``, that always returns a materialised result
+(``SelectResult`` / ``AskResult`` / ``GraphResult``). Every query passes the read-only guard
+first; parameters are bound as RDF terms by the engine, never pasted into the text.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyoxigraph as ox
+
+from . import paths
+from .errors import QdgraphError, QueryTimeout, UsageError
+from .namespaces import PREFIXES
+from .results import AskResult, GraphResult, SelectResult
+from .sparql import check_read_only, parse_term, syntax_error
+
+
+class LocalBackend:
+    """An Oxigraph store in this process (in memory, or on disk opened read-only)."""
+
+    def __init__(self, store: "ox.Store", names: list | None = None, description: str = "memory"):
+        self.store = store
+        self._names = names
+        self.description = description
+
+    def execute(self, query: str, params: Mapping[str, Any]) -> Any:
+        subs = {ox.Variable(k): v for k, v in params.items()}
+        try:
+            res = self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
+        except SyntaxError as err:
+            raise syntax_error(err, query) from None
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QdgraphError(f"query failed: {err}") from None
+        try:
+            if isinstance(res, ox.QueryBoolean):
+                return AskResult(bool(res))
+            if isinstance(res, ox.QueryTriples):
+                return GraphResult(list(res))
+            variables = [v.value for v in res.variables]
+            rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in res]
+            return SelectResult(variables, rows)
+        except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
+            raise QdgraphError(f"query failed: {err}") from None
+
+    def quads(self) -> Iterable["ox.Quad"]:
+        return self.store.quads_for_pattern(None, None, None, None)
+
+    def name_index(self) -> list | None:
+        return self._names
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+class KnowledgeGraph:
+    """The graph a command works on. Build one with :func:`open_graph`."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self._names = None
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeGraph {self.backend.description}>"
+
+    def __len__(self) -> int:
+        return len(self.backend)
+
+    def query(self, sparql: str, params: Mapping[str, Any] | None = None, *,
+              timeout: float | None = None):
+        """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
+        terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text)."""
+        check_read_only(sparql)
+        bound = {k: parse_term(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
+        if not timeout:
+            return self.backend.execute(sparql, bound)
+        return _with_timeout(lambda: self.backend.execute(sparql, bound), timeout)
+
+    def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
+        """Run a query shipped as ``qdgraph/queries/NAME.rq``."""
+        from .queries import get_query
+
+        q = get_query(name)
+        return self.query(q.text, q.bind(params or {}), **kw)
+
+    def select(self, sparql: str, **params) -> list[dict[str, Any]]:
+        """Rows of a SELECT, as dicts of RDF terms: the short form for library code."""
+        return self.query(sparql, params).rows
+
+    def names(self):
+        """The name index (labels, aliases, pinyin) used to resolve what users type."""
+        if self._names is None:
+            from .names import NameIndex, build_index
+
+            entries = self.backend.name_index()
+            self._names = NameIndex(entries if entries is not None else build_index(self))
+        return self._names
+
+    def resolve(self, text: str, types: Iterable[str] | None = None, what: str = "entity"):
+        """The IRI (string) of the entity ``text`` names; raises NotFound/Ambiguous with candidates."""
+        return self.names().resolve(text, types=types, what=what)
+
+    def label(self, iri: str, lang: str = "zh") -> str:
+        return self.names().label(iri, lang)
+
+    def quads(self):
+        return self.backend.quads()
+
+
+def _with_timeout(fn, seconds: float):
+    """Run ``fn`` in a worker thread; give up after ``seconds``. The engine cannot be
+    interrupted, so the worker is left to finish in the background (daemon thread)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as err:  # handed to the caller's thread
+            box["error"] = err
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise QueryTimeout(f"query did not finish within {seconds:g} s (--timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,
+               endpoint: str | None = None, bundled: bool = True, reason: str | None = None,
+               **endpoint_options) -> KnowledgeGraph:
+    """Open the graph to query.
+
+    - default: the bundled ontology and data (a compiled, cached store);
+    - ``data``: extra RDF files added to it (parsed first: a broken file changes nothing);
+    - ``store``: an on-disk store built by ``qdgraph load`` (opened read-only);
+    - ``endpoint``: a remote SPARQL 1.1 query URL;
+    - ``reason``: ``"rdfs"`` or ``"owlrl"`` to query the inferred closure.
+    """
+    data = [Path(d) for d in data]
+    if endpoint:
+        if data or store or reason:
+            raise UsageError("--endpoint cannot be combined with --data, --store or --reason")
+        from .remote import EndpointBackend
+
+        return KnowledgeGraph(EndpointBackend(endpoint, **endpoint_options))
+    if store:
+        from .storage import open_store_backend
+
+        backend = open_store_backend(Path(store), data)
+    elif data or not bundled:
+        mem = ox.Store()
+        from .rdfio import load_files
+
+        load_files(mem, ([*paths.bundled_files()] if bundled else []) + data)
+        backend = LocalBackend(mem, description="memory: bundled + " + ", ".join(map(str, data)))
+    else:
+        from .bundle import bundled_store_dir, load_names, open_read_only
+
+        d = bundled_store_dir()
+        if d is None:  # no writable cache: parse into memory instead
+            mem = ox.Store()
+            from .rdfio import load_files
+
+            load_files(mem, paths.bundled_files())
+            backend = LocalBackend(mem, description="memory: bundled")
+        else:
+            backend = LocalBackend(open_read_only(d), load_names(d), description=f"bundled ({d})")
+    if reason:
+        from .reasoning import closure
+
+        backend = LocalBackend(closure(backend, reason), description=f"{backend.description}, {reason} closure")
+    return KnowledgeGraph(backend)

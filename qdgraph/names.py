@@ -1,0 +1,187 @@
+"""Finding an entity from what a person types: a Chinese or English name, an alias, pinyin
+(full or initials), part of a name, or a near miss.
+
+The index is a plain list of dicts (so it can be cached as JSON beside a compiled store):
+``{"iri", "types", "zh", "en", "alt", "pinyin", "initials"}``. Pinyin is computed when the
+index is built, which keeps pypinyin (0.3 s to import) off the lookup path.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Iterable
+
+from .errors import AmbiguousNameError, NotFoundError
+from .namespaces import PREFIXES, shorten
+
+INDEX_QUERY = """
+SELECT ?e ?type ?label ?alt WHERE {
+  ?e rdfs:label ?label .
+  OPTIONAL { ?e a ?type }
+  OPTIONAL { ?e skos:altLabel ?alt }
+  FILTER NOT EXISTS { ?e a qd:Quote }
+  FILTER NOT EXISTS { ?e a qd:Claim }
+  FILTER (isIRI(?e))
+}"""
+
+_PUNCT = re.compile(r"[\s\W_]+", re.U)
+
+
+def normalize(text: str) -> str:
+    """Case-, width- and punctuation-insensitive form: '“四新”经济' and '四新 经济' agree."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _pinyin(text: str) -> tuple[str, str]:
+    from pypinyin import lazy_pinyin
+
+    syllables = [s for s in lazy_pinyin(text) if s.strip()]
+    full = normalize("".join(syllables))
+    initials = normalize("".join(s[0] for s in syllables if s and s[0].isalpha()))
+    return full, initials
+
+
+def build_index(graph) -> list[dict]:
+    """Index every labelled entity of ``graph`` (a KnowledgeGraph or a pyoxigraph Store)."""
+    import pyoxigraph as ox
+
+    if isinstance(graph, ox.Store):
+        from .graph import KnowledgeGraph, LocalBackend
+
+        graph = KnowledgeGraph(LocalBackend(graph))
+    entries: dict[str, dict] = {}
+    for row in graph.query(INDEX_QUERY).rows:
+        iri = row["e"].value
+        e = entries.setdefault(iri, {"iri": iri, "types": [], "zh": None, "en": None, "alt": []})
+        t = row.get("type")
+        if t is not None and t.value.startswith(PREFIXES["qd"]) and shorten(t.value) not in e["types"]:
+            e["types"].append(shorten(t.value))
+        lab = row["label"]
+        lang = (lab.language or "").split("-")[0]
+        if lang in ("zh", "en") and not e[lang]:
+            e[lang] = lab.value
+        elif lab.value not in e["alt"] and lab.value not in (e["zh"], e["en"]):
+            e["alt"].append(lab.value)
+        alt = row.get("alt")
+        if alt is not None and alt.value not in e["alt"]:
+            e["alt"].append(alt.value)
+    for e in entries.values():
+        e["types"].sort()
+        e["alt"] = [a for a in e["alt"] if a not in (e["zh"], e["en"])]
+        zh_texts = [t for t in [e["zh"], *e["alt"]] if t and re.search(r"[\u4e00-\u9fff]", t)]
+        pys = [_pinyin(t) for t in zh_texts]
+        e["pinyin"] = [p for p, _ in pys]
+        e["initials"] = [i for _, i in pys]
+    return sorted(entries.values(), key=lambda e: e["iri"])
+
+
+def describe_entry(e: dict) -> str:
+    """'全市人才总量 (total talent pool) [qd:Indicator]' — how candidates are listed."""
+    name = e.get("zh") or e.get("en") or shorten(e["iri"])
+    en = f" ({e['en']})" if e.get("en") and e.get("zh") else ""
+    kind = ", ".join(e["types"]) or "entity"
+    return f"{name}{en} [{kind}]"
+
+
+class NameIndex:
+    RESOLVE_AT = 60      # substring match or better resolves outright
+    FUZZY_RESOLVE = 0.75  # a near miss this close resolves, if clearly the best
+
+    def __init__(self, entries: list[dict]):
+        self.entries = entries
+        self.by_iri = {e["iri"]: e for e in entries}
+        for e in entries:
+            e["_labels"] = [normalize(t) for t in [e.get("zh"), e.get("en"), *e["alt"]] if t]
+
+    def label(self, iri: str, lang: str = "zh") -> str:
+        e = self.by_iri.get(iri)
+        if not e:
+            return shorten(iri)
+        other = "en" if lang == "zh" else "zh"
+        return e.get(lang) or e.get(other) or shorten(iri)
+
+    def entry(self, iri: str) -> dict | None:
+        return self.by_iri.get(iri)
+
+    def _score(self, q: str, e: dict) -> float:
+        best = 0.0
+        for key in e["_labels"]:
+            if not key:
+                continue
+            if q == key:
+                return 100.0
+            if key.startswith(q):
+                best = max(best, 80 + 10 * len(q) / len(key))
+            elif q in key:
+                best = max(best, 70 + 10 * len(q) / len(key))
+            elif len(key) >= 2 and key in q:
+                best = max(best, 60 + 10 * len(key) / len(q))
+        for py in e.get("pinyin", []):
+            if q == py:
+                best = max(best, 95.0)
+            elif len(q) >= 4 and py.startswith(q):
+                best = max(best, 75 + 10 * len(q) / len(py))
+            elif len(q) >= 4 and q in py:
+                best = max(best, 65 + 10 * len(q) / len(py))
+        for ini in e.get("initials", []):
+            if len(q) >= 2 and q == ini:
+                best = max(best, 85.0)
+        if best:
+            return best
+        keys = e["_labels"] + e.get("pinyin", [])
+        ratio = max((difflib.SequenceMatcher(None, q, k).ratio() for k in keys if k), default=0.0)
+        return ratio * 50  # a near miss scores below every substring match
+
+    def search(self, text: str, types: Iterable[str] | None = None, limit: int = 20,
+               min_score: float = 20.0) -> list[tuple[float, dict]]:
+        """Entities ranked by how well they match ``text`` (best first)."""
+        q = normalize(text)
+        if not q:
+            return []
+        wanted = set(types or ())
+        scored = []
+        for e in self.entries:
+            if wanted and not wanted.intersection(e["types"]):
+                continue
+            s = self._score(q, e)
+            if s >= min_score:
+                scored.append((round(s, 2), e))
+        scored.sort(key=lambda se: (-se[0], len(se[1].get("zh") or se[1].get("en") or ""), se[1]["iri"]))
+        return scored[:limit]
+
+    def resolve(self, text: str, types: Iterable[str] | None = None, what: str = "entity") -> str:
+        """The IRI ``text`` names. Raises NotFoundError (with did-you-mean) or
+        AmbiguousNameError (with the candidates)."""
+        types = list(types or ())
+        iri = _as_iri(text)
+        if iri and iri in self.by_iri and (not types or set(types) & set(self.by_iri[iri]["types"])):
+            return iri
+        hits = self.search(text, types, limit=50, min_score=15.0)
+        if hits:
+            top = hits[0][0]
+            if top >= self.RESOLVE_AT:
+                tied = [e for s, e in hits if s == top]
+                if len(tied) == 1:
+                    return tied[0]["iri"]
+                raise AmbiguousNameError(
+                    f"{what} name {text!r} is ambiguous; it matches: "
+                    + "; ".join(describe_entry(e) for e in tied[:10]), tied)
+            fuzzy_top = top / 50
+            runner_up = hits[1][0] / 50 if len(hits) > 1 else 0.0
+            if fuzzy_top >= self.FUZZY_RESOLVE and fuzzy_top - runner_up >= 0.1:
+                return hits[0][1]["iri"]
+        near = [e for s, e in hits[:5] if s >= 20.0]
+        hint = "; did you mean: " + "; ".join(describe_entry(e) for e in near) if near else ""
+        raise NotFoundError(f"no {what} matches {text!r}{hint}", [describe_entry(e) for e in near])
+
+
+def _as_iri(text: str) -> str | None:
+    t = text.strip()
+    if t.startswith("<") and t.endswith(">"):
+        return t[1:-1]
+    if t.startswith(("http://", "https://", "urn:")):
+        return t
+    from .namespaces import expand
+
+    return expand(t) if re.fullmatch(r"[A-Za-z][\w-]*:[^\s:]+", t) else None

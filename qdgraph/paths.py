@@ -1,0 +1,42 @@
+"""Where the ontology, the bundled data and the source texts live.
+
+From a checkout (or an editable install) they are the top-level ``ontology/`` and ``data/``
+folders; a wheel carries copies inside the package as ``qdgraph/_bundle/``. Looking at the
+checkout first means an edit to ``data/chains.ttl`` is seen at once.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+def _root() -> Path:
+    checkout = _PKG.parent
+    if (checkout / "ontology" / "qdgraph.ttl").is_file() and (checkout / "data").is_dir():
+        return checkout
+    return _PKG / "_bundle"
+
+
+ROOT = _root()
+ONTOLOGY_DIR = ROOT / "ontology"
+DATA_DIR = ROOT / "data"
+SOURCES_DIR = DATA_DIR / "sources"
+ONTOLOGY = ONTOLOGY_DIR / "qdgraph.ttl"
+SHAPES = ONTOLOGY_DIR / "shapes.ttl"
+QUERIES_DIR = _PKG / "queries"
+
+
+def bundled_files() -> list[Path]:
+    """The Turtle files that make up the bundled graph: the ontology, then every data file."""
+    return [ONTOLOGY, *sorted(DATA_DIR.glob("*.ttl"))]
+
+
+def cache_dir() -> Path:
+    """Per-user cache for the compiled store (``QDGRAPH_CACHE`` overrides)."""
+    env = os.environ.get("QDGRAPH_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qdgraph"

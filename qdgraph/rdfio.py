@@ -1,0 +1,65 @@
+"""Reading RDF files into an Oxigraph store, with errors a user can act on (``file:line: message``)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from .errors import QdgraphError, TurtleSyntaxError
+
+_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+
+_BETWEEN = re.compile(r"^Parser error (?:between|at) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+
+
+def rdf_format(path: Path) -> "ox.RdfFormat":
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(_FORMATS))
+        raise QdgraphError(f"{path}: unknown RDF file type {path.suffix!r} (known: {known})") from None
+
+
+def syntax_error(path: Path | str, err: SyntaxError) -> TurtleSyntaxError:
+    """Turn pyoxigraph's SyntaxError into ``file:line:col: message``."""
+    message = _BETWEEN.sub("", str(err.msg if hasattr(err, "msg") else err))
+    return TurtleSyntaxError(str(path), err.lineno, err.offset, message)
+
+
+def check_readable(path: Path) -> None:
+    if not path.exists():
+        raise QdgraphError(f"{path}: no such file")
+    if not path.is_file():
+        raise QdgraphError(f"{path}: not a file")
+
+
+def parse_file(path: Path | str) -> list["ox.Quad"]:
+    """Every quad of one RDF file; raises TurtleSyntaxError (file:line) if it does not parse."""
+    path = Path(path)
+    check_readable(path)
+    try:
+        return list(ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri()))
+    except SyntaxError as err:
+        raise syntax_error(path, err) from None
+    except UnicodeDecodeError as err:
+        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise QdgraphError(f"{path}: {err.strerror or err}") from None
+
+
+def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:
+    """Parse every file first, then add them all: a broken file leaves the store untouched."""
+    quads: list[ox.Quad] = []
+    for p in paths:
+        quads.extend(parse_file(p))
+    store.extend(quads)
