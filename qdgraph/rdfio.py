@@ -48,7 +48,9 @@ def parse_file(path: Path | str) -> list["ox.Quad"]:
     path = Path(path)
     check_readable(path)
     try:
-        return list(ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri()))
+        # fresh blank-node ids per file, so two files' _:b0 never merge by accident
+        return list(ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri(),
+                             rename_blank_nodes=True))
     except SyntaxError as err:
         raise syntax_error(path, err) from None
     except UnicodeDecodeError as err:

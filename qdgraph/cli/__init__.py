@@ -112,6 +112,14 @@ def run(argv=None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as err:  # a bug, not a user mistake: still one line, traceback on request
+        import os
+
+        if os.environ.get("QDGRAPH_DEBUG"):
+            raise
+        click.echo(f"qdgraph: internal error: {type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)",
+                   err=True)
+        return 70
 
 
 def entry() -> None:

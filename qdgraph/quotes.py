@@ -1,0 +1,84 @@
+"""Checking that every quote is verbatim in the source text it cites.
+
+Source texts are copied from web pages, where a sentence can be split by a blank line (a page
+break in the original); a quote is written with the break removed. So both sides are compared
+with every whitespace run that contains a line break deleted; all other characters, full-width
+punctuation included, must match exactly.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .namespaces import PREFIXES
+
+_BREAK = re.compile(r"[ \t\u3000]*\n\s*")
+
+QUOTES_QUERY = """
+SELECT ?quote ?exact ?doc ?file ?sha WHERE {
+  ?quote a qd:Quote ; oa:exact ?exact .
+  OPTIONAL { ?quote dcterms:source ?doc . OPTIONAL { ?doc qd:textFile ?file } OPTIONAL { ?doc qd:sha256 ?sha } }
+}"""
+
+
+def normalize_text(text: str) -> str:
+    return _BREAK.sub("", text.replace("\r\n", "\n")).strip()
+
+
+@dataclass
+class QuoteProblem:
+    focus: str
+    path: str
+    message: str
+
+
+def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
+    """Every qd:Quote whose oa:exact is not in its source text, or whose source is missing."""
+    texts: dict[str, str | None] = {}
+    problems: list[QuoteProblem] = []
+    checked_docs: set[str] = set()
+    for r in kg.query(QUOTES_QUERY).rows:
+        q = r["quote"].value
+        doc = r.get("doc")
+        if doc is None:
+            continue  # SHACL reports the missing dcterms:source
+        rel = r.get("file")
+        if rel is None:
+            continue  # SHACL reports the missing qd:textFile
+        key = rel.value
+        if key not in texts:
+            texts[key] = _read_source(rel.value, search_dirs)
+        text = texts[key]
+        if text is None:
+            if doc.value not in checked_docs:
+                problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "textFile",
+                                             f"source text {rel.value!r} not found (looked in {', '.join(map(str, search_dirs))})"))
+            checked_docs.add(doc.value)
+            continue
+        sha = r.get("sha")
+        if sha is not None and doc.value not in checked_docs:
+            raw = _find(rel.value, search_dirs).read_bytes()
+            if hashlib.sha256(raw).hexdigest() != sha.value:
+                problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "sha256",
+                                             f"source text {rel.value!r} has changed since it was recorded (sha256 differs)"))
+        checked_docs.add(doc.value)
+        exact = normalize_text(r["exact"].value)
+        if exact not in normalize_text(text):
+            problems.append(QuoteProblem(q, PREFIXES["oa"] + "exact",
+                                         f"quote is not verbatim in {rel.value}: “{r['exact'].value[:60]}”"))
+    return problems
+
+
+def _find(rel: str, dirs: list[Path]) -> Path | None:
+    for d in dirs:
+        p = (d / rel)
+        if p.is_file():
+            return p
+    return None
+
+
+def _read_source(rel: str, dirs: list[Path]) -> str | None:
+    p = _find(rel, dirs)
+    return p.read_text(encoding="utf-8") if p else None

@@ -1,0 +1,271 @@
+"""Issue 3: SPARQL, lookups and "which measures affect this indicator", through the real CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT, assert_one_line_error
+
+SOURCE = (ROOT / "data" / "sources" / "000_e4ce7d2251e78f88.txt").read_text(encoding="utf-8")
+
+
+def indicators(kg):
+    return kg.query("""SELECT ?i ?zh ?en WHERE { ?i a qd:Indicator ; rdfs:label ?zh , ?en
+        FILTER (lang(?zh) = "zh" && lang(?en) = "en") } ORDER BY ?i""").rows
+
+
+def verbatim(sentence: str) -> bool:
+    from qdgraph.quotes import normalize_text
+
+    return normalize_text(sentence) in normalize_text(SOURCE)
+
+
+# ------------------------------------------------------------------ measures
+def test_measures_for_every_indicator_by_zh_and_en_name(kg, cli):
+    inds = indicators(kg)
+    assert len(inds) == 12
+    for row in inds:
+        for name, lang in ((row["zh"].value, "zh"), (row["en"].value, "en")):
+            res = cli("measures", name, "--format", "json", "--lang", lang)
+            assert res.code == 0, res
+            data = json.loads(res.out)
+            assert data["indicator"] == row["i"].value
+            assert data["links"], f"no measure affects {name}"
+            for link in data["links"]:
+                assert link["path"][0]["iri"] == link["measure"]
+                assert link["path"][-1]["iri"] == row["i"].value
+                assert link["evidence"] and all(verbatim(e["exact"]) for e in link["evidence"])
+                assert link["basis"].startswith("qd:")
+                if not link["stated"]:
+                    assert link["rationale"].get("zh") and link["rationale"].get("en")
+
+
+def test_measures_text_shows_path_basis_and_sentence(cli):
+    res = cli("measures", "人才总量")
+    assert res.code == 0, res
+    assert res.out.startswith("全市人才总量")
+    for word in ("依据", "路径", "原文", "→"):
+        assert word in res.out
+    en = cli("measures", "人才总量", "--lang", "en")
+    assert "path:" in en.out and "source:" in en.out
+
+
+def test_roadmap_inference_path_runs_through_the_pillar(kg):
+    from qdgraph.measures import measures_for
+
+    res = measures_for(kg, "地区生产总值")
+    roadmap = [l for l in res.links if l.basis == "qd:InferredFromRoadmap"]
+    assert roadmap
+    for link in roadmap:
+        assert link.path[-2].iri == res.pillar          # … → pillar → indicator
+        assert link.path[-2].relation == "^qd:measuredUnder"
+        assert all(s.evidence for s in link.path[:-1])  # every hop cites its sentence
+
+
+@pytest.mark.parametrize("typed", ["人才总量", "total talent", "rencaizongliang", "rczl", "人材总量", "全市人才总"])
+def test_indicator_found_by_name_alias_pinyin_part_or_near_miss(kg, typed):
+    iri = kg.resolve(typed, types=["qd:Indicator"], what="indicator")
+    assert kg.label(iri, "zh") == "全市人才总量"
+
+
+def test_unknown_indicator_says_did_you_mean(cli):
+    res = cli("measures", "人才总数量目标值")
+    # either resolves to the close indicator or lists it as a suggestion; never a traceback
+    assert "Traceback" not in res.err
+    res = cli("measures", "芯片产能")
+    assert_one_line_error(res, 1, "no indicator matches '芯片产能'")
+    res = cli("measures", "人才总亮")
+    assert res.code == 0 or "did you mean" in res.err
+
+
+def test_ambiguous_indicator_lists_candidates(cli):
+    res = cli("measures", "占比")
+    assert_one_line_error(res, 1, "ambiguous", "制造业增加值占比", "金融业增加值占比")
+
+
+@pytest.mark.parametrize("hostile", ['"}; DROP ALL; #', "x' } UNION { ?s ?p ?o } #", "<script>alert(1)</script>", "}}}"])
+def test_hostile_names_are_just_names(cli, hostile):
+    for cmd in ("measures", "show"):
+        res = cli(cmd, hostile)
+        assert res.code == 1, res
+        assert "Traceback" not in res.err and "no " in res.err
+
+
+# ------------------------------------------------------------------ query
+COUNT = "SELECT (COUNT(?i) AS ?n) WHERE { ?i a qd:Indicator }"
+
+
+def test_query_formats_select(cli):
+    j = json.loads(cli("query", COUNT, "--format", "json").out)
+    assert j["head"]["vars"] == ["n"]
+    assert j["results"]["bindings"][0]["n"] == {"type": "literal", "value": "12",
+                                                "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    c = list(csv.reader(io.StringIO(cli("query", COUNT, "--format", "csv").out)))
+    assert c == [["n"], ["12"]]
+    t = cli("query", COUNT, "--format", "tsv").out.splitlines()
+    assert t == ["?n", "12"]
+    table = cli("query", COUNT).out.splitlines()
+    assert table[0].strip() == "n" and table[-1].strip() == "12"
+    x = cli("query", COUNT, "--format", "xml").out
+    assert '<variable name="n"/>' in x and ">12</literal>" in x
+
+
+def test_query_ask_and_stdin_and_file(cli, tmp_path):
+    assert json.loads(cli("query", "ASK { ?p a qd:Pillar }", "--format", "json").out) == {"head": {}, "boolean": True}
+    assert cli("query", input="ASK { ?p a qd:Nothing }").out.strip() == "false"
+    f = tmp_path / "q.rq"
+    f.write_text(COUNT, encoding="utf-8")
+    assert cli("query", "-f", f, "--format", "csv").out.splitlines()[1] == "12"
+
+
+@pytest.mark.parametrize("fmt,rdf", [("turtle", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES),
+                                     ("json-ld", ox.RdfFormat.JSON_LD)])
+def test_query_construct_formats_parse_back(cli, fmt, rdf):
+    res = cli("query", "CONSTRUCT { ?i rdfs:label ?l } WHERE { ?i a qd:Indicator ; rdfs:label ?l }", "--format", fmt)
+    assert res.code == 0, res
+    triples = list(ox.parse(res.out.encode(), format=rdf))
+    assert len(triples) == 24  # 12 indicators × (zh + en)
+    assert any(t.object.value == "全市人才总量" for t in triples)
+
+
+def test_describe_gives_turtle(cli):
+    res = cli("query", "DESCRIBE qdr:doc-000")
+    assert res.code == 0 and "qd:SourceDocument" in res.out
+
+
+def test_named_queries_listed_and_run_with_params(cli, kg):
+    listing = cli("queries").out
+    assert "measures-for-indicator" in listing and "indicator (iri)" in listing
+    iri = kg.resolve("全市人才总量", types=["qd:Indicator"])
+    res = cli("query", "--name", "measures-for-indicator", "--param", f"indicator=<{iri}>", "--format", "json")
+    assert res.code == 0, res
+    assert json.loads(res.out)["results"]["bindings"]
+    res = cli("query", "--name", "measures-for-indicator", "--param", "indicator=" + iri.replace(
+        "https://w3id.org/qdgraph/id/", "qdr:"), "--format", "csv")
+    assert len(res.out.splitlines()) > 1
+    bad = cli("query", "--name", "measures-for-indicatr")
+    assert_one_line_error(bad, 1, "did you mean: measures-for-indicator")
+    missing = cli("query", "--name", "measures-for-indicator")
+    assert_one_line_error(missing, 2, "--param indicator=")
+
+
+def test_params_are_bound_as_terms_not_text(cli):
+    q = "SELECT ?i WHERE { ?i rdfs:label ?name }"
+    hostile = '全市人才总量" } ?s ?p ?o { "'
+    res = cli("query", q, "--param", f"name={hostile}", "--format", "csv")
+    assert res.code == 0, res
+    assert res.out.splitlines() == ["i"]  # no label equals that text; nothing was injected
+    res = cli("query", q, "--param", 'name="全市人才总量"@zh', "--format", "csv")
+    assert res.out.splitlines()[1].endswith("indicator-talent-total") or len(res.out.splitlines()) == 2
+
+
+@pytest.mark.parametrize("q,word", [
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "INSERT"),
+    ("DELETE WHERE { ?s ?p ?o }", "DELETE"),
+    ("LOAD <http://example.org/x.ttl>", "LOAD"),
+    ("DROP ALL", "DROP"),
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
+    ("SELECT * FROM NAMED <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
+])
+def test_writes_and_network_are_refused_before_running(cli, q, word):
+    res = cli("query", q)
+    assert_one_line_error(res, 2, word)
+    assert res.out == ""
+
+
+def test_keywords_inside_strings_and_names_are_fine(cli):
+    res = cli("query", 'SELECT ?x WHERE { BIND ("please DELETE and LOAD from SERVICE" AS ?x) }', "--format", "csv")
+    assert res.code == 0, res
+    assert "please DELETE" in res.out
+
+
+def test_syntax_error_gives_line_and_column(cli):
+    res = cli("query", "SELECT ?x WHERE {\n  ?x a qd:Indicator .\n  ?x rdfs:label }")
+    assert_one_line_error(res, 2, "line 3, column")
+
+
+def test_timeout_bounds_a_query(cli):
+    t = time.monotonic()
+    res = cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1")
+    assert time.monotonic() - t < 30
+    assert_one_line_error(res, 3, "1 s")
+
+
+def test_reasoning_adds_inferred_types(cli):
+    plain = cli("query", "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a skos:Concept }", "--format", "csv")
+    rdfs = cli("query", "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a skos:Concept }", "--format", "csv",
+               "--reason", "rdfs")
+    assert int(rdfs.out.splitlines()[1]) > int(plain.out.splitlines()[1])
+
+
+def test_extra_data_file_is_added_and_broken_one_changes_nothing(cli, tmp_path):
+    extra = tmp_path / "extra.ttl"
+    extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n<urn:x:e1> a qd:Enterprise ; '
+                     '<http://www.w3.org/2000/01/rdf-schema#label> "测试企业"@zh .\n', encoding="utf-8")
+    res = cli("search", "测试企业", "--data", extra, "--format", "csv")
+    assert res.code == 0 and "urn:x:e1" in res.out
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    res = cli("query", COUNT, "--data", broken)
+    assert_one_line_error(res, 2, f"{broken}:1:")
+
+
+# ------------------------------------------------------------------ show, search, listings, export
+def test_show_card(cli):
+    res = cli("show", "歌尔")
+    assert res.code == 0, res
+    for part in ("qd:Enterprise", "虚拟现实", "qd:inChain", "已聚集歌尔"):
+        assert part in res.out
+    card = json.loads(cli("show", "歌尔", "--format", "json").out)
+    assert card["out"]["qd:inChain"][0]["basis"] == "qd:Stated"
+    assert card["provenance"] and all(verbatim(p["exact"]) for p in card["provenance"])
+
+
+def test_search_ranks_exact_first(cli):
+    res = cli("search", "虚拟现实", "--format", "json")
+    rows = json.loads(res.out)["results"]["bindings"]
+    assert rows[0]["zh"]["value"] == "虚拟现实"
+    py = json.loads(cli("search", "xunixianshi", "--format", "json").out)["results"]["bindings"]
+    assert py and py[0]["zh"]["value"] == "虚拟现实"
+
+
+def test_listings(cli):
+    p = cli("pillars", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(p.out)))
+    assert [int(r["indicators"]) for r in rows] == [5, 2, 4, 1]
+    assert all(int(r["measures"]) > 0 for r in rows)
+    ind = cli("indicators")
+    assert ind.code == 0 and "超过300万人" in ind.out and "完成省下达任务" in ind.out
+    ch = list(csv.DictReader(io.StringIO(cli("chains", "--format", "csv").out)))
+    vr = [r for r in ch if r["chain_zh"] == "虚拟现实"][0]
+    assert "国内一流" in vr["tiers"] and {"歌尔", "小鸟看看", "金东"} <= set(vr["enterprises"].split("、"))
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "json-ld", "csv", "graphml"])
+def test_export_formats(cli, kg, tmp_path, fmt):
+    out = tmp_path / f"export.{fmt}"
+    res = cli("export", "--format", fmt, "-o", out)
+    assert res.code == 0, res
+    data = out.read_bytes()
+    if fmt in ("turtle", "nt", "json-ld"):
+        n = len(list(ox.parse(data, format={"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                                            "json-ld": ox.RdfFormat.JSON_LD}[fmt])))
+        assert n == len(kg)
+    elif fmt == "csv":
+        assert len(list(csv.reader(io.StringIO(data.decode())))) == len(kg) + 1
+    else:
+        import networkx as nx
+
+        g = nx.read_graphml(out)
+        assert g.number_of_nodes() > 50
+
+
+def test_unknown_command_suggests(cli):
+    res = cli("measure", "x")
+    assert res.code == 2 and "did you mean: measures" in res.err
