@@ -27,6 +27,7 @@ MANIFEST_FILE = "manifest.json"
 
 def bundle_key(files: list[Path]) -> str:
     h = hashlib.sha256(__version__.encode())
+    h.update((Path(__file__).parent / "names.py").read_bytes())  # the index format lives there
     for f in files:
         h.update(f.name.encode() + b"\0")
         h.update(f.read_bytes())

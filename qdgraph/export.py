@@ -31,6 +31,7 @@ def export_graph(kg, fmt: str) -> str:
         from .nxgraph import to_networkx
 
         g = to_networkx(kg)
+        g.graph = {k: v for k, v in g.graph.items() if isinstance(v, (str, int, float, bool))}
         for _, d in g.nodes(data=True):   # GraphML holds scalars only
             for k, v in list(d.items()):
                 if isinstance(v, (list, tuple, dict)):

@@ -31,7 +31,16 @@ class LocalBackend:
     def execute(self, query: str, params: Mapping[str, Any]) -> Any:
         subs = {ox.Variable(k): v for k, v in params.items()}
         try:
-            res = self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
+            try:
+                res = self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
+            except RuntimeError as err:
+                # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
+                # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
+                if not subs or "projection" not in str(err):
+                    raise
+                from .remote import bind_values
+
+                res = self.store.query(bind_values(query, params), prefixes=PREFIXES)
         except SyntaxError as err:
             raise syntax_error(err, query) from None
         except (OSError, ValueError, RuntimeError) as err:
@@ -96,6 +105,10 @@ class KnowledgeGraph:
         if self._names is None:
             from .names import NameIndex, build_index
 
+            lazy = getattr(self.backend, "lazy_name_index", None)  # a big on-disk store's index
+            if lazy is not None:
+                self._names = lazy()
+                return self._names
             entries = self.backend.name_index()
             self._names = NameIndex(entries if entries is not None else build_index(self))
         return self._names
@@ -109,6 +122,21 @@ class KnowledgeGraph:
 
     def quads(self):
         return self.backend.quads()
+
+    def rdflib(self):
+        """The same graph under rdflib's API. For a local graph this is zero-copy: oxrdflib puts
+        the Oxigraph store under rdflib, so ``g.query`` still runs on Oxigraph."""
+        import rdflib
+
+        store = getattr(self.backend, "store", None)
+        if store is None:  # remote endpoint: a local copy
+            nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in self.backend.quads()),
+                              format=ox.RdfFormat.N_TRIPLES)
+            return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
+        import oxrdflib
+
+        return rdflib.Graph(store=oxrdflib.OxigraphStore(store=store),
+                            identifier=rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
 
 
 def _with_timeout(fn, seconds: float):

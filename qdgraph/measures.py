@@ -45,6 +45,7 @@ class IndicatorMeasures:
     pillar: str | None
     pillar_zh: str | None
     pillar_en: str | None
+    target: dict = field(default_factory=dict)     # {"zh": "超过300万人", "year": "2026"} as the source words it
     links: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -82,7 +83,31 @@ def measures_for(kg, indicator: str) -> IndicatorMeasures:
     ordered = sorted(links.values(), key=lambda l: (not l.stated, l.basis != "qd:InferredFromSubject", len(l.path), l.measure))
     return IndicatorMeasures(iri, names.label(iri, "zh"), names.label(iri, "en"), pillar,
                              names.label(pillar, "zh") if pillar else None,
-                             names.label(pillar, "en") if pillar else None, ordered)
+                             names.label(pillar, "en") if pillar else None, _target(kg, iri), ordered)
+
+
+_TARGET = """SELECT ?stated ?cmp ?cmp_en ?qual ?qual_en ?year WHERE {
+  ?t qd:targetOf ?indicator .
+  OPTIONAL { ?t qd:statedAs ?stated }
+  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp FILTER (lang(?cmp) = "zh") ?c rdfs:label ?cmp_en FILTER (lang(?cmp_en) = "en") }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (lang(?qual) = "zh") }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (lang(?qual_en) = "en") }
+  OPTIONAL { ?t qd:targetYear ?year }
+}"""
+
+
+def _target(kg, iri: str) -> dict:
+    """The indicator's target in the source's words: comparator + figure, or the qualitative aim."""
+    import pyoxigraph as ox
+
+    rows = kg.query(_TARGET, {"indicator": ox.NamedNode(iri)}).rows
+    if not rows:
+        return {}
+    r = {k: v.value for k, v in rows[0].items()}
+    stated, cmp = r.get("stated", ""), r.get("cmp", "")
+    zh = r.get("qual") or (stated if not cmp or cmp in stated else cmp + stated)
+    en = r.get("qual_en") or r.get("qual") or f"{r.get('cmp_en', '')} {stated}".strip()
+    return {"zh": zh, "en": en, "year": r.get("year")}
 
 
 def _v(term):

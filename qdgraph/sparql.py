@@ -68,9 +68,11 @@ def syntax_error(err: SyntaxError, query: str, prologue_lines: int = 0) -> Query
     text = str(err)
     m = _AT.match(text)
     if not m:
-        return QuerySyntaxError(f"SPARQL syntax error: {text}")
+        return QuerySyntaxError("SPARQL syntax error: " + " ".join(text.split())[:200])
     line, col = int(m.group(1)) - prologue_lines, int(m.group(2))
-    msg = text[m.end():]
+    msg = " ".join(text[m.end():].split())  # one line, whatever the parser printed
+    if len(msg) > 160:  # the parser can list dozens of expected tokens
+        msg = msg[:157] + "…"
     lines = query.splitlines()
     snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
     where = f"line {line}, column {col}"

@@ -65,6 +65,9 @@ def _measures_text(res, lang) -> str:
     out = [f"{name} ({other})"]
     if res.pillar:
         out.append(("任务: " if zh else "pillar: ") + getattr(res, "pillar_" + lang))
+    if res.target:
+        year = f" ({'到' if zh else 'by '}{res.target['year']}{'年' if zh else ''})" if res.target.get("year") else ""
+        out.append(("目标: " if zh else "target: ") + res.target[lang] + year)
     n = len(res.links)
     out.append((f"影响该指标的措施: {n} 项" if zh else f"{n} measure{'s' if n != 1 else ''} affect it") + "\n")
     for i, link in enumerate(res.links, 1):
@@ -214,9 +217,9 @@ def indicators(kg, fmt, lang):
         def v(k):
             t = r.get(k)
             return t.value if t is not None else ""
-        target = v("statedAs") or v("qualitative")
-        if v("value") and not target:
-            target = f"{v('comparator_zh')} {v('value')}"
+        # the source's own wording: comparator + figure ("超过300万人"), unless the figure has it ("30%以上")
+        stated, cmp = v("statedAs") or v("value"), v("comparator_zh")
+        target = v("qualitative") or (stated if not cmp or cmp in stated else cmp + stated)
         unit = shorten(v("unit")) if v("unit") else ""
         rows.append([v("notation"), v("pillar_" + lang), v("indicator_" + lang), target, unit.split(":")[-1],
                      v("year"), (v("baseline") + " " + v("baselineDate")).strip()])

@@ -1,0 +1,507 @@
+"""Issue 5: `qdgraph serve`, a read-only SPARQL 1.1 endpoint, tested as users reach it:
+a real server process on loopback, SPARQLWrapper and curl.
+
+Answers are compared with the embedded graph's, never with fixed data (the data grows)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.server
+
+SLOW_VALUES = " ".join(str(i) for i in range(80))
+# A query whose cost does not depend on the data: 80^5 rows to count (minutes of work).
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {SLOW_VALUES} }}" for v in "abcde") + " }")
+TIMEOUT = 3
+
+
+# ------------------------------------------------------------------ helpers (also used by test_remote)
+class Proc:
+    """A server subprocess whose log goes to a file (a full pipe would block it)."""
+
+    def __init__(self, args: list[str], log: Path, env: dict | None = None):
+        self.log = log
+        self._fh = open(log, "wb")
+        self.proc = subprocess.Popen(args, stdout=self._fh, stderr=subprocess.STDOUT, cwd=ROOT,
+                                     env={**os.environ, **(env or {})})
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 90) -> re.Match:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            m = re.search(pattern, self.text())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited ({self.proc.returncode}):\n{self.text()}")
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start:\n{self.text()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # Oxigraph stops on SIGTERM, not SIGINT
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._fh.close()
+
+
+def start_qdgraph(tmp: Path, *args: str) -> tuple[Proc, str]:
+    p = Proc([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", *args], tmp / "serve.log")
+    try:
+        base = p.wait_for(r"serving at (http://127\.0\.0\.1:\d+)/").group(1)
+    except BaseException:
+        p.stop()
+        raise
+    return p, base
+
+
+def http(method: str, url: str, data: bytes | None = None, headers: dict | None = None, timeout: float = 30):
+    """(status, headers, body) without raising on 4xx/5xx."""
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def curl(*args: str, timeout: float = 30) -> tuple[int, dict, str]:
+    """Run curl; (status, lower-cased headers, body text)."""
+    out = subprocess.run(["curl", "-sS", "-D", "-", *args], capture_output=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr
+    raw = out.stdout.decode("utf-8")
+    head, _, body = raw.partition("\r\n\r\n")
+    while head.startswith("HTTP/1.1 100"):  # curl shows the Expect: 100-continue exchange
+        head, _, body = body.partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return status, headers, body
+
+
+def key(term) -> str:
+    return str(term)  # N-Triples form: equal terms, equal keys
+
+
+def row_set(rows) -> list:
+    return sorted(tuple(sorted((k, key(v)) for k, v in r.items())) for r in rows)
+
+
+def json_row_set(doc) -> list:
+    from qdgraph.results import term_from_json
+
+    return row_set([{k: term_from_json(v) for k, v in b.items()} for b in doc["results"]["bindings"]])
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, _private_cache):
+    p, base = start_qdgraph(tmp_path_factory.mktemp("serve"), "--timeout", str(TIMEOUT), "--max-rows", "1000",
+                            "--workers", "4")
+    yield base
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def sparql(server):
+    return server + "/sparql"
+
+
+LABELS = "SELECT ?s ?l WHERE { ?s a qd:Indicator ; rdfs:label ?l }"
+
+
+# ------------------------------------------------------------------ protocol, with curl
+def test_get_post_form_and_post_query_agree_with_the_embedded_graph(kg, sparql):
+    want = row_set(kg.query(LABELS).rows)
+    assert want
+    s1, h1, b1 = curl(sparql + "?" + urllib.parse.urlencode({"query": LABELS}))
+    s2, h2, b2 = curl(sparql, "--data-urlencode", "query=" + LABELS)
+    s3, h3, b3 = curl(sparql, "-H", "Content-Type: application/sparql-query", "--data-binary", LABELS)
+    for status, headers, body in ((s1, h1, b1), (s2, h2, b2), (s3, h3, b3)):
+        assert status == 200, body
+        assert headers["content-type"].startswith("application/sparql-results+json")
+        assert json_row_set(json.loads(body)) == want
+
+
+@pytest.mark.parametrize("accept, fmt, ctype", [
+    ("application/sparql-results+json", "json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "xml", "application/sparql-results+xml"),
+    ("text/csv", "csv", "text/csv"),
+    ("text/tab-separated-values", "tsv", "text/tab-separated-values"),
+])
+def test_select_formats_by_accept_and_by_format_param(kg, sparql, accept, fmt, ctype):
+    want = kg.query(LABELS + " ORDER BY ?s ?l").serialize(fmt)
+    q = LABELS + " ORDER BY ?s ?l"
+    s, h, body = curl(sparql, "-H", "Accept: " + accept, "--data-urlencode", "query=" + q)
+    same = (lambda a, b: json.loads(a) == json.loads(b)) if fmt == "json" else str.__eq__  # JSON is compact on the wire
+    assert s == 200 and h["content-type"].startswith(ctype)
+    assert same(body, want)
+    s, h, body = curl(sparql + "?" + urllib.parse.urlencode({"query": q, "format": fmt}))
+    assert s == 200 and h["content-type"].startswith(ctype) and same(body, want)
+
+
+@pytest.mark.parametrize("accept, parse_as", [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+])
+def test_construct_formats(kg, sparql, accept, parse_as):
+    q = "CONSTRUCT { ?i rdfs:label ?l } WHERE { ?i a qd:Indicator ; rdfs:label ?l }"
+    want = sorted(map(str, kg.query(q).triples))
+    s, h, body = curl(sparql, "-H", "Accept: " + accept, "--data-urlencode", "query=" + q)
+    assert s == 200 and h["content-type"].startswith(accept), body[:300]
+    got = sorted(str(t.triple) for t in ox.parse(body.encode(), format=parse_as))
+    assert got == want
+
+
+def test_ask_and_not_acceptable(sparql):
+    s, h, body = curl(sparql, "-H", "Accept: application/sparql-results+json", "--data-urlencode", "query=ASK { ?s a qd:Indicator }")
+    assert s == 200 and json.loads(body) == {"head": {}, "boolean": True}
+    s, _, body = curl(sparql, "-H", "Accept: image/png", "--data-urlencode", "query=ASK { ?s ?p ?o }")
+    assert s == 406 and "available" in body
+    s, _, body = curl(sparql + "?" + urllib.parse.urlencode({"query": "ASK {?s ?p ?o}", "format": "turtle"}))
+    assert s == 406
+
+
+def test_service_description(sparql, kg):
+    s, h, body = curl(sparql)
+    assert s == 200 and h["content-type"].startswith("text/turtle")
+    g = list(ox.parse(body.encode(), format=ox.RdfFormat.TURTLE))
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    preds = {(t.predicate.value, str(t.object)) for t in g}
+    assert (sd + "endpoint", f"<{sparql}>") in preds
+    assert (sd + "supportedLanguage", f"<{sd}SPARQL11Query>") in preds
+    assert any(p == "http://rdfs.org/ns/void#triples" and o.startswith(f'"{len(kg)}"') for p, o in preds)
+
+
+def test_params_are_bound_as_terms(kg, sparql):
+    iri = kg.query("SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1").rows[0]["i"]
+    q = "SELECT ?l WHERE { ?i rdfs:label ?l }"
+    s, _, body = curl(sparql, "--data-urlencode", "query=" + q, "--data-urlencode", f"param=i=<{iri.value}>")
+    assert s == 200
+    assert json_row_set(json.loads(body)) == row_set(kg.query(q, {"i": iri}).rows)
+    # a value with quotes and braces stays one literal: nothing is pasted into the query
+    s, _, body = curl(sparql, "--data-urlencode", "query=SELECT ?x WHERE { BIND(?v AS ?x) }",
+                      "--data-urlencode", 'param=v="} } DROP ALL #"@en')
+    assert s == 200
+    assert json.loads(body)["results"]["bindings"] == [{"x": {"type": "literal", "value": "} } DROP ALL #", "xml:lang": "en"}}]
+
+
+# ------------------------------------------------------------------ read-only, bad input
+@pytest.mark.parametrize("args", [
+    ["--data-urlencode", "update=INSERT DATA { <urn:a> <urn:b> <urn:c> }"],
+    ["-H", "Content-Type: application/sparql-update", "--data-binary", "DROP ALL"],
+    ["--data-urlencode", "query=INSERT DATA { <urn:a> <urn:b> <urn:c> }"],
+])
+def test_update_is_forbidden(sparql, kg, args):
+    before = len(kg)
+    s, _, body = curl(sparql, *args)
+    assert s == 403 and ("read-only" in body or "not allowed" in body)
+    s, _, body = curl(sparql, "--data-urlencode", "query=ASK { <urn:a> <urn:b> <urn:c> }")
+    assert json.loads(body)["boolean"] is False and len(kg) == before
+
+
+@pytest.mark.parametrize("query, word", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
+    ("LOAD <http://example.org/data.ttl>", "LOAD"),
+])
+def test_load_service_from_are_refused_with_the_guards_message(sparql, query, word):
+    from qdgraph.errors import UnsafeQueryError
+    from qdgraph.sparql import check_read_only
+
+    with pytest.raises(UnsafeQueryError) as err:
+        check_read_only(query)
+    s, h, body = curl(sparql, "--data-urlencode", "query=" + query)
+    assert s == 403 and word in body and body.strip() == str(err.value)
+    assert h["content-type"].startswith("text/plain")
+
+
+def test_malformed_query_is_400_with_the_parsers_message(sparql):
+    s, _, body = curl(sparql, "--data-urlencode", "query=SELECT ?s WHERE { ?s ?p }")
+    assert s == 400 and "line 1, column" in body and "\n" == body[-1] and body.count("\n") == 1
+    s, _, body = curl(sparql, "--data-urlencode", "query=")
+    assert s == 400 and "empty query" in body
+    s, _, body = curl(sparql, "-H", "Content-Type: text/plain", "--data-binary", "ASK {}")
+    assert s == 415
+    s, _, body = curl(sparql, "--data-urlencode", "query=ASK {}", "--data-urlencode", "default-graph-uri=urn:x")
+    assert s == 403
+
+
+def test_row_cap_marks_truncation(sparql):
+    q = ("SELECT ?a ?b WHERE { VALUES ?a { " + SLOW_VALUES[:119] + " } VALUES ?b { " + SLOW_VALUES + " } }")
+    s, h, body = curl(sparql, "--data-urlencode", "query=" + q)
+    doc = json.loads(body)
+    assert s == 200 and len(doc["results"]["bindings"]) == 1000
+    assert h["x-qdgraph-truncated"] == "max-rows=1000"
+    assert doc["truncated"] is True and "urn:qdgraph:truncated" in doc["head"]["link"]
+    s, h, body = curl(sparql, "-H", "Accept: text/csv", "--data-urlencode", "query=" + q)
+    assert h["x-qdgraph-truncated"] and body.count("\r\n") == 1001
+    s, h, body = curl(sparql, "--data-urlencode", "query=SELECT ?s WHERE { ?s a qd:Indicator }")
+    assert "x-qdgraph-truncated" not in h
+
+
+def children(pid: int) -> set[int]:
+    out = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.add(int(d.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def test_slow_query_times_out_without_freezing_fast_ones(sparql):
+    slow: dict = {}
+
+    def run_slow():
+        t = time.monotonic()
+        slow["status"], _, slow["body"] = http("POST", sparql, SLOW.encode(), {"Content-Type": "application/sparql-query"})
+        slow["secs"] = time.monotonic() - t
+
+    th = threading.Thread(target=run_slow)
+    th.start()
+    time.sleep(0.3)  # the slow query is now running in a worker
+    fast = []
+    while th.is_alive() and len(fast) < 200:
+        t = time.monotonic()
+        status, _, body = http("GET", sparql + "?" + urllib.parse.urlencode({"query": "ASK { ?s a qd:Indicator }"}),
+                               headers={"Accept": "application/sparql-results+json"})
+        fast.append(time.monotonic() - t)
+        assert status == 200 and json.loads(body)["boolean"] is True
+    th.join()
+    assert slow["status"] == 503, slow
+    assert b"did not finish within 3 s" in slow["body"]
+    assert TIMEOUT - 0.2 < slow["secs"] < TIMEOUT + 2
+    assert len(fast) >= 10 and max(fast) < 1.0, fast  # answered all along, promptly
+
+
+def test_timed_out_worker_is_killed_and_replaced(server, sparql):
+    pid = int(re.search(r":(\d+)$", server).group(1)) and _server_pid(server)
+    before = children(pid)
+    status, _, _ = http("POST", sparql, SLOW.encode(), {"Content-Type": "application/sparql-query"})
+    assert status == 503
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        now = children(pid)
+        if len(now) == len(before) and now != before:
+            break
+        time.sleep(0.1)
+    now = children(pid)
+    assert len(now) == len(before) and now != before  # one worker gone (killed), a new one in its place
+    status, _, _ = http("GET", sparql + "?query=ASK%7B%7D")
+    assert status == 200
+
+
+def _server_pid(base: str) -> int:
+    port = int(base.rsplit(":", 1)[1])
+    # the process that listens on the port: find it through /proc/net/tcp and the fds
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        if int(parts[1].split(":")[1], 16) == port and parts[3] == "0A":
+            inode = parts[9]
+    assert inode
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            for fd in (d / "fd").iterdir():
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return int(d.name)
+        except OSError:
+            continue
+    raise AssertionError("server pid not found")
+
+
+# ------------------------------------------------------------------ SPARQLWrapper
+def test_sparqlwrapper_select_get_and_post(kg, sparql):
+    from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, SPARQLWrapper
+
+    want = row_set(kg.query(LABELS).rows)
+    for method, req in ((GET, None), (POST, None), (POST, POSTDIRECTLY)):
+        sw = SPARQLWrapper(sparql)
+        sw.setQuery("PREFIX qd: <https://w3id.org/qdgraph/ontology#>\n"
+                    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + LABELS)
+        sw.setReturnFormat(JSON)
+        sw.setMethod(method)
+        if req:
+            sw.setRequestMethod(req)
+        assert json_row_set(sw.query().convert()) == want
+
+
+def test_sparqlwrapper_formats(kg, sparql):
+    from SPARQLWrapper import CSV, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
+
+    sw = SPARQLWrapper(sparql)
+    sw.setQuery(LABELS)
+    sw.setReturnFormat(XML)
+    doc = sw.query().convert()  # a DOM document
+    assert len(doc.getElementsByTagName("result")) == len(kg.query(LABELS).rows)
+    for fmt in (CSV, TSV):
+        sw.setReturnFormat(fmt)
+        assert len(sw.query().convert().decode().strip().splitlines()) == len(kg.query(LABELS).rows) + 1
+    sw.setQuery("CONSTRUCT WHERE { ?i a qd:Indicator ; rdfs:label ?l }")
+    n = len(kg.query("CONSTRUCT WHERE { ?i a qd:Indicator ; rdfs:label ?l }").triples)
+    for fmt in (XML, TURTLE, JSONLD, N3):
+        sw.setReturnFormat(fmt)
+        res = sw.query().convert()
+        if isinstance(res, bytes):
+            import rdflib
+
+            res = rdflib.Graph().parse(data=res, format={TURTLE: "turtle", N3: "n3"}[fmt])
+        assert len(res) == n, fmt
+
+
+def test_sparqlwrapper_ask_update_and_bad_query(sparql):
+    import urllib.error
+
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+    sw = SPARQLWrapper(sparql)
+    sw.setReturnFormat(JSON)
+    sw.setQuery("ASK { ?s a qd:Pillar }")
+    assert sw.query().convert()["boolean"] is True
+    sw.setQuery("SELECT ?s WHERE { ?s ?p }")
+    with pytest.raises(QueryBadFormed, match="line 1"):
+        sw.query()
+    sw.setMethod(POST)
+    sw.setQuery("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        sw.query()
+    assert err.value.code == 403
+
+
+# ------------------------------------------------------------------ JSON lookups
+def test_lookups_match_the_library(kg, server):
+    from qdgraph.entity import describe
+    from qdgraph.measures import measures_for
+
+    inds = kg.query("SELECT ?i ?zh WHERE { ?i a qd:Indicator ; rdfs:label ?zh FILTER(lang(?zh) = 'zh') }").rows
+    assert inds
+    for r in inds:
+        s, h, body = curl(server + "/api/measures?" + urllib.parse.urlencode({"indicator": r["zh"].value}))
+        assert s == 200 and h["content-type"].startswith("application/json")
+        assert json.loads(body) == json.loads(json.dumps(measures_for(kg, r["zh"].value).to_dict()))
+    name = inds[0]["i"].value
+    s, _, body = curl(server + "/api/entity?" + urllib.parse.urlencode({"name": name}))
+    assert s == 200 and json.loads(body) == json.loads(json.dumps(describe(kg, name).to_dict()))
+    s, _, body = curl(server + "/api/search?" + urllib.parse.urlencode({"q": inds[0]["zh"].value[:2], "limit": 5}))
+    hits = json.loads(body)["results"]
+    want = kg.names().search(inds[0]["zh"].value[:2], limit=5)
+    assert [h["iri"] for h in hits] == [e["iri"] for _, e in want]
+    s, _, body = curl(server + "/api/indicators")
+    assert s == 200 and len(json.loads(body)["indicators"]) == len(kg.named("indicators").rows)
+    s, _, body = curl(server + "/api/queries")
+    from qdgraph.queries import all_queries
+
+    assert [q["name"] for q in json.loads(body)["queries"]] == list(all_queries())
+
+
+def test_lookup_errors_are_json(server):
+    s, h, body = curl(server + "/api/measures?" + urllib.parse.urlencode({"indicator": "<script>zzzz不存在</script>"}))
+    assert s == 404 and h["content-type"].startswith("application/json")
+    assert "no indicator matches" in json.loads(body)["error"]
+    s, _, body = curl(server + "/api/entity")
+    assert s == 400 and "name" in json.loads(body)["error"]
+    s, _, body = curl(server + "/api/search?q=x&limit=abc")
+    assert s == 400
+    s, _, _ = curl(server + "/nope")
+    assert s == 404
+
+
+def test_viz_page_or_501(kg, server):
+    import importlib.util
+
+    chain = kg.query("SELECT ?c WHERE { ?c a qd:IndustryChain } ORDER BY ?c LIMIT 1").rows
+    s, h, body = curl(server + "/viz/chain?" + urllib.parse.urlencode({"name": chain[0]["c"].value if chain else "x"}))
+    if importlib.util.find_spec("qdgraph.viz") is None:
+        assert s == 501
+    else:
+        assert s == 200 and h["content-type"].startswith("text/html") and "<html" in body.lower()
+        s, _, body = curl(server + "/viz/chain?name=%3Cscript%3Enothing-like-this")
+        assert s in (400, 404) and "<script>" not in h.get("content-type", "")
+
+
+# ------------------------------------------------------------------ the page, CORS, bind address
+def test_page_is_offline_and_escapes(server):
+    s, h, html = curl(server + "/")
+    assert s == 200 and h["content-type"].startswith("text/html")
+    assert "default-src 'none'" in h["content-security-policy"]
+    assert "<textarea" in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith(("/", "#")) and not a.startswith("//") for a in assets), assets
+    for path in ("/static/app.js", "/static/app.css"):
+        s, _, text = curl(server + path)
+        assert s == 200 and text
+        html += text
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html, re.I), "the page must load nothing from the network"
+    assert "innerHTML" not in html  # graph and user text go through textContent
+
+
+def test_no_cors_unless_asked_and_loopback_only(server, sparql):
+    s, h, _ = curl(sparql + "?query=ASK%7B%7D", "-H", "Origin: https://evil.example")
+    assert s == 200 and "access-control-allow-origin" not in h
+    s, h, _ = curl(sparql, "-X", "OPTIONS", "-H", "Origin: https://evil.example",
+                   "-H", "Access-Control-Request-Method: POST")
+    assert "access-control-allow-origin" not in h
+    assert server.startswith("http://127.0.0.1:")
+
+
+def test_cors_and_data_when_asked(tmp_path_factory, _private_cache):
+    tmp = tmp_path_factory.mktemp("serve-cors")
+    extra = tmp / "extra.ttl"
+    extra.write_text('<urn:qdgraph:test> <http://www.w3.org/2000/01/rdf-schema#label> "测试"@zh .\n', encoding="utf-8")
+    p, base = start_qdgraph(tmp, "--cors", "https://example.org", "--workers", "1", "--data", str(extra))
+    try:
+        s, h, body = curl(base + "/sparql?query=" + urllib.parse.quote("ASK { <urn:qdgraph:test> rdfs:label ?l }"),
+                          "-H", "Origin: https://example.org")
+        assert s == 200 and json.loads(body)["boolean"] is True
+        assert h["access-control-allow-origin"] == "https://example.org"
+        s, h, _ = curl(base + "/sparql", "-X", "OPTIONS", "-H", "Origin: https://example.org")
+        assert s == 204 and "POST" in h["access-control-allow-methods"]
+    finally:
+        p.stop()
+    assert p.proc.returncode == 0
+
+
+def test_serve_errors_are_one_line(cli):
+    from conftest import assert_one_line_error
+
+    res = cli("serve", "--cors", "evil\r\nX: y")
+    assert_one_line_error(res, 2, "--cors")
+    res = cli("serve", "--data", str(ROOT / "missing.ttl"))
+    assert res.code != 0 and "Traceback" not in res.err
+
+
+# ------------------------------------------------------------------ --endpoint on our own server
+def test_endpoint_backend_against_qdgraph_serve(kg, sparql):
+    from qdgraph.graph import open_graph
+    from qdgraph.measures import measures_for
+
+    remote = open_graph(endpoint=sparql)
+    assert len(remote) == len(kg)
+    name = kg.query("SELECT ?zh WHERE { ?i a qd:Indicator ; rdfs:label ?zh FILTER(lang(?zh)='zh') } LIMIT 1").rows[0]["zh"].value
+    assert measures_for(remote, name).to_dict() == measures_for(kg, name).to_dict()
