@@ -269,3 +269,17 @@ def test_export_formats(cli, kg, tmp_path, fmt):
 def test_unknown_command_suggests(cli):
     res = cli("measure", "x")
     assert res.code == 2 and "did you mean: measures" in res.err
+
+
+def test_python_api_and_rdflib_view(kg):
+    import qdgraph
+    import rdflib
+
+    res = qdgraph.measures_for(kg, "total talent")
+    assert res.zh == "全市人才总量" and res.target["zh"] == "超过300万人" and res.target["year"] == "2026"
+    g = kg.rdflib()
+    assert len(g) == len(kg)
+    # rdflib's API over the same Oxigraph store
+    n = list(g.query("SELECT (COUNT(?i) AS ?n) WHERE { ?i a <https://w3id.org/qdgraph/ontology#Indicator> }"))[0][0]
+    assert int(n) == 12
+    assert isinstance(g, rdflib.Graph)
