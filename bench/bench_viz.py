@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""How fast the pictures are: page build time for synthetic 1k and 10k node graphs (target
+≤ 1 s at 10k), the NetworkX projection of the bundled graph, and the time until a 1,000-node
+page has stabilised in headless chromium (target ≤ 3 s; the page sets
+``window.qdgraphStabilizedAt`` when vis-network reports the layout done).
+
+Prints figures; asserts nothing. Usage: python bench/bench_viz.py [-n RUNS] [--no-browser]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+TYPES = ["qd:Measure", "qd:Enterprise", "qd:IndustryChain", "qd:Indicator", "qd:Pillar"]
+
+
+def synthetic(n: int, seed: int = 0):
+    """A graph shaped like the real one: a few hubs, many leaves, ~1.5 edges per node."""
+    import networkx as nx
+
+    rnd = random.Random(seed)
+    g = nx.MultiDiGraph(vocab={"qd:inChain": {"zh": "所属产业链", "en": "in chain"}})
+    for i in range(n):
+        t = TYPES[0] if i % 3 == 0 else rnd.choice(TYPES)
+        g.add_node(f"urn:bench:{i}", type=t, label=f"节点{i} 名称较长的措施或企业", zh=f"节点{i}", en=f"node {i}",
+                   quote="目标到2026年，全市人才总量超过300万人。")
+    for i in range(1, n):
+        for j in {rnd.randrange(i), int(rnd.paretovariate(1.2)) % i}:
+            g.add_edge(f"urn:bench:{i}", f"urn:bench:{j}", key="qd:inChain", rel="qd:inChain", label="所属产业链",
+                       basis="qd:Stated", inferred=False, evidence="已聚集歌尔、小鸟看看等企业110余家。")
+    return g
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_build(runs: int) -> str:
+    from qdgraph.viz import build_page
+
+    build_page(synthetic(10), title="warm-up")  # reads and caches the vendored files
+    page_1k = None
+    for n in (1000, 10_000):
+        g = synthetic(n)
+        capped = median_time(lambda: build_page(g, title="bench"), runs)
+        full = median_time(lambda: build_page(g, title="bench", max_nodes=n), runs)
+        print(f"page build, {n:>6,} nodes: {capped:6.3f} s (default cap 2,000 nodes)   "
+              f"{full:6.3f} s (all {n:,} nodes)   target ≤ 1 s at 10k")
+        if n == 1000:
+            page_1k = build_page(g, title="bench 1k")
+    return page_1k
+
+
+def bench_projection(runs: int) -> None:
+    from qdgraph.graph import open_graph
+    from qdgraph.nxgraph import to_networkx
+
+    kg = open_graph()
+    g = to_networkx(kg)
+    t = median_time(lambda: to_networkx(kg), runs)
+    print(f"to_networkx on the bundled graph ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges): {t:6.3f} s")
+
+
+def bench_browser(page: str, runs: int) -> None:
+    if not os.path.exists(CHROMIUM):
+        print("stabilisation: skipped (no /usr/bin/chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "bench-1k.html"
+        path.write_text(page, encoding="utf-8")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            wall, inpage = [], []
+            for _ in range(runs):
+                pg = browser.new_page(viewport={"width": 1280, "height": 800})
+                pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+                t = time.perf_counter()
+                pg.goto(path.as_uri())
+                while not pg.evaluate("() => window.qdgraphStabilized === true"):
+                    pg.wait_for_timeout(20)
+                wall.append(time.perf_counter() - t)
+                inpage.append(pg.evaluate("() => window.qdgraphStabilizedAt") / 1000)
+                pg.close()
+            browser.close()
+    print(f"stabilised, 1,000-node page in headless chromium: {statistics.median(inpage):6.3f} s after navigation "
+          f"({statistics.median(wall):.3f} s wall incl. load)   target ≤ 3 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", "--runs", type=int, default=3)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    page = bench_build(args.runs)
+    bench_projection(args.runs)
+    if not args.no_browser:
+        bench_browser(page, args.runs)
+
+
+if __name__ == "__main__":
+    main()

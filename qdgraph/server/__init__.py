@@ -1,0 +1,156 @@
+"""``qdgraph serve``: a read-only SPARQL 1.1 endpoint over the graph, with JSON lookups and a
+query page.
+
+- ``http11.py``: a small asyncio HTTP/1.1 server; ``handler.py``: the routes (protocol,
+  negotiation, read-only checks);
+- ``pool.py`` / ``worker.py``: queries run in worker processes that are killed at the time limit;
+- ``negotiate.py``: which format to answer with; ``description.py``: the service description;
+- ``static/``: the query page (hand-written HTML, CSS and JS; nothing loaded from a CDN).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import QdgraphError
+from .http11 import MAX_HEAD
+
+STATIC = Path(__file__).resolve().parent / "static"
+# The page may load only itself: no CDN, no inline script, nothing from another origin.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+            "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+STATIC_FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+}
+
+
+@dataclass
+class App:
+    """What every request handler needs to know."""
+
+    pool: object
+    endpoint_url: str
+    timeout: float = 10.0
+    max_rows: int | None = 10000
+    cors: str | None = None
+    quiet: bool = False
+    triples: int | None = None
+    static: dict = field(default_factory=dict)
+    queries_json: bytes = b"[]"
+
+
+def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
+    """How workers open the graph, and a temporary folder to delete at exit (or None).
+
+    Extra ``--data`` files are parsed once here (so a broken file is reported once, before
+    anything starts) and compiled to a temporary on-disk store that every worker opens
+    read-only, sharing the operating system's page cache instead of a parsed copy each."""
+    if store:
+        return {"kind": "store", "path": Path(store)}, None
+    from ..bundle import bundled_store_dir, compile_store
+
+    if not data:
+        d = bundled_store_dir()
+        if d is not None:
+            return {"kind": "compiled", "path": d, "description": f"bundled ({d})"}, None
+    from ..graph import open_graph
+
+    kg = open_graph(data)  # bundled (+ data) in memory; raises a one-line error on a bad file
+    tmp = Path(tempfile.mkdtemp(prefix="qdgraph-serve-"))
+    try:
+        compile_store(tmp / "graph", [Path(d) for d in data], store=kg.backend.store)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {"kind": "compiled", "path": tmp / "graph", "description": kg.backend.description}, tmp
+
+
+def _queries_json() -> bytes:
+    from ..namespaces import PREFIXES
+    from ..queries import all_queries
+
+    queries = [{"name": q.name, "title": q.title, "description": q.description, "text": q.text,
+                "params": [{"name": p.name, "kind": p.kind, "help": p.help} for p in q.params]}
+               for q in all_queries().values()]
+    return json.dumps({"prefixes": PREFIXES, "queries": queries}, ensure_ascii=False).encode("utf-8")
+
+
+def _static() -> dict:
+    out = {}
+    for route, (name, ctype) in STATIC_FILES.items():
+        headers = {"Cache-Control": "no-cache"}
+        if name == "index.html":
+            headers["Content-Security-Policy"] = PAGE_CSP
+        out[route] = (ctype, (STATIC / name).read_bytes(), headers)
+    return out
+
+
+def default_workers() -> int:
+    # at least 4, so a couple of slow queries leave workers free for everyone else
+    return max(4, min(8, os.cpu_count() or 1))
+
+
+def common_headers(app: App):
+    """Headers on every answer: no MIME sniffing; CORS only when ``--cors`` asked for it."""
+    base = {"X-Content-Type-Options": "nosniff"}
+    if app.cors:  # browsers then let pages of that origin read answers
+        base["Access-Control-Allow-Origin"] = app.cors
+        base["Access-Control-Expose-Headers"] = "X-Qdgraph-Truncated"
+        if app.cors != "*":
+            base["Vary"] = "Origin"
+    return lambda req: base
+
+
+def serve(*, data=(), store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
+          cors=None, workers=None, quiet=False, ready=None) -> None:
+    """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests."""
+    from .pool import WorkerPool
+
+    spec, tmp = graph_spec(data, store)
+    pool = None
+    try:
+        pool = WorkerPool(spec, workers or default_workers())
+        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json())
+        asyncio.run(_main(app, host, port, ready))
+    finally:
+        if pool is not None:
+            pool.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stderr.flush()
+
+
+async def _main(app: App, host: str, port: int, ready) -> None:
+    from .handler import Routes
+    from .http11 import HttpServer
+
+    loop = asyncio.get_running_loop()
+    app.pool.attach(loop)
+    log = None if app.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    http = HttpServer(Routes(app), f"qdgraph/{__version__}", common_headers(app), log)
+    display_host = f"[{host}]" if ":" in host else host
+    try:
+        server = await asyncio.start_server(http.handle_connection, host, port, backlog=512,
+                                            limit=MAX_HEAD, reuse_address=True)
+    except OSError as err:
+        raise QdgraphError(f"cannot listen on {display_host}:{port}: {err.strerror or err}") from None
+    port = server.sockets[0].getsockname()[1]
+    base = f"http://{display_host}:{port}"
+    app.endpoint_url = base + "/sparql"
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if ready:
+        ready(base)
+    async with server:
+        await stop.wait()

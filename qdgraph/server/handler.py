@@ -1,0 +1,230 @@
+"""HTTP routes: the SPARQL 1.1 Protocol at /sparql, JSON lookups under /api, pictures under
+/viz, and the query page at /.
+
+The serving process only parses requests, checks them (read-only guard, formats, sizes) and
+moves bytes: queries and lookups run in the worker pool (``pool.py``), which enforces the time
+limit by killing workers. Errors are one line: plain text on /sparql (as SPARQL endpoints
+answer), ``{"error": …}`` JSON on /api.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+from urllib.parse import parse_qs
+
+from ..errors import NotFoundError, QdgraphError, QueryTimeout, UnsafeQueryError
+from .http11 import Request, Response
+from .negotiate import NotAcceptable, choose
+from .pool import ServerBusy, WorkerCrashed
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+READ_ONLY = "SPARQL Update is not allowed: this endpoint is read-only"
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+ALLOW = "GET, HEAD, POST, OPTIONS"
+_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str, extra: dict | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.extra, self.headers = status, message, extra or {}, headers or {}
+
+
+def status_for(err: QdgraphError) -> int:
+    if isinstance(err, UnsafeQueryError):
+        return 403
+    if isinstance(err, NotAcceptable):
+        return 406
+    if isinstance(err, NotFoundError):
+        return 404
+    if isinstance(err, (QueryTimeout, ServerBusy)):
+        return 503
+    if isinstance(err, WorkerCrashed):
+        return 500
+    return 400  # syntax errors, bad parameters and other input problems
+
+
+def error_response(err: HttpError, api: bool) -> Response:
+    if api:
+        body = json.dumps({"error": err.message, **err.extra}, ensure_ascii=False).encode("utf-8")
+        return Response(err.status, JSON, body, dict(err.headers))
+    return Response(err.status, TEXT, (err.message + "\n").encode("utf-8"), dict(err.headers))
+
+
+class Routes:
+    """``await routes(request) -> Response``; ``app`` is the server's ``App`` (pool, limits)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.api = {"measures": self.api_measures, "entity": self.api_entity, "search": self.api_search,
+                    "indicators": self.api_indicators, "queries": self.api_queries}
+
+    async def __call__(self, req: Request) -> Response:
+        path = req.path
+        api = path.startswith("/api/")
+        try:
+            if req.method == "OPTIONS":
+                return self.options()
+            if req.method not in ("GET", "HEAD", "POST"):
+                raise HttpError(405, f"method {req.method} is not allowed", headers={"Allow": ALLOW})
+            if path == "/sparql":
+                return await self.sparql(req)
+            if req.method == "POST":
+                raise HttpError(405, f"POST is only for /sparql, not {path}", headers={"Allow": "GET, HEAD"})
+            query = parse_qs(req.query, keep_blank_values=True)
+            if path in self.app.static:
+                ctype, body, headers = self.app.static[path]
+                return Response(200, ctype, body, dict(headers))
+            if api and path[5:] in self.api:
+                return await self.api[path[5:]](query)
+            if path.startswith("/viz/"):
+                return await self.viz(path[5:], query)
+            raise HttpError(404, f"no such page: {path} (try /, /sparql or /api/queries)")
+        except HttpError as err:
+            return error_response(err, api)
+        except QdgraphError as err:
+            return error_response(HttpError(status_for(err), str(err)), api)
+        except Exception as err:  # noqa: BLE001 — a bug: log it, answer 500, keep serving
+            traceback.print_exc(file=sys.stderr)
+            return error_response(HttpError(500, f"internal error: {type(err).__name__}"), api)
+
+    def options(self) -> Response:
+        headers = {"Allow": ALLOW}
+        if self.app.cors:
+            headers.update({"Access-Control-Allow-Methods": ALLOW, "Access-Control-Allow-Headers": "Content-Type, Accept",
+                            "Access-Control-Max-Age": "600"})
+        return Response(204, None, b"", headers)
+
+    # ------------------------------------------------------------ /sparql
+    async def sparql(self, req: Request) -> Response:
+        fields = parse_qs(req.query, keep_blank_values=True)
+        query = None
+        if req.method == "POST":
+            ctype = req.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype == SPARQL_UPDATE:
+                raise HttpError(403, READ_ONLY)
+            if ctype == FORM:
+                for k, v in parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True).items():
+                    fields.setdefault(k, []).extend(v)
+            elif ctype == SPARQL_QUERY:
+                query = req.body.decode("utf-8", "replace")
+            else:
+                raise HttpError(415, f"POST a query as {SPARQL_QUERY} or {FORM} (not {ctype or 'no Content-Type'})")
+        if "update" in fields:
+            raise HttpError(403, READ_ONLY)
+        if query is None:
+            values = fields.get("query", [])
+            if len(values) > 1:
+                raise HttpError(400, "give one query parameter, not several")
+            query = values[0] if values else None
+        elif "query" in fields:
+            raise HttpError(400, "give the query once: in the body or in ?query=, not both")
+        if any(fields.get(k) for k in ("default-graph-uri", "named-graph-uri")):
+            raise HttpError(403, "default-graph-uri / named-graph-uri are not allowed: queries run on this graph only")
+        requested = _one(fields, "format") or _one(fields, "output")
+        accept = req.headers.get("accept")
+        if query is None:
+            if req.method == "POST":
+                raise HttpError(400, "no query: send query=… (form) or a body of type " + SPARQL_QUERY)
+            return self.service_description(accept, requested)
+        return await self.run_query(query, fields.get("param", []), accept, requested)
+
+    async def run_query(self, query: str, param_pairs: list[str], accept, requested) -> Response:
+        from ..sparql import parse_params, parse_term
+        from .worker import guard
+
+        form = guard(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
+        params = {k: parse_term(v) for k, v in parse_params(param_pairs).items()}
+        fmt = choose(form, accept, requested)
+        reply = await self.app.pool.run(("query", {"query": query, "params": params, "fmt": fmt,
+                                                   "max_rows": self.app.max_rows}), self.app.timeout)
+        return self.reply(reply, api=False, vary=True)
+
+    def service_description(self, accept, requested) -> Response:
+        from .description import service_description
+        from .worker import CONTENT_TYPES
+
+        fmt = choose("SD", accept, requested)
+        body = service_description(self.app.endpoint_url, self.app.triples, fmt)
+        return Response(200, CONTENT_TYPES[fmt], body, {"Vary": "Accept"})
+
+    # ------------------------------------------------------------ /api and /viz
+    async def lookup(self, op: str, args: dict) -> Response:
+        return self.reply(await self.app.pool.run((op, args), self.app.timeout), api=True)
+
+    async def api_measures(self, q):
+        return await self.lookup("measures", {"indicator": _required(q, "indicator")})
+
+    async def api_entity(self, q):
+        return await self.lookup("entity", {"name": _required(q, "name")})
+
+    async def api_search(self, q):
+        types = [t if ":" in t else f"qd:{t}" for t in q.get("type", []) if t]
+        limit = _int(q, "limit", 20, 1, 200)
+        return await self.lookup("search", {"q": _required(q, "q"), "types": types, "limit": limit})
+
+    async def api_indicators(self, q):
+        return await self.lookup("indicators", {})
+
+    async def api_queries(self, q):
+        return Response(200, JSON, self.app.queries_json)
+
+    async def viz(self, kind: str, q) -> Response:
+        if not _NAME_RE.fullmatch(kind):
+            raise HttpError(404, "no such picture kind")
+        options = {}
+        if q.get("depth"):
+            options["depth"] = _int(q, "depth", 1, 0, 6)
+        if q.get("lang"):
+            lang = _one(q, "lang")
+            if lang not in ("zh", "en"):
+                raise HttpError(400, "lang must be zh or en")
+            options["lang"] = lang
+        if q.get("layout"):
+            layout = _one(q, "layout")
+            if not _NAME_RE.fullmatch(layout):
+                raise HttpError(400, "bad layout name")
+            options["layout"] = layout
+        name = (_one(q, "name") or "").strip() or None  # kind "all" needs none; viz says if one is missing
+        reply = await self.app.pool.run(("viz", {"kind": kind, "name": name, "options": options}), self.app.timeout)
+        return self.reply(reply, api=False)
+
+    # ------------------------------------------------------------ worker replies
+    def reply(self, reply: tuple, api: bool, vary: bool = False) -> Response:
+        if reply[0] == "ok":
+            _, ctype, body, headers = reply
+            if vary:
+                headers = {**headers, "Vary": "Accept"}
+            return Response(200, ctype, body, headers)
+        _, status, message, extra = reply
+        return error_response(HttpError(status, message, extra), api)
+
+
+def _one(q: dict, key: str) -> str | None:
+    vals = q.get(key) or []
+    return vals[0] if vals else None
+
+
+def _required(q: dict, key: str) -> str:
+    v = (_one(q, key) or "").strip()
+    if not v:
+        raise HttpError(400, f"missing parameter {key}=…")
+    return v
+
+
+def _int(q: dict, key: str, default: int, lo: int, hi: int) -> int:
+    v = _one(q, key)
+    if v is None or v == "":
+        return default
+    try:
+        n = int(v)
+    except ValueError:
+        raise HttpError(400, f"{key} must be a whole number") from None
+    if not lo <= n <= hi:
+        raise HttpError(400, f"{key} must be between {lo} and {hi}")
+    return n

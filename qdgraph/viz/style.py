@@ -1,0 +1,51 @@
+"""How each entity type looks: colour, shape, and level in the hierarchical layout.
+
+Colours are from the Tableau 10 palette (distinguishable, print well); shapes differ too, so
+the picture still reads in greyscale or for colour-blind readers. Levels put the plan's
+top-down logic on the page: pillar → indicator / target → measure → chain → enterprise.
+"""
+from __future__ import annotations
+
+STYLES: dict[str, dict] = {
+    "qd:Pillar":                {"color": "#d62728", "shape": "box",          "level": 0},
+    "qd:Goal":                  {"color": "#ff9896", "shape": "box",          "level": 0},
+    "qd:Indicator":             {"color": "#ff7f0e", "shape": "diamond",      "level": 1},
+    "qd:Target":                {"color": "#ffbb78", "shape": "triangle",     "level": 2},
+    "qd:Observation":           {"color": "#c49c94", "shape": "triangleDown", "level": 4},
+    "qd:Measure":               {"color": "#1f77b4", "shape": "dot",          "level": 2},
+    "qd:IndustryChain":         {"color": "#2ca02c", "shape": "hexagon",      "level": 3},
+    "qd:ChainCategory":         {"color": "#98df8a", "shape": "ellipse",      "level": 2},
+    "qd:ClusterTier":           {"color": "#bcbd22", "shape": "ellipse",      "level": 2},
+    "qd:ChainPortfolio":        {"color": "#dbdb8d", "shape": "ellipse",      "level": 2},
+    "qd:Enterprise":            {"color": "#9467bd", "shape": "square",       "level": 4},
+    "qd:Platform":              {"color": "#17becf", "shape": "star",         "level": 4},
+    "qd:Programme":             {"color": "#e377c2", "shape": "ellipse",      "level": 3},
+    "qd:Dimension":             {"color": "#7f7f7f", "shape": "box",          "level": 0},
+    "qd:IndustrySystemElement": {"color": "#aec7e8", "shape": "ellipse",      "level": 1},
+    "qd:PlanDocument":          {"color": "#8c564b", "shape": "box",          "level": 0},
+    "qd:PressEvent":            {"color": "#8c564b", "shape": "ellipse",      "level": 0},
+    "qd:Person":                {"color": "#c5b0d5", "shape": "dot",          "level": 1},
+    "qd:Agency":                {"color": "#c7c7c7", "shape": "box",          "level": 1},
+}
+FALLBACK = {"color": "#999999", "shape": "dot", "level": 5}
+# Shapes that draw the label inside the node rather than below it.
+LABEL_INSIDE = frozenset({"box", "ellipse", "circle", "database", "text"})
+
+# Fixed strings of the page, in both languages.
+TEXT = {
+    "zh": {"search": "搜索节点…", "find": "查找", "types": "类型", "nodes": "节点", "edges": "关系",
+           "no_match": "没有匹配的节点", "capped": "图中共有 {total} 个节点，为保持流畅只显示连接最多的 {shown} 个（其余 {hidden} 个未显示）。",
+           "hint": "拖动平移 · 滚轮缩放 · 点击节点查看详情 · 勾选类型以显示/隐藏",
+           "details": "详情", "stated": "原文陈述", "inferred": "推断", "source": "原文",
+           "type": "类型", "all": "全部", "none": "清除", "settling": "布局计算中…", "empty": "此视图中没有节点。"},
+    "en": {"search": "Search nodes…", "find": "Find", "types": "Types", "nodes": "nodes", "edges": "edges",
+           "no_match": "No node matches", "capped": "The graph has {total} nodes; to stay responsive only the {shown} most "
+           "connected are shown ({hidden} hidden).",
+           "hint": "Drag to pan · scroll to zoom · click a node for details · tick types to show/hide",
+           "details": "Details", "stated": "stated", "inferred": "inferred", "source": "Source",
+           "type": "Type", "all": "All", "none": "None", "settling": "Laying out…", "empty": "This view has no nodes."},
+}
+
+
+def style_for(type_: str | None) -> dict:
+    return STYLES.get(type_ or "", FALLBACK)
