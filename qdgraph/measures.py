@@ -59,7 +59,7 @@ def measures_for(kg, indicator: str) -> IndicatorMeasures:
     iri = kg.resolve(indicator, types=[INDICATOR], what="indicator")
     names = kg.names()
     rows = kg.named("measures-for-indicator", {"indicator": ox.NamedNode(iri)}).rows
-    parents = _hierarchy(kg)
+    parents = _hierarchy(kg, iri)
     pillar = next((p for rel, p, _ in parents.get(iri, []) if rel == QD + "measuredUnder"), None)
 
     links: dict[str, MeasureLink] = {}
@@ -114,10 +114,14 @@ def _v(term):
     return term.value if term is not None else None
 
 
-def _hierarchy(kg) -> dict[str, list[tuple[str, str, str | None]]]:
-    """child IRI → [(relation IRI, parent IRI, quote)] for subMeasureOf / onRoadmapOf / measuredUnder."""
+def _hierarchy(kg, indicator: str) -> dict[str, list[tuple[str, str, str | None]]]:
+    """child IRI → [(relation IRI, parent IRI, quote)]: the subMeasureOf / onRoadmapOf links above
+    the indicator's measures, and the indicator's measuredUnder (only these, so it stays cheap
+    on a big store)."""
+    import pyoxigraph as ox
+
     out: dict[str, list] = {}
-    for r in kg.named("measure-hierarchy").rows:
+    for r in kg.named("measure-ancestry", {"indicator": ox.NamedNode(indicator)}).rows:
         entry = (r["rel"].value, r["parent"].value, _v(r.get("exact")))
         lst = out.setdefault(r["child"].value, [])
         if all(e[:2] != entry[:2] for e in lst):

@@ -74,26 +74,43 @@ def build_index(graph) -> list[dict]:
 def index_entries(rows: Iterable[dict]) -> list[dict]:
     """The index from rows shaped like INDEX_QUERY's answers (``e``, ``type``, ``label``, ``alt``),
     so a big store can produce them faster than SPARQL (see ``qdgraph.storage``)."""
+    def plain(row):
+        t, lab, alt = row.get("type"), row["label"], row.get("alt")
+        return (row["e"].value, None if t is None else t.value, lab.value, lab.language,
+                None if alt is None else alt.value)
+
+    return entries_from_tuples(plain(row) for row in rows)
+
+
+def entries_from_tuples(rows: Iterable[tuple]) -> list[dict]:
+    """``index_entries`` on plain strings: rows of (iri, type IRI or None, label, label language
+    or None, alt label or None); what ``qdgraph.storage`` reads straight from N-Triples."""
+    qd = PREFIXES["qd"]
+    short: dict[str, str] = {}
     entries: dict[str, dict] = {}
-    for row in rows:
-        iri = row["e"].value
-        e = entries.setdefault(iri, {"iri": iri, "types": [], "zh": None, "en": None, "alt": []})
-        t = row.get("type")
-        if t is not None and t.value.startswith(PREFIXES["qd"]) and shorten(t.value) not in e["types"]:
-            e["types"].append(shorten(t.value))
-        lab = row["label"]
-        lang = (lab.language or "").split("-")[0]
+    for iri, t, label, lang, alt in rows:
+        e = entries.get(iri)
+        if e is None:
+            e = entries[iri] = {"iri": iri, "types": [], "zh": None, "en": None, "alt": []}
+        if t is not None and t.startswith(qd):
+            st = short.get(t)
+            if st is None:
+                st = short[t] = shorten(t)
+            if st not in e["types"]:
+                e["types"].append(st)
+        lang = (lang or "").split("-")[0]
         if lang in ("zh", "en") and not e[lang]:
-            e[lang] = lab.value
-        elif lab.value not in e["alt"] and lab.value not in (e["zh"], e["en"]):
-            e["alt"].append(lab.value)
-        alt = row.get("alt")
-        if alt is not None and alt.value not in e["alt"]:
-            e["alt"].append(alt.value)
+            e[lang] = label
+        elif label not in e["alt"] and label not in (e["zh"], e["en"]):
+            e["alt"].append(label)
+        if alt is not None and alt not in e["alt"]:
+            e["alt"].append(alt)
+    han = re.compile(r"[\u4e00-\u9fff]")
     for e in entries.values():
         e["types"].sort()
-        e["alt"] = [a for a in e["alt"] if a not in (e["zh"], e["en"])]
-        zh_texts = [t for t in [e["zh"], *e["alt"]] if t and re.search(r"[\u4e00-\u9fff]", t)]
+        # sorted: the same index whichever order the store or the file gives the aliases in
+        e["alt"] = sorted(a for a in e["alt"] if a not in (e["zh"], e["en"]))
+        zh_texts = [t for t in [e["zh"], *e["alt"]] if t and han.search(t)]
         pys = [_pinyin(t) for t in zh_texts]
         e["pinyin"] = [p for p, _ in pys]
         e["initials"] = [i for _, i in pys]

@@ -145,3 +145,39 @@ def test_killed_load_leaves_the_old_store(base, tmp_path):
     res = run_cli("load", "--store", store, "--force")
     assert res.code == 0, res
     assert len([p for p in store.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path):
+    """`load` builds the name index from the files while Oxigraph loads them (a regex for plain
+    N-Triples lines, Oxigraph's parser for the rest); it must equal the index of the store."""
+    import pyoxigraph as ox
+
+    from qdgraph.names import entries_from_tuples
+    from qdgraph.storage import build_store, current_generation, index_rows
+
+    nt = tmp_path / "tricky.nt"
+    lab = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    typ = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    nt.write_text("\n".join([
+        f'<http://ex.org/a> {lab} "引号\\"企业"@ZH-Hans .',                 # escaped: parsed by Oxigraph
+        f'<http://ex.org/a> {typ} <https://w3id.org/qdgraph/ontology#Enterprise> .',
+        f'<http://ex.org/a>\t<http://www.w3.org/2000/01/rdf-s\\u0063hema#label>\t"Quoted Co"@en . # escaped predicate',
+        f'<http://ex.org/a> <http://www.w3.org/2004/02/skos/core#altLabel> "甲乙" .',
+        f'_:b1 {lab} "空白节点"@zh .',                                          # blank node: not indexed
+        f'<http://ex.org/q> {lab} "引文"@zh .',
+        f'<http://ex.org/q> {typ} <https://w3id.org/qdgraph/ontology#Quote> .',  # a quote: not indexed
+        f'<http://ex.org/c> {lab} "测试企业"^^<http://www.w3.org/2001/XMLSchema#string> .',
+        f'<http://ex.org/c> {lab} "测试企业"@zh .', f'<http://ex.org/c> {lab} "测试企业"@zh .',  # duplicate
+    ]) + "\n", encoding="utf-8")
+    nq = tmp_path / "graphs.nq"
+    nq.write_text(f'<http://ex.org/d> {lab} "在命名图中"@zh <http://ex.org/g> .\n'  # not the default graph
+                  f'<http://ex.org/e> {lab} "默认图"@zh .\n', encoding="utf-8")
+    build_store(tmp_path / "s", [nt, nq])
+    gen = current_generation(tmp_path / "s")
+    stored = json.loads((gen / "names.json").read_text(encoding="utf-8"))
+    ox_store = ox.Store.read_only(str(gen / "store"))
+    assert stored == entries_from_tuples(index_rows(ox_store))
+    a = next(e for e in stored if e["iri"] == "http://ex.org/a")
+    assert a["types"] == ["qd:Enterprise"] and a["en"] == "Quoted Co" and a["alt"] == ["甲乙"]
+    iris = {e["iri"] for e in stored}
+    assert "http://ex.org/q" not in iris and "http://ex.org/d" not in iris and "http://ex.org/e" in iris

@@ -231,8 +231,25 @@ def indicators(kg, fmt, lang):
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def chains(kg, fmt, lang):
-    """Industry chains: category, cluster tier, enterprises and platforms."""
-    _listing("chains", ["chain_{lang}", "categories", "tiers", "enterprises"], fmt, kg, lang)
+    """Industry chains: category, cluster tier, enterprises and platforms.
+
+    \b
+    Examples:
+      qdgraph chains
+      qdgraph chains --format csv > chains.csv
+    """
+    if fmt != "table":
+        return emit(kg().named("chains").serialize(fmt))
+    from ..results import render_table
+
+    rows = []
+    for r in kg().named("chains").rows:
+        def v(k):
+            return r[k].value if r.get(k) is not None else ""
+        members = [m for m in v("enterprises").split("、") if m]
+        shown = "、".join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
+        rows.append([v("chain_" + lang), v("categories"), v("tiers"), v("enterprise_count") or "0", shown])
+    emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
