@@ -4,7 +4,12 @@
 page has stabilised in headless chromium (target ≤ 3 s; the page sets
 ``window.qdgraphStabilizedAt`` when vis-network reports the layout done).
 
-Prints figures; asserts nothing. Usage: python bench/bench_viz.py [-n RUNS] [--no-browser]
+It also times ``qdgraph viz chain`` as a whole process on the stores bench/bench_scale.py
+built (out/bench/store-10k, -100k, -1m, if present; opened read-only) for the largest chain
+(about 9,000 enterprises at 1 M; target ≤ 3 s): each view queries only its part of the graph
+and groups a chain's thousands of enterprises into one "N more" node.
+
+Prints figures; asserts nothing. Usage: python bench/bench_viz.py [-n RUNS] [--no-browser] [--no-stores]
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
+CHAIN = "合成产业链01"   # bench/generate.py's largest chain
 TYPES = ["qd:Measure", "qd:Enterprise", "qd:IndustryChain", "qd:Indicator", "qd:Pillar"]
 
 
@@ -78,6 +84,26 @@ def bench_projection(runs: int) -> None:
     print(f"to_networkx on the bundled graph ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges): {t:6.3f} s")
 
 
+def bench_stores(runs: int) -> None:
+    import subprocess
+
+    for label in ("10k", "100k", "1m"):
+        store = ROOT / "out" / "bench" / f"store-{label}"
+        if not store.is_dir():
+            print(f"viz chain from store-{label}: skipped (run bench/bench_scale.py to build it)")
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "chain.html"
+            cmd = [sys.executable, str(ROOT / "cli.py"), "viz", "chain", CHAIN, "--store", str(store), "-o", str(out)]
+
+            def once():
+                subprocess.run(cmd, check=True, capture_output=True)
+
+            t = median_time(once, runs)
+            print(f"viz chain {CHAIN} from store-{label} (whole process): {t:6.3f} s, "
+                  f"{out.stat().st_size / 1e6:.1f} MB html   target ≤ 3 s at 1m")
+
+
 def bench_browser(page: str, runs: int) -> None:
     if not os.path.exists(CHROMIUM):
         print("stabilisation: skipped (no /usr/bin/chromium)")
@@ -109,9 +135,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--runs", type=int, default=3)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--no-stores", action="store_true", help="skip viz chain on the bench_scale.py stores")
     args = ap.parse_args()
     page = bench_build(args.runs)
     bench_projection(args.runs)
+    if not args.no_stores:
+        bench_stores(args.runs)
     if not args.no_browser:
         bench_browser(page, args.runs)
 

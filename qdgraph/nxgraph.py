@@ -7,6 +7,13 @@ ontology's own terms are folded in as attributes (``quote``, ``basis``, ``eviden
 of cluttering the picture. Because only ``kg.query`` is used, the projection works the same on
 the bundled store, an on-disk store and a remote endpoint.
 
+``to_networkx`` reads the whole graph (linear in its size: the ``all`` picture, ``path``,
+``rank``). A picture of one entity's surroundings uses :func:`walk` (one query per step over
+the frontier, stopping at hubs and at ``depth``) and :func:`project` (the same attributes for
+a given set of nodes, from queries over those nodes only), so its cost follows the size of the
+picture, not of the graph; ``tests/test_nx.py`` checks both give what ``subgraph`` cuts from the
+whole projection.
+
 Node attributes: ``type`` (short qd: class), ``types``, ``zh``, ``en``, ``label`` (in the
 asked language), key literal facts by local name (``targetValue``, ``unit``, ``targetYear``,
 ``statedAs``, ``notation``, …), ``quote`` (the first source sentence) and ``quotes``.
@@ -16,7 +23,10 @@ that is not a claim), ``inferred`` and ``evidence`` (the first quote behind the 
 """
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import networkx as nx
@@ -84,6 +94,11 @@ def _entity_types(kg) -> dict[str, list[str]]:
 
 
 def main_type(types: Iterable[str]) -> str:
+    return _main_type(tuple(types))
+
+
+@functools.lru_cache(maxsize=1024)
+def _main_type(types: tuple) -> str:
     short = sorted(shorten(t) for t in types)
     for t in TYPE_ORDER:
         if t in short:
@@ -113,20 +128,22 @@ def _local(iri: str) -> str:
 
 
 def to_networkx(kg, *, lang: str = "zh") -> nx.MultiDiGraph:
-    """Project ``kg`` into a ``MultiDiGraph`` (see the module docstring for the attributes)."""
+    """Project ``kg`` into a ``MultiDiGraph`` (see the module docstring for the attributes).
+    Reads the whole graph (linear in its size): for one entity's surroundings use
+    :func:`walk` and :func:`project`, which touch only that part."""
     vocab = vocab_labels(kg)
     g = nx.MultiDiGraph(lang=lang, vocab=vocab)
     for iri, types in _entity_types(kg).items():
         g.add_node(iri, type=main_type(types), types=sorted(shorten(t) for t in types), zh=None, en=None)
-    _add_literals(kg, g, lang)
-    _add_quotes(kg, g)
-    _add_links(kg, g, vocab, lang)
+    _add_literals(g, kg.query(_LITERALS).rows, lang)
+    _add_quotes(g, kg.query(_QUOTES).rows)
+    _add_links(g, _claim_index(kg.query(_CLAIMS).rows), kg.query(_LINKS).rows, vocab, lang)
     return g
 
 
-def _add_literals(kg, g, lang):
+def _add_literals(g, rows, lang):
     other = "en" if lang == "zh" else "zh"
-    for r in kg.query(_LITERALS).rows:
+    for r in rows:
         e = r["e"].value
         if e not in g:
             continue
@@ -155,8 +172,8 @@ def _add_literals(kg, g, lang):
                                            d.get("qualitativeTarget"), d.get("subject")) if v), _local(n)))
 
 
-def _add_quotes(kg, g):
-    for r in kg.query(_QUOTES).rows:
+def _add_quotes(g, rows):
+    for r in rows:
         e = r["e"].value
         if e in g:
             quotes = g.nodes[e].setdefault("quotes", [])
@@ -167,23 +184,30 @@ def _add_quotes(kg, g):
             d["quote"] = d["quotes"][0]
 
 
-def _add_links(kg, g, vocab, lang):
+def _claim_index(rows) -> dict[tuple, dict]:
+    """(s, p, o) → {"basis", "evidence"} from rows ordered by ?s ?p ?o ?q."""
     claims: dict[tuple, dict] = {}
-    for r in kg.query(_CLAIMS).rows:
+    for r in rows:
         key = (r["s"].value, r["p"].value, r["o"].value)
         c = claims.setdefault(key, {"basis": None, "evidence": []})
         if r.get("basis") is not None and c["basis"] is None:
             c["basis"] = shorten(r["basis"].value)
         if r.get("exact") is not None and r["exact"].value not in c["evidence"]:
             c["evidence"].append(r["exact"].value)
+    return claims
+
+
+def _add_links(g, claims, rows, vocab, lang, outside=frozenset()):
+    """Edges between nodes of ``g``; a link to a non-entity (unit:PERCENT, qd:AtLeast, a time
+    interval) becomes an attribute. ``outside``: entities not in ``g`` (links to them are
+    dropped, as a subgraph of the whole projection would)."""
     other = "en" if lang == "zh" else "zh"
-    for r in kg.query(_LINKS).rows:
+    for r in rows:
         s, p, o = r["s"].value, r["p"].value, r["o"].value
-        if s not in g or p == WAS_DERIVED:
+        if s not in g or p == WAS_DERIVED or o in outside:
             continue
         rel = shorten(p)
         if o not in g:
-            # a link to vocabulary (unit:PERCENT, qd:AtLeast, a time interval): an attribute
             labels = vocab.get(shorten(o), {})
             g.nodes[s].setdefault(_local(p), labels.get(lang) or labels.get(other) or shorten(o))
             continue
@@ -193,6 +217,206 @@ def _add_links(kg, g, vocab, lang):
                    label=names.get(lang) or names.get(other) or _local(p), basis=c.get("basis"),
                    inferred=(c.get("basis") or "").startswith("qd:Inferred"),
                    evidence=(c.get("evidence") or [None])[0])
+
+
+# ---------------------------------------------------------------- one part of the graph
+# The projection of a few hundred entities, and the walk that finds them, with queries that
+# start from those entities (VALUES blocks), so the cost follows the size of the part, not of
+# the graph. Required patterns come before any OPTIONAL (Oxigraph does not reorder across one).
+VALUES_CHUNK = 1000   # IRIs per VALUES block: keeps each query text (and a remote GET) moderate
+# Links never drawn as edges: provenance and reification (a claim is an attribute of its edge).
+_NOT_WALKED = ("rdf:type", "prov:wasDerivedFrom", "rdf:subject", "rdf:predicate", "rdf:object")
+
+_L_TYPES = "SELECT ?e ?type WHERE { VALUES ?e { @@ } ?e a ?type }"
+_L_STEP = """SELECT ?n ?p ?m ?out ?type WHERE {
+  VALUES ?n { @@ }
+  { ?n ?p ?m BIND (true AS ?out) } UNION { ?m ?p ?n BIND (false AS ?out) }
+  FILTER (isIRI(?m) && ?p NOT IN (%s)@SKIP@)
+  ?m a ?type
+}""" % ", ".join(_NOT_WALKED)
+_L_LITERALS = "SELECT ?e ?p ?o WHERE { VALUES ?e { @@ } ?e ?p ?o FILTER (isLiteral(?o)) }"
+_L_QUOTES = "SELECT ?e ?q ?exact WHERE { VALUES ?e { @@ } ?e prov:wasDerivedFrom ?q . ?q oa:exact ?exact } ORDER BY ?e ?q"
+_L_LINKS = """SELECT ?s ?p ?o WHERE { VALUES ?s { @@ } ?s ?p ?o
+  FILTER (isIRI(?o) && ?p != rdf:type && ?p != prov:wasDerivedFrom) }"""
+_L_BASIS = """SELECT ?s ?p ?o ?basis WHERE { VALUES ?s { @@ }
+  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim OPTIONAL { ?c qd:basis ?basis } }"""
+_L_EVIDENCE = """SELECT ?s ?p ?o ?q ?exact WHERE { VALUES ?s { @@ }
+  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim ; prov:wasDerivedFrom ?q . ?q oa:exact ?exact }"""
+_L_VOCAB = "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }"
+
+
+def _iri_text(iri: str) -> str:
+    import pyoxigraph as ox
+
+    return str(ox.NamedNode(iri))  # serialised by pyoxigraph: a stored IRI, never user text
+
+
+def _rows(kg, template: str, iris, extra: str = "") -> list[dict]:
+    """Rows of ``template`` with its ``@@`` replaced by VALUES of ``iris``, in chunks."""
+    iris = list(iris)
+    out: list[dict] = []
+    for i in range(0, len(iris), VALUES_CHUNK):
+        block = " ".join(_iri_text(x) for x in iris[i:i + VALUES_CHUNK])
+        # one pass, so IRI text put in for one placeholder is never scanned for the other
+        text = re.sub(r"@SKIP@|@@", lambda m: block if m.group(0) == "@@" else extra, template)
+        out.extend(kg.query(text).rows)
+    return out
+
+
+def _classify(types: dict[str, list[str]], rows, var: str = "e", tvar: str = "type") -> None:
+    """Fold (entity, class) rows into ``types``; provenance and vocabulary get None."""
+    for r in rows:
+        e, t = r[var].value, r[tvar].value
+        if types.get(e, ()) is None:
+            continue
+        if t in PROVENANCE_TYPES or not _is_entity_iri(e):
+            types[e] = None
+        elif not t.startswith(META_TYPE_NAMESPACES):
+            if t not in types.setdefault(e, []):
+                types[e].append(t)
+        else:
+            types.setdefault(e, [])
+
+
+def entity_types_of(kg, iris) -> dict[str, list[str]]:
+    """IRI → its classes, for those of ``iris`` that are entities (nodes of the projection)."""
+    types: dict[str, list[str] | None] = {}
+    _classify(types, _rows(kg, _L_TYPES, [i for i in dict.fromkeys(iris) if _is_entity_iri(i)]))
+    return {e: ts for e, ts in types.items() if ts}
+
+
+@dataclass
+class Walk:
+    """What :func:`walk` found: entity → classes (in discovery order, start first), and the
+    links seen between them as (subject, predicate IRI, object). Links between two nodes
+    that were never expanded (the last step's, hubs) are not known: see :func:`links_among`."""
+    start: str
+    types: dict = field(default_factory=dict)
+    links: set = field(default_factory=set)
+    depth: dict = field(default_factory=dict)
+    expanded: set = field(default_factory=set)   # nodes whose every link was looked at
+
+    def main_types(self) -> dict[str, str]:
+        return {n: main_type(ts) for n, ts in self.types.items()}
+
+
+def walk(kg, start: str, depth: int) -> Walk:
+    """The entities within ``depth`` links of ``start`` (either direction), not walking through
+    hubs (see :func:`neighbourhood`, which does the same on a whole projection), found with one
+    query per step over the current frontier only."""
+    start_types = entity_types_of(kg, [start])
+    if start not in start_types:
+        from .errors import NotFoundError
+
+        raise NotFoundError(f"{shorten(start)} is not an entity of the graph")
+    w = Walk(start, {start: start_types[start]}, set(), {start: 0})
+    frontier, expanded_before = [start], []
+    for step in range(1, max(depth, 0) + 1):
+        expand = [n for n in frontier if n == start or main_type(w.types[n]) not in HUB_TYPES]
+        if not expand:
+            break
+        # links back to the nodes expanded one step ago are known already: skip them in the
+        # query when there are few (a long NOT IN list would cost more than it saves)
+        skip = ""
+        if 0 < len(expanded_before) <= 64:
+            skip = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in expanded_before) + ")"
+        w.expanded.update(expand)
+        rows = _rows(kg, _L_STEP, expand, skip)
+        found: dict[str, list[str] | None] = {}
+        _classify(found, rows, "m", "type")
+        nxt = []
+        for r in rows:
+            m = r["m"].value
+            if not found.get(m) and not w.types.get(m):
+                continue
+            if m not in w.types:
+                w.types[m] = found[m]
+                w.depth[m] = step
+                nxt.append(m)
+            n, p = r["n"].value, r["p"].value
+            w.links.add((n, p, m) if r["out"].value == "true" else (m, p, n))
+        expanded_before, frontier = expand, nxt
+    w.expanded.update(expanded_before)
+    return w
+
+
+_L_LINKS_OF = """SELECT ?n ?p ?m ?out WHERE {
+  VALUES ?n { @@ }
+  { ?n ?p ?m BIND (true AS ?out) } UNION { ?m ?p ?n BIND (false AS ?out) }
+  FILTER (isIRI(?m) && ?p NOT IN (%s)@SKIP@)
+}""" % ", ".join(_NOT_WALKED)
+
+
+def links_among(kg, nodes, within, skip=()) -> set[tuple[str, str, str]]:
+    """The links (s, p, o) between ``nodes`` and other members of ``within`` (not ``skip``):
+    what :func:`walk` could not see between the entities it reached last, which it never
+    expanded."""
+    skip = list(dict.fromkeys(skip))
+    extra = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in skip) + ")" if 0 < len(skip) <= 64 else ""
+    out = set()
+    for r in _rows(kg, _L_LINKS_OF, nodes, extra):
+        m = r["m"].value
+        if m in within and m not in skip:
+            n, p = r["n"].value, r["p"].value
+            out.add((n, p, m) if r["out"].value == "true" else (m, p, n))
+    return out
+
+
+def vocab_for(kg, terms) -> dict[str, dict[str, str]]:
+    """Short qd: name → {"zh", "en"} labels, for the given short or full names only."""
+    full = []
+    for t in dict.fromkeys(terms):
+        if not t:
+            continue
+        iri = QD + t[3:] if t.startswith("qd:") else t
+        if iri.startswith(QD):
+            full.append(iri)
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in _rows(kg, _L_VOCAB, full):
+        lang = (r["l"].language or "").split("-")[0]
+        if lang in ("zh", "en"):
+            out[shorten(r["t"].value)].setdefault(lang, r["l"].value)
+    return dict(out)
+
+
+def project(kg, nodes, *, lang: str = "zh", types: dict[str, list[str]] | None = None,
+            vocab_terms=()) -> nx.MultiDiGraph:
+    """The projection restricted to ``nodes`` (in that order; IRIs that are not entities are
+    left out): the same node and edge attributes as the same nodes have in :func:`to_networkx`,
+    built from queries over these nodes only. ``types``: their classes, if already known (from
+    :func:`walk`); ``vocab_terms``: more terms whose labels ``graph["vocab"]`` should hold."""
+    nodes = list(dict.fromkeys(nodes))
+    if types is None:
+        types = entity_types_of(kg, nodes)
+    g = nx.MultiDiGraph(lang=lang, vocab={})
+    for iri in nodes:
+        if types.get(iri):
+            g.add_node(iri, type=main_type(types[iri]), types=sorted(shorten(t) for t in types[iri]), zh=None, en=None)
+    ids = list(g.nodes)
+    links = _rows(kg, _L_LINKS, ids)
+    beyond = {r["o"].value for r in links if r["o"].value not in g}
+    outside = set(entity_types_of(kg, beyond))
+    claims = _rows(kg, _L_BASIS, ids)
+    evidence = _rows(kg, _L_EVIDENCE, ids)
+    evidence.sort(key=lambda r: (r["s"].value, r["p"].value, r["o"].value, r["q"].value))
+    g.graph["vocab"] = vocab = vocab_for(kg, [
+        *("qd:" + k for k in VOCAB_FACT_KEYS), *vocab_terms,
+        *(t for ts in (types[i] for i in ids) for t in ts),
+        *(r["p"].value for r in links), *(r["o"].value for r in links if r["o"].value not in outside),
+        *(r["basis"].value for r in claims if r.get("basis") is not None)])
+    _add_literals(g, _rows(kg, _L_LITERALS, ids), lang)
+    _add_quotes(g, _rows(kg, _L_QUOTES, ids))
+    index = _claim_index(claims)
+    for key, c in _claim_index(evidence).items():
+        index.setdefault(key, {"basis": None, "evidence": []})["evidence"] = c["evidence"]
+    _add_links(g, index, links, vocab, lang, outside)
+    return g
+
+
+# Literal facts whose names the picture's tooltips show (their ontology labels are fetched).
+VOCAB_FACT_KEYS = ("notation", "statedAs", "targetValue", "value", "unit", "comparator", "targetYear", "asOf",
+                   "comparedWith", "qualitativeTarget", "subject", "declaredCount", "actionVerb", "task", "leadArea",
+                   "goalStatus", "jobTitle", "recurrence")
 
 
 # ---------------------------------------------------------------- views

@@ -219,3 +219,33 @@ def test_rank_cli_formats(cli, kg):
 
 def test_rank_unknown_type_did_you_mean(cli):
     assert_one_line_error(cli("rank", "--type", "Measur"), 1, "did you mean", "qd:Measure")
+
+
+def test_walk_and_project_match_the_whole_projection(kg, bundled_g):
+    """The views query only the part they draw (issue 6): for every chain, pillar and
+    enterprise of the bundled data, that part equals the same part cut from the whole
+    projection — nodes, attributes, edges and their attributes."""
+    from qdgraph.nxgraph import project, subgraph, walk
+
+    starts = [n for n, d in bundled_g.nodes(data=True)
+              if d["type"] in ("qd:IndustryChain", "qd:Pillar", "qd:Enterprise", "qd:Platform")]
+    assert starts
+    for iri in starts:
+        for depth in (1, 2):
+            want = subgraph(bundled_g, "x", iri, depth)
+            w = walk(kg, iri, depth)
+            got = project(kg, list(w.types), types=w.types)
+            assert set(got.nodes) == set(want.nodes), (iri, depth)
+            assert all(got.nodes[n] == want.nodes[n] for n in want.nodes), (iri, depth)
+            edges = lambda g: sorted((u, v, k, sorted(d.items())) for u, v, k, d in g.edges(keys=True, data=True))  # noqa: E731
+            assert edges(got) == edges(want), (iri, depth)
+
+
+def test_walk_unknown_iri(sample_kg):
+    from qdgraph.errors import NotFoundError
+    from qdgraph.nxgraph import walk
+
+    with pytest.raises(NotFoundError):
+        walk(sample_kg, S + "nothing-here", 2)
+    w = walk(sample_kg, S + "chain", 1)
+    assert set(w.types) == {S + "chain", S + "measure", S + "goertek", S + "pico"}

@@ -207,3 +207,65 @@ def test_default_output_name(cli, tmp_path, sample_files):
     assert res.code == 0, res
     assert (tmp_path / "qdgraph-chain.html").is_file()
     assert not (tmp_path / "lib").exists()  # pyvis would have written lib/ here
+
+
+# ------------------------------------------------------------------ a chain with thousands of enterprises
+def big_chain_turtle(n: int) -> str:
+    """One chain with ``n`` enterprises hanging only on it, plus one enterprise that is also in
+    the sample chain (so it is no leaf and must stay on the page)."""
+    from conftest_viz import PREFIXES
+
+    lines = [PREFIXES, 'qdr:big-chain a qd:IndustryChain ; rdfs:label "样例万家产业链"@zh , "sample big chain"@en .',
+             'qdr:big-both a qd:Enterprise ; rdfs:label "样例两链企业"@zh ; qd:inChain qdr:big-chain , qdr:chain .']
+    lines += [f'qdr:big-e{i:05d} a qd:Enterprise ; rdfs:label "样例大链企业{i:05d}"@zh ; qd:inChain qdr:big-chain .'
+              for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def test_chain_with_thousands_of_enterprises_is_grouped(cli, tmp_path, sample_files):
+    from qdgraph.viz import GROUP_OVER
+    from qdgraph.viz.cluster import GROUP_SHOW
+
+    big = tmp_path / "big.ttl"
+    big.write_text(big_chain_turtle(3000), encoding="utf-8")
+    data = ["--data", sample_files[0], "--data", big]
+    page = _viz(cli, tmp_path, "chain", "样例万家产业链", *data)
+    d = payload(page)
+    nodes = {n["iri"]: n for n in d["nodes"]}
+    groups = [n for n in d["nodes"] if n.get("group")]
+    # a few members, one "N more" node standing for the rest, and the page says so
+    assert len(groups) == 1 and groups[0]["group"] == 3000 - GROUP_SHOW
+    assert d["grouped"] == 3000 - GROUP_SHOW and d["groups"] == 1 and d["hidden"] == 0
+    assert f"{3000 - GROUP_SHOW:,}" in d["notice"] and "汇总节点" in d["notice"]
+    assert f"{3000 - GROUP_SHOW:,}" in groups[0]["label"] and "样例大链企业" in groups[0]["tip"]
+    members = [n for n in nodes if "/sample/big-e" in n]
+    assert sorted(members) == [f"{SAMPLE_NS}big-e{i:05d}" for i in range(GROUP_SHOW)]  # the first, by IRI
+    # the enterprise in two chains is no leaf: drawn on its own, with the other chain
+    assert SAMPLE_NS + "big-both" in nodes and SAMPLE_NS + "chain" in nodes
+    focus = [n for n in d["nodes"] if n.get("focus")]
+    assert [n["iri"] for n in focus] == [SAMPLE_NS + "big-chain"]
+    # the group node is linked to the chain like its members, with the count on the edge
+    ids = {n["id"]: n["iri"] for n in d["nodes"]}
+    to_group = [e for e in d["edges"] if ids[e["from"]] == groups[0]["iri"]]
+    assert [ids[e["to"]] for e in to_group] == [SAMPLE_NS + "big-chain"] and "×" in to_group[0]["label"]
+    # small whatever the chain's size: the picture does not grow with the members
+    assert len(d["nodes"]) <= GROUP_SHOW + 20 and len(page.encode("utf-8")) < 1_200_000
+    assert GROUP_OVER >= GROUP_SHOW
+
+    # --group-over moves the threshold; past it nothing is grouped (and the page stays quiet)
+    page = _viz(cli, tmp_path, "chain", "样例万家产业链", "--group-over", "5000", "--max-nodes", "5000",
+                "--lang", "en", *data)
+    d = payload(page)
+    assert d["groups"] == 0 and d["notice"] is None and len(d["nodes"]) == d["total"] > 3000
+
+
+def test_group_leaves_library():
+    from qdgraph.viz.cluster import find_groups
+
+    types = {"c": "qd:IndustryChain", "d": "qd:IndustryChain", **{f"e{i}": "qd:Enterprise" for i in range(10)}}
+    links = [(f"e{i}", "qd:inChain", "c") for i in range(10)] + [("e0", "qd:inChain", "d")]
+    (grp,) = find_groups(types, links, over=5, show=3)
+    assert grp.anchor == "c" and grp.shown == ["e1", "e2", "e3"] and grp.hidden == [f"e{i}" for i in range(4, 10)]
+    assert grp.links == (("qd:inChain", True),)
+    assert find_groups(types, links, over=9, show=3) == []
+    assert find_groups(types, links, over=5, show=3, protect={f"e{i}" for i in range(5)}) == []

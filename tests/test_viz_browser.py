@@ -54,6 +54,10 @@ def pages(tmp_path_factory, kg):
         viz("indicator", "indicator", ind[0]["zh"].value, "--layout", "hierarchical", "--lang", "en")
     viz("hostile_chain", "chain", "样例虚拟现实", *data)
     viz("hostile_all", "all", *data)
+    from test_viz import big_chain_turtle
+
+    (d / "big.ttl").write_text(big_chain_turtle(3000), encoding="utf-8")
+    viz("grouped", "chain", "样例万家产业链", "--data", sample[0], "--data", d / "big.ttl")
     out["dir"] = d
     return out
 
@@ -178,3 +182,21 @@ def test_indicator_page_hierarchical_english(browser, pages, tmp_path):
     assert o.page.evaluate("() => network.body.data.nodes.length") >= 2
     check_clean(o, tmp_path / "indicator.png")
     o.page.close()
+
+
+def test_grouped_chain_page(browser, pages, tmp_path):
+    """A chain with 3,000 enterprises: a few drawn, one dashed "N more" node, the notice shown,
+    and search finds a grouped member's name on the group node."""
+    o = open_page(browser, pages["grouped"])
+    page = o.page
+    data_nodes = page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent).nodes")
+    group = next(n for n in data_nodes if n.get("group"))
+    assert page.evaluate("() => network.body.data.nodes.length") == len(data_nodes) < 100
+    assert page.is_visible("#qd-notice") and "汇总节点" in page.text_content("#qd-notice")
+    assert page.evaluate(f"() => network.body.data.nodes.get({group['id']}).shapeProperties.borderDashes.length") == 2
+    sample = group["tip"].split("其中包括：")[1].split("、")[0]
+    page.fill("#qd-search-input", sample)
+    page.press("#qd-search-input", "Enter")
+    assert page.evaluate("() => network.getSelectedNodes()") == [group["id"]]
+    check_clean(o, tmp_path / "grouped.png")
+    page.close()

@@ -22,9 +22,12 @@ VIEWS = ["chain", "pillar", "indicator", "enterprise", "all", "query"]
                    "chain → enterprise, top down.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Beyond this, keep the most connected nodes (the page says so).")
+@click.option("--group-over", type=click.IntRange(min=1), default=50, show_default=True,
+              help="When more than this many nodes of one type hang only on one node (a chain's enterprises), "
+                   "show a few and group the rest into one node with their count (the page says so).")
 @graph_options
 @lang_option
-def viz(kind, name, output, depth, layout, max_nodes, kg, lang):
+def viz(kind, name, output, depth, layout, max_nodes, group_over, kg, lang):
     """Write an interactive HTML picture of part of the graph.
 
     \b
@@ -65,6 +68,7 @@ def viz(kind, name, output, depth, layout, max_nodes, kg, lang):
     elif kind != "all" and not name:
         raise UsageError(f"viz {kind} needs a NAME (e.g. qdgraph viz {kind} …); see qdgraph viz --help")
     out = Path(output or f"qdgraph-{kind}.html")
-    page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes)
+    page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
+                  group_over=group_over)
     write_atomic(out, page)
     click.echo(f"wrote {out} ({len(page.encode('utf-8')) // 1024} KB)", err=True)

@@ -7,18 +7,22 @@ self-contained UTF-8 HTML page that makes no network request.
 """
 from __future__ import annotations
 
+from .cluster import GROUP_OVER
 from .page import MAX_NODES, build_page
 from .views import DEFAULT_DEPTH, KINDS
 
 LAYOUTS = ("force", "hierarchical")
 
-__all__ = ["render", "build_page", "KINDS", "LAYOUTS", "DEFAULT_DEPTH", "MAX_NODES"]
+__all__ = ["render", "build_page", "KINDS", "LAYOUTS", "DEFAULT_DEPTH", "MAX_NODES", "GROUP_OVER"]
 
 
 def render(kg, kind: str, name: str | None = None, *, depth: int | None = None, lang: str = "zh",
-           layout: str = "force", max_nodes: int = MAX_NODES, title: str | None = None) -> str:
+           layout: str = "force", max_nodes: int = MAX_NODES, title: str | None = None,
+           group_over: int = GROUP_OVER) -> str:
     """The HTML page of one view. Raises QdgraphError subclasses for unknown names (with
-    did-you-mean), an unknown kind or layout, or a query that is not CONSTRUCT/DESCRIBE."""
+    did-you-mean), an unknown kind or layout, or a query that is not CONSTRUCT/DESCRIBE.
+    ``group_over``: more leaves of one type on one node than this are drawn as a few of them
+    plus one "N more" node (see ``qdgraph.viz.cluster``)."""
     from ..errors import UsageError
     from .views import select
 
@@ -28,5 +32,7 @@ def render(kg, kind: str, name: str | None = None, *, depth: int | None = None, 
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     if max_nodes < 1:
         raise UsageError("--max-nodes must be at least 1")
-    g, heading, subtitle = select(kg, kind, name, depth=depth, lang=lang)
+    if group_over < 1:
+        raise UsageError("--group-over must be at least 1")
+    g, heading, subtitle = select(kg, kind, name, depth=depth, lang=lang, group_over=group_over)
     return build_page(g, title=title or heading, subtitle=subtitle, lang=lang, layout=layout, max_nodes=max_nodes)

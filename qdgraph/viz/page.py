@@ -66,6 +66,13 @@ def _type_label(vocab, t, lang):
 def _node_tip(n, d, vocab, lang) -> str:
     """Plain-text tooltip: type, both labels, key facts, the source sentence."""
     T = TEXT[lang]
+    if d.get("group"):
+        lines = [d["label"], d.get("group_tip", "")]
+        if d.get("group_sample"):
+            sep = "、" if lang == "zh" else ", "
+            more = T["group_more"] if d["group"] > len(d["group_sample"]) else ""
+            lines.append(f"{T['group_sample']}{sep.join(d['group_sample'])}{more}")
+        return "\n".join(lines)
     lines = [f"{T['type']}: {_type_label(vocab, d.get('type'), lang)}"]
     for key in ("zh", "en"):
         if d.get(key):
@@ -106,6 +113,7 @@ def graph_payload(g: nx.MultiDiGraph, *, lang: str = "zh", layout: str = "force"
     focus = g.graph.get("focus")
     keep = {focus} if focus else set()
     keep |= set(g.graph.get("keep", ()))
+    keep |= {n for n, d in g.nodes(data=True) if d.get("group")}  # a group node stands for many
     shown, hidden = cap(g, max_nodes, keep)
     vocab = g.graph.get("vocab", {})
     index = {n: i for i, n in enumerate(shown.nodes)}
@@ -121,6 +129,9 @@ def graph_payload(g: nx.MultiDiGraph, *, lang: str = "zh", layout: str = "force"
             node["level"] = style_for(t)["level"]
         if n == focus:
             node["focus"] = True
+        if d.get("group"):
+            node["group"] = d["group"]
+            node["find"] = " ".join([node["find"], *d.get("group_sample", ())])
         nodes.append(node)
     edges = []
     for u, v, k, d in shown.edges(keys=True, data=True):
@@ -131,12 +142,20 @@ def graph_payload(g: nx.MultiDiGraph, *, lang: str = "zh", layout: str = "force"
         edges.append(e)
     legend = [{"id": t, "label": _type_label(vocab, t, lang), "count": c, **style_for(t)}
               for t, c in sorted(types.items(), key=lambda tc: (style_for(tc[0])["level"], tc[0]))]
-    notice = None
+    notices = []
+    groups = g.graph.get("groups") or []
+    grouped = sum(len(grp.hidden) for grp in groups)
+    if groups:
+        kinds = sorted({grp.type for grp in groups}, key=lambda t: (style_for(t)["level"], t))
+        what = ("、" if lang == "zh" else ", ").join(_type_label(vocab, t, lang) for t in kinds)
+        notices.append(TEXT[lang]["grouped"].format(hidden=f"{grouped:,}", groups=len(groups), what=what))
     if hidden:
-        notice = TEXT[lang]["capped"].format(total=g.number_of_nodes(), shown=shown.number_of_nodes(), hidden=hidden)
+        notices.append(TEXT[lang]["capped"].format(total=g.number_of_nodes(), shown=shown.number_of_nodes(),
+                                                   hidden=hidden))
+    notice = " ".join(notices) or None
     return {"lang": lang, "layout": layout, "text": TEXT[lang], "types": legend, "nodes": nodes, "edges": edges,
             "edgeLabels": len(edges) <= EDGE_LABELS_UP_TO, "labelInside": sorted(LABEL_INSIDE), "notice": notice,
-            "total": g.number_of_nodes(), "hidden": hidden}
+            "total": g.number_of_nodes(), "hidden": hidden, "grouped": grouped, "groups": len(groups)}
 
 
 def build_page(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: str = "zh", layout: str = "force",

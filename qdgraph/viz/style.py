@@ -37,13 +37,25 @@ TEXT = {
            "no_match": "没有匹配的节点", "capped": "图中共有 {total} 个节点，为保持流畅只显示连接最多的 {shown} 个（其余 {hidden} 个未显示）。",
            "hint": "拖动平移 · 滚轮缩放 · 点击节点查看详情 · 勾选类型以显示/隐藏",
            "details": "详情", "stated": "原文陈述", "inferred": "推断", "source": "原文",
-           "type": "类型", "all": "全部", "none": "清除", "settling": "布局计算中…", "empty": "此视图中没有节点。"},
+           "type": "类型", "all": "全部", "none": "清除", "settling": "布局计算中…", "empty": "此视图中没有节点。",
+           "grouped": "为保持清晰，{hidden} 个只连到同一节点的{what}合并成 {groups} 个汇总节点（标有数量）；"
+                      "悬停汇总节点可见部分名称，用 qdgraph viz enterprise 名称 查看其中某一个。",
+           "group_label": "另有 {count:,} 个{type}",
+           "group_tip": "{count:,} 个{type}经“{rel}”只连到 {anchor}，为保持图面清晰合并为此节点（另有 {shown} 个单独显示）。",
+           "group_sample": "其中包括：", "group_more": "等"},
     "en": {"search": "Search nodes…", "find": "Find", "types": "Types", "nodes": "nodes", "edges": "edges",
            "no_match": "No node matches", "capped": "The graph has {total} nodes; to stay responsive only the {shown} most "
            "connected are shown ({hidden} hidden).",
            "hint": "Drag to pan · scroll to zoom · click a node for details · tick types to show/hide",
            "details": "Details", "stated": "stated", "inferred": "inferred", "source": "Source",
-           "type": "Type", "all": "All", "none": "None", "settling": "Laying out…", "empty": "This view has no nodes."},
+           "type": "Type", "all": "All", "none": "None", "settling": "Laying out…", "empty": "This view has no nodes.",
+           "grouped": "To keep the picture readable, {hidden} {what} linked only to one node are grouped into {groups} "
+                      "summary node(s) showing their count; hover one for some names, or run qdgraph viz enterprise "
+                      "NAME to see one of them.",
+           "group_label": "{count:,} more: {type}",
+           "group_tip": "{count:,} × {type} linked only to {anchor} by “{rel}”, grouped into this node to keep the "
+                        "picture readable ({shown} more are shown on their own).",
+           "group_sample": "Among them: ", "group_more": "…"},
 }
 
 

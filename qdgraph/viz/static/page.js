@@ -60,6 +60,8 @@
     var v = { id: n.id, label: n.label, group: n.type, title: textBlock(n.tip) };
     if (n.level !== undefined) v.level = n.level;
     if (n.focus) { v.borderWidth = 4; v.size = 22; v.font = { size: 16, bold: true }; }
+    // a group node stands for many leaves ("另有 8,950 个企业"): bigger, dashed border
+    if (n.group) { v.borderWidth = 2; v.size = 26; v.shapeProperties = { borderDashes: [5, 4] }; v.font = { size: 15 }; }
     return v;
   }));
   var edges = new vis.DataSet(data.edges.map(function (e, i) {
