@@ -262,7 +262,7 @@ def summary(kg, fmt, lang):
     if fmt != "table":
         return emit(g.named("stats").serialize(fmt))
     _listing("stats", ["class_{lang}", "count"], "table", kg, lang)
-    _listing("sources", ["title", "file", "quotes", "claims"], "table", kg, lang)
+    _listing("sources", ["title", "file", "quotes"], "table", kg, lang)
     emit(f"{len(g)} triples")
 
 
