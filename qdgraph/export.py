@@ -31,20 +31,23 @@ def export_graph(kg, fmt: str) -> str:
         from .nxgraph import to_networkx
 
         g = to_networkx(kg)
-        g.graph = {k: v for k, v in g.graph.items() if isinstance(v, (str, int, float, bool))}
-        for _, d in g.nodes(data=True):   # GraphML holds scalars only
-            for k, v in list(d.items()):
-                if isinstance(v, (list, tuple, dict)):
-                    d[k] = "; ".join(map(str, v)) if not isinstance(v, dict) else str(v)
-                elif v is None:
-                    del d[k]
-        for *_, d in g.edges(data=True, keys=True) if g.is_multigraph() else g.edges(data=True):
-            for k, v in list(d.items()):
-                if isinstance(v, (list, tuple, dict)):
-                    d[k] = "; ".join(map(str, v))
-                elif v is None:
-                    del d[k]
+        g.graph = _scalars(g.graph)
+        for d in [d for _, d in g.nodes(data=True)] + [d for *_, d in g.edges(data=True, keys=True)]:
+            clean = _scalars(d)
+            d.clear()
+            d.update(clean)
         buf = io.BytesIO()
         nx.write_graphml(g, buf)
         return buf.getvalue().decode("utf-8")
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _scalars(attrs: dict) -> dict:
+    """GraphML holds scalars only: lists become '; '-joined text, other values str, None dropped."""
+    out = {}
+    for k, v in attrs.items():
+        if v is None:
+            continue
+        out[k] = v if isinstance(v, (str, int, float, bool)) else (
+            "; ".join(map(str, v)) if isinstance(v, (list, tuple, set)) else str(v))
+    return out

@@ -17,7 +17,7 @@ from . import paths
 from .errors import QdgraphError, QueryTimeout, UsageError
 from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, SelectResult
-from .sparql import check_read_only, parse_term, syntax_error
+from .sparql import bind_values, check_read_only, parse_term, syntax_error
 
 
 class LocalBackend:
@@ -29,32 +29,24 @@ class LocalBackend:
         self.description = description
 
     def execute(self, query: str, params: Mapping[str, Any]) -> Any:
+        return materialise(self.run(query, params))
+
+    def run(self, query: str, params: Mapping[str, Any]):
+        """The engine's lazy answer (pyoxigraph QuerySolutions / QueryTriples / QueryBoolean);
+        the server iterates it itself to cut at its row cap."""
         subs = {ox.Variable(k): v for k, v in params.items()}
         try:
             try:
-                res = self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
+                return self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
             except RuntimeError as err:
                 # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
                 # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
                 if not subs or "projection" not in str(err):
                     raise
-                from .remote import bind_values
-
-                res = self.store.query(bind_values(query, params), prefixes=PREFIXES)
+                return self.store.query(bind_values(query, params), prefixes=PREFIXES)
         except SyntaxError as err:
             raise syntax_error(err, query) from None
         except (OSError, ValueError, RuntimeError) as err:
-            raise QdgraphError(f"query failed: {err}") from None
-        try:
-            if isinstance(res, ox.QueryBoolean):
-                return AskResult(bool(res))
-            if isinstance(res, ox.QueryTriples):
-                return GraphResult(list(res))
-            variables = [v.value for v in res.variables]
-            # a solution iterates its values in variable order: cheaper than sol[v] lookups
-            rows = [{v: t for v, t in zip(variables, sol) if t is not None} for sol in res]
-            return SelectResult(variables, rows)
-        except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
             raise QdgraphError(f"query failed: {err}") from None
 
     def quads(self) -> Iterable["ox.Quad"]:
@@ -65,6 +57,24 @@ class LocalBackend:
 
     def __len__(self) -> int:
         return len(self.store)
+
+
+def materialise(res, limit: int | None = None):
+    """A pyoxigraph answer as a qdgraph result, reading at most ``limit`` rows or triples
+    (evaluation errors surface while iterating, so they are caught here too)."""
+    from itertools import islice
+
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return AskResult(bool(res))
+        if isinstance(res, ox.QueryTriples):
+            return GraphResult(list(islice(res, limit)))
+        variables = [v.value for v in res.variables]
+        # a solution iterates its values in variable order: cheaper than sol[v] lookups
+        rows = [{v: t for v, t in zip(variables, sol) if t is not None} for sol in islice(res, limit)]
+        return SelectResult(variables, rows)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QdgraphError(f"query failed: {err}") from None
 
 
 class KnowledgeGraph:
@@ -184,21 +194,14 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
         backend = open_store_backend(Path(store), data)
     elif data or not bundled:
-        mem = ox.Store()
-        from .rdfio import load_files
-
-        load_files(mem, ([*paths.bundled_files()] if bundled else []) + data)
-        backend = LocalBackend(mem, description="memory: bundled + " + ", ".join(map(str, data)))
+        files = ([*paths.bundled_files()] if bundled else []) + data
+        backend = _in_memory(files, "memory: " + ", ".join(map(str, files)))
     else:
         from .bundle import bundled_store_dir, load_names, open_read_only
 
         d = bundled_store_dir()
         if d is None:  # no writable cache: parse into memory instead
-            mem = ox.Store()
-            from .rdfio import load_files
-
-            load_files(mem, paths.bundled_files())
-            backend = LocalBackend(mem, description="memory: bundled")
+            backend = _in_memory(paths.bundled_files(), "memory: bundled")
         else:
             backend = LocalBackend(open_read_only(d), load_names(d), description=f"bundled ({d})")
     if reason:
@@ -206,3 +209,11 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
         backend = LocalBackend(closure(backend, reason), description=f"{backend.description}, {reason} closure")
     return KnowledgeGraph(backend)
+
+
+def _in_memory(files: list[Path], description: str) -> LocalBackend:
+    from .rdfio import load_files
+
+    mem = ox.Store()
+    load_files(mem, files)
+    return LocalBackend(mem, description=description)

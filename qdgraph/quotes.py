@@ -36,7 +36,8 @@ class QuoteProblem:
 
 def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
     """Every qd:Quote whose oa:exact is not in its source text, or whose source is missing."""
-    texts: dict[str, str | None] = {}
+    raw: dict[str, bytes | None] = {}     # each source file read once
+    texts: dict[str, str] = {}
     problems: list[QuoteProblem] = []
     checked_docs: set[str] = set()
     for r in kg.query(QUOTES_QUERY).rows:
@@ -48,10 +49,12 @@ def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
         if rel is None:
             continue  # SHACL reports the missing qd:textFile
         key = rel.value
-        if key not in texts:
-            texts[key] = _read_source(rel.value, search_dirs)
-        text = texts[key]
-        if text is None:
+        if key not in raw:
+            found = _find(key, search_dirs)
+            raw[key] = found.read_bytes() if found else None
+            if found:
+                texts[key] = normalize_text(raw[key].decode("utf-8", errors="replace"))  # bad bytes just fail to match
+        if raw[key] is None:
             if doc.value not in checked_docs:
                 problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "textFile",
                                              f"source text {rel.value!r} not found (looked in {', '.join(map(str, search_dirs))})"))
@@ -59,13 +62,12 @@ def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
             continue
         sha = r.get("sha")
         if sha is not None and doc.value not in checked_docs:
-            raw = _find(rel.value, search_dirs).read_bytes()
-            if hashlib.sha256(raw).hexdigest() != sha.value:
+            if hashlib.sha256(raw[key]).hexdigest() != sha.value:
                 problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "sha256",
                                              f"source text {rel.value!r} has changed since it was recorded (sha256 differs)"))
         checked_docs.add(doc.value)
         exact = normalize_text(r["exact"].value)
-        if exact not in normalize_text(text):
+        if exact not in texts[key]:
             problems.append(QuoteProblem(q, PREFIXES["oa"] + "exact",
                                          f"quote is not verbatim in {rel.value}: “{r['exact'].value[:60]}”"))
     return problems
@@ -77,8 +79,3 @@ def _find(rel: str, dirs: list[Path]) -> Path | None:
         if p.is_file():
             return p
     return None
-
-
-def _read_source(rel: str, dirs: list[Path]) -> str | None:
-    p = _find(rel, dirs)
-    return p.read_text(encoding="utf-8") if p else None

@@ -23,10 +23,10 @@ from typing import Any, Iterable, Mapping
 import pyoxigraph as ox
 
 from . import __version__
-from .errors import QdgraphError, QuerySyntaxError, QueryTimeout, UsageError
+from .errors import QdgraphError, QueryTimeout, UsageError
 from .namespaces import sparql_prologue
 from .results import AskResult, GraphResult, SelectResult
-from .sparql import check_read_only, strip_lexical
+from .sparql import bind_values, check_read_only  # noqa: F401  (bind_values: part of this module's API)
 
 USER_AGENT = f"qdgraph/{__version__}"
 RESULTS_JSON = "application/sparql-results+json"
@@ -76,44 +76,6 @@ def _first_line(body: str) -> str:
         if line and not line.startswith("<"):
             return ": " + line[:300]
     return ""
-
-
-def bind_values(query: str, params: Mapping[str, Any]) -> str:
-    """``query`` with ``params`` bound by a VALUES block opening its outermost WHERE group.
-
-    A VALUES block there joins every solution of the group with the given terms, which for the
-    queries qdgraph ships equals the engine-side substitution ``LocalBackend`` uses. Terms are
-    written by pyoxigraph (``str(term)`` is the escaped N-Triples form); variable names are
-    checked; nothing the user typed is pasted in."""
-    if not params:
-        return query
-    names, terms = [], []
-    for name, term in params.items():
-        if not name.isidentifier():
-            raise UsageError(f"bad parameter name {name!r}")
-        if not isinstance(term, (ox.NamedNode, ox.Literal)):
-            raise UsageError(f"parameter {name!r}: only IRIs and literals can be sent to an endpoint")
-        names.append("?" + name)
-        terms.append(str(term))
-    block = f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
-    at = where_group_start(query)
-    return query[:at] + " " + block + " " + query[at:]
-
-
-def where_group_start(query: str) -> int:
-    """Offset just inside the ``{`` that opens the query's WHERE clause (strings, IRIs and
-    comments are ignored: the search runs on ``strip_lexical`` text of the same length)."""
-    import re
-
-    bare = strip_lexical(query)
-    m = re.search(r"(?<![\w:?$])WHERE(?![\w:])", bare, re.I)
-    start = m.end() if m else 0
-    # CONSTRUCT { template } WHERE { … } needs the keyword; SELECT/ASK/DESCRIBE may omit it,
-    # and then the first brace opens the group (no brace can come before it).
-    brace = bare.find("{", start)
-    if brace < 0:
-        raise QuerySyntaxError("SPARQL syntax error: no WHERE group { … } to bind parameters in")
-    return brace + 1
 
 
 class EndpointBackend:

@@ -1,8 +1,9 @@
 """Query results, held in memory, and their serialisations.
 
 One place writes every format, so the CLI, the Python API and the HTTP server give the same
-bytes for the same answer: SPARQL 1.1 JSON / XML / CSV / TSV results for SELECT and ASK,
-Turtle / JSON-LD / N-Triples for CONSTRUCT and DESCRIBE.
+answer: SPARQL 1.1 JSON / XML / CSV / TSV results for SELECT and ASK, Turtle / JSON-LD /
+N-Triples for CONSTRUCT and DESCRIBE. (The server sends JSON compact, from ``to_json``; the
+CLI indents it for reading.)
 """
 from __future__ import annotations
 

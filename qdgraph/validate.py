@@ -68,11 +68,10 @@ def _shacl(store) -> list[Violation]:
     import rdflib
     from pyshacl import validate as shacl_validate
 
-    data = rdflib.Graph()
-    data.parse(data=ox.serialize(store, format=ox.RdfFormat.N_QUADS).decode("utf-8"), format="nquads")
-    data_graph = rdflib.Graph()
-    for t in data:
-        data_graph.add(t)
+    # everything is in the default graph: hand pySHACL one rdflib Graph, parsed once
+    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in store),
+                      format=ox.RdfFormat.N_TRIPLES)
+    data_graph = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
     shapes = rdflib.Graph().parse(str(paths.SHAPES), format="turtle")
     _, results, _ = shacl_validate(data_graph, shacl_graph=shapes, inference="none", advanced=True,
                                    allow_warnings=True)

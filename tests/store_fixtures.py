@@ -2,7 +2,12 @@
 enterprise that satisfy the shapes), so the tests do not depend on what data/chains.ttl holds."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 CHAIN_ZH = "海洋测绘装备"
@@ -57,3 +62,17 @@ def triples(store: Path) -> int:
 def snapshot(store: Path) -> tuple:
     """What must not change when a write fails: the pointer, the folder listing, the triples."""
     return ((store / "CURRENT").read_text(), sorted(p.name for p in store.iterdir()), triples(store))
+
+
+def kill_at_publish(root: Path, marker: Path, *args) -> None:
+    """Run ``qdgraph ARGS`` until it has written its new generation and is about to swap it in
+    (the QDGRAPH_TEST_PAUSE hook touches ``marker`` and waits), then SIGKILL it there."""
+    env = dict(os.environ, QDGRAPH_TEST_PAUSE=f"publish:{marker}")
+    proc = subprocess.Popen([sys.executable, str(root / "cli.py"), *map(str, args)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), f"qdgraph {args[0]} never reached the swap"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()

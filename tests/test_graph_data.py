@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest

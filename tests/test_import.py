@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from conftest import ROOT, assert_one_line_error, run_cli
-from store_fixtures import CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, snapshot, triples
+from store_fixtures import (CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, kill_at_publish,
+                            snapshot, triples)
 
 QD = "https://w3id.org/qdgraph/ontology#"
 HEADER_ZH = "企业名称,英文名称,简称,产业链,统一社会信用代码,区市,成立日期,来源,备注\n"
@@ -55,7 +51,7 @@ def enterprises(store, label):
 def test_import_with_provenance_then_again_adds_nothing(store, tmp_path):
     csv = write(tmp_path / "vr.csv", HEADER_ZH
                 + f"青岛甲乙智能科技有限公司,,甲乙科技,{CHAIN_ZH},{C1},黄岛区,2019/5/3,区工信局名单,重点企业\n"
-                + f"青岛丙丁声学有限公司,Bingding Acoustics,,haiyangcehuizhuangbei,,崂山区,2021年3月,,\n")
+                + "青岛丙丁声学有限公司,Bingding Acoustics,,haiyangcehuizhuangbei,,崂山区,2021年3月,,\n")
     res = run_cli("import", csv, "--store", store)
     assert res.code == 0 and "2 new enterprises" in res.err, res
     [e] = enterprises(store, "青岛甲乙智能科技有限公司")
@@ -178,15 +174,7 @@ def test_killed_import_leaves_the_store(store, tmp_path):
     before = snapshot(store)
     csv = write(tmp_path / "k.csv", f"name,chain\n青岛被杀企业有限公司,{CHAIN_ZH}\n")
     marker = tmp_path / "paused"
-    env = dict(os.environ, QDGRAPH_TEST_PAUSE=f"publish:{marker}")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import", str(csv), "--store", str(store)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not marker.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), "the import never reached the swap"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_at_publish(ROOT, marker, "import", csv, "--store", store)
     assert (store / "CURRENT").read_text() == before[0] and triples(store) == before[2]
     assert enterprises(store, "青岛被杀企业有限公司") == []
     res = run_cli("import", csv, "--store", store)  # and the next import goes through

@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from conftest import ROOT, assert_one_line_error, run_cli
-from store_fixtures import CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, snapshot, triples
+from store_fixtures import (CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, kill_at_publish,
+                            snapshot, triples)
 
 
 @pytest.fixture(scope="module")
@@ -128,15 +124,7 @@ def test_killed_load_leaves_the_old_store(base, tmp_path):
     store = copy_store(base, tmp_path / "s")
     before = snapshot(store)
     marker = tmp_path / "paused"
-    env = dict(os.environ, QDGRAPH_TEST_PAUSE=f"publish:{marker}")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "load", "--store", str(store), "--force"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not marker.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert marker.exists(), "the load never reached the swap"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_at_publish(ROOT, marker, "load", "--store", store, "--force")
     assert (store / "CURRENT").read_text() == before[0]
     assert triples(store) == before[2]
     res = run_cli("chains", "--store", store)  # still opens and answers
@@ -161,8 +149,8 @@ def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path
     nt.write_text("\n".join([
         f'<http://ex.org/a> {lab} "引号\\"企业"@ZH-Hans .',                 # escaped: parsed by Oxigraph
         f'<http://ex.org/a> {typ} <https://w3id.org/qdgraph/ontology#Enterprise> .',
-        f'<http://ex.org/a>\t<http://www.w3.org/2000/01/rdf-s\\u0063hema#label>\t"Quoted Co"@en . # escaped predicate',
-        f'<http://ex.org/a> <http://www.w3.org/2004/02/skos/core#altLabel> "甲乙" .',
+        '<http://ex.org/a>\t<http://www.w3.org/2000/01/rdf-s\\u0063hema#label>\t"Quoted Co"@en . # escaped predicate',
+        '<http://ex.org/a> <http://www.w3.org/2004/02/skos/core#altLabel> "甲乙" .',
         f'_:b1 {lab} "空白节点"@zh .',                                          # blank node: not indexed
         f'<http://ex.org/q> {lab} "引文"@zh .',
         f'<http://ex.org/q> {typ} <https://w3id.org/qdgraph/ontology#Quote> .',  # a quote: not indexed

@@ -165,7 +165,6 @@ def search(text, types, limit, kg, fmt):
     """
     import pyoxigraph as ox
 
-    from ..names import describe_entry
     from ..results import SelectResult
 
     types = [t if ":" in t else f"qd:{t}" for t in types]
@@ -176,20 +175,24 @@ def search(text, types, limit, kg, fmt):
         click.echo(f"no entity matches {text!r}", err=True)
         sys.exit(1)
     emit(SelectResult(["score", "zh", "en", "type", "iri"], rows).serialize(fmt))
-    del describe_entry
 
 
 # ---------------------------------------------------------------- listings
 def _listing(name, columns, fmt, kg, lang):
+    """Print a named query; as a table, only ``columns`` (``x_{lang}`` picks a label language
+    and is headed ``x``)."""
     res = kg().named(name)
     if fmt != "table":
         return emit(res.serialize(fmt))
-    from ..results import SelectResult
+    from ..results import display, render_table
 
     cols = [c.format(lang=lang) for c in columns]
-    return emit(SelectResult([c.split("_")[0] if c.endswith(("_zh", "_en")) else c for c in cols],
-                             [{(k.split("_")[0] if k.endswith(("_zh", "_en")) else k): r.get(k) for k in cols}
-                              for r in res.rows]).serialize("table"))
+    emit(render_table([c.removesuffix("_" + lang) for c in cols], [[display(r.get(c)) for c in cols] for r in res.rows]))
+
+
+def _text(row, key) -> str:
+    term = row.get(key)
+    return term.value if term is not None else ""
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -214,9 +217,8 @@ def indicators(kg, fmt, lang):
 
     rows = []
     for r in kg().named("indicators").rows:
-        def v(k):
-            t = r.get(k)
-            return t.value if t is not None else ""
+        def v(k, r=r):
+            return _text(r, k)
         # the source's own wording: comparator + figure ("超过300万人"), unless the figure has it ("30%以上")
         stated, cmp = v("statedAs") or v("value"), v("comparator_zh")
         target = v("qualitative") or (stated if not cmp or cmp in stated else cmp + stated)
@@ -244,8 +246,8 @@ def chains(kg, fmt, lang):
 
     rows = []
     for r in kg().named("chains").rows:
-        def v(k):
-            return r[k].value if r.get(k) is not None else ""
+        def v(k, r=r):
+            return _text(r, k)
         members = [m for m in v("enterprises").split("、") if m]
         shown = "、".join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
         rows.append([v("chain_" + lang), v("categories"), v("tiers"), v("enterprise_count") or "0", shown])

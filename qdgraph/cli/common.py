@@ -26,9 +26,8 @@ def graph_options(fn):
 class GraphOpener:
     """Opens the graph on first use, so argument errors are reported before any loading."""
 
-    def __init__(self, data, store, endpoint, reason=None):
+    def __init__(self, data, store, endpoint):
         self.args = (data, store, endpoint)
-        self.reason = reason
         self._kg = None
 
     def __call__(self, reason=None):
@@ -36,7 +35,7 @@ class GraphOpener:
             from ..graph import open_graph
 
             data, store, endpoint = self.args
-            self._kg = open_graph(data, store=store, endpoint=endpoint, reason=reason or self.reason)
+            self._kg = open_graph(data, store=store, endpoint=endpoint, reason=reason)
         return self._kg
 
 

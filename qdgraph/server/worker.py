@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import signal
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 from ..errors import (AmbiguousNameError, NotFoundError, QdgraphError, QuerySyntaxError, QueryTimeout,
@@ -105,38 +104,15 @@ def run_query(kg, query: str, params: dict, max_rows: int | None):
     iterating, so an over-large answer is never held in memory whole."""
     import pyoxigraph as ox
 
-    from ..namespaces import PREFIXES
-    from ..results import AskResult, GraphResult, SelectResult
-    from ..sparql import syntax_error
+    from ..graph import materialise
 
     guard(query)  # the server checked already; a second look at a known query costs nothing
     store = getattr(kg.backend, "store", None)
     if not isinstance(store, ox.Store):  # some other backend: it materialises, we cut after
         res = kg.query(query, params)
         return _cap(res, max_rows)
-    subs = {ox.Variable(k): v for k, v in params.items()}
     limit = None if max_rows is None else max_rows + 1
-    try:
-        try:
-            res = store.query(query, prefixes=PREFIXES, substitutions=subs or None)
-        except RuntimeError as err:  # pyoxigraph 0.5 substitutes projected variables only
-            if not subs or "projection" not in str(err):
-                raise
-            from ..remote import bind_values
-
-            res = store.query(bind_values(query, params), prefixes=PREFIXES)
-        if isinstance(res, ox.QueryBoolean):
-            return AskResult(bool(res))
-        if isinstance(res, ox.QueryTriples):
-            out = GraphResult(list(islice(res, limit)))
-        else:
-            variables = [v.value for v in res.variables]
-            rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in islice(res, limit)]
-            out = SelectResult(variables, rows)
-    except SyntaxError as err:
-        raise syntax_error(err, query) from None
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QdgraphError(f"query failed: {err}") from None
+    out = materialise(kg.backend.run(query, params), limit)
     return _cap(out, max_rows)
 
 
