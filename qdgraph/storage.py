@@ -217,6 +217,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     """Build a store of the ontology, the bundled data and ``files`` at ``store_dir``; returns
     the manifest. All or nothing: on any error the folder is as it was."""
     from .rdfio import check_readable, rdf_format
+    from .rules import materialise
 
     store_dir = Path(store_dir)
     files = [Path(f) for f in files]
@@ -240,12 +241,13 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
                 disk = ox.Store(str(gen / STORE_SUBDIR))
                 shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
                         for f, role in roles]
+                rules = materialise(disk)
                 disk.flush()
                 scanner.join()
                 shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
                 records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
                 manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
-                            "created": _now(), "files": records, "imports": []}
+                            "created": _now(), "files": records, "imports": [], "rules": rules}
                 finish_generation(gen, disk, manifest, names_written=scanner.ok)
                 del disk
                 publish(store_dir, gen)
