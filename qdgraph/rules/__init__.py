@@ -132,3 +132,12 @@ def link_counts(store_or_kg, rules=None) -> dict[str, int]:
         if iri in counts:
             counts[iri] = n
     return counts
+
+
+def describe_rules(kg) -> list[dict]:
+    """Every rule with its names, description, basis, file and the links it derives in ``kg``."""
+    counts = link_counts(kg)
+    return [{"rule": r.iri, "name": r.name, "zh": r.label["zh"], "en": r.label["en"],
+             "description_zh": r.description["zh"], "description_en": r.description["en"],
+             "basis": r.basis, "file": f"qdgraph/rules/{r.path.name}", "links": counts.get(r.iri, 0)}
+            for r in sorted(all_rules(), key=lambda r: r.name)]
