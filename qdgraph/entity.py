@@ -7,7 +7,8 @@ from .namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
-WAS_DERIVED = PREFIXES["prov"] + "wasDerivedFrom"
+# provenance: listed under the card's provenance, not as relations
+PROVENANCE = frozenset({PREFIXES["prov"] + "wasDerivedFrom", PREFIXES["qd"] + "evidence"})
 
 
 @dataclass
@@ -39,7 +40,7 @@ def describe(kg, name: str) -> Card:
             card.types.append({"iri": o.value, "zh": names.label(o.value, "zh"), "en": names.label(o.value, "en")})
         elif p == RDFS_LABEL:
             card.labels.setdefault(o.language or "", []).append(o.value)
-        elif p == WAS_DERIVED:
+        elif p in PROVENANCE:
             continue
         elif isinstance(o, ox.Literal):
             text = o.value + (f"@{o.language}" if o.language else "")
@@ -59,8 +60,8 @@ def describe(kg, name: str) -> Card:
             {"iri": s.value, "zh": names.label(s.value, "zh"), "en": names.label(s.value, "en"),
              "basis": c.get("basis"), "evidence": c.get("evidence", [])})
     for r in kg.query(
-        "SELECT ?q ?exact ?source WHERE { ?e prov:wasDerivedFrom ?q . ?q oa:exact ?exact . "
-        "OPTIONAL { ?q dcterms:source ?source } } ORDER BY ?q", {"e": node}).rows:
+        "SELECT ?q ?exact ?source WHERE { ?e qd:evidence|prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact . "
+        "OPTIONAL { ?q oa:hasSource ?source } } ORDER BY ?q", {"e": node}).rows:
         card.provenance.append({"quote": r["q"].value, "exact": r["exact"].value,
                                 "source": r["source"].value if r.get("source") is not None else None})
     return card
