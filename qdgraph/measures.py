@@ -190,21 +190,19 @@ def _path(measure: str, indicator: str, link: Link, names) -> list[Step]:
     def step(iri, rel=None, ev=None):
         return Step(iri, names.label(iri, "zh"), names.label(iri, "en"), rel, ev)
 
-    first = next((p for p in link.premises if p.subject == measure), None)
-    second = next((p for p in link.premises if p is not first), None)
-    if first is None or second is None:
-        quote = link.evidence[0]["exact"] if link.evidence else None
-        return [step(measure, "qd:affects", quote), step(indicator)]
-    hop = first.object
-    if second.subject == hop and second.object == indicator:
-        rel2 = second.relation
-    elif second.subject == indicator and second.object == hop:
-        rel2 = "^" + second.relation
-    else:
-        quote = link.evidence[0]["exact"] if link.evidence else None
-        return [step(measure, "qd:affects", quote), step(indicator)]
-    return [step(measure, first.relation, first.quotes[0] if first.quotes else None),
-            step(hop, rel2, second.quotes[0] if second.quotes else None), step(indicator)]
+    for first in (p for p in link.premises if p.subject == measure):
+        hop = first.object
+        for second in link.premises:
+            if second.subject == hop and second.object == indicator:
+                rel2 = second.relation
+            elif second.subject == indicator and second.object == hop:
+                rel2 = "^" + second.relation
+            else:
+                continue
+            return [step(measure, first.relation, first.quotes[0] if first.quotes else None),
+                    step(hop, rel2, second.quotes[0] if second.quotes else None), step(indicator)]
+    quote = link.evidence[0]["exact"] if link.evidence else None
+    return [step(measure, "qd:affects", quote), step(indicator)]
 
 
 _PILLAR = "SELECT ?pillar WHERE { ?indicator qd:measuredUnder ?pillar } LIMIT 1"

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .namespaces import PREFIXES
+from .namespaces import PREFIXES, shorten
 
 QUOTES_QUERY = """
 SELECT ?quote ?exact ?prefix ?suffix ?start ?end ?doc ?file ?sha WHERE {
@@ -26,24 +26,26 @@ SELECT ?quote ?exact ?prefix ?suffix ?start ?end ?doc ?file ?sha WHERE {
 
 DERIVED_QUERY = """
 SELECT ?claim ?problem ?other WHERE {
-  ?claim qd:derivedBy ?rule .
   {
-    FILTER NOT EXISTS { ?rule a qd:Rule }
-    BIND ("rule" AS ?problem) BIND (?rule AS ?other)
+    ?claim qd:derivedBy ?other .
+    FILTER NOT EXISTS { ?other a qd:Rule }
+    BIND ("rule" AS ?problem)
   } UNION {
+    ?claim qd:derivedBy ?rule .
     FILTER NOT EXISTS { ?claim qd:premise ?any }
     BIND ("no-premise" AS ?problem)
   } UNION {
-    ?claim qd:premise ?other .
+    ?claim qd:derivedBy ?rule ; qd:premise ?other .
     FILTER NOT EXISTS { ?other a qd:Claim ; prov:wasDerivedFrom ?q0 }
     BIND ("premise-unsourced" AS ?problem)
   } UNION {
-    ?claim qd:premise ?other .
+    ?claim qd:derivedBy ?rule ; qd:premise ?other .
     ?other rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
     FILTER NOT EXISTS { ?s ?p ?o }
     BIND ("premise-not-in-graph" AS ?problem)
   } UNION {
-    ?claim qd:premise ?p1 . ?p1 prov:wasDerivedFrom ?other .
+    ?claim qd:derivedBy ?rule ; qd:premise ?p1 .
+    ?p1 prov:wasDerivedFrom ?other .
     FILTER NOT EXISTS { ?claim prov:wasDerivedFrom ?other }
     BIND ("quote-missing" AS ?problem)
   }
@@ -134,7 +136,7 @@ def check_derived(kg) -> list[QuoteProblem]:
     out = []
     for r in kg.query(DERIVED_QUERY).rows:
         other = r.get("other")
-        msg = _DERIVED_MESSAGES[r["problem"].value].format(other=other.value if other is not None else "")
+        msg = _DERIVED_MESSAGES[r["problem"].value].format(other=shorten(other.value) if other is not None else "")
         out.append(QuoteProblem(r["claim"].value, PREFIXES["qd"] + "derivedBy", msg))
     return sorted(out, key=lambda p: (p.focus, p.message))
 
