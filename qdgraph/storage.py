@@ -277,7 +277,7 @@ def finish_generation(gen: Path, disk: "ox.Store", manifest: dict, names: list |
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-_SKIP_TYPES = frozenset({QD + "Quote", QD + "Claim"})
+_SKIP_TYPES = frozenset({QD + "Quote", QD + "Claim", QD + "Rule"})  # rules are added by the build, not read from files
 
 
 def index_rows(store: "ox.Store"):
