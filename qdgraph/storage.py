@@ -241,13 +241,16 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
                 disk = ox.Store(str(gen / STORE_SUBDIR))
                 shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
                         for f, role in roles]
+                started = time.perf_counter()
                 rules = materialise(disk)
+                rules_seconds = time.perf_counter() - started
                 disk.flush()
                 scanner.join()
                 shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
                 records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
                 manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
-                            "created": _now(), "files": records, "imports": [], "rules": rules}
+                            "created": _now(), "files": records, "imports": [],
+                            "rules": rules, "rules_seconds": round(rules_seconds, 3)}
                 finish_generation(gen, disk, manifest, names_written=scanner.ok)
                 del disk
                 publish(store_dir, gen)

@@ -72,6 +72,17 @@ def test_hierarchy_rule_follows_sub_measures_of_a_subject_link():
     assert derived(store_of("concerns", "measures"), "hierarchy") == set()
 
 
+def test_hierarchy_rule_leaves_a_measure_that_names_its_own_subject():
+    own = _claim("c6", "j", "qd:measuresSubject", "own", "q4")      # another indicator measures "own"
+    child = _claim("c7", "child", "qd:concerns", "own", "q3")
+    st = ox.Store()
+    st.load((PRE + QUOTES + PREMISES["concerns"] + PREMISES["measures"] + PREMISES["sub"] + own + child).encode(),
+            format=ox.RdfFormat.TURTLE)
+    materialise(st)
+    assert derived(st, "hierarchy") == set()
+    assert derived(st, "subject") == {("m", "i"), ("child", "j")}
+
+
 def test_derived_link_records_rule_premises_and_quotes():
     st = store_of("concerns", "measures", "sub")
     rows = list(st.query("""SELECT ?premise ?quote WHERE { ?c qd:derivedBy qdr:rule-subject ;

@@ -26,8 +26,8 @@ from ..namespaces import PREFIXES, QD
 
 HERE = Path(__file__).resolve().parent
 _HEADER = re.compile(r"^#\s*(iri|name@zh|name@en|description@zh|description@en|basis):\s*(.*)$")
-# a rule that reads qd:affects claims (the hierarchy) needs the others' output first, and
-# itself again until nothing new appears; bounded so a cyclic sub-measure graph still stops
+# a rule that reads qd:affects claims (the hierarchy) needs the others' output first; such rules
+# run again until nothing new appears (bounded, so a rule that feeds itself still stops)
 MAX_ROUNDS = 50
 
 
