@@ -120,9 +120,12 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
     strongest link first; ``basis`` ("subject", "roadmap,stated", or IRIs) keeps only those links."""
     import pyoxigraph as ox
 
+    from .rules import all_rules
+
+    rule_names = {r.iri: r.label for r in all_rules()}
     wanted = parse_bases(basis) if isinstance(basis, str) or basis is None else list(basis)
     iri = kg.resolve(indicator, types=[INDICATOR], what="indicator")
-    names = kg.names()
+    names = _Labels(kg.names())
     node = {"indicator": ox.NamedNode(iri)}
     links: dict[str, Link] = {}
     owner: dict[str, str] = {}
@@ -131,9 +134,12 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         link = links.get(c)
         if link is None:
             b = r["basis"].value
+            rule = _v(r.get("rule"))
+            names_of_rule = rule_names.get(rule, {})
             link = links[c] = Link(c, shorten(b), _v(r.get("basis_zh")) or shorten(b), _v(r.get("basis_en")) or shorten(b),
                                    int(r["strength"].value) if r.get("strength") is not None else 99,
-                                   _v(r.get("rule")), _v(r.get("rule_zh")), _v(r.get("rule_en")))
+                                   rule, names_of_rule.get("zh", rule and shorten(rule)),
+                                   names_of_rule.get("en", rule and shorten(rule)))
             owner[c] = r["measure"].value
         rat = r.get("rationale")
         if rat is not None:
@@ -178,6 +184,18 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
                              names.label(pillar, "en") if pillar else None, _target(kg, iri),
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
                              sorted(keep), out)
+
+
+class _Labels:
+    """The name index's labels, each looked up once (premises repeat the same few nodes)."""
+    def __init__(self, names):
+        self._names, self._seen = names, {}
+
+    def label(self, iri: str, lang: str) -> str:
+        key = (iri, lang)
+        if key not in self._seen:
+            self._seen[key] = self._names.label(iri, lang)
+        return self._seen[key]
 
 
 def _strength_of(basis: str, links: dict) -> int:
