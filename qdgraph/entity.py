@@ -68,10 +68,16 @@ def describe(kg, name: str) -> Card:
 
 
 def _claims(kg, node) -> dict:
-    out: dict = {}
+    """(s, p, o) → the strongest claim on that triple (several rules can derive one link)."""
+    best: dict = {}
     for r in kg.named("entity-claims", {"entity": node}).rows:
         key = (r["s"].value, r["p"].value, r["o"].value)
-        c = out.setdefault(key, {"basis": shorten(r["basis"].value), "evidence": [], "rationale": {}})
-        if r.get("exact") is not None and r["exact"].value not in c["evidence"]:
+        rank = (int(r["strength"].value) if r.get("strength") is not None else 99, r["claim"].value)
+        c = best.get(key)
+        if c is None or rank < c["rank"]:
+            c = best[key] = {"rank": rank, "basis": shorten(r["basis"].value), "evidence": [], "rationale": {}}
+        if rank == c["rank"] and r.get("exact") is not None and r["exact"].value not in c["evidence"]:
             c["evidence"].append(r["exact"].value)
-    return out
+    for c in best.values():
+        del c["rank"]
+    return best
