@@ -396,3 +396,11 @@ def test_ontology_has_no_metaclass(kg):
     r = rows(kg, """SELECT ?c ?sup WHERE { ?c rdfs:subClassOf ?sup FILTER (STRSTARTS(STR(?c), STR(qd:)))
         FILTER (?sup IN (owl:ObjectProperty, owl:DatatypeProperty, rdf:Property, rdf:Statement, owl:Class, rdfs:Class)) }""")
     assert r == []
+
+
+def test_no_two_things_share_a_name(kg):
+    """No confusable names: Qingdao the city and its government, a class and its property, a
+    concept scheme and its concepts, the service industry 现代金融 and the system element."""
+    r = rows(kg, """SELECT ?l WHERE { ?e rdfs:label ?l FILTER (isIRI(?e) && lang(?l) = "zh") }
+        GROUP BY ?l HAVING (COUNT(DISTINCT ?e) > 1)""")
+    assert [x["l"].value for x in r] == []
