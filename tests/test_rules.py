@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from qdgraph.namespaces import PREFIXES, QD, QDR
-from qdgraph.rules import all_rules, materialise
+from qdgraph.rules import HERE as ROOT_RULES, all_rules, materialise
 
 PRE = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items())
 
@@ -202,3 +202,15 @@ def test_rules_command_lists_rules_with_link_counts(cli, kg):
         assert item["links"] == int(n.value) > 0, name
     text = cli("rules").out
     assert "同一路线图" in text and "推出关联" in text
+
+
+def test_a_rule_reading_its_own_links_is_refused(tmp_path):
+    from qdgraph.rules import parse_rule
+
+    text = (ROOT_RULES / "hierarchy.rq").read_text(encoding="utf-8").replace(
+        "VALUES ?b { qd:Stated qd:InferredFromSubject }", "VALUES ?b { qd:InferredFromHierarchy }")
+    f = tmp_path / "loop.rq"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="its own basis"):
+        parse_rule(f)
+    assert parse_rule(ROOT_RULES / "hierarchy.rq").dependent

@@ -14,6 +14,7 @@ A rule file starts with a header::
 Its CONSTRUCT writes the derived triple and a ``qd:Claim`` for it with ``qd:derivedBy`` the
 rule, ``qd:premise`` the claims of the triples it matched and ``prov:wasDerivedFrom`` their
 quotes. Claim IRIs are hashes of (rule, subject, object), so building twice gives the same graph.
+A rule may read links other rules derive (it then runs after them), not links of its own basis.
 """
 from __future__ import annotations
 
@@ -26,9 +27,6 @@ from ..namespaces import PREFIXES, QD
 
 HERE = Path(__file__).resolve().parent
 _HEADER = re.compile(r"^#\s*(iri|name@zh|name@en|description@zh|description@en|basis):\s*(.*)$")
-# a rule that reads qd:affects claims (the hierarchy) needs the others' output first; such rules
-# run again until nothing new appears (bounded, so a rule that feeds itself still stops)
-MAX_ROUNDS = 50
 
 
 @dataclass
@@ -40,7 +38,7 @@ class Rule:
     basis: str
     text: str
     path: Path
-    recursive: bool = field(default=False)
+    dependent: bool = field(default=False)   # reads qd:affects claims: runs after the others
 
     def triples(self) -> list:
         """The rule's own description, as it goes into the graph."""
@@ -69,16 +67,21 @@ def parse_rule(path: Path) -> Rule:
     missing = [k for k in ("iri", "name@zh", "name@en", "description@zh", "description@en", "basis") if k not in meta]
     if missing:
         raise ValueError(f"{path}: rule header lacks {', '.join(missing)}")
+    where = text.split("WHERE", 1)[-1]
+    own_basis = "qd:" + meta["basis"].rsplit("#", 1)[-1]
+    if own_basis in where:
+        # one pass per build keeps it cheap and deterministic; a rule fed by its own output would need a fixpoint
+        raise ValueError(f"{path}: a rule may not read links of its own basis ({own_basis})")
     return Rule(path.stem, meta["iri"], {"zh": meta["name@zh"], "en": meta["name@en"]},
                 {"zh": meta["description@zh"], "en": meta["description@en"]}, meta["basis"], text, path,
-                recursive=bool(re.search(r"rdf:predicate\s+qd:affects\s*;", text.split("WHERE", 1)[-1])))
+                dependent=bool(re.search(r"rdf:predicate\s+qd:affects\s*;", where)))
 
 
 @lru_cache(maxsize=None)
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, the recursive ones last (they read what the others derive)."""
+    """Every rule, those that read derived links last."""
     rules = [parse_rule(p) for p in sorted(HERE.glob("*.rq"))]
-    return tuple(sorted(rules, key=lambda r: (r.recursive, r.name)))
+    return tuple(sorted(rules, key=lambda r: (r.dependent, r.name)))
 
 
 def rule_files() -> list[Path]:
@@ -86,34 +89,21 @@ def rule_files() -> list[Path]:
 
 
 def materialise(store, rules=None) -> dict[str, int]:
-    """Run ``rules`` (default: all) over ``store`` until nothing new is derived; add their
-    results and descriptions to the store. Returns the number of links each rule derives."""
+    """Run ``rules`` (default: all) over ``store`` once each, those that read derived links last,
+    and add their results and descriptions to the store. Returns the links each rule derives."""
     import pyoxigraph as ox
 
     rules = all_rules() if rules is None else tuple(rules)
     for rule in rules:
         store.extend(rule.triples())
-    produced: dict[str, int] = {}
     for rule in rules:
-        if rule.recursive:
-            continue
-        produced[rule.iri] = _run(store, rule, ox)
-    recursive = [r for r in rules if r.recursive]
-    for _ in range(MAX_ROUNDS):
-        grew = False
-        for rule in recursive:
-            n = _run(store, rule, ox)
-            grew |= n != produced.get(rule.iri)
-            produced[rule.iri] = n
-        if not grew:
-            break
+        _run(store, rule, ox)
     return link_counts(store, rules)
 
 
-def _run(store, rule: Rule, ox) -> int:
+def _run(store, rule: Rule, ox) -> None:
     triples = list(store.query(rule.text, prefixes=PREFIXES))
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    return len(triples)
 
 
 _COUNTS = """SELECT ?rule (COUNT(?c) AS ?n) WHERE { ?c qd:derivedBy ?rule } GROUP BY ?rule"""
