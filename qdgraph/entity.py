@@ -7,6 +7,7 @@ from .namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
+PREF_LABEL = PREFIXES["skos"] + "prefLabel"   # the same names as rdfs:label (SKOS tools read this one)
 # provenance: listed under the card's provenance, not as relations
 PROVENANCE = frozenset({PREFIXES["prov"] + "wasDerivedFrom", PREFIXES["qd"] + "evidence"})
 
@@ -40,6 +41,8 @@ def describe(kg, name: str) -> Card:
             card.types.append({"iri": o.value, "zh": names.label(o.value, "zh"), "en": names.label(o.value, "en")})
         elif p == RDFS_LABEL:
             card.labels.setdefault(o.language or "", []).append(o.value)
+        elif p == PREF_LABEL:
+            continue
         elif p in PROVENANCE:
             continue
         elif isinstance(o, ox.Literal):
