@@ -404,3 +404,20 @@ def test_no_two_things_share_a_name(kg):
     r = rows(kg, """SELECT ?l WHERE { ?e rdfs:label ?l FILTER (isIRI(?e) && lang(?l) = "zh") }
         GROUP BY ?l HAVING (COUNT(DISTINCT ?e) > 1)""")
     assert [x["l"].value for x in r] == []
+
+
+def test_quote_tool_writes_the_selectors_the_data_has(kg):
+    """tools/quote_turtle.py (for citing a new document) finds a sentence across the page's line
+    breaks and gives the offsets and context the bundled quotes carry."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quote_turtle", ROOT / "tools" / "quote_turtle.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    text = SOURCE.read_text(encoding="utf-8")
+    r = rows(kg, """SELECT ?x ?s ?e WHERE { qdr:q000-032 oa:hasSelector ?t , ?p . ?t oa:exact ?x .
+        ?p oa:start ?s ; oa:end ?e }""")[0]
+    start, end, pre, suf = tool.locate(text, "打造绿色低碳先锋，在清洁安全节能高效上走在前列。")
+    assert (start, end, text[start:end], pre, suf) == (int(r["s"].value), int(r["e"].value), r["x"].value, "", "")
+    start, end, pre, suf = tool.locate(text, "现代产业先行城市")
+    assert pre + text[start:end] + suf in text and text.count(pre + text[start:end] + suf) == 1
