@@ -1,9 +1,11 @@
 """A synthetic city for the benchmark: N enterprises over industry chains, with measures,
 indicators, targets, observations, and the claims and quotes the real data carries.
 
-Shaped like data/chains.ttl (every entity labelled zh + en and derived from a qd:Quote; every
-qd:ClaimProperty triple reified as a qd:Claim with basis and source; inferred claims with a
-rationale), but with IRIs under qdr:bench- and names that cannot collide with the real ones.
+Shaped like data/chains.ttl (every entity labelled zh + en with qd:evidence a qd:Quote — a Web
+Annotation specific resource with a quote selector; every claimed triple backed by a qd:Claim
+with basis and source; targets and figures as Data Cube observations; no qd:affects links: the
+rules derive them when the store is built), but with IRIs under qdr:bench- and names that cannot
+collide with the real ones.
 Deterministic: the same size gives the same file.
 
     python bench/generate.py --triples 1000000 -o out/bench/city-1m.nt
@@ -25,11 +27,17 @@ DCT = "http://purl.org/dc/terms/"
 OA = "http://www.w3.org/ns/oa#"
 ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"
-QUDT = "http://qudt.org/schema/qudt/"
+QB = "http://purl.org/linked-data/cube#"
+SDMX_D = "http://purl.org/linked-data/sdmx/2009/dimension#"
+SDMX_M = "http://purl.org/linked-data/sdmx/2009/measure#"
+SDMX_A = "http://purl.org/linked-data/sdmx/2009/attribute#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PERIOD_2026 = "https://w3id.org/qdgraph/id/period-2026"
+PLACE = QDR + "place"
 
 N_CHAINS = 24          # the plan's "24 key chains"
 N_INDICATORS = 12
-PER_ENTERPRISE = 17.6  # triples per enterprise, measures and their claims included (measured)
+PER_ENTERPRISE = 19.9  # triples per enterprise, measures, their claims and derived links included (measured)
 
 W1 = list("海瑞华鑫泰恒盛达宏源金德丰润安康新立中天正")  # 20
 W2 = list("科智信通创联成博远航凯晟星辰云峰明光耀启")     # 20
@@ -58,16 +66,30 @@ class Writer:
         suffix = f"@{lang}" if lang else (f"^^<{dt}>" if dt else "")
         self.t(s, p, f'"{esc(text)}"{suffix}')
 
-    def entity(self, s, cls, zh, en, quote):
-        self.iri(s, RDF + "type", QD + cls)
+    def entity(self, s, cls, zh, en, quote, ns=QD, via=QD + "evidence"):
+        self.iri(s, RDF + "type", ns + cls)
         self.lit(s, RDFS + "label", zh, "zh")
         self.lit(s, RDFS + "label", en, "en")
-        self.iri(s, PROV + "wasDerivedFrom", quote)
+        self.iri(s, via, quote)
 
     def quote(self, q, text):
         self.iri(q, RDF + "type", QD + "Quote")
-        self.iri(q, DCT + "source", QDR + "doc")
-        self.lit(q, OA + "exact", text)
+        self.iri(q, OA + "hasSource", QDR + "doc")
+        self.iri(q, OA + "hasSelector", q + "-text")
+        self.iri(q + "-text", RDF + "type", OA + "TextQuoteSelector")
+        self.lit(q + "-text", OA + "exact", text)
+
+    def observation(self, o, dataset, dim, of, value, quote, kind="TargetValue"):
+        self.iri(o, RDF + "type", QB + "Observation")
+        self.iri(o, QB + "dataSet", dataset)
+        self.iri(o, dim, of)
+        self.iri(o, SDMX_D + "refArea", PLACE)
+        self.iri(o, SDMX_D + "refPeriod", PERIOD_2026)
+        self.lit(o, SDMX_M + "obsValue", str(value), dt=XSD + "decimal")
+        self.iri(o, SDMX_A + "unitMeasure", "http://qudt.org/vocab/unit/NUM")
+        self.iri(o, QD + "comparator", QD + "AtLeast")
+        self.iri(o, QD + "valueKind", QD + kind)
+        self.iri(o, PROV + "wasDerivedFrom", quote)
 
     def claim(self, c, s, p, o, quote, basis="Stated", why=None):
         self.iri(s, QD + p, o)
@@ -110,33 +132,29 @@ def generate(out, n_enterprises: int, seed: int = 7) -> int:
         q = QDR + f"q-pillar-{k}"
         w.quote(q, f"合成任务{k}：在合成领域{k}上走在前列。")
         w.entity(p, "Pillar", f"合成任务{k}", f"synthetic pillar {k}", q)
-        w.lit(p, "http://www.w3.org/2004/02/skos/core#notation", str(k))
+        w.lit(p, SKOS + "notation", f"P{k}")
 
+    chains = [QDR + f"chain-{k:02d}" for k in range(1, N_CHAINS + 1)]
     indicators = [QDR + f"indicator-{k:02d}" for k in range(1, N_INDICATORS + 1)]
     for k, ind in enumerate(indicators, 1):
         q = QDR + f"q-indicator-{k}"
         w.quote(q, f"到2026年，合成指标{k:02d}达到{k * 100}以上。")
         w.entity(ind, "Indicator", f"合成指标{k:02d}", f"synthetic indicator {k:02d}", q)
+        w.lit(ind, SKOS + "notation", f"I{k:02d}")
         w.claim(QDR + f"c-ind-{k}", ind, "measuredUnder", pillars[(k - 1) % 4], q)
+        for c in (chains[k - 1], chains[k - 1 + N_INDICATORS]):   # what it measures: two chains
+            w.claim(QDR + f"c-subj-{k}-{c[-2:]}", ind, "measuresSubject", c, q)
         t = QDR + f"target-{k}"
-        w.entity(t, "Target", f"合成指标{k:02d}目标", f"target of synthetic indicator {k:02d}", q)
-        w.iri(t, QD + "targetOf", ind)
-        w.lit(t, QD + "targetValue", str(k * 100), dt=XSD + "decimal")
-        w.iri(t, QUDT + "unit", "http://qudt.org/vocab/unit/NUM")
-        w.iri(t, QD + "comparator", QD + "AtLeast")
-        w.lit(t, QD + "targetYear", "2026", dt=XSD + "gYear")
+        w.observation(t, QDR + "dataset-targets", QD + "indicator", ind, k * 100, q)
+        w.iri(t, RDF + "type", QD + "Target")
 
-    chains = [QDR + f"chain-{k:02d}" for k in range(1, N_CHAINS + 1)]
     for k, c in enumerate(chains, 1):
         q = QDR + f"q-chain-{k}"
         w.quote(q, f"做强合成产业链{k:02d}，产业规模突破{k * 50}亿元。")
         w.entity(c, "IndustryChain", f"合成产业链{k:02d}", f"synthetic chain {k:02d}", q)
-        o = QDR + f"obs-{k}"
-        w.entity(o, "Observation", f"合成产业链{k:02d}规模", f"size of synthetic chain {k:02d}", q)
-        w.iri(o, QD + "observationOf", c)
-        w.lit(o, QD + "value", str(k * 50), dt=XSD + "decimal")
-        w.iri(o, QUDT + "unit", "http://qudt.org/vocab/unit/NUM")
-        w.lit(o, QD + "asOf", "2022", dt=XSD + "gYear")
+        stat = QDR + f"statistic-{k}"
+        w.entity(stat, "Statistic", f"合成产业链{k:02d}规模", f"size of synthetic chain {k:02d}", q)
+        w.observation(QDR + f"obs-{k}", QDR + "dataset-figures", QD + "statistic", stat, k * 50, q, "ObservedValue")
 
     n_measures = max(8, n_enterprises // 20)
     measures = [QDR + f"measure-{k}" for k in range(1, n_measures + 1)]
@@ -148,14 +166,7 @@ def generate(out, n_enterprises: int, seed: int = 7) -> int:
         pillar = rng.randrange(4)
         if k > 40 and rng.random() < 0.5:   # sub-measures under an earlier measure
             w.claim(QDR + f"c-sub-{k}", m, "subMeasureOf", measures[rng.randrange(k - 1)], q)
-        else:
-            w.claim(QDR + f"c-road-{k}", m, "onRoadmapOf", pillars[pillar], q)
-        ind = rng.randrange(N_INDICATORS)
-        if rng.random() < 0.3:
-            w.claim(QDR + f"c-aff-{k}", m, "affects", indicators[ind], q)
-        else:
-            w.claim(QDR + f"c-aff-{k}", m, "affects", indicators[ind], q, "InferredFromRoadmap",
-                    ("措施列于该指标所属任务的路线图。", "The measure is on the roadmap of the indicator's pillar."))
+        w.claim(QDR + f"c-road-{k}", m, "onRoadmapOf", pillars[pillar], q)
         w.claim(QDR + f"c-con-{k}", m, "concerns", chains[chain], q)
 
     for i in range(n_enterprises):

@@ -2,7 +2,8 @@
 
 Parsing Turtle on every command is wasted work, so the bundled files are loaded once into an
 on-disk Oxigraph store under the user's cache, keyed by a hash of their bytes: any edit to
-``data/*.ttl`` or the ontology gives a new key and a rebuild. A build goes to a temporary
+``data/*.ttl``, the ontology or a rule gives a new key and a rebuild. The rules of
+``qdgraph/rules/`` are materialised into the store as it is built. A build goes to a temporary
 folder that is renamed into place, so concurrent commands never see half a store. The name
 index (labels with their pinyin) is computed at the same time, which keeps pypinyin off the
 lookup path.
@@ -28,6 +29,9 @@ MANIFEST_FILE = "manifest.json"
 def bundle_key(files: list[Path]) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update((Path(__file__).parent / "names.py").read_bytes())  # the index format lives there
+    from .rules import rule_files
+    for f in rule_files():       # a changed rule changes what the build derives
+        h.update(f.read_bytes())
     for f in files:
         h.update(f.name.encode() + b"\0")
         h.update(f.read_bytes())
@@ -38,6 +42,7 @@ def compile_store(target: Path, files: list[Path], store: "ox.Store | None" = No
     """Build an on-disk store (plus name index and manifest) of ``files`` at ``target``,
     atomically. ``store`` is an already loaded in-memory copy to dump instead of re-parsing."""
     from .names import build_index
+    from .rules import materialise
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
@@ -47,6 +52,7 @@ def compile_store(target: Path, files: list[Path], store: "ox.Store | None" = No
             load_files(disk, files)
         else:
             disk.extend(store.quads_for_pattern(None, None, None, None))
+        materialise(disk)
         disk.flush()
         (tmp / NAMES_FILE).write_text(json.dumps(build_index(disk), ensure_ascii=False), encoding="utf-8")
         manifest = {"qdgraph": __version__, "files": [str(f) for f in files], "triples": len(disk)}

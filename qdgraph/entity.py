@@ -7,7 +7,9 @@ from .namespaces import PREFIXES, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
-WAS_DERIVED = PREFIXES["prov"] + "wasDerivedFrom"
+PREF_LABEL = PREFIXES["skos"] + "prefLabel"   # the same names as rdfs:label (SKOS tools read this one)
+# provenance: listed under the card's provenance, not as relations
+PROVENANCE = frozenset({PREFIXES["prov"] + "wasDerivedFrom", PREFIXES["qd"] + "evidence"})
 
 
 @dataclass
@@ -39,7 +41,9 @@ def describe(kg, name: str) -> Card:
             card.types.append({"iri": o.value, "zh": names.label(o.value, "zh"), "en": names.label(o.value, "en")})
         elif p == RDFS_LABEL:
             card.labels.setdefault(o.language or "", []).append(o.value)
-        elif p == WAS_DERIVED:
+        elif p == PREF_LABEL:
+            continue
+        elif p in PROVENANCE:
             continue
         elif isinstance(o, ox.Literal):
             text = o.value + (f"@{o.language}" if o.language else "")
@@ -59,18 +63,24 @@ def describe(kg, name: str) -> Card:
             {"iri": s.value, "zh": names.label(s.value, "zh"), "en": names.label(s.value, "en"),
              "basis": c.get("basis"), "evidence": c.get("evidence", [])})
     for r in kg.query(
-        "SELECT ?q ?exact ?source WHERE { ?e prov:wasDerivedFrom ?q . ?q oa:exact ?exact . "
-        "OPTIONAL { ?q dcterms:source ?source } } ORDER BY ?q", {"e": node}).rows:
+        "SELECT ?q ?exact ?source WHERE { ?e qd:evidence|prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact . "
+        "OPTIONAL { ?q oa:hasSource ?source } } ORDER BY ?q", {"e": node}).rows:
         card.provenance.append({"quote": r["q"].value, "exact": r["exact"].value,
                                 "source": r["source"].value if r.get("source") is not None else None})
     return card
 
 
 def _claims(kg, node) -> dict:
-    out: dict = {}
+    """(s, p, o) → the strongest claim on that triple (several rules can derive one link)."""
+    best: dict = {}
     for r in kg.named("entity-claims", {"entity": node}).rows:
         key = (r["s"].value, r["p"].value, r["o"].value)
-        c = out.setdefault(key, {"basis": shorten(r["basis"].value), "evidence": [], "rationale": {}})
-        if r.get("exact") is not None and r["exact"].value not in c["evidence"]:
+        rank = (int(r["strength"].value) if r.get("strength") is not None else 99, r["claim"].value)
+        c = best.get(key)
+        if c is None or rank < c["rank"]:
+            c = best[key] = {"rank": rank, "basis": shorten(r["basis"].value), "evidence": [], "rationale": {}}
+        if rank == c["rank"] and r.get("exact") is not None and r["exact"].value not in c["evidence"]:
             c["evidence"].append(r["exact"].value)
-    return out
+    for c in best.values():
+        del c["rank"]
+    return best

@@ -213,7 +213,9 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
 def _in_memory(files: list[Path], description: str) -> LocalBackend:
     from .rdfio import load_files
+    from .rules import materialise
 
     mem = ox.Store()
     load_files(mem, files)
+    materialise(mem)
     return LocalBackend(mem, description=description)

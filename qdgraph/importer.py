@@ -15,7 +15,7 @@ Then a new store generation is written beside the current one and swapped in (se
 ``qdgraph.storage``): a failure or a kill at any point leaves the store exactly as it was.
 
 Provenance: the file becomes a ``qd:SourceDocument`` (title = file name, sha256 of its bytes),
-each row a ``qd:Quote`` whose ``oa:exact`` is the row's text as written, so ``qdgraph show``
+each row a ``qd:Quote`` whose TextQuoteSelector's ``oa:exact`` is the row's text as written, so ``qdgraph show``
 prints the row an enterprise came from. Each ``qd:inChain`` link has a ``qd:Claim`` (basis
 ``qd:Stated``) citing its rows.
 """
@@ -51,7 +51,8 @@ LABEL, ALT = N(RDFS + "label"), N(SKOS + "altLabel")
 IDENTIFIER = N(ORG + "identifier")          # W3C ORG: "an identifier, such as a company registration number"
 FOUNDED = N(SCHEMA + "foundingDate")
 LOCATION = N(SCHEMA + "location")           # the district, as text (the ontology has no district term)
-DERIVED = N(PROV + "wasDerivedFrom")
+DERIVED = N(PROV + "wasDerivedFrom")   # a claim's quotes
+EVIDENCE = N(QD + "evidence")           # an entity's quotes
 IN_CHAIN = N(QD + "inChain")
 ENTERPRISE, CHAIN = N(QD + "Enterprise"), QD + "IndustryChain"
 SINGLE_VALUED = {IDENTIFIER.value: "credit code", FOUNDED.value: "founded", LOCATION.value: "district"}
@@ -432,9 +433,11 @@ def _load_existing(kg, ent: _Enterprise) -> None:
 def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, problems: _Problems) -> list:
     e = N(ent.iri)
     quote = N(f"{QDR}import-{sha[:16]}-row{row.line}")
-    out = [(quote, A, N(QD + "Quote")), (quote, N(DCT + "source"), doc), (quote, N(OA + "exact"), ox.Literal(row.raw)),
+    selector = N(quote.value + "-text")
+    out = [(quote, A, N(QD + "Quote")), (quote, N(OA + "hasSource"), doc), (quote, N(OA + "hasSelector"), selector),
+           (selector, A, N(OA + "TextQuoteSelector")), (selector, N(OA + "exact"), ox.Literal(row.raw)),
            (quote, N(SCHEMA + "position"), ox.Literal(str(row.line), datatype=N(XSD + "integer"))),
-           (e, A, ENTERPRISE), (e, DERIVED, quote)]
+           (e, A, ENTERPRISE), (e, EVIDENCE, quote)]
     if row.source:
         out.append((quote, N(DCT + "bibliographicCitation"), ox.Literal(row.source)))
     if row.note:
@@ -563,7 +566,7 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
         line_of = {}
         for q in quads:  # a focus node's row: the first row that mentions it as subject
             if q[0].value not in line_of:
-                m = re.search(r"-row(\d+)$", q[2].value) if q[1] == DERIVED else None
+                m = re.search(r"-row(\d+)$", q[2].value) if q[1] == EVIDENCE else None
                 if m:
                     line_of[q[0].value] = int(m[1])
         for ent in touched.values():

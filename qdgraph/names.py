@@ -23,6 +23,7 @@ SELECT ?e ?type ?label ?alt WHERE {
   OPTIONAL { ?e skos:altLabel ?alt }
   FILTER NOT EXISTS { ?e a qd:Quote }
   FILTER NOT EXISTS { ?e a qd:Claim }
+  FILTER NOT EXISTS { ?e a qd:Rule }
   FILTER (isIRI(?e))
 }"""
 

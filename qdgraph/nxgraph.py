@@ -15,7 +15,7 @@ picture, not of the graph; ``tests/test_nx.py`` checks both give what ``subgraph
 whole projection.
 
 Node attributes: ``type`` (short qd: class), ``types``, ``zh``, ``en``, ``label`` (in the
-asked language), key literal facts by local name (``targetValue``, ``unit``, ``targetYear``,
+asked language), key facts by local name (``obsValue``, ``unitMeasure``, ``refPeriod``,
 ``statedAs``, ``notation``, …), ``quote`` (the first source sentence) and ``quotes``.
 Edge key: the relation's short name (``qd:inChain``); attributes ``rel``, ``rel_zh``,
 ``rel_en``, ``label``, ``basis`` (``qd:Stated`` / ``qd:Inferred…``, or None for a relation
@@ -31,40 +31,48 @@ from typing import Iterable
 
 import networkx as nx
 
-from .namespaces import PREFIXES, QD, shorten
+from .namespaces import PREFIXES, QD, QDR, shorten
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 SKOS_ALT = PREFIXES["skos"] + "altLabel"
 WAS_DERIVED = PREFIXES["prov"] + "wasDerivedFrom"
+# provenance links: shown as a node's quotes or an edge's evidence, never as edges
+NOT_EDGES = frozenset({WAS_DERIVED, QD + "evidence", QD + "premise", QD + "derivedBy"})
 ONTOLOGY_IRI = "https://w3id.org/qdgraph/ontology"
 
 # Provenance classes: shown as attributes of what they support, not as nodes.
-PROVENANCE_TYPES = frozenset(QD + t for t in ("Quote", "Claim", "SourceDocument"))
+PROVENANCE_TYPES = frozenset([*(QD + t for t in ("Quote", "Claim", "SourceDocument", "Rule")),
+                              # periods, durations, data sets, concept schemes: attributes of what points at them
+                              *(PREFIXES["time"] + t for t in ("ProperInterval", "DurationDescription")),
+                              PREFIXES["qb"] + "DataSet", PREFIXES["skos"] + "ConceptScheme"])
 # Namespaces whose IRIs are vocabulary, not things the plan talks about.
 VOCAB_NAMESPACES = tuple(PREFIXES[p] for p in ("qd", "rdf", "rdfs", "owl", "xsd", "sh", "skos", "prov",
                                                 "oa", "foaf", "time", "qudt", "unit", "cur", "org",
-                                                "schema", "dcterms"))
+                                                "schema", "dcterms", "qb", "sdmx-dimension", "sdmx-measure",
+                                                "sdmx-attribute"))
 META_TYPE_NAMESPACES = tuple(PREFIXES[p] for p in ("rdf", "rdfs", "owl", "sh"))
 
 # When an entity has several qd: classes, the first of these names its `type`.
-TYPE_ORDER = ["qd:Pillar", "qd:Indicator", "qd:Target", "qd:Observation", "qd:Measure", "qd:IndustryChain",
+TYPE_ORDER = ["qd:Pillar", "qd:Indicator", "qd:Target", "qb:Observation", "qd:Measure", "qd:IndustryChain",
               "qd:Enterprise", "qd:Platform", "qd:Programme", "qd:ChainPortfolio", "qd:ChainCategory",
               "qd:ClusterTier", "qd:Goal", "qd:Dimension", "qd:IndustrySystemElement", "qd:PlanDocument",
-              "qd:PressEvent", "qd:Person", "qd:Agency"]
+              "qd:PressEvent", "qd:Person", "qd:Agency", "qd:Subject", "qd:Statistic", "qd:PlatformKind",
+              "qd:InfrastructureKind", "qd:NamedSet"]
 
 _ENTITIES = "SELECT ?e ?type WHERE { ?e a ?type FILTER (isIRI(?e)) }"
 _LITERALS = "SELECT ?e ?p ?o WHERE { ?e ?p ?o FILTER (isIRI(?e) && isLiteral(?o)) }"
 _LINKS = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isIRI(?s) && isIRI(?o) && ?p != rdf:type) }"
-_QUOTES = """SELECT ?e ?q ?exact WHERE { ?e prov:wasDerivedFrom ?q . ?q oa:exact ?exact
+_QUOTES = """SELECT ?e ?q ?exact WHERE { ?e qd:evidence|prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact
                                      FILTER (isIRI(?e)) } ORDER BY ?e ?q"""
-_CLAIMS = """SELECT ?s ?p ?o ?basis ?q ?exact WHERE {
+_CLAIMS = """SELECT ?s ?p ?o ?c ?basis ?st ?q ?exact WHERE {
   ?c a qd:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-  OPTIONAL { ?c qd:basis ?basis }
-  OPTIONAL { ?c prov:wasDerivedFrom ?q . ?q oa:exact ?exact }
-} ORDER BY ?s ?p ?o ?q"""
-_VOCAB_LABELS = """SELECT ?t ?l WHERE { ?t rdfs:label ?l
-  FILTER (isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/qdgraph/ontology#")) }"""
+  OPTIONAL { ?c qd:basis ?basis OPTIONAL { ?basis qd:strength ?st } }
+  OPTIONAL { ?c prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact }
+} ORDER BY ?s ?p ?o ?c ?q"""
+_VOCAB_LABELS = """SELECT ?t ?l WHERE { { ?t rdfs:label ?l
+  FILTER (isIRI(?t) && STRSTARTS(STR(?t), "https://w3id.org/qdgraph/ontology#")) }
+  UNION { ?t a time:ProperInterval ; rdfs:label ?l } }"""
 
 
 def _is_entity_iri(iri: str) -> bool:
@@ -75,9 +83,7 @@ def vocab_labels(kg) -> dict[str, dict[str, str]]:
     """Short qd: name → {"zh", "en"} labels of the ontology's classes, properties and values."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in kg.query(_VOCAB_LABELS).rows:
-        lang = (r["l"].language or "").split("-")[0]
-        if lang in ("zh", "en"):
-            out[shorten(r["t"].value)].setdefault(lang, r["l"].value)
+        _add_vocab_label(out, r)
     return dict(out)
 
 
@@ -184,17 +190,26 @@ def _add_quotes(g, rows):
             d["quote"] = d["quotes"][0]
 
 
-def _claim_index(rows) -> dict[tuple, dict]:
-    """(s, p, o) → {"basis", "evidence"} from rows ordered by ?s ?p ?o ?q."""
-    claims: dict[tuple, dict] = {}
-    for r in rows:
-        key = (r["s"].value, r["p"].value, r["o"].value)
-        c = claims.setdefault(key, {"basis": None, "evidence": []})
-        if r.get("basis") is not None and c["basis"] is None:
-            c["basis"] = shorten(r["basis"].value)
-        if r.get("exact") is not None and r["exact"].value not in c["evidence"]:
-            c["evidence"].append(r["exact"].value)
-    return claims
+def _claim_index(rows, evidence=()) -> dict[tuple, dict]:
+    """(s, p, o) → {"basis", "evidence"} of the strongest claim on that triple (lowest
+    qd:strength of its basis, then the claim's IRI): a triple can be derived by several rules.
+    ``rows`` give ?c ?basis ?st (and maybe ?exact); ``evidence`` more ?c ?exact rows, both
+    ordered by quote."""
+    per: dict[str, dict] = {}
+    for r in [*rows, *evidence]:
+        d = per.setdefault(r["c"].value, {"key": (r["s"].value, r["p"].value, r["o"].value),
+                                          "basis": None, "rank": 99, "evidence": []})
+        if r.get("basis") is not None and d["basis"] is None:
+            d["basis"] = shorten(r["basis"].value)
+            d["rank"] = int(r["st"].value) if r.get("st") is not None else 99
+        if r.get("exact") is not None and r["exact"].value not in d["evidence"]:
+            d["evidence"].append(r["exact"].value)
+    best: dict[tuple, dict] = {}
+    for c in sorted(per):
+        d = per[c]
+        if d["key"] not in best or d["rank"] < best[d["key"]]["rank"]:
+            best[d["key"]] = d
+    return {k: {"basis": d["basis"], "evidence": d["evidence"]} for k, d in best.items()}
 
 
 def _add_links(g, claims, rows, vocab, lang, outside=frozenset()):
@@ -204,7 +219,7 @@ def _add_links(g, claims, rows, vocab, lang, outside=frozenset()):
     other = "en" if lang == "zh" else "zh"
     for r in rows:
         s, p, o = r["s"].value, r["p"].value, r["o"].value
-        if s not in g or p == WAS_DERIVED or o in outside:
+        if s not in g or p in NOT_EDGES or o in outside:
             continue
         rel = shorten(p)
         if o not in g:
@@ -225,7 +240,8 @@ def _add_links(g, claims, rows, vocab, lang, outside=frozenset()):
 # the graph. Required patterns come before any OPTIONAL (Oxigraph does not reorder across one).
 VALUES_CHUNK = 1000   # IRIs per VALUES block: keeps each query text (and a remote GET) moderate
 # Links never drawn as edges: provenance and reification (a claim is an attribute of its edge).
-_NOT_WALKED = ("rdf:type", "prov:wasDerivedFrom", "rdf:subject", "rdf:predicate", "rdf:object")
+_NOT_WALKED = ("rdf:type", "prov:wasDerivedFrom", "qd:evidence", "qd:premise", "qd:derivedBy", "rdf:subject",
+               "rdf:predicate", "rdf:object")
 
 _L_TYPES = "SELECT ?e ?type WHERE { VALUES ?e { @@ } ?e a ?type }"
 _L_STEP = """SELECT ?n ?p ?m ?out ?type WHERE {
@@ -235,13 +251,15 @@ _L_STEP = """SELECT ?n ?p ?m ?out ?type WHERE {
   ?m a ?type
 }""" % ", ".join(_NOT_WALKED)
 _L_LITERALS = "SELECT ?e ?p ?o WHERE { VALUES ?e { @@ } ?e ?p ?o FILTER (isLiteral(?o)) }"
-_L_QUOTES = "SELECT ?e ?q ?exact WHERE { VALUES ?e { @@ } ?e prov:wasDerivedFrom ?q . ?q oa:exact ?exact } ORDER BY ?e ?q"
+_L_QUOTES = ("SELECT ?e ?q ?exact WHERE { VALUES ?e { @@ } ?e qd:evidence|prov:wasDerivedFrom ?q . "
+             "?q oa:hasSelector/oa:exact ?exact } ORDER BY ?e ?q")
 _L_LINKS = """SELECT ?s ?p ?o WHERE { VALUES ?s { @@ } ?s ?p ?o
-  FILTER (isIRI(?o) && ?p != rdf:type && ?p != prov:wasDerivedFrom) }"""
-_L_BASIS = """SELECT ?s ?p ?o ?basis WHERE { VALUES ?s { @@ }
-  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim OPTIONAL { ?c qd:basis ?basis } }"""
-_L_EVIDENCE = """SELECT ?s ?p ?o ?q ?exact WHERE { VALUES ?s { @@ }
-  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim ; prov:wasDerivedFrom ?q . ?q oa:exact ?exact }"""
+  FILTER (isIRI(?o) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, qd:evidence, qd:premise, qd:derivedBy)) }"""
+_L_BASIS = """SELECT ?s ?p ?o ?c ?basis ?st WHERE { VALUES ?s { @@ }
+  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim
+  OPTIONAL { ?c qd:basis ?basis OPTIONAL { ?basis qd:strength ?st } } }"""
+_L_EVIDENCE = """SELECT ?s ?p ?o ?c ?q ?exact WHERE { VALUES ?s { @@ }
+  ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim ; prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact }"""
 _L_VOCAB = "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }"
 
 
@@ -362,6 +380,13 @@ def links_among(kg, nodes, within, skip=()) -> set[tuple[str, str, str]]:
     return out
 
 
+def _add_vocab_label(out, r) -> None:
+    lang = (r["l"].language or "").split("-")[0]
+    # a label without a language (a period: "2026") serves both
+    for tag in (("zh", "en") if not lang else (lang,) if lang in ("zh", "en") else ()):
+        out[shorten(r["t"].value)].setdefault(tag, r["l"].value)
+
+
 def vocab_for(kg, terms) -> dict[str, dict[str, str]]:
     """Short qd: name → {"zh", "en"} labels, for the given short or full names only."""
     full = []
@@ -369,13 +394,11 @@ def vocab_for(kg, terms) -> dict[str, dict[str, str]]:
         if not t:
             continue
         iri = QD + t[3:] if t.startswith("qd:") else t
-        if iri.startswith(QD):
+        if iri.startswith((QD, QDR + "period-")):
             full.append(iri)
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in _rows(kg, _L_VOCAB, full):
-        lang = (r["l"].language or "").split("-")[0]
-        if lang in ("zh", "en"):
-            out[shorten(r["t"].value)].setdefault(lang, r["l"].value)
+        _add_vocab_label(out, r)
     return dict(out)
 
 
@@ -398,7 +421,7 @@ def project(kg, nodes, *, lang: str = "zh", types: dict[str, list[str]] | None =
     outside = set(entity_types_of(kg, beyond))
     claims = _rows(kg, _L_BASIS, ids)
     evidence = _rows(kg, _L_EVIDENCE, ids)
-    evidence.sort(key=lambda r: (r["s"].value, r["p"].value, r["o"].value, r["q"].value))
+    evidence.sort(key=lambda r: (r["c"].value, r["q"].value))
     g.graph["vocab"] = vocab = vocab_for(kg, [
         *("qd:" + k for k in VOCAB_FACT_KEYS), *vocab_terms,
         *(t for ts in (types[i] for i in ids) for t in ts),
@@ -406,16 +429,13 @@ def project(kg, nodes, *, lang: str = "zh", types: dict[str, list[str]] | None =
         *(r["basis"].value for r in claims if r.get("basis") is not None)])
     _add_literals(g, _rows(kg, _L_LITERALS, ids), lang)
     _add_quotes(g, _rows(kg, _L_QUOTES, ids))
-    index = _claim_index(claims)
-    for key, c in _claim_index(evidence).items():
-        index.setdefault(key, {"basis": None, "evidence": []})["evidence"] = c["evidence"]
-    _add_links(g, index, links, vocab, lang, outside)
+    _add_links(g, _claim_index(claims, evidence), links, vocab, lang, outside)
     return g
 
 
 # Literal facts whose names the picture's tooltips show (their ontology labels are fetched).
-VOCAB_FACT_KEYS = ("notation", "statedAs", "targetValue", "value", "unit", "comparator", "targetYear", "asOf",
-                   "comparedWith", "qualitativeTarget", "subject", "declaredCount", "actionVerb", "task", "leadArea",
+VOCAB_FACT_KEYS = ("notation", "statedAs", "obsValue", "unitMeasure", "comparator", "refPeriod", "valueKind",
+                   "comparedWith", "qualitativeTarget", "declaredCount", "actionVerb", "task", "leadArea",
                    "goalStatus", "jobTitle", "recurrence")
 
 
@@ -423,7 +443,8 @@ VOCAB_FACT_KEYS = ("notation", "statedAs", "targetValue", "value", "unit", "comp
 # Classifier nodes link to many things (a category holds a dozen chains); a neighbourhood
 # walk stops at them instead of pulling in everything they classify.
 HUB_TYPES = frozenset({"qd:ChainCategory", "qd:ClusterTier", "qd:ChainPortfolio", "qd:Programme", "qd:Dimension",
-                       "qd:IndustrySystemElement", "qd:PlanDocument", "qd:Goal"})
+                       "qd:IndustrySystemElement", "qd:PlanDocument", "qd:Goal", "schema:City", "qd:Subject",
+                       "qd:NamedSet", "qd:Statistic"})
 
 
 def neighbourhood(g: nx.MultiDiGraph, start: str, depth: int) -> set[str]:

@@ -8,9 +8,9 @@ Two ways, both idempotent (pushing twice leaves the same graph):
 - SPARQL 1.1 Update (``--update URL``): ``DROP SILENT`` the target graph, then ``INSERT DATA``
   in chunks.
 
-Blank nodes (the ``qd:Claim`` reifications are blank nodes) are only the same node within one
+Blank nodes (a quote's selectors, a period's instants) are only the same node within one
 request, so a PUT sends everything at once, and UPDATE chunks never split the triples that
-share a blank node: a claim arrives whole, still attached to what it is about.
+share a blank node: a selector arrives whole, still attached to its quote.
 """
 from __future__ import annotations
 

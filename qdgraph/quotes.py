@@ -1,30 +1,63 @@
-"""Checking that every quote is verbatim in the source text it cites.
+"""Checking quotes against the source texts they cite, and derived links against their rules.
 
-Source texts are copied from web pages, where a sentence can be split by a blank line (a page
-break in the original); a quote is written with the break removed. So both sides are compared
-with every whitespace run that contains a line break deleted; all other characters, full-width
-punctuation included, must match exactly.
+A quote is a Web Annotation specific resource: its TextQuoteSelector's ``oa:exact`` must be
+exactly the characters of the source text between its TextPositionSelector's ``oa:start`` and
+``oa:end`` (Unicode code points, line breaks included), its ``oa:prefix``/``oa:suffix`` must be
+the characters just before and after, and exact-with-context must occur once in the text, so a
+reader who has only the selector still finds the one place meant.
 """
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .namespaces import PREFIXES
-
-_BREAK = re.compile(r"[ \t\u3000]*\n\s*")
+from .namespaces import PREFIXES, shorten
 
 QUOTES_QUERY = """
-SELECT ?quote ?exact ?doc ?file ?sha WHERE {
-  ?quote a qd:Quote ; oa:exact ?exact .
-  OPTIONAL { ?quote dcterms:source ?doc . OPTIONAL { ?doc qd:textFile ?file } OPTIONAL { ?doc qd:sha256 ?sha } }
+SELECT ?quote ?exact ?prefix ?suffix ?start ?end ?doc ?file ?sha WHERE {
+  ?quote a qd:Quote ; oa:hasSelector ?tq .
+  ?tq a oa:TextQuoteSelector ; oa:exact ?exact .
+  OPTIONAL { ?tq oa:prefix ?prefix }
+  OPTIONAL { ?tq oa:suffix ?suffix }
+  OPTIONAL { ?quote oa:hasSelector ?tp . ?tp a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }
+  OPTIONAL { ?quote oa:hasSource ?doc . OPTIONAL { ?doc qd:textFile ?file } OPTIONAL { ?doc qd:sha256 ?sha } }
 }"""
 
+DERIVED_QUERY = """
+SELECT ?claim ?problem ?other WHERE {
+  {
+    ?claim qd:derivedBy ?other .
+    FILTER NOT EXISTS { ?other a qd:Rule }
+    BIND ("rule" AS ?problem)
+  } UNION {
+    ?claim qd:derivedBy ?rule .
+    FILTER NOT EXISTS { ?claim qd:premise ?any }
+    BIND ("no-premise" AS ?problem)
+  } UNION {
+    ?claim qd:derivedBy ?rule ; qd:premise ?other .
+    FILTER NOT EXISTS { ?other a qd:Claim ; prov:wasDerivedFrom ?q0 }
+    BIND ("premise-unsourced" AS ?problem)
+  } UNION {
+    ?claim qd:derivedBy ?rule ; qd:premise ?other .
+    ?other rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+    FILTER NOT EXISTS { ?s ?p ?o }
+    BIND ("premise-not-in-graph" AS ?problem)
+  } UNION {
+    ?claim qd:derivedBy ?rule ; qd:premise ?p1 .
+    ?p1 prov:wasDerivedFrom ?other .
+    FILTER NOT EXISTS { ?claim prov:wasDerivedFrom ?other }
+    BIND ("quote-missing" AS ?problem)
+  }
+}"""
 
-def normalize_text(text: str) -> str:
-    return _BREAK.sub("", text.replace("\r\n", "\n")).strip()
+_DERIVED_MESSAGES = {
+    "rule": "derived by {other}, which is not a declared qd:Rule",
+    "no-premise": "derived link records no premise (qd:premise)",
+    "premise-unsourced": "premise {other} is not a qd:Claim citing a quote",
+    "premise-not-in-graph": "premise {other} records a triple that is not in the graph",
+    "quote-missing": "derived link does not cite its premise's quote {other}",
+}
 
 
 @dataclass
@@ -35,25 +68,24 @@ class QuoteProblem:
 
 
 def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
-    """Every qd:Quote whose oa:exact is not in its source text, or whose source is missing."""
+    """Every quote that is not its source's text at its offsets, or is ambiguous, or whose
+    source text is missing or changed."""
     raw: dict[str, bytes | None] = {}     # each source file read once
     texts: dict[str, str] = {}
     problems: list[QuoteProblem] = []
     checked_docs: set[str] = set()
+    oa = PREFIXES["oa"]
     for r in kg.query(QUOTES_QUERY).rows:
         q = r["quote"].value
-        doc = r.get("doc")
-        if doc is None:
-            continue  # SHACL reports the missing dcterms:source
-        rel = r.get("file")
-        if rel is None:
-            continue  # SHACL reports the missing qd:textFile
+        doc, rel = r.get("doc"), r.get("file")
+        if doc is None or rel is None:
+            continue  # SHACL reports a missing oa:hasSource; a document without text is not checked
         key = rel.value
         if key not in raw:
             found = _find(key, search_dirs)
             raw[key] = found.read_bytes() if found else None
             if found:
-                texts[key] = normalize_text(raw[key].decode("utf-8", errors="replace"))  # bad bytes just fail to match
+                texts[key] = raw[key].decode("utf-8", errors="replace")  # bad bytes just fail to match
         if raw[key] is None:
             if doc.value not in checked_docs:
                 problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "textFile",
@@ -66,11 +98,47 @@ def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
                 problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "sha256",
                                              f"source text {rel.value!r} has changed since it was recorded (sha256 differs)"))
         checked_docs.add(doc.value)
-        exact = normalize_text(r["exact"].value)
-        if exact not in texts[key]:
-            problems.append(QuoteProblem(q, PREFIXES["oa"] + "exact",
-                                         f"quote is not verbatim in {rel.value}: “{r['exact'].value[:60]}”"))
+        problems += _check_one(q, r, texts[key], rel.value, oa)
     return problems
+
+
+def _check_one(q: str, r: dict, text: str, rel: str, oa: str) -> list[QuoteProblem]:
+    exact = r["exact"].value
+    pre = r["prefix"].value if r.get("prefix") is not None else ""
+    suf = r["suffix"].value if r.get("suffix") is not None else ""
+    short = exact[:40].replace("\n", "⏎")
+    if r.get("start") is not None:
+        start, end = int(r["start"].value), int(r["end"].value)
+        if text[start:end] != exact:
+            return [QuoteProblem(q, oa + "exact",
+                                 f"quote is not the text of {rel} at {start}–{end}: “{short}”")]
+        if text[max(0, start - len(pre)):start] != pre or text[end:end + len(suf)] != suf:
+            return [QuoteProblem(q, oa + "prefix", f"oa:prefix/oa:suffix are not the text around {start}–{end} in {rel}")]
+    n = _count(text, pre + exact + suf)
+    if n == 0:
+        return [QuoteProblem(q, oa + "exact", f"quote is not in {rel} character for character: “{short}”")]
+    if n > 1:
+        return [QuoteProblem(q, oa + "exact",
+                             f"quote occurs {n} times in {rel}: add oa:prefix/oa:suffix to make it unique: “{short}”")]
+    return []
+
+
+def _count(text: str, s: str) -> int:
+    n, i = 0, text.find(s)
+    while i != -1:
+        n += 1
+        i = text.find(s, i + 1)
+    return n
+
+
+def check_derived(kg) -> list[QuoteProblem]:
+    """Every derived link (a claim with qd:derivedBy) whose rule, premises or quotes are missing."""
+    out = []
+    for r in kg.query(DERIVED_QUERY).rows:
+        other = r.get("other")
+        msg = _DERIVED_MESSAGES[r["problem"].value].format(other=shorten(other.value) if other is not None else "")
+        out.append(QuoteProblem(r["claim"].value, PREFIXES["qd"] + "derivedBy", msg))
+    return sorted(out, key=lambda p: (p.focus, p.message))
 
 
 def _find(rel: str, dirs: list[Path]) -> Path | None:

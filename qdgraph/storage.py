@@ -217,6 +217,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     """Build a store of the ontology, the bundled data and ``files`` at ``store_dir``; returns
     the manifest. All or nothing: on any error the folder is as it was."""
     from .rdfio import check_readable, rdf_format
+    from .rules import materialise
 
     store_dir = Path(store_dir)
     files = [Path(f) for f in files]
@@ -240,12 +241,16 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
                 disk = ox.Store(str(gen / STORE_SUBDIR))
                 shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
                         for f, role in roles]
+                started = time.perf_counter()
+                rules = materialise(disk)
+                rules_seconds = time.perf_counter() - started
                 disk.flush()
                 scanner.join()
                 shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
                 records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
                 manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
-                            "created": _now(), "files": records, "imports": []}
+                            "created": _now(), "files": records, "imports": [],
+                            "rules": rules, "rules_seconds": round(rules_seconds, 3)}
                 finish_generation(gen, disk, manifest, names_written=scanner.ok)
                 del disk
                 publish(store_dir, gen)
@@ -275,7 +280,7 @@ def finish_generation(gen: Path, disk: "ox.Store", manifest: dict, names: list |
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-_SKIP_TYPES = frozenset({QD + "Quote", QD + "Claim"})
+_SKIP_TYPES = frozenset({QD + "Quote", QD + "Claim", QD + "Rule"})  # rules are added by the build, not read from files
 
 
 def index_rows(store: "ox.Store"):

@@ -23,54 +23,68 @@ PREFIXES = """\
 @prefix qudt:    <http://qudt.org/schema/qudt/> .
 @prefix unit:    <http://qudt.org/vocab/unit/> .
 @prefix oa:      <http://www.w3.org/ns/oa#> .
+@prefix time:    <http://www.w3.org/2006/time#> .
+@prefix qb:      <http://purl.org/linked-data/cube#> .
+@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
+@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
+@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
 """
+
+def _turtle_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quote(name: str, text: str) -> str:
+    """A quote in the Web Annotation form (the sample's source text is not shipped, so it has
+    no offsets and validate does not check it)."""
+    return (f"qdr:{name} a qd:Quote ; oa:hasSource qdr:doc ; "
+            f"oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact {_turtle_string(text)} ] .\n")
+
 
 SAMPLE = PREFIXES + """
 qdr:doc a qd:SourceDocument ; dcterms:title "样例来源"@zh .
-qdr:q1 a qd:Quote ; dcterms:source qdr:doc ; oa:exact "打造协同发展标杆，在产业生态培育营造上走在前列。" .
-qdr:q2 a qd:Quote ; dcterms:source qdr:doc ; oa:exact "目标到2026年，全市人才总量超过300万人。" .
-qdr:q3 a qd:Quote ; dcterms:source qdr:doc ; oa:exact "壮大新能源汽车、高端化工、虚拟现实等产业规模。" .
-qdr:q4 a qd:Quote ; dcterms:source qdr:doc ; oa:exact "已聚集歌尔、小鸟看看等企业110余家。" .
-
-qdr:pillar a qd:Pillar ; skos:notation "3" ;
+""" + _quote("q1", "打造协同发展标杆，在产业生态培育营造上走在前列。") \
+    + _quote("q2", "目标到2026年，全市人才总量超过300万人。") \
+    + _quote("q3", "壮大新能源汽车、高端化工、虚拟现实等产业规模。") \
+    + _quote("q4", "已聚集歌尔、小鸟看看等企业110余家。") + """
+qdr:pillar a qd:Pillar ; skos:notation "P3" ;
     rdfs:label "样例协同发展标杆"@zh , "sample collaboration benchmark"@en ;
-    prov:wasDerivedFrom qdr:q1 .
-qdr:indicator a qd:Indicator ; skos:notation "12" ;
+    qd:evidence qdr:q1 .
+qdr:indicator a qd:Indicator ; skos:notation "I12" ;
     rdfs:label "样例人才总量"@zh , "sample talent pool"@en ;
-    qd:measuredUnder qdr:pillar ; prov:wasDerivedFrom qdr:q2 .
-qdr:target a qd:Target ; rdfs:label "样例人才总量目标"@zh , "sample talent target"@en ;
-    qd:targetOf qdr:indicator ; qd:targetValue 300 ; qudt:unit unit:NUM ;
-    qd:targetYear "2026"^^xsd:gYear ; qd:statedAs "超过300万人"@zh ; prov:wasDerivedFrom qdr:q2 .
+    qd:measuredUnder qdr:pillar ; qd:evidence qdr:q2 .
+qdr:target a qd:Target , qb:Observation ; rdfs:label "样例人才总量目标"@zh , "sample talent target"@en ;
+    qd:indicator qdr:indicator ; sdmx-measure:obsValue 300 ; sdmx-attribute:unitMeasure unit:NUM ;
+    sdmx-dimension:refPeriod <https://w3id.org/qdgraph/id/period-2026> ; qd:statedAs "超过300万人"@zh ;
+    qd:valueKind qd:TargetValue ; prov:wasDerivedFrom qdr:q2 .
+<https://w3id.org/qdgraph/id/period-2026> a time:ProperInterval ; rdfs:label "2026" .
 qdr:measure a qd:Measure ;
     rdfs:label "样例壮大虚拟现实产业规模"@zh , "sample expand the VR industry"@en ;
     qd:actionVerb "壮大……规模"@zh ;
-    qd:onRoadmapOf qdr:pillar ; qd:concerns qdr:chain ; qd:affects qdr:indicator ;
-    prov:wasDerivedFrom qdr:q3 .
+    qd:onRoadmapOf qdr:pillar ; qd:concerns qdr:chain ;
+    qd:evidence qdr:q3 .
 qdr:submeasure a qd:Measure ; rdfs:label "样例引进虚拟现实人才"@zh , "sample attract VR talent"@en ;
-    qd:subMeasureOf qdr:measure ; prov:wasDerivedFrom qdr:q3 .
+    qd:subMeasureOf qdr:measure ; qd:evidence qdr:q3 .
 qdr:chain a qd:IndustryChain ; rdfs:label "样例虚拟现实"@zh , "sample virtual reality"@en ;
-    prov:wasDerivedFrom qdr:q3 .
+    qd:evidence qdr:q3 .
 qdr:goertek a qd:Enterprise ; rdfs:label "样例歌尔"@zh , "sample Goertek"@en ;
-    qd:inChain qdr:chain ; prov:wasDerivedFrom qdr:q4 .
+    qd:inChain qdr:chain ; qd:evidence qdr:q4 .
 qdr:pico a qd:Enterprise ; rdfs:label "样例小鸟看看"@zh , "sample Pico"@en ;
-    qd:inChain qdr:chain ; prov:wasDerivedFrom qdr:q4 .
+    qd:inChain qdr:chain ; qd:evidence qdr:q4 .
 qdr:loner a qd:Enterprise ; rdfs:label "样例孤立企业"@zh , "sample isolated enterprise"@en ;
-    prov:wasDerivedFrom qdr:q4 .
+    qd:evidence qdr:q4 .
 
-[] a qd:Claim ; rdf:subject qdr:indicator ; rdf:predicate qd:measuredUnder ; rdf:object qdr:pillar ;
+qdr:c1 a qd:Claim ; rdf:subject qdr:indicator ; rdf:predicate qd:measuredUnder ; rdf:object qdr:pillar ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q1 .
-[] a qd:Claim ; rdf:subject qdr:measure ; rdf:predicate qd:onRoadmapOf ; rdf:object qdr:pillar ;
+qdr:c2 a qd:Claim ; rdf:subject qdr:measure ; rdf:predicate qd:onRoadmapOf ; rdf:object qdr:pillar ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q3 .
-[] a qd:Claim ; rdf:subject qdr:measure ; rdf:predicate qd:concerns ; rdf:object qdr:chain ;
+qdr:c3 a qd:Claim ; rdf:subject qdr:measure ; rdf:predicate qd:concerns ; rdf:object qdr:chain ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q3 .
-[] a qd:Claim ; rdf:subject qdr:measure ; rdf:predicate qd:affects ; rdf:object qdr:indicator ;
-   qd:basis qd:InferredFromRoadmap ; prov:wasDerivedFrom qdr:q3 ;
-   qd:rationale "同一任务路线图。"@zh , "Same pillar's roadmap."@en .
-[] a qd:Claim ; rdf:subject qdr:submeasure ; rdf:predicate qd:subMeasureOf ; rdf:object qdr:measure ;
+qdr:c4 a qd:Claim ; rdf:subject qdr:submeasure ; rdf:predicate qd:subMeasureOf ; rdf:object qdr:measure ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q3 .
-[] a qd:Claim ; rdf:subject qdr:goertek ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
+qdr:c5 a qd:Claim ; rdf:subject qdr:goertek ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q4 .
-[] a qd:Claim ; rdf:subject qdr:pico ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
+qdr:c6 a qd:Claim ; rdf:subject qdr:pico ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q4 .
 """
 
@@ -80,16 +94,12 @@ SAMPLE_NS = "https://w3id.org/qdgraph/id/sample/"
 # chain so it shows up in the chain picture as well as in "all".
 HOSTILE_IMG = "<img src=x onerror=\"window.__pwned=1;alert(1)\">"
 HOSTILE_SCRIPT = "</script><script>window.__pwned=2;alert(2)</script>"
-def _turtle_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 HOSTILE = PREFIXES + f"""
 qdr:evil a qd:Enterprise ;
     rdfs:label {_turtle_string(HOSTILE_IMG)}@zh , {_turtle_string(HOSTILE_SCRIPT)}@en ;
-    qd:inChain qdr:chain ; prov:wasDerivedFrom qdr:q-evil .
-qdr:q-evil a qd:Quote ; dcterms:source qdr:doc ; oa:exact {_turtle_string("<b>bold</b> & " + HOSTILE_SCRIPT)} .
-[] a qd:Claim ; rdf:subject qdr:evil ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
+    qd:inChain qdr:chain ; qd:evidence qdr:q-evil .
+{_quote("q-evil", "<b>bold</b> & " + HOSTILE_SCRIPT)}
+qdr:c-evil a qd:Claim ; rdf:subject qdr:evil ; rdf:predicate qd:inChain ; rdf:object qdr:chain ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:q-evil .
 """
 

@@ -25,11 +25,12 @@ EXTRA_TTL = f"""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
 @prefix oa: <http://www.w3.org/ns/oa#> .
 
 qdr:test-doc a qd:SourceDocument ; dcterms:title "测试来源"@zh ; qd:textFile "test.txt" .
-qdr:test-quote a qd:Quote ; dcterms:source qdr:test-doc ; oa:exact "{ENT_ZH}属于{CHAIN_ZH}产业" .
+qdr:test-quote a qd:Quote ; oa:hasSource qdr:test-doc ;
+    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{ENT_ZH}属于{CHAIN_ZH}产业" ] .
 <{CHAIN_IRI}> a qd:IndustryChain ; rdfs:label "{CHAIN_ZH}"@zh , "{CHAIN_EN}"@en ;
-    prov:wasDerivedFrom qdr:test-quote .
+    qd:evidence qdr:test-quote .
 <{ENT_IRI}> a qd:Enterprise ; rdfs:label "{ENT_ZH}"@zh , "Qingdao Test Marine Instruments"@en ;
-    prov:wasDerivedFrom qdr:test-quote ; qd:inChain <{CHAIN_IRI}> .
+    qd:evidence qdr:test-quote ; qd:inChain <{CHAIN_IRI}> .
 qdr:test-claim a qd:Claim ; rdf:subject <{ENT_IRI}> ; rdf:predicate qd:inChain ; rdf:object <{CHAIN_IRI}> ;
     qd:basis qd:Stated ; prov:wasDerivedFrom qdr:test-quote .
 """

@@ -57,10 +57,10 @@ def test_import_with_provenance_then_again_adds_nothing(store, tmp_path):
     [e] = enterprises(store, "青岛甲乙智能科技有限公司")
     assert e.endswith(C1)
     rows = select(store, f"""SELECT ?basis ?exact ?title ?sha ?pos WHERE {{
-        <{e}> qd:inChain <{CHAIN_IRI}> ; prov:wasDerivedFrom ?q .
+        <{e}> qd:inChain <{CHAIN_IRI}> ; qd:evidence ?q .
         ?c a qd:Claim ; rdf:subject <{e}> ; rdf:predicate qd:inChain ; rdf:object <{CHAIN_IRI}> ;
            qd:basis ?basis ; prov:wasDerivedFrom ?q .
-        ?q a qd:Quote ; oa:exact ?exact ; schema:position ?pos ; dcterms:source ?doc .
+        ?q a qd:Quote ; oa:hasSelector/oa:exact ?exact ; schema:position ?pos ; oa:hasSource ?doc .
         ?doc a qd:SourceDocument ; dcterms:title ?title ; qd:sha256 ?sha }}""")
     assert len(rows) == 1, rows
     r = rows[0]

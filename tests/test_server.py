@@ -418,6 +418,11 @@ def test_lookups_match_the_library(kg, server):
         s, h, body = curl(server + "/api/measures?" + urllib.parse.urlencode({"indicator": r["zh"].value}))
         assert s == 200 and h["content-type"].startswith("application/json")
         assert json.loads(body) == json.loads(json.dumps(measures_for(kg, r["zh"].value).to_dict()))
+    # the --basis filter, the same over HTTP
+    q = urllib.parse.urlencode({"indicator": inds[0]["zh"].value, "basis": "subject,roadmap"})
+    s, _, body = curl(server + "/api/measures?" + q)
+    assert s == 200
+    assert json.loads(body) == json.loads(json.dumps(measures_for(kg, inds[0]["zh"].value, "subject,roadmap").to_dict()))
     name = inds[0]["i"].value
     s, _, body = curl(server + "/api/entity?" + urllib.parse.urlencode({"name": name}))
     assert s == 200 and json.loads(body) == json.loads(json.dumps(describe(kg, name).to_dict()))
@@ -437,6 +442,8 @@ def test_lookup_errors_are_json(server):
     s, h, body = curl(server + "/api/measures?" + urllib.parse.urlencode({"indicator": "<script>zzzz不存在</script>"}))
     assert s == 404 and h["content-type"].startswith("application/json")
     assert "no indicator matches" in json.loads(body)["error"]
+    s, _, body = curl(server + "/api/measures?indicator=gdp&basis=nonsense")
+    assert s in (400, 404) and "unknown basis" in json.loads(body)["error"]
     s, _, body = curl(server + "/api/entity")
     assert s == 400 and "name" in json.loads(body)["error"]
     s, _, body = curl(server + "/api/search?q=x&limit=abc")

@@ -15,7 +15,7 @@ from ..errors import QdgraphError
 
 # name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "measures": ("qdgraph.cli.ask:measures", "Which measures affect an indicator, and why (path and source sentence)."),
+    "measures": ("qdgraph.cli.ask:measures", "Which measures affect an indicator, and why (rule, premises, source sentences)."),
     "show": ("qdgraph.cli.ask:show", "An entity card: type, labels, facts, relations, provenance."),
     "search": ("qdgraph.cli.ask:search", "Ranked name search over every entity (Chinese, English, pinyin)."),
     "pillars": ("qdgraph.cli.ask:pillars", "The four pillars (四个走在前列) with indicator and measure counts."),
@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("qdgraph.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
     "load": ("qdgraph.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
     "import": ("qdgraph.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+    "rules": ("qdgraph.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
 }
 
 

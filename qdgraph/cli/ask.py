@@ -18,45 +18,56 @@ def _other(lang):
 # ---------------------------------------------------------------- measures
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("indicator")
+@click.option("--basis", "basis", metavar="BASES",
+              help="Only links of these bases, comma-separated: stated, subject, hierarchy, roadmap, context.")
 @graph_options
 @format_option(["text", "json", "table", "csv", "tsv"], "text")
 @lang_option
-def measures(indicator, kg, fmt, lang):
+def measures(indicator, basis, kg, fmt, lang):
     """Which measures affect INDICATOR, and why.
 
     INDICATOR may be the Chinese or English name, an alias, pinyin (full or initials),
-    part of the name, a near miss, or an IRI. Each measure comes with whether the link is
-    stated by the source or inferred (and how), the path measure → … → indicator, and the
-    source sentence.
+    part of the name, a near miss, or an IRI. Measures come strongest link first (stated by
+    the source, then same subject, then measure hierarchy, then same roadmap); each link
+    names the rule that derived it, its premises and the sentences behind them.
 
     \b
     Examples:
       qdgraph measures 人才总量
       qdgraph measures "total talent" --lang en
+      qdgraph measures 金融业增加值占比 --basis subject
       qdgraph measures rencaizongliang --format json
     """
-    from ..measures import measures_for
+    from ..measures import measures_for, parse_bases
 
-    res = measures_for(kg(), indicator)
+    bases = parse_bases(basis)          # a bad --basis fails before the graph is opened
+    res = measures_for(kg(), indicator, bases)
     if fmt == "json":
         return emit_json(res.to_dict())
     if fmt in ("table", "csv", "tsv"):
         from ..results import SelectResult
         import pyoxigraph as ox
 
-        cols = ["measure", "basis", "path", "evidence"]
+        cols = ["measure", "basis", "rule", "path", "premises", "evidence"]
         rows = [{"measure": ox.Literal(getattr(l, lang)), "basis": ox.Literal(getattr(l, "basis_" + lang)),
+                 "rule": ox.Literal(getattr(l, "rule_" + lang) or ""),
                  "path": ox.Literal(" → ".join(getattr(s, lang) for s in l.path)),
+                 "premises": ox.Literal(" / ".join(_premise_text(p, lang) for p in l.premises)),
                  "evidence": ox.Literal(" / ".join(e["exact"] for e in l.evidence))} for l in res.links]
         return emit(SelectResult(cols, rows).serialize(fmt))
     emit(_measures_text(res, lang))
 
 
 _REL = {
-    "zh": {"qd:affects": "影响", "qd:subMeasureOf": "属于", "qd:onRoadmapOf": "列入路线图", "^qd:measuredUnder": "由其反映"},
+    "zh": {"qd:affects": "影响", "qd:subMeasureOf": "属于", "qd:onRoadmapOf": "列入路线图", "qd:concerns": "涉及",
+           "^qd:measuredUnder": "由其反映", "^qd:measuresSubject": "为其度量对象"},
     "en": {"qd:affects": "affects", "qd:subMeasureOf": "part of", "qd:onRoadmapOf": "on the roadmap of",
-           "^qd:measuredUnder": "reflected by"},
+           "qd:concerns": "concerns", "^qd:measuredUnder": "reflected by", "^qd:measuresSubject": "measured by"},
 }
+
+
+def _premise_text(p, lang) -> str:
+    return f"{getattr(p, 'subject_' + lang)} —{getattr(p, 'relation_' + lang)}→ {getattr(p, 'object_' + lang)}"
 
 
 def _measures_text(res, lang) -> str:
@@ -69,25 +80,54 @@ def _measures_text(res, lang) -> str:
         year = f" ({'到' if zh else 'by '}{res.target['year']}{'年' if zh else ''})" if res.target.get("year") else ""
         out.append(("目标: " if zh else "target: ") + res.target[lang] + year)
     n = len(res.links)
-    out.append((f"影响该指标的措施: {n} 项" if zh else f"{n} measure{'s' if n != 1 else ''} affect it") + "\n")
+    if not res.counts:
+        out.append("原文没有给出作用于该指标的措施。" if zh else "The source gives no measure for this indicator.")
+        return "\n".join(out)
+    counts = "，".join(f"{k.split(':')[-1]} {v}" for k, v in res.counts.items()) if zh else \
+        ", ".join(f"{k.split(':')[-1]} {v}" for k, v in res.counts.items())
+    out.append((f"各依据的关联数: {counts}" if zh else f"links per basis: {counts}"))
+    if res.basis_filter:
+        shown = ", ".join(b.split(":")[-1] for b in res.basis_filter)
+        out.append((f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
+    if not n:
+        out.append("没有这种依据的措施。" if zh else "No measure has a link with that basis.")
+        return "\n".join(out)
+    out.append((f"影响该指标的措施: {n} 项（强者在前）" if zh else f"{n} measure{'s' if n != 1 else ''} affect it (strongest first)") + "\n")
     for i, link in enumerate(res.links, 1):
         out.append(f"{i}. {getattr(link, lang)}")
         out.append(f"   {'英文' if zh else 'zh'}: {getattr(link, _other(lang))}")
-        kind = ("原文陈述" if zh else "stated") if link.stated else ("推断" if zh else "inferred")
-        out.append(f"   {'依据' if zh else 'link'}: {kind} — {getattr(link, 'basis_' + lang)}")
-        hops = []
-        for s in link.path:
-            hops.append(getattr(s, lang))
-            if s.relation:
-                hops.append(f"—{_REL[lang].get(s.relation, s.relation)}→")
-        out.append(f"   {'路径' if zh else 'path'}: " + " ".join(hops))
-        why = link.rationale.get(lang) or link.rationale.get(_other(lang))
-        if why:
-            out.append(f"   {'理由' if zh else 'why'}: {why}")
-        for e in link.evidence:
-            out.append(f"   {'原文' if zh else 'source'}: “{e['exact']}”")
+        for k, l in enumerate(link.links):
+            kind = ("原文陈述" if zh else "stated") if l.basis == "qd:Stated" else ("推断" if zh else "inferred")
+            rule = getattr(l, "rule_" + lang)
+            rule = (f"（规则：{rule}）" if zh else f" (rule: {rule})") if rule else ""
+            lead = ("依据" if zh else "link") if k == 0 else ("另有" if zh else "also")
+            out.append(f"   {lead}: {kind}{rule} — {getattr(l, 'basis_' + lang)}")
+            if k > 0:
+                continue      # weaker links of the same measure: one line each
+            if k == 0:
+                hops = []
+                for s in l.path:
+                    hops.append(getattr(s, lang))
+                    if s.relation:
+                        hops.append(f"—{_REL[lang].get(s.relation, s.relation)}→")
+                out.append(f"   {'路径' if zh else 'path'}: " + " ".join(hops))
+            for p in l.premises:
+                out.append(f"   {'前提' if zh else 'premise'}: {_premise_text(p, lang)}")
+                for q in p.quotes:
+                    out.append(f"      {'原文' if zh else 'source'}: “{_oneline(q)}”")
+            why = l.rationale.get(lang) or l.rationale.get(_other(lang))
+            if why:
+                out.append(f"   {'理由' if zh else 'why'}: {why}")
+            if not l.premises:
+                for e in l.evidence:
+                    out.append(f"   {'原文' if zh else 'source'}: “{_oneline(e['exact'])}”")
         out.append("")
     return "\n".join(out)
+
+
+def _oneline(text: str) -> str:
+    """A quote on one line: its line breaks (kept exact in the graph) shown as a space-free join."""
+    return "".join(part.strip() for part in text.splitlines())
 
 
 # ---------------------------------------------------------------- show

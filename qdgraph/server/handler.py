@@ -158,7 +158,10 @@ class Routes:
         return self.reply(await self.app.pool.run((op, args), self.app.timeout), api=True)
 
     async def api_measures(self, q):
-        return await self.lookup("measures", {"indicator": _required(q, "indicator")})
+        args = {"indicator": _required(q, "indicator")}
+        if _one(q, "basis"):
+            args["basis"] = _one(q, "basis")
+        return await self.lookup("measures", args)
 
     async def api_entity(self, q):
         return await self.lookup("entity", {"name": _required(q, "name")})

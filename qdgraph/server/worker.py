@@ -165,10 +165,10 @@ def _json(obj) -> tuple:
     return ("ok", JSON_TYPE, json.dumps(obj, ensure_ascii=False).encode("utf-8"), {})
 
 
-def op_measures(kg, indicator: str):
+def op_measures(kg, indicator: str, basis: str | None = None):
     from ..measures import measures_for
 
-    return _json(measures_for(kg, indicator).to_dict())
+    return _json(measures_for(kg, indicator, basis).to_dict())
 
 
 def op_entity(kg, name: str):

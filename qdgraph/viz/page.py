@@ -33,8 +33,8 @@ MAX_NODES = 2000          # beyond this the page keeps the most connected nodes 
 EDGE_LABELS_UP_TO = 150   # edge labels clutter a big picture; they stay in the tooltips
 LABEL_CHARS = 24          # longer names are shortened on the canvas (full text in the tooltip)
 
-FACT_KEYS = ["notation", "statedAs", "targetValue", "value", "unit", "comparator", "targetYear", "asOf",
-             "comparedWith", "qualitativeTarget", "subject", "declaredCount", "actionVerb", "task", "leadArea",
+FACT_KEYS = ["notation", "statedAs", "obsValue", "unitMeasure", "comparator", "refPeriod", "valueKind",
+             "comparedWith", "qualitativeTarget", "declaredCount", "actionVerb", "task", "leadArea",
              "goalStatus", "jobTitle", "recurrence"]
 
 

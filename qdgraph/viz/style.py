@@ -11,7 +11,7 @@ STYLES: dict[str, dict] = {
     "qd:Goal":                  {"color": "#ff9896", "shape": "box",          "level": 0},
     "qd:Indicator":             {"color": "#ff7f0e", "shape": "diamond",      "level": 1},
     "qd:Target":                {"color": "#ffbb78", "shape": "triangle",     "level": 2},
-    "qd:Observation":           {"color": "#c49c94", "shape": "triangleDown", "level": 4},
+    "qb:Observation":           {"color": "#c49c94", "shape": "triangleDown", "level": 4},
     "qd:Measure":               {"color": "#1f77b4", "shape": "dot",          "level": 2},
     "qd:IndustryChain":         {"color": "#2ca02c", "shape": "hexagon",      "level": 3},
     "qd:ChainCategory":         {"color": "#98df8a", "shape": "ellipse",      "level": 2},

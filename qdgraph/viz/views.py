@@ -124,10 +124,10 @@ def _indicator_graph(kg, name: str, lang: str) -> nx.MultiDiGraph:
         keep.update(step.iri for step in link.path)
     # the indicator's own targets and baselines
     rows = _rows(kg, """SELECT ?x WHERE { VALUES ?i { @@ } { ?i ?p ?x } UNION { ?x ?p ?i }
-                        FILTER (isIRI(?x) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, rdf:subject, rdf:object)) }""",
+                        FILTER (isIRI(?x) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, qd:evidence, qd:premise, rdf:subject, rdf:object)) }""",
                  [res.indicator])
     near = entity_types_of(kg, [r["x"].value for r in rows])
-    keep.update(n for n, ts in near.items() if main_type(ts) in ("qd:Target", "qd:Observation", "qd:Pillar"))
+    keep.update(n for n, ts in near.items() if main_type(ts) in ("qd:Target", "qb:Observation", "qd:Pillar"))
     order = [res.indicator, *(n for n in [res.pillar, *(link.measure for link in res.links)] if n),
              *(s.iri for link in res.links for s in link.path), *sorted(keep)]
     sub = project(kg, [n for n in dict.fromkeys(order) if n in keep], lang=lang)

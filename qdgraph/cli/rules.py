@@ -1,0 +1,45 @@
+"""``qdgraph rules``: the declared inference rules and what they derive."""
+from __future__ import annotations
+
+import click
+
+from .common import emit, emit_json, format_option, graph_options, lang_option
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@graph_options
+@format_option(["text", "json", "table", "csv", "tsv"], "text")
+@lang_option
+def rules(kg, fmt, lang):
+    """The inference rules (qdgraph/rules/*.rq): each rule's name, description, the basis its
+    links take, and how many links it derives in the graph.
+
+    \b
+    Examples:
+      qdgraph rules
+      qdgraph rules --lang en --format json
+    """
+    from ..namespaces import shorten
+    from ..rules import describe_rules
+
+    items = describe_rules(kg())
+    if fmt == "json":
+        return emit_json(items)
+    if fmt in ("table", "csv", "tsv"):
+        import pyoxigraph as ox
+
+        from ..results import SelectResult
+
+        cols = ["rule", "name", "basis", "links", "description"]
+        rows = [{"rule": ox.NamedNode(i["rule"]), "name": ox.Literal(i[lang]), "basis": ox.NamedNode(i["basis"]),
+                 "links": ox.Literal(str(i["links"])), "description": ox.Literal(i["description_" + lang])} for i in items]
+        return emit(SelectResult(cols, rows).serialize(fmt))
+    zh = lang == "zh"
+    out = []
+    for i in items:
+        out.append(f"{i[lang]} ({i['en' if zh else 'zh']}) — {shorten(i['rule'])}")
+        out.append(f"   {i['description_' + lang]}")
+        out.append(f"   {'依据类型' if zh else 'basis'}: {shorten(i['basis'])}   {'文件' if zh else 'file'}: {i['file']}   "
+                   + (f"推出关联: {i['links']} 条" if zh else f"links derived: {i['links']}"))
+        out.append("")
+    emit("\n".join(out))
