@@ -77,8 +77,11 @@
     window.qdgraphStabilized = true;
     window.qdgraphStabilizedAt = performance.now();   // ms since navigation (bench_viz.py reads it)
     status.textContent = "";
+    // a path picture frames the paths; a big neighbourhood starts at its centre
+    var onPath = data.nodes.filter(function (n) { return n.onPath; }).map(function (n) { return n.id; });
     var focus = data.nodes.filter(function (n) { return n.focus; })[0];
-    if (focus && data.nodes.length > 40) network.focus(focus.id, { scale: 1.0 });
+    if (onPath.length) network.fit({ nodes: onPath });
+    else if (focus && data.nodes.length > 40) network.focus(focus.id, { scale: 1.0 });
   }
   if (data.nodes.length === 0) {
     status.textContent = T.empty;
