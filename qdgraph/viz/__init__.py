@@ -27,7 +27,7 @@ __all__ = ["picture", "render", "Picture", "build_page", "KINDS", "LAYOUTS", "CO
 class Picture:
     """One picture: ``html`` is the whole page. In a notebook it shows inline as an iframe
     whose ``srcdoc`` is the page, so the page keeps its own Content-Security-Policy (a
-    sandboxed iframe: its scripts run apart from the notebook's)."""
+    sandboxed iframe: its scripts run apart from the notebook's; forms only for the search box)."""
     html: str
     title: str
     height: int = 640
@@ -42,7 +42,7 @@ class Picture:
 
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" title="{_html.escape(self.title)}" '
-                f'sandbox="allow-scripts allow-downloads" '
+                f'sandbox="allow-scripts allow-forms allow-downloads" '
                 f'style="width: 100%; height: {int(self.height)}px; border: 1px solid #ddd"></iframe>')
 
     def __str__(self) -> str:

@@ -224,9 +224,13 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
     hierarchical = layout == "hierarchical"
 
     net = Network(directed=True, heading=title)
-    index = {n: i for i, n in enumerate(shown.nodes)}
+    # nodes by IRI, edges by their ends: the same graph gives the same page (and layout),
+    # whatever order the store returned rows in
+    order = sorted(shown.nodes, key=str)
+    index = {n: i for i, n in enumerate(order)}
     types: dict[str, int] = {}
-    for n, d in shown.nodes(data=True):
+    for n in order:
+        d = shown.nodes[n]
         t = d.get("type") or "entity"
         types[t] = types.get(t, 0) + 1
         style = style_for(t)
@@ -255,7 +259,8 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
                 opts["opacity"] = 0.45
         net.add_node(index[n], label=_short(label), shape=style["shape"], color=_colour(fill), **opts)
     edge_labels = shown.number_of_edges() <= EDGE_LABELS_UP_TO
-    for i, (u, v, k, d) in enumerate(shown.edges(keys=True, data=True)):
+    links = sorted(shown.edges(keys=True, data=True), key=lambda e: (index[e[0]], index[e[1]], str(e[2])))
+    for i, (u, v, k, d) in enumerate(links):
         opts = {"id": i, "title": _edge_tip(d, vocab, lang)}
         if edge_labels:
             opts["label"] = d.get("label") or str(k)
