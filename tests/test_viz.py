@@ -409,7 +409,7 @@ def test_community_colouring_of_the_whole_graph(kg, cli, tmp_path):
     h.add_nodes_from(n["id"] for n in data["nodes"])
     h.add_edges_from((e["from"], e["to"]) for e in data["edges"] if e["from"] != e["to"])
     assert nx.community.modularity(h, parts.values()) > 0.3
-    colours = {n["community"]: n["color"]["background"] for n in data["nodes"]}
+    colours = {n["community"]: data["options"]["groups"][n["group"]]["color"]["background"] for n in data["nodes"]}
     assert len(set(colours.values())) == len(colours)
 
 

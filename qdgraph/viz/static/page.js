@@ -61,7 +61,13 @@
 
   // ---- network
   var nodes = new vis.DataSet(data.nodes.map(withTip));
-  var edges = new vis.DataSet(data.edges.map(withTip));
+  var edges = new vis.DataSet(data.edges.map(function (e) {
+    // pyvis marks every edge of a directed Network with arrows "to"; the options say so once,
+    // and per-edge options slow the layout of a big page
+    var v = withTip(e);
+    delete v.arrows;
+    return v;
+  }));
   var options = data.options;
   options.nodes.font.face = getComputedStyle(document.body).fontFamily;
   var container = document.getElementById("qd-network");
