@@ -81,6 +81,19 @@ def bench_build(runs: int) -> str:
     return page_1k
 
 
+def bench_imports() -> None:
+    """pyvis (and the IPython it imports) is paid for by viz only: a lookup imports neither."""
+    import subprocess
+
+    code = ("import sys, time; sys.path.insert(0, %r); from qdgraph.cli import run; run(['measures', '人才总量']); "
+            "lookup = sorted({m.split('.')[0] for m in sys.modules} & {'pyvis', 'IPython'}); "
+            "t = time.perf_counter(); import pyvis.network; print(lookup, time.perf_counter() - t)" % str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    modules, seconds = out.strip().splitlines()[-1].rsplit(" ", 1)
+    print(f"qdgraph measures imports pyvis/IPython: {modules} (importing them costs {float(seconds):.3f} s, "
+          "paid by viz only)")
+
+
 def bench_projection(runs: int) -> None:
     from qdgraph.graph import open_graph
     from qdgraph.nxgraph import to_networkx
@@ -144,6 +157,7 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-stores", action="store_true", help="skip viz chain on the bench_scale.py stores")
     args = ap.parse_args()
+    bench_imports()
     page = bench_build(args.runs)
     bench_projection(args.runs)
     if not args.no_stores:

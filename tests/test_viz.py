@@ -449,3 +449,17 @@ print("viz:", heavy())
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "lookups: []" in res.stdout and "viz: ['IPython', 'pyvis']" in res.stdout
+
+
+def test_picture_object_saves_and_prints_its_page(sample_files, tmp_path):
+    from qdgraph.graph import open_graph
+    from qdgraph.viz import picture
+
+    pic = picture(open_graph(sample_files), "rank", types=["Enterprise"], lang="en")
+    assert pic.title == "The most central entities" and str(pic) == pic.html
+    out = pic.save(tmp_path / "rank.html")
+    assert out.read_text(encoding="utf-8") == pic.html
+    assert_offline(pic.html)
+    with pytest.raises(Exception, match="does not exist"):
+        pic.save(tmp_path / "missing" / "rank.html")
+    assert not (tmp_path / "missing").exists()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .style import COMMUNITY_COLORS, LABEL_INSIDE, OTHER_COMMUNITY, PATH_COLOR, TEXT, style_for
+from .style import COMMUNITY_COLORS, OTHER_COMMUNITY, PATH_COLOR, TEXT, style_for
 
 MAX_NODES = 2000          # beyond this the page keeps the most connected nodes and says so
 EDGE_LABELS_UP_TO = 150   # edge labels clutter a big picture; they stay in the tooltips
@@ -273,11 +273,10 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
             opts["label"] = d.get("label") or str(k)
         if d.get("inferred"):
             opts["dashes"] = True
-        if path_edges:
-            opts["color"] = {"color": PATH_COLOR, "highlight": PATH_COLOR} if frozenset((u, v)) in path_edges else \
-                {"opacity": 0.35}
-            if frozenset((u, v)) in path_edges:
-                opts["width"] = 3
+        if path_edges and frozenset((u, v)) in path_edges:
+            opts.update(color={"color": PATH_COLOR, "highlight": PATH_COLOR}, width=3)
+        elif path_edges:
+            opts["color"] = {"opacity": 0.35}   # context, faded
         net.add_edge(index[u], index[v], **opts)
     options = _options(big=big, hierarchical=hierarchical, n=shown.number_of_nodes(), sized=values is not None)
     options["groups"] = {grp: {"color": _colour(fill)} for grp, fill in fills.items()}
@@ -299,7 +298,7 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
         notices.append(T["capped"].format(total=g.number_of_nodes(), shown=shown.number_of_nodes(), hidden=hidden))
     page = {"lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "layout": layout, "subtitle": subtitle,
             "text": T, "legends": legends, "notes": notes, "notice": " ".join(notices) or None,
-            "edgeLabels": edge_labels, "labelInside": sorted(LABEL_INSIDE), "png": f"qdgraph-{kind}.png",
+            "edgeLabels": edge_labels, "png": f"qdgraph-{kind}.png",
             "total": g.number_of_nodes(), "hidden": hidden, "grouped": grouped, "groups": len(groups),
             "size": size, "color": color}
     _use_template(net, page)

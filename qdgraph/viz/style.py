@@ -28,8 +28,6 @@ STYLES: dict[str, dict] = {
     "qd:Agency":                {"color": "#c7c7c7", "shape": "box",          "level": 1},
 }
 FALLBACK = {"color": "#999999", "shape": "dot", "level": 5}
-# Shapes that draw the label inside the node rather than below it.
-LABEL_INSIDE = frozenset({"box", "ellipse", "circle", "database", "text"})
 
 # Community colours (--color community): Tableau 20, strong shades first; communities past
 # the 20th share one grey, and the legend says how many there are.
