@@ -119,7 +119,8 @@ def cap(g: nx.MultiDiGraph, max_nodes: int, keep=()) -> tuple[nx.MultiDiGraph, i
     if total <= max_nodes:
         return g, 0
     order = sorted(g.nodes, key=lambda n: (n not in keep, -g.degree(n), str(n)))
-    return g.subgraph(order[:max_nodes]), total - max_nodes
+    # a copy: every count and walk over a filtered subgraph view re-filters the whole graph
+    return g.subgraph(order[:max_nodes]).copy(), total - max_nodes
 
 
 def _colour(fill: str) -> dict:
