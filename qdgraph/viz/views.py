@@ -254,13 +254,13 @@ def _rank_graph(kg, types, top, lang, heading):
     if top < 1:
         raise UsageError("--top must be at least 1")
     whole = to_networkx(kg, lang=lang)
-    ranks, _ = centrality(kg, types=types, top=top, lang=lang, g=whole)
+    ranks, estimated = centrality(kg, types=types, top=top, lang=lang, g=whole)
     ranked = [r.iri for r in ranks]
     seen: dict[str, int] = {}
     for n in ranked:
         for m in set(whole.successors(n)) | set(whole.predecessors(n)):
             seen[m] = seen.get(m, 0) + 1
-    bridges = sorted(m for m, c in seen.items() if c >= 2 and m not in set(ranked))
+    bridges = sorted(set(m for m, c in seen.items() if c >= 2) - set(ranked))
     sub = whole.subgraph([*ranked, *bridges]).copy()
     sub.graph.update(whole.graph)
     T = TEXT[lang]
@@ -271,5 +271,6 @@ def _rank_graph(kg, types, top, lang, heading):
     sub.graph.update(kind="rank", keep=ranked, measured={
         "betweenness": {r.iri: r.betweenness for r in ranks}, "degree": {r.iri: r.degree for r in ranks}})
     names = sorted({r.type_label for r in ranks})
-    subtitle = T["rank_sub"].format(top=len(ranks), types=("、" if lang == "zh" else ", ").join(names))
+    subtitle = T["rank_sub"].format(top=len(ranks), types=("、" if lang == "zh" else ", ").join(names)) + \
+        (T["estimated"] if estimated else "")
     return sub, heading, subtitle
