@@ -254,8 +254,12 @@ def test_every_view_draws_offline_and_downloads_a_png(browser, pages, key, tmp_p
     if key == "rank":
         ranks = sorted(int(m.group(1)) for n in nodes if (m := re.match(r"(\d+)\. ", n["label"])))
         assert ranks[:3] == [1, 2, 3]
-    if key == "community":
+    if key == "community":   # each community's row hides exactly its nodes
         assert page.locator('#qd-legends ul[data-key="community"] li').count() >= 2
+        page.uncheck('#qd-legends input[data-key="community"][data-value="0"]')
+        hidden = page.evaluate("() => network.body.data.nodes.get().filter(n => n.hidden).map(n => n.id)")
+        assert sorted(hidden) == sorted(n["id"] for n in nodes if n["community"] == 0) != []
+        page.check('#qd-legends input[data-key="community"][data-value="0"]')
     if key in ("pillar", "community", "rank", "hostile_enterprise"):   # sized: values reach vis-network
         values = page.evaluate("() => network.body.data.nodes.get().map(n => n.value)")
         assert len(set(values)) > 1 and None not in values
