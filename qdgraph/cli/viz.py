@@ -5,35 +5,35 @@ from pathlib import Path
 
 import click
 
+from ..analytics import SIZE_MEASURES
 from ..errors import QdgraphError, UsageError
+from ..viz import COLORS, GROUP_OVER, KINDS, LAYOUTS, MAX_NODES, RANK_TOP
 from .common import graph_options, lang_option
-
-VIEWS = ["chain", "pillar", "indicator", "enterprise", "all", "query", "path", "rank"]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("kind", type=click.Choice(VIEWS), metavar="VIEW")
+@click.argument("kind", type=click.Choice(KINDS), metavar="VIEW")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: qdgraph-VIEW.html).")
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="How many hops around the named entity to show (chain, pillar, enterprise; default 2).")
-@click.option("--layout", type=click.Choice(["force", "hierarchical"]), default="force", show_default=True,
+@click.option("--layout", type=click.Choice(LAYOUTS), default="force", show_default=True,
               help="force: physics settles the picture, then stops; hierarchical: pillar → indicator → measure → "
                    "chain → enterprise, top down.")
-@click.option("--max-nodes", type=click.IntRange(min=1), default=2000, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_NODES, show_default=True,
               help="Beyond this, keep the most connected nodes (the page says so).")
-@click.option("--group-over", type=click.IntRange(min=1), default=50, show_default=True,
+@click.option("--group-over", type=click.IntRange(min=1), default=GROUP_OVER, show_default=True,
               help="When more than this many nodes of one type hang only on one node (a chain's enterprises), "
                    "show a few and group the rest into one node with their count (the page says so).")
-@click.option("--size", type=click.Choice(["degree", "betweenness", "pagerank"]), default=None,
+@click.option("--size", type=click.Choice(SIZE_MEASURES), default=None,
               help="Scale nodes by degree, betweenness or PageRank (NetworkX) over the view "
                    "(rank: betweenness over the whole graph unless told otherwise).")
-@click.option("--color", type=click.Choice(["type", "community"]), default="type", show_default=True,
+@click.option("--color", type=click.Choice(COLORS), default="type", show_default=True,
               help="Colour nodes by type, or by community (NetworkX's Louvain; the legend names each).")
 @click.option("--type", "-t", "types", multiple=True, metavar="TYPE",
               help="rank: rank only this entity type (Measure, Enterprise, 企业, qd:X …); repeatable.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
-              help="rank: draw the N most central entities (default 20).")
+              help=f"rank: draw the N most central entities (default {RANK_TOP}).")
 @graph_options
 @lang_option
 def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, types, top, kg, lang):
@@ -66,7 +66,7 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
       qdgraph viz all --color community --size pagerank
     """
     from ..fileio import write_atomic
-    from ..viz import RANK_TOP, render
+    from ..viz import render
 
     wanted = 2 if kind == "path" else 0 if kind in ("all", "rank") else 1
     if kind == "path" and len(names) != 2:
