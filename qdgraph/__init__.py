@@ -19,6 +19,7 @@ _LAZY = {
     "resolve": ("qdgraph.names", "resolve"),
     "search": ("qdgraph.names", "search"),
     "describe": ("qdgraph.entity", "describe"),
+    "picture": ("qdgraph.viz", "picture"),
     "validate": ("qdgraph.validate", "validate"),
     "QdgraphError": ("qdgraph.errors", "QdgraphError"),
 }

@@ -132,6 +132,9 @@ class SelectResult:
             return render_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
         raise ValueError(f"format {fmt!r} is not one of {', '.join(SELECT_FORMATS)} for SELECT results")
 
+    def _repr_html_(self) -> str:  # Jupyter shows the rows as a table
+        return html_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
+
 
 @dataclass
 class AskResult:
@@ -167,6 +170,10 @@ class GraphResult:
         if fmt not in _RDF_FORMATS:
             raise ValueError(f"format {fmt!r} is not one of {', '.join(GRAPH_FORMATS)} for CONSTRUCT/DESCRIBE results")
         return serialize_triples(self.triples, fmt)
+
+    def _repr_html_(self) -> str:  # Jupyter shows the triples as a table
+        return html_table(["subject", "predicate", "object"],
+                          [[display(t.subject), display(t.predicate), display(t.object)] for t in self.triples])
 
 
 def serialize_triples(triples, fmt: str) -> str:
@@ -225,6 +232,22 @@ def render_table(headers: list[str], rows: list[list[str]]) -> str:
     out = [line(headers), "  ".join("─" * w for w in widths)]
     out += [line(r) for r in cells]
     return "\n".join(out) + "\n"
+
+
+HTML_ROWS = 1000   # a notebook table shows this many rows and says how many more there are
+
+
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table for notebooks; every cell is escaped text."""
+    from html import escape
+
+    out = ['<table class="qdgraph-result">', "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers)
+           + "</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[:HTML_ROWS]]
+    out.append("</tbody></table>")
+    if len(rows) > HTML_ROWS:
+        out.append(f"<p>{len(rows) - HTML_ROWS:,} more rows not shown ({len(rows):,} in all)</p>")
+    return "\n".join(out)
 
 
 def text_width(s: str) -> int:

@@ -1,9 +1,12 @@
-"""Issue 4: the HTML pictures, checked as files (the browser tests open them for real).
+"""Issues 4 and 11: the HTML pictures (built through pyvis), checked as files (the browser tests
+open them for real).
 
 Expectations about the bundled data come from SPARQL, never from its text.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -16,9 +19,14 @@ from conftest_viz import HOSTILE_IMG, HOSTILE_SCRIPT, SAMPLE_NS, write_sample
 
 
 def payload(page: str) -> dict:
+    """The page's data block: pyvis's nodes, edges and options, with the page's own fields
+    (legends, notice, counts …) lifted to the top level."""
     m = re.search(r'<script type="application/json" id="qdgraph-data">(.*?)</script>', page, re.S)
     assert m, "no data block"
-    return json.loads(m.group(1))
+    data = json.loads(m.group(1))
+    meta = data.pop("page")
+    types = next(sec["items"] for sec in meta["legends"] if sec["key"] == "type")
+    return {**meta, **data, "types": types}
 
 
 class _Refs(HTMLParser):
@@ -47,6 +55,12 @@ def assert_offline(page: str) -> None:
     urls = re.findall(r"url\(\s*['\"]?([^'\")]{0,12})", page)
     assert all(u.startswith("data:") for u in urls), set(urls)
     assert "connect-src 'none'" in page and "default-src 'none'" in page
+    # every inline script is allowed by its exact hash (a dropped final newline would break it)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+    allowed = set(re.findall(r"'(sha256-[^']+)'", csp))
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 2 and {"sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+                                  for s in scripts} == allowed
 
 
 def first(kg, sparql):
@@ -152,7 +166,7 @@ def test_hostile_labels_are_data_not_markup(sample_files):
         assert "&lt;b&gt;标题&lt;/b&gt;" in page
         nodes = {n["iri"]: n for n in payload(page)["nodes"]}
         evil = nodes[SAMPLE_NS + "evil"]
-        assert HOSTILE_IMG in evil["tip"] and HOSTILE_SCRIPT in evil["tip"]  # kept whole, as text
+        assert HOSTILE_IMG in evil["title"] and HOSTILE_SCRIPT in evil["title"]  # kept whole, as text
 
 
 def test_script_json_escapes_markup():
@@ -232,12 +246,12 @@ def test_chain_with_thousands_of_enterprises_is_grouped(cli, tmp_path, sample_fi
     page = _viz(cli, tmp_path, "chain", "样例万家产业链", *data)
     d = payload(page)
     nodes = {n["iri"]: n for n in d["nodes"]}
-    groups = [n for n in d["nodes"] if n.get("group")]
+    groups = [n for n in d["nodes"] if n.get("members")]
     # a few members, one "N more" node standing for the rest, and the page says so
-    assert len(groups) == 1 and groups[0]["group"] == 3000 - GROUP_SHOW
+    assert len(groups) == 1 and groups[0]["members"] == 3000 - GROUP_SHOW
     assert d["grouped"] == 3000 - GROUP_SHOW and d["groups"] == 1 and d["hidden"] == 0
     assert f"{3000 - GROUP_SHOW:,}" in d["notice"] and "汇总节点" in d["notice"]
-    assert f"{3000 - GROUP_SHOW:,}" in groups[0]["label"] and "样例大链企业" in groups[0]["tip"]
+    assert f"{3000 - GROUP_SHOW:,}" in groups[0]["label"] and "样例大链企业" in groups[0]["title"]
     members = [n for n in nodes if "/sample/big-e" in n]
     assert sorted(members) == [f"{SAMPLE_NS}big-e{i:05d}" for i in range(GROUP_SHOW)]  # the first, by IRI
     # the enterprise in two chains is no leaf: drawn on its own, with the other chain
@@ -269,3 +283,183 @@ def test_group_leaves_library():
     assert grp.links == (("qd:inChain", True),)
     assert find_groups(types, links, over=9, show=3) == []
     assert find_groups(types, links, over=5, show=3, protect={f"e{i}" for i in range(5)}) == []
+
+
+# ------------------------------------------------------------------ issue 11: through pyvis; NetworkX results
+def test_page_is_rendered_by_pyvis_with_its_vis_network(cli, tmp_path, sample_files):
+    from importlib import resources
+
+    page = _viz(cli, tmp_path, "chain", "样例虚拟现实", "--data", sample_files[0])
+    vis_js = resources.files("pyvis").joinpath("lib/vis-9.1.2/vis-network.min.js").read_text(encoding="utf-8")
+    assert f"<script>{vis_js}</script>" in page
+    assert '<meta name="generator" content="qdgraph (pyvis)">' in page
+    data = payload(page)
+    assert data["options"]["physics"]["solver"] == "barnesHut"      # given through Network.set_options
+    assert all(e["arrows"] == "to" for e in data["edges"])         # pyvis's directed Network marks each edge
+    assert 'id="qd-png"' in page
+
+
+def _page_neighbours(data) -> dict[int, set]:
+    out = {n["id"]: set() for n in data["nodes"]}
+    for e in data["edges"]:
+        if e["from"] != e["to"]:
+            out[e["from"]].add(e["to"])
+            out[e["to"]].add(e["from"])
+    return out
+
+
+def test_size_degree_is_each_nodes_links_in_the_picture(cli, tmp_path, sample_files):
+    page = _viz(cli, tmp_path, "chain", "样例虚拟现实", "--data", sample_files[0], "--size", "degree")
+    data = payload(page)
+    nbrs = _page_neighbours(data)
+    assert {n["id"]: n["value"] for n in data["nodes"]} == {i: len(ns) for i, ns in nbrs.items()}
+    assert data["options"]["nodes"]["scaling"]["max"] > data["options"]["nodes"]["scaling"]["min"]
+    assert any("度" in note for note in data["notes"])
+
+
+@pytest.mark.parametrize("measure", ["betweenness", "pagerank"])
+def test_size_measures_pick_the_hub(sample_files, measure):
+    """In the sample chain's picture the chain lies on most shortest paths and most arrows lead
+    to it; an enterprise leaf lies on no path (betweenness 0) but still has a PageRank."""
+    from qdgraph.graph import open_graph
+    from qdgraph.viz import render
+
+    data = payload(render(open_graph(sample_files), "chain", "样例虚拟现实", size=measure, lang="en"))
+    ranked = sorted(data["nodes"], key=lambda n: -n["value"])
+    assert ranked[0]["iri"] == SAMPLE_NS + "chain" and ranked[0]["value"] > ranked[1]["value"]
+    leaf = next(n for n in data["nodes"] if n["iri"] == SAMPLE_NS + "goertek")
+    assert (leaf["value"] == 0) == (measure == "betweenness")
+
+
+def test_path_view_highlights_every_shortest_path(kg):
+    """A pair the bundled graph joins by several shortest paths (found here with NetworkX
+    directly): every node of every one is on the page and marked, their links are red, and
+    each marked node's neighbours are there as context."""
+    from qdgraph.nxgraph import to_networkx, undirected
+    from qdgraph.viz import render
+
+    g = to_networkx(kg)
+    h = undirected(g)
+    ends = sorted(n for n, d in g.nodes(data=True) if d["type"] in ("qd:Enterprise", "qd:Indicator"))
+    pair = paths = None
+    for a in ends:
+        for b in ends:
+            if a < b and nx.has_path(h, a, b):
+                found = list(nx.all_shortest_paths(h, a, b))
+                if len(found) >= 2:
+                    pair, paths = (a, b), found
+                    break
+        if pair:
+            break
+    if not pair:
+        pytest.skip("no pair with several shortest paths in the bundled data")
+    data = payload(render(kg, "path", pair))
+    by_iri = {n["iri"]: n for n in data["nodes"]}
+    on = {n for p in paths for n in p}
+    assert {iri for iri, n in by_iri.items() if n.get("onPath")} == on
+    red = {frozenset((data["nodes"][e["from"]]["iri"], data["nodes"][e["to"]]["iri"]))
+           for e in data["edges"] if e.get("width") == 3}
+    assert red == {frozenset(step) for p in paths for step in zip(p, p[1:])}
+    assert all(by_iri[n].get("opacity") is None for n in on)
+    assert any(n.get("opacity") for n in data["nodes"])           # context, faded
+    assert f"{len(paths)}" in data["subtitle"] and f"{len(paths[0]) - 1} 步" in data["subtitle"]
+
+
+def test_path_view_cli_sample(cli, tmp_path, sample_files):
+    page = _viz(cli, tmp_path, "path", "样例歌尔", "样例人才总量", "--data", sample_files[0], "--lang", "en")
+    data = payload(page)
+    on = [n["iri"].rsplit("/", 1)[1] for n in data["nodes"] if n.get("onPath")]
+    assert sorted(on) == ["chain", "goertek", "indicator", "measure"]
+    assert "sample Goertek — sample talent pool" in page and "3 hop(s), 1 shortest path(s)" in page
+
+
+def test_rank_view_draws_the_most_central_and_what_links_them(kg, cli, tmp_path):
+    from qdgraph.nxgraph import to_networkx, undirected
+
+    g = to_networkx(kg)
+    h = undirected(g)
+    between = nx.betweenness_centrality(h)
+    measures = sorted((n for n, d in g.nodes(data=True) if d["type"] == "qd:Measure"),
+                      key=lambda n: (-between[n], -h.degree(n)))
+    if len(measures) < 5:
+        pytest.skip("the bundled data has fewer than 5 measures")
+    data = payload(_viz(cli, tmp_path, "rank", "--type", "Measure", "--top", "5"))
+    ranked = sorted((n for n in data["nodes"] if re.match(r"\d+\. ", n["label"])), key=lambda n: int(n["label"].split(".")[0]))
+    assert [n["iri"] for n in ranked] == measures[:5]
+    assert [round(n["value"], 4) for n in ranked] == [round(between[m], 4) for m in measures[:5]]
+    top = {n["id"] for n in ranked}
+    nbrs = _page_neighbours(data)
+    for n in data["nodes"]:
+        if n["id"] not in top:  # a bridge: linked to two or more of the ranked
+            assert len(nbrs[n["id"]] & top) >= 2, n["label"]
+    assert data["size"] == "betweenness"
+
+
+def test_community_colouring_of_the_whole_graph(kg, cli, tmp_path):
+    page = _viz(cli, tmp_path, "all", "--color", "community")
+    data = payload(page)
+    legend = next(sec for sec in data["legends"] if sec["key"] == "community")
+    parts: dict[int, set] = {}
+    for n in data["nodes"]:
+        parts.setdefault(n["community"], set()).add(n["id"])
+    assert sum(item["count"] for item in legend["items"]) == len(data["nodes"])
+    assert {item["id"] for item in legend["items"]} == set(parts)
+    # the split is a real community structure of what is drawn, not a colouring by type
+    h = nx.Graph()
+    h.add_nodes_from(n["id"] for n in data["nodes"])
+    h.add_edges_from((e["from"], e["to"]) for e in data["edges"] if e["from"] != e["to"])
+    assert nx.community.modularity(h, parts.values()) > 0.3
+    colours = {n["community"]: data["options"]["groups"][n["group"]]["color"]["background"] for n in data["nodes"]}
+    assert len(set(colours.values())) == len(colours)
+
+
+def test_new_view_errors_are_one_line(cli, tmp_path, sample_files):
+    data = ["--data", sample_files[0]]
+    assert_one_line_error(cli("viz", "path", "样例歌尔", *data), 2, "two names")
+    assert_one_line_error(cli("viz", "path", "样例歌尔", "zzqqxx", *data, "-o", tmp_path / "p.html"), 1, "zzqqxx")
+    assert_one_line_error(cli("viz", "path", "样例歌尔", "样例孤立企业", *data, "-o", tmp_path / "p.html"), 1,
+                          "nothing connects")
+    assert_one_line_error(cli("viz", "rank", "extra"), 2, "takes no name")
+    assert_one_line_error(cli("viz", "rank", "--type", "Nonsense", *data, "-o", tmp_path / "p.html"), 1,
+                          "no entity type")
+    assert_one_line_error(cli("viz", "chain", "样例虚拟现实", "--top", "3", *data), 2, "for viz rank")
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_lookups_import_neither_pyvis_nor_ipython(tmp_path):
+    """measures and show (CLI and library) leave pyvis and IPython unimported; viz imports pyvis
+    (so this test would notice the check going blind)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from qdgraph.cli import run
+import qdgraph
+heavy = lambda: sorted({{m.split(".")[0] for m in sys.modules}} & {{"pyvis", "IPython"}})
+assert run(["measures", "人才总量"]) == 0 and run(["show", "歌尔"]) == 0
+qdgraph.measures_for(qdgraph.open(), "人才总量")
+print("lookups:", heavy())
+assert run(["viz", "chain", "虚拟现实", "-o", {str(tmp_path / "v.html")!r}]) == 0
+print("viz:", heavy())
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "lookups: []" in res.stdout and "viz: ['IPython', 'pyvis']" in res.stdout
+
+
+def test_picture_object_saves_and_prints_its_page(sample_files, tmp_path):
+    from qdgraph.graph import open_graph
+    from qdgraph.viz import picture
+
+    pic = picture(open_graph(sample_files), "rank", types=["Enterprise"], lang="en")
+    assert pic.title == "The most central entities" and str(pic) == pic.html
+    out = pic.save(tmp_path / "rank.html")
+    assert out.read_text(encoding="utf-8") == pic.html
+    assert_offline(pic.html)
+    with pytest.raises(Exception, match="does not exist"):
+        pic.save(tmp_path / "missing" / "rank.html")
+    assert not (tmp_path / "missing").exists()

@@ -1,11 +1,13 @@
-"""Issue 4: the pictures opened in a real browser (Debian's chromium, headless, network cut).
+"""Issues 4 and 11: the pictures opened in a real browser (Debian's chromium, headless, network
+cut): every view, path and rank included, and a picture inside a notebook's iframe.
 
 Every page is opened from file:// with a route that aborts and records any other request, so
-"no request leaves the file" is checked, not assumed. One browser serves the whole module.
+"no request leaves the file" is checked, not assumed. One browser serves the whole session.
 """
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium at /usr/bin/chromium")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
@@ -33,31 +35,50 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, kg):
-    """The pictures under test, written by the real CLI."""
+    """The pictures under test: one written by the real CLI, the rest by ``qdgraph.viz.render``
+    in-process (the same code, without a process start per page)."""
+    from qdgraph.graph import open_graph
+    from qdgraph.viz import render
+
     d = tmp_path_factory.mktemp("pages")
     sample = write_sample(d, hostile=True)
-    data = [a for f in sample for a in ("--data", f)]
+    hostile_kg = open_graph(sample)
     out = {}
 
-    def viz(key, *args):
-        res = run_cli("viz", *args, "-o", d / f"{key}.html")
-        assert res.code == 0, res
+    def viz(key, graph, kind, name=None, **opts):
+        (d / f"{key}.html").write_text(render(graph, kind, name, **opts), encoding="utf-8")
         out[key] = d / f"{key}.html"
 
     chain = kg.query("""SELECT ?c ?zh WHERE { ?c a qd:IndustryChain ; rdfs:label ?zh FILTER (lang(?zh) = "zh")
         OPTIONAL { ?e qd:inChain ?c } } GROUP BY ?c ?zh ORDER BY DESC(COUNT(?e)) ?c LIMIT 1""").rows
     if chain:
         out["chain_row"] = chain[0]
-        viz("chain", "chain", chain[0]["zh"].value)
+        viz("chain", kg, "chain", chain[0]["zh"].value)
     ind = kg.query("""SELECT ?zh WHERE { ?i a qd:Indicator ; rdfs:label ?zh FILTER (lang(?zh) = "zh") } ORDER BY ?i LIMIT 1""").rows
     if ind:
-        viz("indicator", "indicator", ind[0]["zh"].value, "--layout", "hierarchical", "--lang", "en")
-    viz("hostile_chain", "chain", "样例虚拟现实", *data)
-    viz("hostile_all", "all", *data)
+        viz("indicator", kg, "indicator", ind[0]["zh"].value, layout="hierarchical", lang="en")
+    pillar = kg.query("""SELECT ?zh WHERE { ?p a qd:Pillar ; rdfs:label ?zh FILTER (lang(?zh) = "zh") } ORDER BY ?p LIMIT 1""").rows
+    if pillar:
+        viz("pillar", kg, "pillar", pillar[0]["zh"].value, size="pagerank")
+    ends = kg.query("""SELECT ?e ?i WHERE { { SELECT ?e WHERE { ?e a qd:Enterprise } ORDER BY ?e LIMIT 1 }
+        { SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1 } }""").rows
+    if ends:
+        viz("path", kg, "path", (ends[0]["e"].value, ends[0]["i"].value))
+    viz("rank", kg, "rank", types=["Measure", "IndustryChain"])
+    viz("community", kg, "all", color="community", size="degree")
+    res = run_cli("viz", "chain", "样例虚拟现实", *(a for f in sample for a in ("--data", f)),
+                  "-o", d / "hostile_chain.html")
+    assert res.code == 0, res
+    out["hostile_chain"] = d / "hostile_chain.html"
+    viz("hostile_all", hostile_kg, "all")
+    viz("hostile_enterprise", hostile_kg, "enterprise", "样例歌尔", size="betweenness")
+    viz("hostile_path", hostile_kg, "path", ("样例人才总量", "window.__pwned=1"), lang="en")
+    viz("hostile_rank", hostile_kg, "rank", types=["Enterprise"], top=200)
+    viz("hostile_query", hostile_kg, "query", "CONSTRUCT { ?e qd:inChain ?c } WHERE { ?e qd:inChain ?c }")
     from test_viz import big_chain_turtle
 
     (d / "big.ttl").write_text(big_chain_turtle(3000), encoding="utf-8")
-    viz("grouped", "chain", "样例万家产业链", "--data", sample[0], "--data", d / "big.ttl")
+    viz("grouped", open_graph([sample[0], d / "big.ttl"]), "chain", "样例万家产业链")
     out["dir"] = d
     return out
 
@@ -100,6 +121,12 @@ def open_page(browser, path: Path, timeout: float = 15.0) -> Opened:
     return o
 
 
+# painted pixels of the picture's canvas (vis-network draws on a transparent canvas)
+PAINTED = """() => { const c = document.querySelector('#qd-network canvas');
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 3; i < px.length; i += 4) if (px[i]) n++; return n; }"""
+
+
 def check_clean(o: Opened, shot: Path):
     o.page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
@@ -107,6 +134,11 @@ def check_clean(o: Opened, shot: Path):
     assert o.requests == []
     assert o.dialogs == []
     assert o.page.evaluate("() => network.physics.options.enabled") is False  # physics stopped
+    assert o.page.evaluate(PAINTED) > 2000                                    # something was drawn
+
+
+def data_nodes(page) -> list[dict]:
+    return page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent).nodes")
 
 
 def test_chain_page(browser, pages, kg, tmp_path):
@@ -119,7 +151,7 @@ def test_chain_page(browser, pages, kg, tmp_path):
     shown = set(o.page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent)"
                                 ".nodes.map(n => n.iri)"))
     assert len(ids) == len(shown) and (members | {row["c"].value}) <= shown
-    assert o.page.locator("#qd-legend li").count() >= 1
+    assert o.page.locator("#qd-legends li").count() >= 1
     assert row["zh"].value in o.page.title()
     check_clean(o, tmp_path / "chain.png")
     o.page.close()
@@ -131,26 +163,31 @@ def test_search_focuses_and_type_filter_hides(browser, pages, tmp_path):
     page.fill("#qd-search-input", "小鸟看看")
     page.press("#qd-search-input", "Enter")
     selected = page.evaluate("() => network.getSelectedNodes()")
-    data_nodes = page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent).nodes")
-    pico = next(n for n in data_nodes if n["iri"] == SAMPLE_NS + "pico")
+    nodes = data_nodes(page)
+    pico = next(n for n in nodes if n["iri"] == SAMPLE_NS + "pico")
     assert selected == [pico["id"]]
     assert "样例小鸟看看" in page.text_content("#qd-details")
     page.fill("#qd-search-input", "no such node at all")
     page.press("#qd-search-input", "Enter")
     assert page.text_content("#qd-search-status") == "没有匹配的节点"
-    page.uncheck('#qd-legend input[data-type="qd:Enterprise"]')
+    page.uncheck('#qd-legends input[data-key="type"][data-value="qd:Enterprise"]')
     hidden = page.evaluate("() => network.body.data.nodes.get().filter(n => n.hidden).map(n => n.id)")
-    assert pico["id"] in hidden and len(hidden) == sum(1 for n in data_nodes if n["type"] == "qd:Enterprise")
+    assert pico["id"] in hidden and len(hidden) == sum(1 for n in nodes if n["type"] == "qd:Enterprise")
+    # searching for a hidden node shows its type again
+    page.fill("#qd-search-input", "小鸟看看")
+    page.press("#qd-search-input", "Enter")
+    assert page.is_checked('#qd-legends input[data-key="type"][data-value="qd:Enterprise"]')
+    assert page.evaluate("() => network.body.data.nodes.get().filter(n => n.hidden).length") == 0
     check_clean(o, tmp_path / "search.png")
     page.close()
 
 
-@pytest.mark.parametrize("key", ["hostile_chain", "hostile_all"])
+@pytest.mark.parametrize("key", ["hostile_chain", "hostile_all", "hostile_enterprise", "hostile_path", "hostile_rank",
+                                 "hostile_query"])
 def test_hostile_label_runs_nothing(browser, pages, key, tmp_path):
     o = open_page(browser, pages[key])
     page = o.page
-    data_nodes = page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent).nodes")
-    evil = next(n for n in data_nodes if n["iri"] == SAMPLE_NS + "evil")
+    evil = next(n for n in data_nodes(page) if n["iri"] == SAMPLE_NS + "evil")
     # the tooltip vis-network shows is an element holding text, not markup
     tip = page.evaluate(f"""() => {{ const t = network.body.data.nodes.get({evil['id']}).title;
         return [t instanceof HTMLElement, t.textContent, t.childElementCount]; }}""")
@@ -189,14 +226,84 @@ def test_grouped_chain_page(browser, pages, tmp_path):
     and search finds a grouped member's name on the group node."""
     o = open_page(browser, pages["grouped"])
     page = o.page
-    data_nodes = page.evaluate("() => JSON.parse(document.getElementById('qdgraph-data').textContent).nodes")
-    group = next(n for n in data_nodes if n.get("group"))
-    assert page.evaluate("() => network.body.data.nodes.length") == len(data_nodes) < 100
+    nodes = data_nodes(page)
+    group = next(n for n in nodes if n.get("members"))
+    assert page.evaluate("() => network.body.data.nodes.length") == len(nodes) < 100
     assert page.is_visible("#qd-notice") and "汇总节点" in page.text_content("#qd-notice")
     assert page.evaluate(f"() => network.body.data.nodes.get({group['id']}).shapeProperties.borderDashes.length") == 2
-    sample = group["tip"].split("其中包括：")[1].split("、")[0]
+    sample = group["title"].split("其中包括：")[1].split("、")[0]
     page.fill("#qd-search-input", sample)
     page.press("#qd-search-input", "Enter")
     assert page.evaluate("() => network.getSelectedNodes()") == [group["id"]]
     check_clean(o, tmp_path / "grouped.png")
+    page.close()
+
+
+@pytest.mark.parametrize("key", ["chain", "pillar", "indicator", "path", "rank", "community", "hostile_enterprise",
+                                 "hostile_query"])
+def test_every_view_draws_offline_and_downloads_a_png(browser, pages, key, tmp_path):
+    if key not in pages:
+        pytest.skip(f"the bundled data has nothing for the {key} view yet")
+    o = open_page(browser, pages[key])
+    page = o.page
+    assert page.locator("#qd-legends li").count() >= 1
+    nodes = data_nodes(page)
+    if key == "path":
+        assert page.evaluate("() => network.body.data.edges.get().filter(e => e.width === 3).length") >= 1
+        assert any(n.get("onPath") for n in nodes)
+    if key == "rank":
+        ranks = sorted(int(m.group(1)) for n in nodes if (m := re.match(r"(\d+)\. ", n["label"])))
+        assert ranks[:3] == [1, 2, 3]
+    if key == "community":   # each community's row hides exactly its nodes
+        assert page.locator('#qd-legends ul[data-key="community"] li').count() >= 2
+        page.uncheck('#qd-legends input[data-key="community"][data-value="0"]')
+        hidden = page.evaluate("() => network.body.data.nodes.get().filter(n => n.hidden).map(n => n.id)")
+        assert sorted(hidden) == sorted(n["id"] for n in nodes if n["community"] == 0) != []
+        page.check('#qd-legends input[data-key="community"][data-value="0"]')
+    if key in ("pillar", "community", "rank", "hostile_enterprise"):   # sized: values reach vis-network
+        values = page.evaluate("() => network.body.data.nodes.get().map(n => n.value)")
+        assert len(set(values)) > 1 and None not in values
+    with page.expect_download() as dl:
+        page.click("#qd-png")
+    png = Path(dl.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert dl.value.suggested_filename == f"qdgraph-{key.removeprefix('hostile_').replace('community', 'all')}.png"
+    check_clean(o, tmp_path / f"{key}.png")
+    page.close()
+
+
+def test_notebook_picture_runs_in_its_iframe_under_its_own_csp(browser, tmp_path, pages):
+    """What Jupyter shows for a picture (``_repr_html_``), put in a host page: the page runs
+    inside a sandboxed iframe, draws, keeps its CSP, and the hostile label stays text."""
+    from qdgraph.graph import open_graph
+    from qdgraph.viz import picture
+
+    kg = open_graph([pages["dir"] / "sample.ttl", pages["dir"] / "hostile.ttl"])
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><meta charset=utf-8><title>nb</title>"
+                    + picture(kg, "chain", "样例虚拟现实")._repr_html_(), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+               else (requests.append(r.request.url), r.abort()))
+    page.goto(host.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("#qd-network canvas").wait_for()
+    (inner,) = [f for f in page.frames if f != page.main_frame]
+    end = time.monotonic() + 15
+    while not inner.evaluate("() => window.qdgraphStabilized === true"):
+        assert time.monotonic() < end, errors
+        page.wait_for_timeout(50)
+    assert inner.evaluate(PAINTED) > 2000
+    assert "default-src 'none'" in inner.evaluate(
+        "() => document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    assert inner.evaluate("() => window.origin") == "null"        # sandboxed: not the notebook's origin
+    inner.fill("#qd-search-input", "onerror")
+    inner.press("#qd-search-input", "Enter")
+    assert HOSTILE_IMG in inner.text_content("#qd-details")
+    assert inner.evaluate("() => document.querySelectorAll('img').length + (window.__pwned || 0)") == 0
+    assert page.evaluate("() => window.__pwned") is None
+    assert errors == [] and requests == []
     page.close()

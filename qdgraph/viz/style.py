@@ -28,8 +28,14 @@ STYLES: dict[str, dict] = {
     "qd:Agency":                {"color": "#c7c7c7", "shape": "box",          "level": 1},
 }
 FALLBACK = {"color": "#999999", "shape": "dot", "level": 5}
-# Shapes that draw the label inside the node rather than below it.
-LABEL_INSIDE = frozenset({"box", "ellipse", "circle", "database", "text"})
+
+# Community colours (--color community): Tableau 20, strong shades first; communities past
+# the 20th share one grey, and the legend says how many there are.
+COMMUNITY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+                    "#17becf", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+                    "#f7b6d2", "#dbdb8d", "#9edae5", "#c7c7c7"]
+OTHER_COMMUNITY = "#e0e0e0"
+PATH_COLOR = "#d62728"    # the links of a shortest path (viz path)
 
 # Fixed strings of the page, in both languages.
 TEXT = {
@@ -42,7 +48,14 @@ TEXT = {
                       "悬停汇总节点可见部分名称，用 qdgraph viz enterprise 名称 查看其中某一个。",
            "group_label": "另有 {count:,} 个{type}",
            "group_tip": "{count:,} 个{type}经“{rel}”只连到 {anchor}，为保持图面清晰合并为此节点（另有 {shown} 个单独显示）。",
-           "group_sample": "其中包括：", "group_more": "等"},
+           "group_sample": "其中包括：", "group_more": "等",
+           "png": "下载 PNG", "png_tip": "把当前画面保存为 PNG 图片（在本机生成，不联网）",
+           "communities": "社区（Louvain）", "community": "社区 {n}：{name} 等", "other_communities": "其余 {n} 个小社区",
+           "size": "节点大小：{measure}{estimated}", "estimated": "（抽样估计）",
+           "measures": {"degree": "度", "betweenness": "介数中心性", "pagerank": "PageRank"},
+           "path_sub": "{hops} 步，最短路径 {paths} 条（红色），及其周边", "path_more": "（只画出前 {n} 条）",
+           "rank_sub": "{types}中最核心的 {top} 个（按介数中心性），及连接它们的节点",
+           "rank_tip": "第 {rank} 名 · 介数中心性 {betweenness:.4f} · 度 {degree}"},
     "en": {"search": "Search nodes…", "find": "Find", "types": "Types", "nodes": "nodes", "edges": "edges",
            "no_match": "No node matches", "capped": "The graph has {total} nodes; to stay responsive only the {shown} most "
            "connected are shown ({hidden} hidden).",
@@ -55,7 +68,16 @@ TEXT = {
            "group_label": "{count:,} more: {type}",
            "group_tip": "{count:,} × {type} linked only to {anchor} by “{rel}”, grouped into this node to keep the "
                         "picture readable ({shown} more are shown on their own).",
-           "group_sample": "Among them: ", "group_more": "…"},
+           "group_sample": "Among them: ", "group_more": "…",
+           "png": "Download PNG", "png_tip": "Save the picture as it is now as a PNG image (made on this machine, offline)",
+           "communities": "Communities (Louvain)", "community": "Community {n}: {name} …",
+           "other_communities": "{n} more small communities",
+           "size": "Node size: {measure}{estimated}", "estimated": " (estimated from a sample)",
+           "measures": {"degree": "degree", "betweenness": "betweenness", "pagerank": "PageRank"},
+           "path_sub": "{hops} hop(s), {paths} shortest path(s) (red), with their surroundings",
+           "path_more": " (only the first {n} drawn)",
+           "rank_sub": "the {top} most central {types} (by betweenness), and the nodes linking them",
+           "rank_tip": "rank {rank} · betweenness {betweenness:.4f} · degree {degree}"},
 }
 
 

@@ -7,11 +7,16 @@
 - indicator: the indicator, its pillar, its targets and baselines, and every measure that
   affects it with the nodes on each measure's path (``qdgraph.measures.measures_for``);
 - all: everything (leaves grouped the same way);
-- query: the triples of a CONSTRUCT / DESCRIBE query.
+- query: the triples of a CONSTRUCT / DESCRIBE query;
+- path: every shortest path between two entities (``analytics.connecting_paths``), highlighted,
+  with the neighbours of the nodes on them as faded context;
+- rank: the most central entities (``analytics.centrality``) and the nodes that link two of
+  them, sized by betweenness.
 
-Only ``all`` reads the whole graph: the other views query the part they show (``nxgraph.walk``
-and ``nxgraph.project``: a few queries over the entities concerned), so their cost follows the
-size of the picture, not of the graph.
+``all``, ``path`` and ``rank`` read the whole graph (as the ``path`` and ``rank`` commands do):
+the other views query the part they show (``nxgraph.walk`` and ``nxgraph.project``: a few
+queries over the entities concerned), so their cost follows the size of the picture, not of
+the graph.
 """
 from __future__ import annotations
 
@@ -21,9 +26,12 @@ from ..errors import UsageError
 from ..namespaces import PREFIXES, shorten
 from ..nxgraph import _rows, entity_types_of, links_among, main_type, project, to_networkx, walk
 from .cluster import GROUP_OVER, GROUP_SHOW, SAMPLE, add_groups, find_groups, group_graph, hidden_members
+from .style import TEXT
 
-KINDS = ("chain", "pillar", "indicator", "enterprise", "all", "query")
+KINDS = ("chain", "pillar", "indicator", "enterprise", "all", "query", "path", "rank")
 DEFAULT_DEPTH = 2
+PATHS_DRAWN = 50      # shortest paths drawn at most (two hubs can be joined by thousands)
+RANK_TOP = 20
 
 # kind → (classes the name must be of, word used in "no chain matches …")
 _TYPES = {
@@ -34,29 +42,40 @@ _TYPES = {
 
 _HEADINGS = {
     "zh": {"chain": "产业链", "pillar": "重点任务", "indicator": "指标", "enterprise": "企业",
-           "all": "青岛现代产业先行城市知识图谱", "query": "SPARQL 查询结果"},
+           "all": "青岛现代产业先行城市知识图谱", "query": "SPARQL 查询结果", "path": "最短路径",
+           "rank": "最核心的实体"},
     "en": {"chain": "Industry chain", "pillar": "Pillar", "indicator": "Indicator", "enterprise": "Enterprise",
-           "all": "Qingdao modern industry pioneer city: the whole graph", "query": "SPARQL query result"},
+           "all": "Qingdao modern industry pioneer city: the whole graph", "query": "SPARQL query result",
+           "path": "Shortest paths", "rank": "The most central entities"},
 }
 
 
-def select(kg, kind: str, name: str | None = None, *, depth: int | None = None,
-           lang: str = "zh", group_over: int = GROUP_OVER) -> tuple[nx.MultiDiGraph, str, str]:
-    """(graph to draw, title, subtitle) for one view. ``graph["groups"]`` lists the groups of
-    leaves folded into one node each (see ``qdgraph.viz.cluster``)."""
+def select(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "zh",
+           group_over: int = GROUP_OVER, types=(), top: int = RANK_TOP) -> tuple[nx.MultiDiGraph, str, str]:
+    """(graph to draw, title, subtitle) for one view. ``name``: the entity's name, the query
+    text, or for ``path`` the two names (a pair). ``types`` and ``top``: which entities ``rank``
+    draws. ``graph["groups"]`` lists the groups of leaves folded into one node each (see
+    ``qdgraph.viz.cluster``)."""
     if kind not in KINDS:
         raise UsageError(f"unknown view {kind!r}; choose one of: {', '.join(KINDS)}")
     depth = DEFAULT_DEPTH if depth is None else depth
     if depth < 0:
         raise UsageError("--depth must be 0 or more")
-    if kind != "all" and not (name or "").strip():
+    if kind == "path":
+        if isinstance(name, str) or len(name or ()) != 2 or not all((n or "").strip() for n in name):
+            raise UsageError("the path view needs two names (qdgraph viz path A B)")
+    elif kind not in ("all", "rank") and not (name or "").strip():
         raise UsageError(f"the {kind} view needs a {'query' if kind == 'query' else 'name'}")
     heading = _HEADINGS[lang][kind]
     zh = lang == "zh"
+    show = min(GROUP_SHOW, group_over)
     if kind == "query":
         g = _query_graph(kg, name, lang)
         return g, heading, ""
-    show = min(GROUP_SHOW, group_over)
+    if kind == "path":
+        return _path_graph(kg, *name, lang=lang, over=group_over, show=show, heading=heading)
+    if kind == "rank":
+        return _rank_graph(kg, types, top, lang, heading)
     if kind == "all":
         g = to_networkx(kg, lang=lang)
         g.graph["groups"] = group_graph(g, lang, over=group_over, show=show)
@@ -197,3 +216,61 @@ def _query_graph(kg, sparql: str, lang: str) -> nx.MultiDiGraph:
             attrs = {"rel": rel, "label": names.get(lang) or names.get(other) or rel, "basis": None, "inferred": False}
         g.add_edge(s, target, key=rel, **attrs)
     return g
+
+
+def _path_graph(kg, a: str, b: str, *, lang, over, show, heading):
+    """Every shortest path between ``a`` and ``b`` (up to PATHS_DRAWN), highlighted, with the
+    neighbours of their nodes as context (many leaves on one node grouped as elsewhere)."""
+    from ..analytics import connecting_paths
+    from ..nxgraph import neighbourhood
+
+    whole = to_networkx(kg, lang=lang)
+    paths = connecting_paths(kg, a, b, max_paths=PATHS_DRAWN + 1, lang=lang, g=whole)
+    more = len(paths) > PATHS_DRAWN
+    paths = paths[:PATHS_DRAWN]
+    on_path = list(dict.fromkeys(n["iri"] for p in paths for n in p.nodes))
+    near = set(on_path)
+    for n in on_path:
+        near |= neighbourhood(whole, n, 1)
+    sub = whole.subgraph(near).copy()
+    sub.graph.update(whole.graph)
+    sub.graph["groups"] = group_graph(sub, lang, protect=on_path, over=over, show=show)
+    ends = paths[0].nodes[0], paths[0].nodes[-1]
+    sub.graph.update(kind="path", focus=ends[0]["iri"], keep=[ends[1]["iri"]], path_nodes=on_path,
+                     path_edges=[(u["iri"], v["iri"]) for p in paths for u, v in zip(p.nodes, p.nodes[1:])])
+    T = TEXT[lang]
+    title = f"{heading}：{ends[0]['label']} — {ends[1]['label']}" if lang == "zh" else \
+        f"{heading}: {ends[0]['label']} — {ends[1]['label']}"
+    subtitle = T["path_sub"].format(hops=len(paths[0].hops), paths=len(paths)) + \
+        (T["path_more"].format(n=PATHS_DRAWN) if more else "")
+    return sub, title, subtitle
+
+
+def _rank_graph(kg, types, top, lang, heading):
+    """The ``top`` most central entities of ``types`` (betweenness over the whole graph), the
+    nodes linked to two or more of them, and the links among all these."""
+    from ..analytics import centrality
+
+    if top < 1:
+        raise UsageError("--top must be at least 1")
+    whole = to_networkx(kg, lang=lang)
+    ranks, estimated = centrality(kg, types=types, top=top, lang=lang, g=whole)
+    ranked = [r.iri for r in ranks]
+    seen: dict[str, int] = {}
+    for n in ranked:
+        for m in set(whole.successors(n)) | set(whole.predecessors(n)):
+            seen[m] = seen.get(m, 0) + 1
+    bridges = sorted(set(m for m, c in seen.items() if c >= 2) - set(ranked))
+    sub = whole.subgraph([*ranked, *bridges]).copy()
+    sub.graph.update(whole.graph)
+    T = TEXT[lang]
+    for i, r in enumerate(ranks, 1):
+        d = sub.nodes[r.iri]
+        d["label"] = f"{i}. {d.get('label') or r.label}"
+        d["note"] = T["rank_tip"].format(rank=i, betweenness=r.betweenness, degree=r.degree)
+    sub.graph.update(kind="rank", keep=ranked, measured={
+        "betweenness": {r.iri: r.betweenness for r in ranks}, "degree": {r.iri: r.degree for r in ranks}})
+    names = sorted({r.type_label for r in ranks})
+    subtitle = T["rank_sub"].format(top=len(ranks), types=("、" if lang == "zh" else ", ").join(names)) + \
+        (T["estimated"] if estimated else "")
+    return sub, heading, subtitle
