@@ -34,8 +34,8 @@ def _jena_jars() -> list[Path]:
 
 def unavailable() -> str | None:
     """Why Jena cannot run here (for pytest.skip), or None."""
-    if not shutil.which("java"):
-        return "needs java (Debian default-jdk-headless)"
+    if not (shutil.which("java") and shutil.which("javac")):   # javac: the source launcher compiles
+        return "needs a JDK (Debian default-jdk-headless)"
     if not any(p.name == "jena-arq.jar" for p in _jena_jars()):
         return f"needs Apache Jena in {JAVA_DIR} (Debian libapache-jena-java)"
     missing = [d for d in DEPENDENCIES if not (JAVA_DIR / f"{d}.jar").is_file()]
