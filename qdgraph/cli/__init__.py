@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("qdgraph.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
     "load": ("qdgraph.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
     "import": ("qdgraph.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+    "docs": ("qdgraph.cli.docs:docs", "Write the ontology's documentation (pyLODE) as offline HTML."),
 }
 
 
