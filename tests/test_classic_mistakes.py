@@ -15,7 +15,17 @@ from qdgraph.validate import validate
 SAMPLE = ROOT / "tests" / "data" / "model-sample.ttl"
 QDR = "https://w3id.org/qdgraph/id/"
 SOURCE = ROOT / "data" / "sources" / "000_e4ce7d2251e78f88.txt"
-MODEL = pytest.mark.xfail(reason="needs the model branch", strict=False)
+
+
+def _model_landed() -> bool:
+    """Whether the ontology is already the issue-10 model (evidence by qd:evidence)."""
+    store = ox.Store()
+    store.load(path=str(ROOT / "ontology" / "qdgraph.ttl"), format=ox.RdfFormat.TURTLE)
+    return store.query("ASK { <https://w3id.org/qdgraph/ontology#evidence> ?p ?o }").__bool__()
+
+
+# before the model lands the shapes cannot see these mistakes; after, the cases must pass
+MODEL = pytest.mark.xfail(not _model_landed(), reason="needs the model branch", strict=True)
 
 # mistake → (the nodes a rejection may name, SPARQL UPDATE that makes the mistake)
 MISTAKES = {
@@ -25,7 +35,7 @@ MISTAKES = {
         ["sample-quote", "sample-quote-text", "sample-quote-position"],
         """DELETE { ?s oa:start ?a ; oa:end ?b }
            INSERT { ?s oa:start ?a2 ; oa:end ?b2 }
-           WHERE { ?s oa:start ?a ; oa:end ?b
+           WHERE { qdr:sample-quote oa:hasSelector ?s . ?s oa:start ?a ; oa:end ?b
                    BIND (STRDT(STR(?a + 1), xsd:nonNegativeInteger) AS ?a2)
                    BIND (STRDT(STR(?b + 1), xsd:nonNegativeInteger) AS ?b2) }"""),
     "observation without a period": (
@@ -61,7 +71,7 @@ def test_correct_sample_passes(correct):
 
 
 @pytest.mark.parametrize("mistake", [
-    "activity derived from a quote",
+    pytest.param("activity derived from a quote", marks=MODEL),
     pytest.param("quote not at its offsets", marks=MODEL),
     pytest.param("observation without a period", marks=MODEL),
     pytest.param("indicator in no scheme", marks=MODEL),
