@@ -55,24 +55,26 @@ def vocabulary_files(shared: Path | None = None) -> list[Path]:
 
 
 def check(files=(), *, with_bundled: bool = True, shared: Path | None = None) -> list[Clash]:
-    """Every contradiction in the OWL 2 RL closure of ontology + ``files`` (+ the bundled data)
-    + the reused vocabularies' axioms; an empty list means consistent."""
+    """Every contradiction in the OWL 2 RL closure of the bundled graph (unless ``with_bundled``
+    is False: then the ontology alone) + ``files`` + the reused vocabularies' axioms; an empty
+    list means consistent."""
     import pyoxigraph as ox
 
-    from ..graph import KnowledgeGraph, LocalBackend
+    from ..graph import KnowledgeGraph, LocalBackend, open_graph
     from ..rdfio import parse_file
     from ..reasoning import closure
 
-    data = [paths.ONTOLOGY] + (sorted(paths.DATA_DIR.glob("*.ttl")) if with_bundled or not files else [])
-    data += [Path(f) for f in files]
-    axioms = [EXTERNAL_AXIOMS, *vocabulary_files(shared)]
+    if with_bundled or not files:   # the graph as users query it (with whatever the build adds)
+        graph = list(open_graph([Path(f) for f in files]).backend.quads())
+    else:
+        graph = [q for f in dict.fromkeys([paths.ONTOLOGY, *map(Path, files)]) for q in parse_file(f)]
     store = ox.Store()
-    for f in dict.fromkeys(data + axioms):
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in graph)
+    for f in [EXTERNAL_AXIOMS, *vocabulary_files(shared)]:
         store.extend(parse_file(f))
     closed = closure(LocalBackend(store), "owlrl")
     asserted = ox.NamedNode(_ASSERTED)
-    for f in dict.fromkeys(data):
-        closed.extend(ox.Quad(t.subject, t.predicate, t.object, asserted) for t in parse_file(f))
+    closed.extend(ox.Quad(q.subject, q.predicate, q.object, asserted) for q in graph)
     kg = KnowledgeGraph(LocalBackend(closed))
 
     clashes = []
