@@ -20,8 +20,9 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 _LOADS = re.compile(   # elements that fetch a resource from another host when the page opens
     r"""<(script|link|img|iframe|frame|embed|object|source|audio|video|track)\b[^>]*?"""
     r"""\b(?:src|href|data|srcset)\s*=\s*["']?\s*(?:https?:)?//[^>]*>(?:[^<]*</\1\s*>)?""", re.I)
+_LOADING_REL = re.compile(r"""\brel\s*=\s*["']?[^"'>]*\b(stylesheet|icon|preload|modulepreload|prefetch|manifest)""", re.I)
+_CSS = re.compile(r"""<style\b[^>]*>.*?</style\s*>|\bstyle\s*=\s*("[^"]*"|'[^']*')""", re.I | re.S)
 _CSS_REMOTE = re.compile(r"""@import\s+[^;]*;|url\(\s*["']?\s*(?:https?:)?//[^)]*\)""", re.I)
-_NAVIGATION = re.compile(r"""<a\b""", re.I)
 
 
 def offline(html: str) -> str:
@@ -29,13 +30,13 @@ def offline(html: str) -> str:
     def strip(m: re.Match) -> str:
         tag = m.group(0)
         # a <link> that only names a related page (rel=canonical, author…) loads nothing
-        if m.group(1).lower() == "link" and not re.search(r"""rel\s*=\s*["']?[^"'>]*\b(stylesheet|icon|preload|
-                                                              modulepreload|prefetch|manifest)""", tag, re.I | re.X):
+        if m.group(1).lower() == "link" and not _LOADING_REL.search(tag):
             return tag
         return ""
 
     html = _LOADS.sub(strip, html)
-    html = _CSS_REMOTE.sub("", html)
+    # only in CSS (style blocks and attributes), never in the documentation's own text
+    html = _CSS.sub(lambda m: _CSS_REMOTE.sub("", m.group(0)), html)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
     head = re.search(r"<head[^>]*>", html, re.I)
     return html[:head.end()] + meta + html[head.end():] if head else meta + html

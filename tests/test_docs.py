@@ -83,8 +83,11 @@ def test_offline_strips_what_pylode_or_a_theme_would_fetch():
         <link rel="icon" href="//cdn.example/i.png"><link rel="canonical" href="https://w3id.org/qdgraph/ontology">
         <script src="https://cdn.example/x.js"></script><style>@import url("https://cdn.example/y.css");
         body { background: url(https://cdn.example/bg.png) }</style></head>
-        <body><img src="https://cdn.example/logo.png"><a href="https://w3id.org/qdgraph/ontology">IRI</a></body></html>""")
+        <body style="background: url('//cdn.example/b.png')"><img src="https://cdn.example/logo.png">
+        <p>CSS reads @import url(//a.example/x.css); here as text</p>
+        <a href="https://w3id.org/qdgraph/ontology">IRI</a></body></html>""")
     assert "cdn.example" not in html
+    assert "CSS reads @import url(//a.example/x.css); here as text" in html   # prose is left alone
     assert 'href="https://w3id.org/qdgraph/ontology">IRI</a>' in html   # links a reader follows stay
     assert 'rel="canonical"' in html
 
