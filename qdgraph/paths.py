@@ -33,6 +33,13 @@ def bundled_files() -> list[Path]:
     return [ONTOLOGY, *sorted(DATA_DIR.glob("*.ttl"))]
 
 
+def shared_dir() -> Path:
+    """The shared W3C test suites and published vocabularies, a sibling of the checkout
+    (``QDGRAPH_SHARED`` overrides); read there, never copied into the project."""
+    env = os.environ.get("QDGRAPH_SHARED")
+    return Path(env) if env else ROOT.parent / "shared"
+
+
 def cache_dir() -> Path:
     """Per-user cache for the compiled store (``QDGRAPH_CACHE`` overrides)."""
     env = os.environ.get("QDGRAPH_CACHE")

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("qdgraph.cli.ask:export", "Write the whole graph as Turtle, JSON-LD, N-Triples, GraphML or CSV."),
     "summary": ("qdgraph.cli.ask:summary", "What the graph holds: entities per class, sources, claims."),
     "validate": ("qdgraph.cli.validate:validate", "Check data against the SHACL shapes and every quote against its source."),
+    "docs": ("qdgraph.cli.docs:docs", "Write the ontology's documentation (pyLODE) as offline HTML."),
     "path": ("qdgraph.cli.analytics:path", "Shortest connecting paths between two entities, told in words."),
     "rank": ("qdgraph.cli.analytics:rank", "Most central measures, enterprises, chains (degree, betweenness)."),
     "viz": ("qdgraph.cli.viz:viz", "Write an interactive, offline HTML picture of part of the graph."),

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from ..errors import NotFoundError, QdgraphError, QueryTimeout, UnsafeQueryError
 from .http11 import Request, Response
-from .negotiate import NotAcceptable, choose
+from .negotiate import NotAcceptable, choose, prefers_html
 from .pool import ServerBusy, WorkerCrashed
 
 FORM = "application/x-www-form-urlencoded"
@@ -84,6 +84,8 @@ class Routes:
                 return await self.api[path[5:]](query)
             if path.startswith("/viz/"):
                 return await self.viz(path[5:], query)
+            if path == "/ontology":
+                return await self.ontology(req.headers.get("accept"), _one(query, "format"))
             raise HttpError(404, f"no such page: {path} (try /, /sparql or /api/queries)")
         except HttpError as err:
             return error_response(err, api)
@@ -152,6 +154,20 @@ class Routes:
         fmt = choose("SD", accept, requested)
         body = service_description(self.app.endpoint_url, self.app.triples, fmt)
         return Response(200, CONTENT_TYPES[fmt], body, {"Vary": "Accept"})
+
+    async def ontology(self, accept, requested) -> Response:
+        """The ontology IRI dereferenced (w3id redirects here): its documentation for browsers,
+        the ontology itself for RDF clients."""
+        import asyncio
+
+        from ..docs import CSP, ontology_document
+        from .worker import CONTENT_TYPES
+
+        html = (requested or "").lower() == "html" or (not requested and prefers_html(accept))
+        fmt = "html" if html else choose("CONSTRUCT", accept, requested)
+        body = await asyncio.to_thread(ontology_document, fmt)   # pyLODE takes a second, once
+        headers = {"Vary": "Accept", **({"Content-Security-Policy": CSP} if html else {})}
+        return Response(200, "text/html; charset=utf-8" if html else CONTENT_TYPES[fmt], body, headers)
 
     # ------------------------------------------------------------ /api and /viz
     async def lookup(self, op: str, args: dict) -> Response:

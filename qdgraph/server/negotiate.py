@@ -90,3 +90,14 @@ def choose(form: str, accept: str | None, requested: str | None = None) -> str:
 def form_name(form: str) -> str:
     return {"SD": "the service description", "CONSTRUCT": "CONSTRUCT/DESCRIBE", "DESCRIBE": "CONSTRUCT/DESCRIBE",
             "ASK": "SELECT/ASK", "SELECT": "SELECT/ASK"}.get(form, form)
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether a client that dereferences an IRI wants a page (a browser, or anything that
+    takes */*) rather than RDF: the first media range it names decides."""
+    for media in parse_accept(accept):
+        if media in ("text/html", "application/xhtml+xml", "*/*", "text/*"):
+            return True
+        if media in dict(GRAPH_TYPES) or media.endswith("/*"):
+            return False
+    return False
