@@ -17,6 +17,7 @@ Also listed: the measures that bear on the indicator (``qdgraph.measures.measure
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -188,7 +189,7 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
 
 
 def _observations(ip: IndicatorProgress, rows: list, units) -> None:
-    """The observed values, oldest first, in the target's unit (else the latest value's unit)."""
+    """The observed values, oldest first, in the target's unit (else the most used one)."""
     points = []
     for r in rows:
         p = period_of_iri(r["period"].value)
@@ -198,7 +199,11 @@ def _observations(ip: IndicatorProgress, rows: list, units) -> None:
         points.append((p, Decimal(r["value"].value), r["unit"].value, r["obs"].value))
     points.sort(key=lambda x: (x[0].t, x[3]))
     numeric = ip.target is not None and ip.target.value is not None
-    unit = ip.target.unit if numeric else (points[-1][2] if points else None)
+    if numeric:
+        unit = ip.target.unit
+    else:  # no target to follow: the unit most values are given in (the latest's on a tie)
+        counts = Counter(u for _, _, u, _ in points)
+        unit = max(reversed([u for _, _, u, _ in points]), key=counts.__getitem__, default=None)
     ip.unit = unit
     if unit is not None:
         u = units.get(unit)

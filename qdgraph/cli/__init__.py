@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("qdgraph.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
     "load": ("qdgraph.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
     "import": ("qdgraph.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+    "observe": ("qdgraph.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
+    "progress": ("qdgraph.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
 }
 
 
