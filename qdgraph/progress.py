@@ -112,8 +112,11 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
     of every indicator."""
     import pyoxigraph as ox
 
+    from .errors import UsageError
     from .units import Units
 
+    if indicator is not None and pillar is not None:
+        raise UsageError("give an indicator or a pillar, not both")
     params = {}
     if indicator is not None:
         params["indicator"] = ox.NamedNode(kg.resolve(indicator, types=["qd:Indicator"], what="indicator"))

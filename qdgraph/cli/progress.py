@@ -112,8 +112,6 @@ def progress(indicator, pillar, kg, fmt, lang):
     from ..charts import progress_rows, progress_text
     from ..progress import progress as compute
 
-    if indicator and pillar:
-        raise UsageError("give an INDICATOR or --pillar, not both")
     report = compute(kg(), indicator, pillar=pillar)
     if fmt == "json":
         return emit_json(report.to_dict())

@@ -8,7 +8,7 @@ import click
 from ..errors import QdgraphError, UsageError
 from .common import graph_options, lang_option
 
-VIEWS = ["chain", "pillar", "indicator", "enterprise", "all", "query"]
+VIEWS = ["chain", "pillar", "indicator", "enterprise", "all", "query", "progress"]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +38,7 @@ def viz(kind, name, output, depth, layout, max_nodes, group_over, kg, lang):
       enterprise NAME   an enterprise or platform and its surroundings
       all               the whole graph
       query FILE.rq     the result of a CONSTRUCT or DESCRIBE query
+      progress [NAME]   charts of progress toward the targets: every indicator, or one
 
     The page is one UTF-8 file that works offline (nothing is loaded from the network): send
     it to a colleague or open it on an intranet. Hover for a node's facts and source sentence,
@@ -65,10 +66,15 @@ def viz(kind, name, output, depth, layout, max_nodes, group_over, kg, lang):
             raise QdgraphError(f"{qpath}: no such file") from None
         except (OSError, UnicodeDecodeError) as err:
             raise QdgraphError(f"{qpath}: cannot read ({getattr(err, 'strerror', None) or err})") from None
-    elif kind != "all" and not name:
+    elif kind not in ("all", "progress") and not name:
         raise UsageError(f"viz {kind} needs a NAME (e.g. qdgraph viz {kind} …); see qdgraph viz --help")
     out = Path(output or f"qdgraph-{kind}.html")
-    page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
-                  group_over=group_over)
+    if kind == "progress":  # small multiples of charts, not a network picture
+        from ..viz.progress import render_progress
+
+        page = render_progress(kg(), name, lang=lang)
+    else:
+        page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
+                      group_over=group_over)
     write_atomic(out, page)
     click.echo(f"wrote {out} ({len(page.encode('utf-8')) // 1024} KB)", err=True)
