@@ -10,6 +10,7 @@ import io
 import re
 
 from .results import render_table
+from .units import with_unit
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 # colours of the chart and of the page's legend (one place)
@@ -55,11 +56,6 @@ def sparkline(values: list[float], target: float | None = None) -> str:
 
 def unit_text(ip, lang: str) -> str:
     return ip.unit_zh if lang == "zh" else ip.unit_en
-
-
-def with_unit(value: str, unit: str, lang: str) -> str:
-    """30% · 300万人 · 300 ten thousand persons."""
-    return f"{value}{unit}" if lang == "zh" or unit in ("%", "") else f"{value} {unit}"
 
 
 def period_text(key: str, lang: str) -> str:

@@ -154,7 +154,8 @@ def read_table(path: Path, text: str, columns: dict[str, list[str]], required: t
                warnings: list):
     """The records of a CSV (or tab-separated) text whose header names ``columns`` (each a list
     of accepted header names, English or Chinese): yields ``(line, raw, get)``, ``get(col)``
-    giving a field cleaned (NFKC, spaces folded) or "". Blank rows are skipped; a row with
+    giving a field cleaned (NFKC, spaces folded) or "" (``verbatim=True``: only stripped, for
+    quotes). Blank rows are skipped; a row with
     more fields than the header is reported to ``problems``."""
     header_names = {normalize(alias): col for col, aliases in columns.items() for alias in aliases}
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -203,9 +204,11 @@ def read_table(path: Path, text: str, columns: dict[str, list[str]], required: t
             problems.add(start, f"{len(fields)} fields but the header has {len(header)} (a comma inside a name? quote it)")
             continue
 
-        def get(col, fields=fields):
+        def get(col, fields=fields, verbatim=False):
             i = cols.get(col)
-            return _clean(fields[i]) if i is not None and i < len(fields) else ""
+            if i is None or i >= len(fields):
+                return ""
+            return fields[i].strip() if verbatim else _clean(fields[i])
 
         yield start, raw, get
 

@@ -168,7 +168,7 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
             problems.add(line, f"unit {unit_text!r} of {kg.label(ind)} cannot be converted to its target's unit "
                                f"{units.get(want).label()!r}")
             continue
-        title, where, sentence = get("source"), get("url"), get("quote")
+        title, where, sentence = get("source", verbatim=True), get("url"), get("quote", verbatim=True)
         if not title:
             problems.add(line, "no source title (column source / 来源): every value needs its source")
             continue
@@ -176,8 +176,8 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
         key = (ind, period.key)
         old = known.get(key)
         if old is not None and not _same(units, old, value, unit):
-            problems.add(line, f"{kg.label(ind)} {period.label()}: {value.normalize():f} {units.get(unit).label()} "
-                               f"conflicts with {old.value.normalize():f} {units.get(old.unit).label()} from {old.where}")
+            problems.add(line, f"{kg.label(ind)} {period.label()}: {_text(value, unit, units)} conflicts with "
+                               f"{_text(old.value, old.unit, units)} from {old.where}")
             continue
         if old is None:
             obs = N(QDR + "obs-" + _slug(ind) + "-" + period.key)
@@ -211,6 +211,12 @@ def _same(units, old: _Known, value: Decimal, unit: str) -> bool:
     if not units.convertible(old.unit, unit):
         return False
     return units.convert(value, unit, old.unit) == old.value
+
+
+def _text(value: Decimal, unit: str, units) -> str:
+    from .units import with_unit
+
+    return with_unit(f"{value.normalize():f}", units.get(unit).label())
 
 
 def _number(text: str) -> Decimal | None:

@@ -108,6 +108,11 @@ def _v(term) -> str:
     return term.value if term is not None else ""
 
 
+def with_unit(value: str, unit: str, lang: str = "zh") -> str:
+    """A number and its unit as people write them: 30% · 300万人 · 300 ten thousand persons."""
+    return f"{value}{unit}" if lang == "zh" or unit in ("%", "") else f"{value} {unit}"
+
+
 def _key(text: str) -> str:
     """Width- and case-insensitive, spaces dropped; punctuation kept (% is a unit)."""
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 import re
 
-from ..charts import COLOURS, chart_svg, latest_text, num, target_text, with_unit, words
+from ..charts import COLOURS, chart_svg, latest_text, num, target_text, words
+from ..units import with_unit
 from ..progress import STATUSES
 from .page import _static
 
