@@ -179,7 +179,7 @@ def chart_svg(ip, width: float = 3.4, height: float = 2.1) -> str | None:
     ax.grid(axis="y", linewidth=0.4, alpha=0.4)
     fig.tight_layout(pad=0.4)
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buf.getvalue()
     # inline: drop the XML prolog and DOCTYPE; size by CSS
     svg = svg[svg.index("<svg"):]

@@ -46,9 +46,13 @@ def _period(key: str) -> str:
     return ox.serialize((ox.Triple(*t) for t in period_triples(parse_period(key))), format=ox.RdfFormat.N_TRIPLES).decode()
 
 
+def _lit(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _indicator(key: str, notation: int, zh: str, en: str, extra: str = "") -> str:
     return f"""qdr:pt-indicator-{key} a qd:Indicator ; skos:notation "{notation}" ;
-    rdfs:label "{zh}"@zh , "{en}"@en ; qd:measuredUnder qdr:pt-pillar ; prov:wasDerivedFrom qdr:pt-q1 {extra}.
+    rdfs:label {_lit(zh)}@zh , {_lit(en)}@en ; qd:measuredUnder qdr:pt-pillar ; prov:wasDerivedFrom qdr:pt-q1 {extra}.
 [] a qd:Claim ; rdf:subject qdr:pt-indicator-{key} ; rdf:predicate qd:measuredUnder ; rdf:object qdr:pt-pillar ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:pt-q1 .
 """
