@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from .namespaces import QD, shorten
 from .periods import period_of_iri
+from .units import with_unit
 
 # status key -> (zh, en); the order is the order of the legend
 STATUSES: dict[str, tuple[str, str]] = {
@@ -132,6 +133,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
     for r in _named(kg, "indicator-observations", params):
         observed.setdefault(r["indicator"].value, []).append(r)
     labels = _comparator_labels(kg)
+    periods: dict = {}
 
     out, seen = [], set()
     for r in sorted(rows, key=_order):
@@ -145,7 +147,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
         ip.target = _pick_target(targets.get(iri, []), labels)
         if ip.target is not None and ip.target.comparator == QD + "AtMost" and r.get("direction") is None:
             ip.direction = "lower"
-        _observations(ip, observed.get(iri, []), units)
+        _observations(ip, observed.get(iri, []), units, periods)
         _assess(ip)
         ip.status_zh, ip.status_en = STATUSES[ip.status]
         if ip.latest is not None:
@@ -191,16 +193,20 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
     return best
 
 
-def _observations(ip: IndicatorProgress, rows: list, units) -> None:
-    """The observed values, oldest first, in the target's unit (else the most used one)."""
+def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> None:
+    """The observed values, oldest first, in the target's unit (else the most used one).
+    ``periods`` caches period IRI → (Period, zh label, en label) across indicators."""
     points = []
     for r in rows:
-        p = period_of_iri(r["period"].value)
-        if p is None:
-            ip.notes.append(f"{shorten(r['obs'].value)}: period {shorten(r['period'].value)} is not a qdr:period-YYYY[-MM]")
+        iri = r["period"].value
+        if iri not in periods:
+            p = period_of_iri(iri)
+            periods[iri] = (p, p.label("zh"), p.label("en")) if p else None
+        if periods[iri] is None:
+            ip.notes.append(f"{shorten(r['obs'].value)}: period {shorten(iri)} is not a qdr:period-YYYY[-MM]")
             continue
-        points.append((p, Decimal(r["value"].value), r["unit"].value, r["obs"].value))
-    points.sort(key=lambda x: (x[0].t, x[3]))
+        points.append((periods[iri], r["value"].value, r["unit"].value, r["obs"].value))
+    points.sort(key=lambda x: (x[0][0].t, x[3]))
     numeric = ip.target is not None and ip.target.value is not None
     if numeric:
         unit = ip.target.unit
@@ -209,17 +215,18 @@ def _observations(ip: IndicatorProgress, rows: list, units) -> None:
         unit = max(reversed([u for _, _, u, _ in points]), key=counts.__getitem__, default=None)
     ip.unit = unit
     if unit is not None:
-        u = units.get(unit)
-        ip.unit_zh, ip.unit_en = u.label("zh"), u.label("en")
-    for p, value, u, obs in points:
-        if unit is None or not units.convertible(u, unit):
+        ip.unit_zh, ip.unit_en = units.get(unit).label("zh"), units.get(unit).label("en")
+    factors: dict[str, Decimal | None] = {}  # unit → multiplier to ``unit``, None if it does not convert
+    for (p, zh, en), value, u, obs in points:
+        if u not in factors:
+            factors[u] = units.convert(Decimal(1), u, unit) if unit and units.convertible(u, unit) else None
+        if factors[u] is None:
             ip.notes.append(f"{p.key}: {value} {units.get(u).label()} cannot be converted to {ip.unit_zh}; left out")
             continue
-        conv = float(units.convert(value, u, unit))
         if ip.observations and ip.observations[-1].period == p.key:
             continue  # one value per period (Data Cube IC-12); a duplicate is the import's to report
-        ip.observations.append(Point(p.key, p.label("zh"), p.label("en"), p.t, conv,
-                                     f"{value.normalize():f} {units.get(u).label()}", u, obs))
+        ip.observations.append(Point(p.key, zh, en, p.t, float(Decimal(value) * factors[u]),
+                                     with_unit(value, units.get(u).label(), "zh"), u, obs))
     if numeric and ip.target.t is not None:  # values after the target period say nothing about it
         ip.observations = [o for o in ip.observations if o.t <= ip.target.t + 1e-9]
     ip.latest = ip.observations[-1] if ip.observations else None

@@ -48,7 +48,7 @@ def test_gap_needed_and_average_pace(report):
     t = report[IND["talent"]]  # 240 万人 (2021), 2 600 000 人 (2023): more than 300 万人
     assert [o["value"] for o in t["observations"]] == [240, 260] and t["unit_zh"] == "万人"
     assert t["needed_per_year"] == pytest.approx(40 / 3) and t["average_per_year"] == 10
-    assert t["latest"]["stated_value"] == "2600000 人"
+    assert t["latest"]["stated_value"] == "2600000人"
     r = report[IND["rank"]]  # a rank: lower is better, at most 10
     assert r["direction"] == "lower" and r["gap"] == -4 and r["average_per_year"] == -3
 
