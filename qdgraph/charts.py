@@ -13,6 +13,7 @@ from .results import render_table
 from .units import with_unit
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 16  # characters at most
 # colours of the chart and of the page's legend (one place)
 COLOURS = {"observed": "#1f5fa8", "target": "#c0392b", "needed": "#c0392b", "pace": "#7f8c8d"}
 _TEXT = {
@@ -43,10 +44,13 @@ def num(v: float | None, signed: bool = False) -> str:
 
 
 def sparkline(values: list[float], target: float | None = None) -> str:
-    """Block characters for ``values``, on a scale that also holds ``target`` (so the line's
-    height says how far it is from the target)."""
+    """Block characters for ``values`` (at most SPARK_WIDTH), on a scale that also holds
+    ``target``, so the line's height says how far it is from the target."""
     if not values:
         return ""
+    if len(values) > SPARK_WIDTH:  # evenly spaced samples, the first and the latest kept
+        step = (len(values) - 1) / (SPARK_WIDTH - 1)
+        values = [values[round(i * step)] for i in range(SPARK_WIDTH)]
     scale = values + ([target] if target is not None else [])
     lo, hi = min(scale), max(scale)
     if hi == lo:

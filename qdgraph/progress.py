@@ -267,7 +267,7 @@ def _assess(ip: IndicatorProgress) -> None:
 def _status(ip: IndicatorProgress) -> tuple[str, str, str]:
     t, latest = ip.target, ip.latest
     if t is None:
-        return "no-target", "来源未给出该指标的目标值", "the source sets no target for this indicator"
+        return "no-target", "图谱中没有该指标的目标值", "the graph holds no target for this indicator"
     if t.value is None:
         q_zh, q_en = t.qualitative_zh or t.stated_as or "", t.qualitative_en or t.qualitative_zh or t.stated_as or ""
         return ("qualitative", f"目标为定性要求“{q_zh}”，没有数值，无法计算进度",
