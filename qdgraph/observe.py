@@ -33,7 +33,7 @@ from .namespaces import PREFIXES, QD, QDR
 from .periods import parse_period, period_of_iri, period_triples
 
 N = ox.NamedNode
-RDF, PROV, DCT, OA, SCHEMA, XSD = (PREFIXES[p] for p in ("rdf", "prov", "dcterms", "oa", "schema", "xsd"))
+RDF, PROV, DCT, OA, SCHEMA, XSD, TIME = (PREFIXES[p] for p in ("rdf", "prov", "dcterms", "oa", "schema", "xsd", "time"))
 QB, DIM, MEAS, ATTR = (PREFIXES[p] for p in ("qb", "sdmx-dimension", "sdmx-measure", "sdmx-attribute"))
 A, DERIVED = N(RDF + "type"), N(PROV + "wasDerivedFrom")
 DATASET, AREA = N(QDR + "dataset-observed"), N(QDR + "place-qingdao")
@@ -126,6 +126,7 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
     known = _stored(kg)
     doc, sha, quads = source_document(path, data)
     line_of: dict[str, int] = {}
+    described: set[str] = set()
     resolved: dict[str, str | Exception] = {}
     unit_cache: dict[str, str | Exception] = {}
     for n, (line, raw, get) in enumerate(records, 1):
@@ -184,6 +185,10 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
             known[key] = _Known(obs.value, value, unit, f"line {line}")
             res.new_observations += 1
             quads += _observation(obs, ind, period, value, unit)
+            if period.key not in described:  # a period is one node, described once
+                described.add(period.key)
+                if ox.Quad(N(period.iri), A, N(TIME + "ProperInterval")) not in kg.backend.store:
+                    quads += period_triples(period)
             line_of.setdefault(obs.value, line)
         else:
             obs = N(old.iri)
@@ -245,8 +250,7 @@ def _observation(obs, ind: str, period, value: Decimal, unit: str) -> list:
             (obs, N(DIM + "refArea"), AREA), (obs, N(DIM + "refPeriod"), N(period.iri)),
             (obs, N(MEAS + "obsValue"), _decimal(value)), (obs, N(ATTR + "unitMeasure"), N(unit)),
             (obs, N(QD + "valueKind"), N(QD + "ObservedValue")),
-            (DATASET, A, N(QB + "DataSet")), (DATASET, N(QB + "structure"), N(QD + "IndicatorStructure")),
-            *period_triples(period)]
+            (DATASET, A, N(QB + "DataSet")), (DATASET, N(QB + "structure"), N(QD + "IndicatorStructure"))]
 
 
 def _cited(obs, title: str, where: str, sentence: str, line_of: dict, line: int) -> list:

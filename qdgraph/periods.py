@@ -13,12 +13,17 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+from .errors import UsageError
 from .namespaces import PREFIXES, QDR
 
 TIME, RDFS, RDF, XSD = PREFIXES["time"], PREFIXES["rdfs"], PREFIXES["rdf"], PREFIXES["xsd"]
 _IRI = re.compile(re.escape(QDR) + r"period-(\d{4})(?:-(\d{2}))?$")
 # 2023 · 2023年 · 2023-03 · 2023-3 · 2023/03 · 2023.03 · 2023年3月 · 202303 · 2023年末/年底 (the year)
 _TEXT = re.compile(r"(\d{4})\s*(?:年\s*(?:末|底|度)?)?(?:\s*(?:[-/.]|年)?\s*(\d{1,2})\s*月?(?:末|底)?)?")
+
+
+class PeriodError(UsageError, ValueError):
+    """Text that names no year or month."""
 
 
 @dataclass(frozen=True, order=True)
@@ -55,18 +60,18 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """A Period from what people write in a spreadsheet; ValueError saying why otherwise."""
+    """A Period from what people write in a spreadsheet; PeriodError saying why otherwise."""
     t = str(text).strip()
     m = _TEXT.fullmatch(t)
     if not m and re.fullmatch(r"\d{6}", t):  # 202303
         m = _TEXT.fullmatch(f"{t[:4]}-{t[4:]}")
     if not m:
-        raise ValueError(f"{text!r} is not a year or a month (write 2023 or 2023-03)")
+        raise PeriodError(f"{text!r} is not a year or a month (write 2023 or 2023-03)")
     year, month = int(m[1]), int(m[2]) if m[2] else None
     if not 1900 <= year <= 2200:
-        raise ValueError(f"{text!r}: year {year} is out of range")
+        raise PeriodError(f"{text!r}: year {year} is out of range")
     if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"{text!r}: month {month} does not exist")
+        raise PeriodError(f"{text!r}: month {month} does not exist")
     return Period(year, month)
 
 
@@ -99,3 +104,21 @@ def period_triples(p: Period) -> list[tuple]:
         out += [(node, n(TIME + prop), inst), (inst, a, n(TIME + "Instant")),
                 (inst, n(TIME + "inXSDDate"), ox.Literal(day.isoformat(), datatype=n(XSD + "date")))]
     return out
+
+
+def period_bounds(key: str) -> tuple[str, str]:
+    """First and last day of the period, as xsd:date strings."""
+    p = parse_period(key)
+    return p.begin.isoformat(), p.end.isoformat()
+
+
+def period_turtle(key: str) -> str:
+    """The period's triples in Turtle (prefixes of ``namespaces.PREFIXES``, see turtle_prefixes)."""
+    import pyoxigraph as ox
+
+    triples = period_triples(parse_period(key))
+    return ox.serialize((ox.Triple(*t) for t in triples), format=ox.RdfFormat.TURTLE).decode("utf-8")
+
+
+def turtle_prefixes() -> str:
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items())

@@ -120,7 +120,12 @@ qdr:pt-measure a qd:Measure ; rdfs:label "样例培育先进制造业"@zh , "sam
              _observed("gdp", "2023", 15760.34, "qd:HundredMillionYuan"),
              _observed("rank", "2021", 20, "unit:NUM"),
              _observed("rank", "2023", 14, "unit:NUM")]
-    parts += [_period(k) for k in ("2021", "2022", "2023", "2026")]
+    parts += [_period(k) for k in ("2022", "2023", "2026")]
+    # a period described another way (blank-node instants, one plain label), as other data may
+    parts.append("""qdr:period-2021 a time:ProperInterval ; rdfs:label "2021" ;
+    time:hasBeginning [ a time:Instant ; time:inXSDDate "2021-01-01"^^xsd:date ] ;
+    time:hasEnd [ a time:Instant ; time:inXSDDate "2021-12-31"^^xsd:date ] .
+""")
     return "\n".join(parts)
 
 

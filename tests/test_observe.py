@@ -148,6 +148,17 @@ def test_missing_column_and_wrong_file(store, tmp_path):
     assert_one_line_error(run_cli("observe", "import", csv, "--store", tmp_path / "nostore"), 1, "no such store")
 
 
+def test_a_period_already_described_is_not_described_again(store, tmp_path):
+    csv = write(tmp_path / "p.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n样例金融业占比,2024-03,6.6,%,样例,,\n")
+    assert run_cli("observe", "import", csv, "--store", store).code == 0
+    counts = {r["p"].value.rsplit("-", 1)[-1] if "2021" in r["p"].value else "2024-03": int(r["n"].value) for r in select(
+        store, "SELECT ?p (COUNT(?b) AS ?n) WHERE { VALUES ?p { qdr:period-2021 qdr:period-2024-03 } "
+               "?p time:hasBeginning ?b } GROUP BY ?p")}
+    assert counts == {"2021": 1, "2024-03": 1}
+    labels = {r["l"].value for r in select(store, "SELECT ?l WHERE { qdr:period-2024-03 rdfs:label ?l }")}
+    assert labels == {"2024年3月", "March 2024"}
+
+
 def test_dry_run_writes_nothing(store, tmp_path):
     before = snapshot(store)
     csv = write(tmp_path / "d.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n")
