@@ -17,6 +17,7 @@ Also listed: the measures that bear on the indicator (``qdgraph.measures.measure
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -167,8 +168,10 @@ def _named(kg, name: str, params: dict) -> list:
 
 
 def _order(r):
+    """By notation, numbers compared as numbers ("I2" before "I10"), then IRI."""
     n = _v(r.get("notation"))
-    return (0, int(n), r["indicator"].value) if n and n.isdigit() else (1, 0, r["indicator"].value)
+    parts = [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", n)] if n else []
+    return (n is None, parts, r["indicator"].value)
 
 
 def _comparator_labels(kg) -> dict:

@@ -24,6 +24,9 @@ UNITS_QUERY = """SELECT ?u ?m ?base ?sym ?zh ?en ?name WHERE {
 }"""
 
 
+NUM = "http://qudt.org/vocab/unit/NUM"
+
+
 class UnitError(QdgraphError):
     """A unit name that matches no unit, or two units that do not convert."""
 
@@ -40,7 +43,10 @@ class Unit:
     symbol: str = ""
 
     def label(self, lang: str = "zh") -> str:
-        """How a value's unit is written after it: the symbol (%), else the name (万人)."""
+        """How a value's unit is written after it: the symbol (%), else the name (万人); nothing
+        for a bare count (unit:NUM: "3,000,000", not "3,000,000 number")."""
+        if self.iri == NUM:
+            return ""
         return self.symbol or (self.zh if lang == "zh" else self.en) or self.zh or self.en or self.iri.rsplit("/", 1)[-1]
 
 

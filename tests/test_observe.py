@@ -159,6 +159,16 @@ def test_a_period_already_described_is_not_described_again(store, tmp_path):
     assert labels == {"2024年3月", "March 2024"}
 
 
+def test_progress_is_reported_row_by_row(store, tmp_path):
+    from qdgraph.observe import import_observations
+
+    csv = write(tmp_path / "b.csv", HEADER_ZH + "".join(f"样例金融业占比,{y},{5 + (y - 2000) / 10},%,样例,,\n"
+                                                        for y in range(2000, 2021)))
+    seen = []
+    res = import_observations(csv, store, dry_run=True, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 21) for i in range(1, 22)] and res.new_observations == 21
+
+
 def test_dry_run_writes_nothing(store, tmp_path):
     before = snapshot(store)
     csv = write(tmp_path / "d.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n")
