@@ -203,7 +203,10 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
 def _stored(kg) -> dict:
     """(indicator, period key) → the observed value the store already has."""
     out = {}
+    targets = {r["target"].value for r in kg.named("indicator-targets").rows}
     for r in kg.named("indicator-observations").rows:
+        if r["obs"].value in targets:
+            continue
         p = period_of_iri(r["period"].value)
         if p is not None:
             out[(r["indicator"].value, p.key)] = _Known(r["obs"].value, Decimal(r["value"].value), r["unit"].value,

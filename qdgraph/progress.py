@@ -130,9 +130,11 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
     targets: dict[str, list] = {}
     for r in _named(kg, "indicator-targets", params):
         targets.setdefault(r["indicator"].value, []).append(r)
+    target_iris = {r["target"].value for rows_ in targets.values() for r in rows_}
     observed: dict[str, list] = {}
     for r in _named(kg, "indicator-observations", params):
-        observed.setdefault(r["indicator"].value, []).append(r)
+        if r["obs"].value not in target_iris:  # the figures query returns targets too
+            observed.setdefault(r["indicator"].value, []).append(r)
     labels = _comparator_labels(kg)
     periods: dict = {}
 
