@@ -204,7 +204,7 @@ def _stored(kg) -> dict:
     """(indicator, period key) → the observed value the store already has."""
     out = {}
     targets = {r["target"].value for r in kg.named("indicator-targets").rows}
-    for r in kg.named("indicator-observations").rows:
+    for r in kg.named("indicator-observations-all").rows:
         if r["obs"].value in targets:
             continue
         p = period_of_iri(r["period"].value)

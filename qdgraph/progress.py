@@ -132,7 +132,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
         targets.setdefault(r["indicator"].value, []).append(r)
     target_iris = {r["target"].value for rows_ in targets.values() for r in rows_}
     observed: dict[str, list] = {}
-    for r in _named(kg, "indicator-observations", params):
+    for r in _named(kg, "indicator-observations" if params else "indicator-observations-all", params):
         if r["obs"].value not in target_iris:  # the figures query returns targets too
             observed.setdefault(r["indicator"].value, []).append(r)
     labels = _comparator_labels(kg)
@@ -200,38 +200,41 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
 
 def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> None:
     """The observed values, oldest first, in the target's unit (else the most used one).
-    ``periods`` caches period IRI → (Period, zh label, en label) across indicators."""
+    ``periods`` caches period IRI → (t, key, zh label, en label) across indicators."""
     points = []
     for r in rows:
         iri = r["period"].value
         if iri not in periods:
             p = period_of_iri(iri)
-            periods[iri] = (p, p.label("zh"), p.label("en")) if p else None
+            periods[iri] = (p.t, p.key, p.label("zh"), p.label("en")) if p else None
         if periods[iri] is None:
             ip.notes.append(f"{shorten(r['obs'].value)}: period {shorten(iri)} is not a qdr:period-YYYY[-MM]")
             continue
-        points.append((periods[iri], r["value"].value, r["unit"].value, r["obs"].value))
-    points.sort(key=lambda x: (x[0][0].t, x[3]))
+        points.append((periods[iri], r["obs"].value, r["value"].value, r["unit"].value))
+    points.sort()
     numeric = ip.target is not None and ip.target.value is not None
     if numeric:
         unit = ip.target.unit
     else:  # no target to follow: the unit most values are given in (the latest's on a tie)
-        counts = Counter(u for _, _, u, _ in points)
-        unit = max(reversed([u for _, _, u, _ in points]), key=counts.__getitem__, default=None)
+        counts = Counter(p[3] for p in points)
+        unit = max(reversed([p[3] for p in points]), key=counts.__getitem__, default=None)
     ip.unit = unit
     if unit is not None:
         ip.unit_zh, ip.unit_en = units.get(unit).label("zh"), units.get(unit).label("en")
-    factors: dict[str, Decimal | None] = {}  # unit → multiplier to ``unit``, None if it does not convert
-    for (p, zh, en), value, u, obs in points:
+    factors: dict[str, tuple] = {}  # unit → (multiplier to ``unit`` or None if it does not convert, label)
+    last = None
+    for (t, key, zh, en), obs, value, u in points:
         if u not in factors:
-            factors[u] = units.convert(Decimal(1), u, unit) if unit and units.convertible(u, unit) else None
-        if factors[u] is None:
-            ip.notes.append(f"{p.key}: {value} {units.get(u).label()} cannot be converted to {ip.unit_zh}; left out")
+            ok = unit is not None and units.convertible(u, unit)
+            factors[u] = (units.convert(Decimal(1), u, unit) if ok else None, units.get(u).label())
+        factor, label = factors[u]
+        if factor is None:
+            ip.notes.append(f"{key}: {with_unit(value, label)} cannot be converted to {ip.unit_zh}; left out")
             continue
-        if ip.observations and ip.observations[-1].period == p.key:
+        if key == last:
             continue  # one value per period (Data Cube IC-12); a duplicate is the import's to report
-        ip.observations.append(Point(p.key, zh, en, p.t, float(Decimal(value) * factors[u]),
-                                     with_unit(value, units.get(u).label(), "zh"), u, obs))
+        last = key
+        ip.observations.append(Point(key, zh, en, t, float(Decimal(value) * factor), with_unit(value, label), u, obs))
     if numeric and ip.target.t is not None:  # values after the target period say nothing about it
         ip.observations = [o for o in ip.observations if o.t <= ip.target.t + 1e-9]
     ip.latest = ip.observations[-1] if ip.observations else None
