@@ -89,6 +89,9 @@ class Units:
             groups = {(self.by_iri[h].base, self.by_iri[h].multiplier) for h in hits}
             if len(groups) > 1:
                 raise UnitError(f"unit {text!r} is ambiguous: {', '.join(sorted(hits))}")
+        if not hits and not self._names:
+            raise UnitError(f"unknown unit {text!r}: the graph defines no units (a store built by an older "
+                            "qdgraph? rebuild it with `qdgraph load --force`)")
         if not hits:
             import difflib
 

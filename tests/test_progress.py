@@ -152,6 +152,7 @@ def test_page_is_offline_and_escaped(pages):
     text = (pages / "zh.html").read_text(encoding="utf-8")
     assert "<script" not in text.replace("&lt;script", "")  # no script at all, hostile one escaped
     assert "&lt;img src=x onerror=" in text and "<img" not in text
+    assert "javascript:" not in text.replace("javascript:window.__pwned=3</small>", "")  # never a link
     assert "default-src 'none'" in text and "http://" not in text.replace("http://www.w3.org", "")
     assert text.count('<section class="card') >= len(IND) and text.count("<svg") >= 6
     en = (pages / "en.html").read_text(encoding="utf-8")
@@ -180,6 +181,10 @@ def test_page_in_chromium(pages, tmp_path):
             page.wait_for_timeout(300)
             card = page.locator(f'section[data-indicator="{IND["manufacturing"]}"]')
             assert card.locator("h2").text_content() == HOSTILE  # shown as text, run as nothing
+            rank = page.locator(f'section[data-indicator="{IND["rank"]}"]')
+            rank.locator("summary").first.click()  # open the sources: the hostile title is text, not a link
+            assert HOSTILE in rank.locator("details").first.text_content()
+            assert rank.locator('a[href^="javascript"]').count() == 0
             assert page.evaluate("() => window.__pwned") is None
             assert card.locator(".badge").text_content() == "进度正常"
             box = card.locator("svg.chart").bounding_box()
