@@ -4,7 +4,8 @@ Each row — indicator, period, value, unit, source title, source URL or file, t
 quoted — becomes a Data Cube observation in ``qdr:dataset-observed`` (see DATACUBE contract):
 ``qd:indicator``, ``sdmx-dimension:refArea qdr:place-qingdao``, ``sdmx-dimension:refPeriod``
 (``qdgraph.periods``), ``sdmx-measure:obsValue``, ``sdmx-attribute:unitMeasure`` (a unit the
-graph knows, ``qdgraph.units``), ``qd:valueKind qd:ObservedValue``. Its provenance is the row
+graph knows, ``qdgraph.units``), ``qd:valueKind qd:ObservedValue``, ``qd:comparator qd:Exactly``
+(the value as reported). Its provenance is the row
 (a ``qd:Quote`` of the imported file, as ``qdgraph import`` records rows) and the publication
 it cites (a ``qd:CitedDocument`` with its title and URL or file, and the ``qd:CitedQuote``
 sentence when the row gives one).
@@ -252,7 +253,7 @@ def _observation(obs, ind: str, period, value: Decimal, unit: str) -> list:
     return [(obs, A, N(QB + "Observation")), (obs, N(QB + "dataSet"), DATASET), (obs, N(QD + "indicator"), N(ind)),
             (obs, N(DIM + "refArea"), AREA), (obs, N(DIM + "refPeriod"), N(period.iri)),
             (obs, N(MEAS + "obsValue"), _decimal(value)), (obs, N(ATTR + "unitMeasure"), N(unit)),
-            (obs, N(QD + "valueKind"), N(QD + "ObservedValue")),
+            (obs, N(QD + "valueKind"), N(QD + "ObservedValue")), (obs, N(QD + "comparator"), N(QD + "Exactly")),
             (DATASET, A, N(QB + "DataSet")), (DATASET, N(QB + "structure"), N(QD + "IndicatorStructure"))]
 
 

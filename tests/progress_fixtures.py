@@ -72,7 +72,8 @@ def _observed(key: str, period: str, value, unit: str) -> str:
     return f"""qdr:pt-obs-{key}-{period} a qb:Observation ; qb:dataSet qdr:dataset-observed ;
     qd:indicator qdr:pt-indicator-{key} ; sdmx-dimension:refArea qdr:place-qingdao ;
     sdmx-dimension:refPeriod qdr:period-{period} ; sdmx-measure:obsValue "{value}"^^xsd:decimal ;
-    sdmx-attribute:unitMeasure {unit} ; qd:valueKind qd:ObservedValue ; prov:wasDerivedFrom qdr:pt-q2 .
+    sdmx-attribute:unitMeasure {unit} ; qd:valueKind qd:ObservedValue ; qd:comparator qd:Exactly ;
+    prov:wasDerivedFrom qdr:pt-q2 .
 """
 
 

@@ -61,6 +61,7 @@ def test_import_adds_observations_with_provenance_then_again_adds_nothing(store,
     assert ip["sources"][0]["exact"] == "样例：金融业增加值占比6.4%。"
     rows = select(store, """SELECT ?ds ?area ?kind ?unit ?row ?begin ?end WHERE {
         ?o qd:indicator ?i ; sdmx-dimension:refPeriod qdr:period-2023 ; qb:dataSet ?ds ; sdmx-dimension:refArea ?area ;
+           qd:comparator qd:Exactly ;
            qd:valueKind ?kind ; sdmx-attribute:unitMeasure ?unit ; prov:wasDerivedFrom ?q .
         ?q a qd:Quote ; oa:exact ?row ; dcterms:source/dcterms:title "bulletin.csv" .
         qdr:period-2023 a time:ProperInterval ; time:hasBeginning/time:inXSDDate ?begin ; time:hasEnd/time:inXSDDate ?end }""",
