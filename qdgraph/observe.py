@@ -7,7 +7,7 @@ quoted — becomes a Data Cube observation in ``qdr:dataset-observed`` (see DATA
 graph knows, ``qdgraph.units``), ``qd:valueKind qd:ObservedValue``, ``qd:comparator qd:Exactly``
 (the value as reported). Its provenance is the row
 (a ``qd:Quote`` of the imported file, as ``qdgraph import`` records rows) and the publication
-it cites (a ``qd:CitedDocument`` with its title and URL or file, and the ``qd:CitedQuote``
+it cites (a ``qd:Publication`` with its title and URL or file, and the ``qd:PublicationQuote``
 sentence when the row gives one).
 
 The guarantees are those of ``qdgraph import`` (``qdgraph.importer``, whose reading and writing
@@ -261,7 +261,7 @@ def _cited(obs, title: str, where: str, sentence: str, line_of: dict, line: int)
     """The publication the row cites and, if given, the sentence quoted from it."""
     h = hashlib.sha1(f"{title}\n{where}".encode()).hexdigest()[:16]
     doc = N(f"{QDR}cited-{h}")
-    out = [(doc, A, N(QD + "CitedDocument")), (doc, N(DCT + "title"), ox.Literal(title))]
+    out = [(doc, A, N(QD + "Publication")), (doc, N(DCT + "title"), ox.Literal(title))]
     if where:
         is_url = re.match(r"https?://", where)
         out.append((doc, N(SCHEMA + "url") if is_url else N(DCT + "identifier"), ox.Literal(where)))
@@ -270,7 +270,7 @@ def _cited(obs, title: str, where: str, sentence: str, line_of: dict, line: int)
         return out + [(obs, DERIVED, doc)]
     quote = N(f"{QDR}cited-{h}-{hashlib.sha1(sentence.encode()).hexdigest()[:12]}")
     line_of.setdefault(quote.value, line)
-    return out + [(quote, A, N(QD + "CitedQuote")), (quote, N(OA + "exact"), ox.Literal(sentence)),
+    return out + [(quote, A, N(QD + "PublicationQuote")), (quote, N(OA + "exact"), ox.Literal(sentence)),
                   (quote, N(DCT + "source"), doc), (obs, DERIVED, quote)]
 
 

@@ -82,12 +82,12 @@ def fixture_turtle(hostile: str | None = None) -> str:
     parts = [PREFIXES, """
 qdr:pt-doc a qd:SourceDocument ; dcterms:title "样例来源"@zh ; qd:textFile "pt.txt" .
 qdr:pt-q1 a qd:Quote ; dcterms:source qdr:pt-doc ; oa:exact "样例：到2026年的目标。" .
-qdr:pt-bulletin a qd:CitedDocument ; dcterms:title "样例统计公报"@zh ; <https://schema.org/url> "https://example.org/bulletin" .
-""" + ("" if hostile is None else f"""qdr:pt-bulletin2 a qd:CitedDocument ; dcterms:title {_lit(hostile)} ;
+qdr:pt-bulletin a qd:Publication ; dcterms:title "样例统计公报"@zh ; <https://schema.org/url> "https://example.org/bulletin" .
+""" + ("" if hostile is None else f"""qdr:pt-bulletin2 a qd:Publication ; dcterms:title {_lit(hostile)} ;
     <https://schema.org/url> "javascript:window.__pwned=3" .
 qdr:pt-obs-rank-2023 prov:wasDerivedFrom qdr:pt-bulletin2 .
 """) + """
-qdr:pt-q2 a qd:CitedQuote ; dcterms:source qdr:pt-bulletin ; oa:exact "样例：全年数据如下。" .
+qdr:pt-q2 a qd:PublicationQuote ; dcterms:source qdr:pt-bulletin ; oa:exact "样例：全年数据如下。" .
 qdr:dataset-targets a qb:DataSet ; qb:structure qd:IndicatorStructure .
 qdr:dataset-observed a qb:DataSet ; qb:structure qd:IndicatorStructure .
 qdr:place-qingdao rdfs:label "青岛"@zh , "Qingdao"@en .
