@@ -52,6 +52,7 @@ def build_progress_page(report, lang: str = "zh") -> str:
     legend += [f'<li><span class="s-{k}"><span class="badge">{e(STATUSES[k][0 if lang == "zh" else 1])}</span></span> {n}</li>'
                for k in STATUSES for n in [counts.get(k)] if n]
     cards = "\n".join(_card(ip, lang) for ip in report.indicators)
+    title = T["title"] if len(report.indicators) != 1 else f"{T['title']}: {getattr(report.indicators[0], lang)}"
     return f"""<!DOCTYPE html>
 <html lang="{'zh-Hans' if lang == 'zh' else 'en'}">
 <head>
@@ -59,13 +60,13 @@ def build_progress_page(report, lang: str = "zh") -> str:
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="qdgraph">
-<title>{e(T['title'])}</title>
+<title>{e(title)}</title>
 <style>
 {_static('progress.css')}</style>
 </head>
 <body>
 <header>
-<h1>{e(T['title'])}</h1>
+<h1>{e(title)}</h1>
 <p class="sub">{e(T['sub'])} {e(T['count'].format(n=len(report.indicators)))}</p>
 <ul class="legend">{''.join(legend)}</ul>
 </header>
