@@ -52,7 +52,7 @@ def build_progress_page(report, lang: str = "zh") -> str:
     legend += [f'<li><span class="s-{k}"><span class="badge">{e(STATUSES[k][0 if lang == "zh" else 1])}</span></span> {n}</li>'
                for k in STATUSES for n in [counts.get(k)] if n]
     cards = "\n".join(_card(ip, lang) for ip in report.indicators)
-    title = T["title"] if len(report.indicators) != 1 else f"{T['title']}: {getattr(report.indicators[0], lang)}"
+    title = T["title"] if len(report.indicators) != 1 else f"{T['title']} — {getattr(report.indicators[0], lang)}"
     return f"""<!DOCTYPE html>
 <html lang="{'zh-Hans' if lang == 'zh' else 'en'}">
 <head>
