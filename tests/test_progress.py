@@ -224,3 +224,14 @@ def test_served_progress(store, tmp_path):
     finally:
         proc.stop()
     time.sleep(0)
+
+
+def test_an_indicator_without_pillar_gets_none(tmp_path):
+    extra = tmp_path / "lone.ttl"
+    extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                     '<https://w3id.org/qdgraph/id/pt-lone> a qd:Indicator ; rdfs:label "样例无任务指标"@zh , "sample lone indicator"@en .\n',
+                     encoding="utf-8")
+    res = run_cli("progress", "样例无任务指标", "--data", extra, "-F", "json")
+    assert res.code == 0, res
+    [ip] = json.loads(res.out)["indicators"]
+    assert (ip["pillar"], ip["status"], ip["measures"]) == (None, "no-target", [])
