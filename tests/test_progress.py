@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import time
 import urllib.parse
 
 import pytest
@@ -223,7 +222,6 @@ def test_served_progress(store, tmp_path):
         assert status == 400
     finally:
         proc.stop()
-    time.sleep(0)
 
 
 def test_an_indicator_without_pillar_gets_none(tmp_path):
