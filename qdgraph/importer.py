@@ -25,9 +25,7 @@ import csv
 import datetime as _dt
 import hashlib
 import io
-import json
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +74,6 @@ COLUMNS = {
     "source": ["source", "来源", "数据来源"],
     "note": ["note", "notes", "备注"],
 }
-_HEADER = {normalize(alias): col for col, aliases in COLUMNS.items() for alias in aliases}
 REQUIRED = ("name", "chain")
 _SPLIT = re.compile(r"\s*[;；、|]\s*")
 
@@ -154,7 +151,14 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
                        f"{err.start}); save it as “CSV UTF-8” and import again") from None
 
 
-def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:
+def read_table(path: Path, text: str, columns: dict[str, list[str]], required: tuple, problems: _Problems,
+               warnings: list):
+    """The records of a CSV (or tab-separated) text whose header names ``columns`` (each a list
+    of accepted header names, English or Chinese): yields ``(line, raw, get)``, ``get(col)``
+    giving a field cleaned (NFKC, spaces folded) or "" (``verbatim=True``: only stripped, for
+    quotes). Blank rows are skipped; a row with
+    more fields than the header is reported to ``problems``."""
+    header_names = {normalize(alias): col for col, aliases in columns.items() for alias in aliases}
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     header_line = lines[0] if lines else ""
@@ -163,13 +167,13 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvError(f"{path}: the file is empty (expected a header row: name,chain,…)") from None
+        raise CsvError(f"{path}: the file is empty (expected a header row: {','.join(required)},…)") from None
     except csv.Error as err:
         raise CsvError(f"{path}:1: {err}") from None
     cols: dict[str, int] = {}
     ignored = []
     for i, h in enumerate(header):
-        col = _HEADER.get(normalize(h))
+        col = header_names.get(normalize(h))
         if col is None:
             if h.strip():
                 ignored.append(h.strip())
@@ -177,14 +181,13 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
         if col in cols:
             raise CsvError(f"{path}:1: two columns mean {col!r}: {header[cols[col]]!r} and {h!r}")
         cols[col] = i
-    missing = [c for c in REQUIRED if c not in cols]
+    missing = [c for c in required if c not in cols]
     if missing:
-        names = " and ".join(f"{c} ({COLUMNS[c][1]})" for c in missing)
+        names = " and ".join(f"{c} ({columns[c][1]})" for c in missing)
         raise CsvError(f"{path}:1: no {names} column; the header is: {', '.join(header)}")
     if ignored:
         warnings.append(f"{path}: ignoring column{'s' if len(ignored) > 1 else ''} {', '.join(ignored)}")
 
-    rows: list[Row] = []
     end = 1
     while True:
         start = end + 1
@@ -202,10 +205,18 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
             problems.add(start, f"{len(fields)} fields but the header has {len(header)} (a comma inside a name? quote it)")
             continue
 
-        def get(col):
+        def get(col, fields=fields, verbatim=False):
             i = cols.get(col)
-            return _clean(fields[i]) if i is not None and i < len(fields) else ""
+            if i is None or i >= len(fields):
+                return ""
+            return fields[i].strip() if verbatim else _clean(fields[i])
 
+        yield start, raw, get
+
+
+def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:
+    rows: list[Row] = []
+    for start, raw, get in read_table(path, text, COLUMNS, REQUIRED, problems, warnings):
         row = Row(start, raw, get("name"), [c for c in _SPLIT.split(get("chain")) if c],
                   name_en=get("name_en"), aliases=[a for a in _SPLIT.split(get("alias")) if a],
                   district=get("district"), source=get("source"), note=get("note"))
@@ -335,14 +346,30 @@ def _iri_for(row: Row) -> str:
     return f"{QDR}enterprise-{hashlib.sha1(normalize(row.name).encode()).hexdigest()[:12]}"
 
 
+def source_document(path: Path, data: bytes) -> tuple:
+    """The imported file as a qd:SourceDocument (title = file name, sha256 of its bytes):
+    (node, sha256, quads)."""
+    sha = hashlib.sha256(data).hexdigest()
+    doc = N(f"{QDR}import-{sha[:16]}")
+    return doc, sha, [(doc, A, N(QD + "SourceDocument")), (doc, N(DCT + "title"), ox.Literal(path.name)),
+                      (doc, N(QD + "textFile"), ox.Literal(path.name)), (doc, N(QD + "sha256"), ox.Literal(sha)),
+                      (doc, N(DCT + "format"), ox.Literal("text/csv"))]
+
+
+def row_quote(doc, sha: str, line: int, raw: str) -> tuple:
+    """A row of an imported file as a qd:Quote of it (``oa:exact`` = the row as written):
+    (node, quads)."""
+    quote = N(f"{QDR}import-{sha[:16]}-row{line}")
+    selector = N(quote.value + "-text")
+    return quote, [(quote, A, N(QD + "Quote")), (quote, N(OA + "hasSource"), doc), (quote, N(OA + "hasSelector"), selector),
+                   (selector, A, N(OA + "TextQuoteSelector")), (selector, N(OA + "exact"), ox.Literal(raw)),
+                   (quote, N(SCHEMA + "position"), ox.Literal(str(line), datatype=N(XSD + "integer")))]
+
+
 def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems) -> tuple[list, dict]:
     """Every quad the rows give (existing ones included; the caller subtracts), and the
     enterprises touched (IRI → _Enterprise)."""
-    sha = hashlib.sha256(data).hexdigest()
-    doc = N(f"{QDR}import-{sha[:16]}")
-    quads = [(doc, A, N(QD + "SourceDocument")), (doc, N(DCT + "title"), ox.Literal(path.name)),
-             (doc, N(QD + "textFile"), ox.Literal(path.name)), (doc, N(QD + "sha256"), ox.Literal(sha)),
-             (doc, N(DCT + "format"), ox.Literal("text/csv"))]
+    doc, sha, quads = source_document(path, data)
 
     names = kg.names()
     by_code = {r["code"].value: r["e"].value for r in kg.query(
@@ -432,12 +459,8 @@ def _load_existing(kg, ent: _Enterprise) -> None:
 
 def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, problems: _Problems) -> list:
     e = N(ent.iri)
-    quote = N(f"{QDR}import-{sha[:16]}-row{row.line}")
-    selector = N(quote.value + "-text")
-    out = [(quote, A, N(QD + "Quote")), (quote, N(OA + "hasSource"), doc), (quote, N(OA + "hasSelector"), selector),
-           (selector, A, N(OA + "TextQuoteSelector")), (selector, N(OA + "exact"), ox.Literal(row.raw)),
-           (quote, N(SCHEMA + "position"), ox.Literal(str(row.line), datatype=N(XSD + "integer"))),
-           (e, A, ENTERPRISE), (e, EVIDENCE, quote)]
+    quote, out = row_quote(doc, sha, row.line, row.raw)
+    out += [(e, A, ENTERPRISE), (e, EVIDENCE, quote)]
     if row.source:
         out.append((quote, N(DCT + "bibliographicCitation"), ox.Literal(row.source)))
     if row.note:
@@ -588,35 +611,10 @@ class _nothing:
 
 def _write(store_dir: Path, backend, new: list, touched: dict, path: Path, data: bytes, encoding: str,
            res: ImportResult) -> None:
-    """A new generation: the current database copied (hard links: cheap), the new triples
-    added in one transaction, the name index and manifest updated; then swapped in."""
     from . import storage
-    from .bundle import MANIFEST_FILE, load_names
-    from .names import build_index
 
-    old = backend.gen
-    gen = storage.new_generation(store_dir)
-    try:
-        backend.store.backup(str(gen / storage.STORE_SUBDIR))
-        disk = ox.Store(str(gen / storage.STORE_SUBDIR))
-        disk.extend(ox.Quad(*q) for q in new)
-        disk.flush()
-        # the name index: only the enterprises this import touched need (re)indexing
-        mini = ox.Store()
-        for iri in touched:
-            mini.extend(disk.quads_for_pattern(N(iri), None, None, None))
-        fresh = {e["iri"]: e for e in build_index(mini)}
-        entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
-        entries.sort(key=lambda e: e["iri"])
-        manifest = json.loads((old / MANIFEST_FILE).read_text(encoding="utf-8"))
-        manifest.setdefault("imports", []).append({
-            "path": str(path.resolve()), "name": path.name, "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data), "encoding": encoding, "rows": res.rows, "triples_added": res.added,
-            "new_enterprises": res.new_enterprises, "merged_enterprises": res.merged_enterprises,
-            "time": storage._now()})
-        storage.finish_generation(gen, disk, manifest, names=entries)
-        del disk
-        storage.publish(store_dir, gen)
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
-        raise
+    storage.add_quads(store_dir, backend, new, touched, {
+        "path": str(path.resolve()), "name": path.name, "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data), "encoding": encoding, "rows": res.rows, "triples_added": res.added,
+        "new_enterprises": res.new_enterprises, "merged_enterprises": res.merged_enterprises,
+        "time": storage._now()})

@@ -23,6 +23,7 @@ PREFIXES: dict[str, str] = {
     "oa": "http://www.w3.org/ns/oa#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sh": "http://www.w3.org/ns/shacl#",
+    # RDF Data Cube and the SDMX components it is used with (targets and observed values)
     "qb": "http://purl.org/linked-data/cube#",
     "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",

@@ -28,9 +28,20 @@ SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 QUERIES_DIR = _PKG / "queries"
 
 
+def ontology_files() -> list[Path]:
+    """The ontology, then its other modules (``ontology/*.ttl`` other than shapes)."""
+    extra = [p for p in sorted(ONTOLOGY_DIR.glob("*.ttl")) if p != ONTOLOGY and not p.name.endswith("shapes.ttl")]
+    return [ONTOLOGY, *extra]
+
+
+def shape_files() -> list[Path]:
+    """Every SHACL shapes file (``ontology/*shapes.ttl``)."""
+    return sorted(ONTOLOGY_DIR.glob("*shapes.ttl"))
+
+
 def bundled_files() -> list[Path]:
     """The Turtle files that make up the bundled graph: the ontology, then every data file."""
-    return [ONTOLOGY, *sorted(DATA_DIR.glob("*.ttl"))]
+    return [*ontology_files(), *sorted(DATA_DIR.glob("*.ttl"))]
 
 
 def shared_dir() -> Path:

@@ -478,6 +478,36 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def add_quads(store_dir: Path, backend: "StoreBackend", new: list, reindex: Iterable[str], record: dict) -> None:
+    """Add ``new`` quads to the store as a new generation: the current database copied (hard
+    links: cheap), the quads added in one transaction, the name index entries of the IRIs in
+    ``reindex`` rebuilt, ``record`` appended to the manifest's imports; then swapped in. The
+    caller holds ``write_lock``."""
+    from .names import build_index
+
+    old = backend.gen
+    gen = new_generation(store_dir)
+    try:
+        backend.store.backup(str(gen / STORE_SUBDIR))
+        disk = ox.Store(str(gen / STORE_SUBDIR))
+        disk.extend(ox.Quad(*q) for q in new)
+        disk.flush()
+        mini = ox.Store()
+        for iri in reindex:
+            mini.extend(disk.quads_for_pattern(ox.NamedNode(iri), None, None, None))
+        fresh = {e["iri"]: e for e in build_index(mini)}
+        entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
+        entries.sort(key=lambda e: e["iri"])
+        manifest = json.loads((old / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest.setdefault("imports", []).append(record)
+        finish_generation(gen, disk, manifest, names=entries)
+        del disk
+        publish(store_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+
+
 # ------------------------------------------------------------------ open (--store)
 class StoreNameIndex(NameIndex):
     """The name index of a big store without reading all of it.

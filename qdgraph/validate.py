@@ -51,7 +51,7 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
     from .rules import materialise
 
     files = [Path(f) for f in files]
-    targets = [paths.ONTOLOGY] + (sorted(paths.DATA_DIR.glob("*.ttl")) if (with_bundled or not files) else [])
+    targets = paths.ontology_files() + (sorted(paths.DATA_DIR.glob("*.ttl")) if (with_bundled or not files) else [])
     targets += [f for f in files if f.resolve() not in {t.resolve() for t in targets}]
     store = ox.Store()
     for f in targets:          # parse all first: a syntax error stops here, nothing half-checked
@@ -76,7 +76,9 @@ def _shacl(store) -> list[Violation]:
     nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in store),
                       format=ox.RdfFormat.N_TRIPLES)
     data_graph = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
-    shapes = rdflib.Graph().parse(str(paths.SHAPES), format="turtle")
+    shapes = rdflib.Graph()
+    for f in paths.shape_files():
+        shapes.parse(str(f), format="turtle")
     _, results, _ = shacl_validate(data_graph, shacl_graph=shapes, inference="none", advanced=True,
                                    allow_warnings=True)
     SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")

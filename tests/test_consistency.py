@@ -1,6 +1,6 @@
 """Issue 10.7a: the graph stays consistent when an OWL 2 RL reasoner loads the reused
 vocabularies' own axioms (PROV-O, ORG, OA, Data Cube + SDMX from the shared folder; SKOS, FOAF,
-OWL-Time, schema.org from ontology/external-axioms.ttl), and the check finds each kind of clash."""
+OWL-Time, schema.org from ontology/external/axioms.ttl), and the check finds each kind of clash."""
 from __future__ import annotations
 
 import pytest
@@ -35,7 +35,7 @@ PLANTED = """
 # PROV-O: an activity derived from something is also an entity (domain of wasDerivedFrom)
 qdr:t-event a prov:Activity ; prov:wasDerivedFrom qdr:t-quote .
 qdr:t-nothing a owl:Nothing .
-# schema.org place vs organisation (owl:AllDisjointClasses in external-axioms.ttl)
+# schema.org place vs organisation (owl:AllDisjointClasses in external/axioms.ttl)
 qdr:t-city a schema:City , schema:GovernmentOrganization .
 # SKOS S27: related and broaderTransitive are disjoint
 qdr:t-a skos:related qdr:t-b ; skos:broader qdr:t-b .

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("qdgraph.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
     "import": ("qdgraph.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
     "rules": ("qdgraph.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
+    "observe": ("qdgraph.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
+    "progress": ("qdgraph.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
 }
 
 

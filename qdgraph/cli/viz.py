@@ -10,9 +10,11 @@ from ..errors import QdgraphError, UsageError
 from ..viz import COLORS, GROUP_OVER, KINDS, LAYOUTS, MAX_NODES, RANK_TOP
 from .common import graph_options, lang_option
 
+# progress is drawn as charts, not as a network: a view of its own beside the pictures
+VIEWS = [*KINDS, "progress"]
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("kind", type=click.Choice(KINDS), metavar="VIEW")
+@click.argument("kind", type=click.Choice(VIEWS), metavar="VIEW")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: qdgraph-VIEW.html).")
 @click.option("--depth", type=click.IntRange(min=0), default=None,
@@ -49,6 +51,7 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
       query FILE.rq     the result of a CONSTRUCT or DESCRIBE query
       path A B          every shortest path between two entities, in red, with their surroundings
       rank              the most central entities (--type, --top) and what links them
+      progress [NAME]   charts of progress toward the targets: every indicator, or one
 
     The page is one UTF-8 file that works offline (nothing is loaded from the network): send
     it to a colleague or open it on an intranet. Hover for a node's facts and source sentence,
@@ -68,7 +71,7 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
     from ..fileio import write_atomic
     from ..viz import render
 
-    wanted = 2 if kind == "path" else 0 if kind in ("all", "rank") else 1
+    wanted = 2 if kind == "path" else 0 if kind in ("all", "rank") else None if kind == "progress" else 1
     if kind == "path" and len(names) != 2:
         raise UsageError("viz path needs two names: qdgraph viz path A B")
     if wanted == 0 and names:
@@ -91,7 +94,12 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
     elif wanted == 1 and not name:
         raise UsageError(f"viz {kind} needs a NAME (e.g. qdgraph viz {kind} …); see qdgraph viz --help")
     out = Path(output or f"qdgraph-{kind}.html")
-    page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
-                  group_over=group_over, size=size, color=color, types=types, top=top or RANK_TOP)
+    if kind == "progress":  # small multiples of charts, not a network picture
+        from ..viz.progress import render_progress
+
+        page = render_progress(kg(), name, lang=lang)
+    else:
+        page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
+                      group_over=group_over, size=size, color=color, types=types, top=top or RANK_TOP)
     write_atomic(out, page)
     click.echo(f"wrote {out} ({len(page.encode('utf-8')) // 1024} KB)", err=True)

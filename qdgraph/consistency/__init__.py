@@ -2,7 +2,7 @@
 
 The OWL 2 RL closure (owlrl) of the ontology, the data, the published PROV-O, ORG, Web
 Annotation and Data Cube (with its SDMX components) read from the shared vocabulary folder, and
-``ontology/external-axioms.ttl`` (SKOS, FOAF, OWL-Time, schema.org) is asked every OWL 2 RL rule
+``ontology/external/axioms.ttl`` (SKOS, FOAF, OWL-Time, schema.org) is asked every OWL 2 RL rule
 that concludes "false" (``clashes.rq``); each contradiction comes back with the asserted triples
 that cause it (``because.rq``), e.g. "prov:Entity by the domain of prov:wasDerivedFrom".
 """
@@ -16,7 +16,7 @@ from ..errors import QdgraphError
 from ..namespaces import QD, shorten
 
 HERE = Path(__file__).resolve().parent
-EXTERNAL_AXIOMS = paths.ONTOLOGY_DIR / "external-axioms.ttl"
+EXTERNAL_AXIOMS = paths.ONTOLOGY_DIR / "external" / "axioms.ttl"
 # the published vocabularies, as named in the shared folder's vocab/README.md
 VOCABULARIES = ("prov-o.ttl", "org.ttl", "oa.ttl", "cube.ttl",
                 "sdmx-dimension.ttl", "sdmx-measure.ttl", "sdmx-attribute.ttl")

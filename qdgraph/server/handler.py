@@ -62,7 +62,7 @@ class Routes:
     def __init__(self, app):
         self.app = app
         self.api = {"measures": self.api_measures, "entity": self.api_entity, "search": self.api_search,
-                    "indicators": self.api_indicators, "queries": self.api_queries}
+                    "indicators": self.api_indicators, "queries": self.api_queries, "progress": self.api_progress}
 
     async def __call__(self, req: Request) -> Response:
         path = req.path
@@ -86,6 +86,8 @@ class Routes:
                 return await self.viz(path[5:], query)
             if path == "/ontology":
                 return await self.ontology(req.headers.get("accept"), _one(query, "format"))
+            if path == "/progress":
+                return await self.progress_page(query)
             raise HttpError(404, f"no such page: {path} (try /, /sparql or /api/queries)")
         except HttpError as err:
             return error_response(err, api)
@@ -193,6 +195,17 @@ class Routes:
     async def api_queries(self, q):
         return Response(200, JSON, self.app.queries_json)
 
+    async def api_progress(self, q):
+        return await self.lookup("progress", _progress_args(q))
+
+    async def progress_page(self, q) -> Response:
+        args = _progress_args(q)
+        lang = _one(q, "lang") or "zh"
+        if lang not in ("zh", "en"):
+            raise HttpError(400, "lang must be zh or en")
+        reply = await self.app.pool.run(("progress_page", {**args, "lang": lang}), self.app.timeout)
+        return self.reply(reply, api=False)
+
     async def viz(self, kind: str, q) -> Response:
         if not _NAME_RE.fullmatch(kind):
             raise HttpError(404, "no such picture kind")
@@ -222,6 +235,11 @@ class Routes:
             return Response(200, ctype, body, headers)
         _, status, message, extra = reply
         return error_response(HttpError(status, message, extra), api)
+
+
+def _progress_args(q: dict) -> dict:
+    """?indicator=NAME and/or ?pillar=NAME for /progress and /api/progress (neither: all)."""
+    return {k: (_one(q, k) or "").strip() or None for k in ("indicator", "pillar")}
 
 
 def _one(q: dict, key: str) -> str | None:

@@ -201,9 +201,22 @@ def op_viz(kg, kind: str, name: str, options: dict):
     return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
 
 
+def op_progress(kg, indicator: str | None, pillar: str | None):
+    from ..progress import progress
+
+    return _json(progress(kg, indicator, pillar=pillar).to_dict())
+
+
+def op_progress_page(kg, indicator: str | None, pillar: str | None, lang: str):
+    from ..viz.progress import render_progress
+
+    html = render_progress(kg, indicator, pillar=pillar, lang=lang)
+    return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
+
+
 OPS: dict[str, Any] = {
     "query": op_query, "measures": op_measures, "entity": op_entity, "search": op_search,
-    "indicators": op_indicators, "viz": op_viz,
+    "indicators": op_indicators, "viz": op_viz, "progress": op_progress, "progress_page": op_progress_page,
 }
 
 

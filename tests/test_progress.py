@@ -1,0 +1,235 @@
+"""`qdgraph progress`, `qdgraph viz progress`, /progress and /api/progress: targets against
+observed values (tests/progress_fixtures.py: made-up values, one indicator per status)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import urllib.parse
+
+import pytest
+
+from conftest import assert_one_line_error, run_cli
+from progress_fixtures import IND, write_fixture
+
+PILLAR = "样例进度任务"
+HOSTILE = "<img src=x onerror=\"window.__pwned=1;alert(1)\">样例</script><script>window.__pwned=2</script>"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("progress")
+    res = run_cli("load", write_fixture(root), "--store", root / "store")
+    assert res.code == 0, res
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def report(store):
+    res = run_cli("progress", "--pillar", PILLAR, "--store", store, "-F", "json")
+    assert res.code == 0, res
+    return {ip["indicator"]: ip for ip in json.loads(res.out)["indicators"]}
+
+
+def test_one_status_each(report):
+    assert {k: report[iri]["status"] for k, iri in IND.items()} == {
+        "manufacturing": "on-track", "talent": "behind", "centres": "met", "energy": "qualitative",
+        "finance": "no-data", "gdp": "no-target", "rank": "on-track"}
+    assert len(report) == len(IND)  # --pillar keeps to the pillar's indicators
+
+
+def test_gap_needed_and_average_pace(report):
+    m = report[IND["manufacturing"]]  # 27, 28, 29 % (2021–2023), at least 30 % by 2026
+    assert (m["gap"], m["years_left"], m["average_per_year"]) == (1, 3, 1)
+    assert m["needed_per_year"] == pytest.approx(1 / 3) and m["projected"] == 32
+    assert m["target"]["comparator"].endswith("AtLeast") and m["target"]["period"] == "2026"
+    t = report[IND["talent"]]  # 240 万人 (2021), 2 600 000 人 (2023): more than 300 万人
+    assert [o["value"] for o in t["observations"]] == [240, 260] and t["unit_zh"] == "万人"
+    assert t["needed_per_year"] == pytest.approx(40 / 3) and t["average_per_year"] == 10
+    assert t["latest"]["stated_value"] == "2600000人"
+    r = report[IND["rank"]]  # a rank: lower is better, at most 10
+    assert r["direction"] == "lower" and r["gap"] == -4 and r["average_per_year"] == -3
+
+
+def test_reasons_say_why(report):
+    q = report[IND["energy"]]
+    assert "完成省下达任务" in q["reason_zh"] and "cannot be computed" in q["reason_en"]
+    assert q["gap"] is None and q["needed_per_year"] is None
+    assert "no observed value" in report[IND["finance"]]["reason_en"]
+    assert "no target" in report[IND["gdp"]]["reason_en"] and report[IND["gdp"]]["average_per_year"] > 0
+    assert report[IND["centres"]]["reason_zh"] == "2023年已达到目标"
+
+
+def test_latest_source_and_measures(report):
+    m = report[IND["manufacturing"]]
+    assert m["sources"] == [{"document": "https://w3id.org/qdgraph/id/pt-bulletin", "title": "样例统计公报",
+                             "url": "https://example.org/bulletin", "file": None, "exact": "样例：全年数据如下。"}]
+    assert [(x["zh"], x["stated"]) for x in m["measures"]] == [("样例培育先进制造业", True)]
+
+
+def test_one_observation_is_no_data_and_a_passed_period_is_behind(tmp_path):
+    from progress_fixtures import _observed
+
+    from qdgraph.graph import open_graph
+    from qdgraph.progress import progress
+
+    fx = write_fixture(tmp_path)
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(fx.read_text(encoding="utf-8").split("\nqdr:pt-doc")[0] + "\n" + _observed("finance", "2023", 6.5, "unit:PERCENT")
+                     + _observed("talent", "2027", 290, "qd:TenThousandPersons"), encoding="utf-8")
+    kg = open_graph([fx, extra])
+    one = progress(kg, IND["finance"]).indicators[0]
+    assert one.status == "no-data" and "two periods" in one.reason_en and one.gap == pytest.approx(0.5)
+    # a value after the target period says nothing about it; the target year has not passed here
+    talent = progress(kg, IND["talent"]).indicators[0]
+    assert [o.period for o in talent.observations] == ["2021", "2023"]
+
+
+def test_table_with_sparkline_both_languages(store):
+    res = run_cli("progress", "--pillar", PILLAR, "--store", store)
+    assert res.code == 0, res
+    lines = res.out.splitlines()
+    assert lines[0].split()[:3] == ["指标", "目标", "最新值"]
+    row = next(l for l in lines if l.startswith("样例制造业占比"))
+    assert "30%以上（到2026年）" in row and "29%（2023年）" in row and "▁▃▆" in row and "进度正常" in row
+    assert "完成省下达任务" in res.out and "相关措施 (1): 样例培育先进制造业 (原文陈述)" in res.out
+    en = run_cli("progress", "样例人才总量", "--store", store, "--lang", "en")
+    assert en.code == 0 and "sample talent pool" in en.out and "behind" in en.out and "样例人才总量" not in en.out.split("\n")[2]
+
+
+def test_csv_one_row_per_indicator(store):
+    res = run_cli("progress", "--pillar", PILLAR, "--store", store, "-F", "csv", "--lang", "en")
+    assert res.code == 0, res
+    rows = list(csv.DictReader(io.StringIO(res.out)))
+    assert len(rows) == len(IND)
+    talent = next(r for r in rows if r["iri"] == IND["talent"])
+    assert (talent["status"], talent["latest_value"], talent["unit"], talent["target_value"]) == (
+        "behind", "260", "ten thousand persons", "300")
+
+
+def test_bad_names_are_one_line_errors(store):
+    assert_one_line_error(run_cli("progress", "无此指标QQ", "--store", store), 1, "no indicator matches")
+    assert_one_line_error(run_cli("progress", "样例人才总量", "--pillar", PILLAR, "--store", store), 2, "not both")
+    assert_one_line_error(run_cli("progress", "--pillar", "无此任务QQ", "--store", store), 1, "pillar")
+
+
+def test_periods_and_units():
+    from qdgraph.graph import open_graph
+    from qdgraph.periods import parse_period, period_iri
+    from qdgraph.units import UnitError, Units
+
+    assert period_iri("2026") == "https://w3id.org/qdgraph/id/period-2026"
+    assert parse_period("2022年3月").key == parse_period("202203").key == "2022-03"
+    assert parse_period("2022-03").t == pytest.approx(2022.25) and parse_period("2022").t == 2023
+    with pytest.raises(ValueError):
+        parse_period("2022-13")
+    units = Units.load(open_graph())
+    from decimal import Decimal
+
+    assert units.convert(Decimal("1.5"), units.resolve("亿元"), units.resolve("元")) == Decimal("150000000")
+    assert units.convert(Decimal("300"), units.resolve("万人"), units.resolve("人")) == Decimal("3000000")
+    assert units.convert(Decimal("29.5"), units.resolve("％"), units.resolve("ratio")) == Decimal("0.295")
+    with pytest.raises(UnitError):
+        units.convert(Decimal(1), units.resolve("家"), units.resolve("%"))
+    with pytest.raises(UnitError, match="did you mean|known units"):
+        units.resolve("斤")
+
+
+# ------------------------------------------------------------------ the page
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    d = tmp_path_factory.mktemp("progress-pages")
+    fx = write_fixture(d, hostile=HOSTILE)
+    for lang in ("zh", "en"):
+        res = run_cli("viz", "progress", "--data", fx, "--lang", lang, "-o", d / f"{lang}.html")
+        assert res.code == 0, res
+    return d
+
+
+def test_page_is_offline_and_escaped(pages):
+    text = (pages / "zh.html").read_text(encoding="utf-8")
+    assert "<script" not in text.replace("&lt;script", "")  # no script at all, hostile one escaped
+    assert "&lt;img src=x onerror=" in text and "<img" not in text
+    assert "javascript:" not in text.replace("javascript:window.__pwned=3</small>", "")  # never a link
+    assert "default-src 'none'" in text and "http://" not in text.replace("http://www.w3.org", "")
+    assert text.count('<section class="card') >= len(IND) and text.count("<svg") >= 6
+    en = (pages / "en.html").read_text(encoding="utf-8")
+    assert "sample talent pool" in en and "behind" in en and 'lang="en"' in en
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_page_in_chromium(pages, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_viz_browser import ARGS
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors, requests, dialogs = [], [], []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+                       else (requests.append(r.request.url), r.abort()))
+            page.goto((pages / "zh.html").as_uri())
+            page.wait_for_timeout(300)
+            card = page.locator(f'section[data-indicator="{IND["manufacturing"]}"]')
+            assert card.locator("h2").text_content() == HOSTILE  # shown as text, run as nothing
+            rank = page.locator(f'section[data-indicator="{IND["rank"]}"]')
+            rank.locator("summary").first.click()  # open the sources: the hostile title is text, not a link
+            assert HOSTILE in rank.locator("details").first.text_content()
+            assert rank.locator('a[href^="javascript"]').count() == 0
+            assert page.evaluate("() => window.__pwned") is None
+            assert card.locator(".badge").text_content() == "进度正常"
+            box = card.locator("svg.chart").bounding_box()
+            assert box and box["width"] > 250 and box["height"] > 120  # the chart is drawn, not empty
+            assert card.locator("svg.chart path").count() > 5
+            talent = page.locator(f'section[data-indicator="{IND["talent"]}"]')
+            assert "超过300万人" in talent.text_content() and "进度滞后" in talent.text_content()
+            assert "没有可画的数值" in page.locator(f'section[data-indicator="{IND["energy"]}"]').text_content()
+            page.screenshot(path=str(tmp_path / "progress.png"), full_page=True)
+            assert (tmp_path / "progress.png").stat().st_size > 20_000
+            assert (errors, requests, dialogs) == ([], [], [])
+        finally:
+            browser.close()
+
+
+# ------------------------------------------------------------------ served
+@pytest.mark.server
+def test_served_progress(store, tmp_path):
+    from test_server import http, start_qdgraph
+
+    proc, base = start_qdgraph(tmp_path, "--store", str(store))
+    try:
+        q = urllib.parse.urlencode({"indicator": "样例人才总量"})
+        status, headers, body = http("GET", f"{base}/api/progress?{q}")
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        [ip] = json.loads(body)["indicators"]
+        assert ip["status"] == "behind" and ip["latest"]["value"] == 260
+        q = urllib.parse.urlencode({"pillar": PILLAR, "lang": "en"})
+        status, headers, body = http("GET", f"{base}/progress?{q}")
+        page = body.decode("utf-8")
+        assert status == 200 and headers["Content-Type"].startswith("text/html") and page.count("<section") == len(IND)
+        assert "sample talent pool" in page and "<svg" in page
+        status, _, body = http("GET", f"{base}/api/progress?indicator=nothing-like-it-qq")
+        assert status == 404 and "no indicator matches" in json.loads(body)["error"]
+        status, _, _ = http("GET", f"{base}/progress?lang=fr")
+        assert status == 400
+    finally:
+        proc.stop()
+
+
+def test_an_indicator_without_pillar_gets_none(tmp_path):
+    extra = tmp_path / "lone.ttl"
+    extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                     '<https://w3id.org/qdgraph/id/pt-lone> a qd:Indicator ; rdfs:label "样例无任务指标"@zh , "sample lone indicator"@en .\n',
+                     encoding="utf-8")
+    res = run_cli("progress", "样例无任务指标", "--data", extra, "-F", "json")
+    assert res.code == 0, res
+    [ip] = json.loads(res.out)["indicators"]
+    assert (ip["pillar"], ip["status"], ip["measures"]) == (None, "no-target", [])
