@@ -270,8 +270,10 @@ def _cited(obs, title: str, where: str, sentence: str, line_of: dict, line: int)
         return out + [(obs, DERIVED, doc)]
     quote = N(f"{QDR}cited-{h}-{hashlib.sha1(sentence.encode()).hexdigest()[:12]}")
     line_of.setdefault(quote.value, line)
-    return out + [(quote, A, N(QD + "PublicationQuote")), (quote, N(OA + "exact"), ox.Literal(sentence)),
-                  (quote, N(DCT + "source"), doc), (obs, DERIVED, quote)]
+    selector = N(quote.value + "-text")  # Web Annotation: the sentence is a selector on the publication
+    return out + [(quote, A, N(QD + "PublicationQuote")), (quote, N(OA + "hasSource"), doc),
+                  (quote, N(OA + "hasSelector"), selector), (selector, A, N(OA + "TextQuoteSelector")),
+                  (selector, N(OA + "exact"), ox.Literal(sentence)), (obs, DERIVED, quote)]
 
 
 def _shacl_check(kg, new: list, path: Path, line_of: dict) -> None:

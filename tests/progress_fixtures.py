@@ -52,7 +52,7 @@ def _lit(text: str) -> str:
 
 def _indicator(key: str, notation: int, zh: str, en: str, extra: str = "") -> str:
     return f"""qdr:pt-indicator-{key} a qd:Indicator ; skos:notation "{notation}" ;
-    rdfs:label {_lit(zh)}@zh , {_lit(en)}@en ; qd:measuredUnder qdr:pt-pillar ; prov:wasDerivedFrom qdr:pt-q1 {extra}.
+    rdfs:label {_lit(zh)}@zh , {_lit(en)}@en ; qd:measuredUnder qdr:pt-pillar ; qd:evidence qdr:pt-q1 {extra}.
 [] a qd:Claim ; rdf:subject qdr:pt-indicator-{key} ; rdf:predicate qd:measuredUnder ; rdf:object qdr:pt-pillar ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:pt-q1 .
 """
@@ -81,21 +81,23 @@ def fixture_turtle(hostile: str | None = None) -> str:
     """The fixture graph; ``hostile`` replaces one indicator's Chinese label (markup tests)."""
     parts = [PREFIXES, """
 qdr:pt-doc a qd:SourceDocument ; dcterms:title "样例来源"@zh ; qd:textFile "pt.txt" .
-qdr:pt-q1 a qd:Quote ; dcterms:source qdr:pt-doc ; oa:exact "样例：到2026年的目标。" .
+qdr:pt-q1 a qd:Quote ; oa:hasSource qdr:pt-doc ;
+    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "样例：到2026年的目标。" ] .
 qdr:pt-bulletin a qd:Publication ; dcterms:title "样例统计公报"@zh ; <https://schema.org/url> "https://example.org/bulletin" .
 """ + ("" if hostile is None else f"""qdr:pt-bulletin2 a qd:Publication ; dcterms:title {_lit(hostile)} ;
     <https://schema.org/url> "javascript:window.__pwned=3" .
 qdr:pt-obs-rank-2023 prov:wasDerivedFrom qdr:pt-bulletin2 .
 """) + """
-qdr:pt-q2 a qd:PublicationQuote ; dcterms:source qdr:pt-bulletin ; oa:exact "样例：全年数据如下。" .
+qdr:pt-q2 a qd:PublicationQuote ; oa:hasSource qdr:pt-bulletin ;
+    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "样例：全年数据如下。" ] .
 qdr:dataset-targets a qb:DataSet ; qb:structure qd:IndicatorStructure .
 qdr:dataset-observed a qb:DataSet ; qb:structure qd:IndicatorStructure .
 qdr:place-qingdao rdfs:label "青岛"@zh , "Qingdao"@en .
 qdr:pt-pillar a qd:Pillar ; skos:notation "9" ; rdfs:label "样例进度任务"@zh , "sample progress pillar"@en ;
-    prov:wasDerivedFrom qdr:pt-q1 .
+    qd:evidence qdr:pt-q1 .
 qdr:pt-measure a qd:Measure ; rdfs:label "样例培育先进制造业"@zh , "sample grow advanced manufacturing"@en ;
-    qd:affects qdr:pt-indicator-manufacturing ; prov:wasDerivedFrom qdr:pt-q1 .
-[] a qd:Claim ; rdf:subject qdr:pt-measure ; rdf:predicate qd:affects ; rdf:object qdr:pt-indicator-manufacturing ;
+    qd:affects qdr:pt-indicator-manufacturing ; qd:evidence qdr:pt-q1 .
+qdr:pt-claim a qd:Claim ; rdf:subject qdr:pt-measure ; rdf:predicate qd:affects ; rdf:object qdr:pt-indicator-manufacturing ;
    qd:basis qd:Stated ; prov:wasDerivedFrom qdr:pt-q1 .
 """,
              _indicator("manufacturing", 101, hostile or "样例制造业占比", "sample manufacturing share"),

@@ -63,7 +63,7 @@ def test_import_adds_observations_with_provenance_then_again_adds_nothing(store,
         ?o qd:indicator ?i ; sdmx-dimension:refPeriod qdr:period-2023 ; qb:dataSet ?ds ; sdmx-dimension:refArea ?area ;
            qd:comparator qd:Exactly ;
            qd:valueKind ?kind ; sdmx-attribute:unitMeasure ?unit ; prov:wasDerivedFrom ?q .
-        ?q a qd:Quote ; oa:exact ?row ; dcterms:source/dcterms:title "bulletin.csv" .
+        ?q a qd:Quote ; oa:hasSelector/oa:exact ?row ; oa:hasSource/dcterms:title "bulletin.csv" .
         qdr:period-2023 a time:ProperInterval ; time:hasBeginning/time:inXSDDate ?begin ; time:hasEnd/time:inXSDDate ?end }""",
                   i=f"<{IND['finance']}>")
     assert [(r["ds"].value.rsplit("/", 1)[-1], r["area"].value.rsplit("/", 1)[-1], r["kind"].value.rsplit("#")[-1],

@@ -16,7 +16,7 @@ import re
 from ..charts import COLOURS, chart_svg, latest_text, num, target_text, words
 from ..units import with_unit
 from ..progress import STATUSES
-from .page import _static
+from .page import STATIC
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 _TEXT = {
@@ -62,7 +62,7 @@ def build_progress_page(report, lang: str = "zh") -> str:
 <meta name="generator" content="qdgraph">
 <title>{e(title)}</title>
 <style>
-{_static('progress.css')}</style>
+{(STATIC / 'progress.css').read_text(encoding='utf-8')}</style>
 </head>
 <body>
 <header>
