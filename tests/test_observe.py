@@ -93,7 +93,7 @@ def test_same_value_in_another_unit_confirms_and_adds_its_source(store, tmp_path
     csv = write(tmp_path / "t.csv", HEADER_ZH + "样例人才总量,2023,260,万人,样例人才报告,report.pdf,\n")
     res = run_cli("observe", "import", csv, "--store", store)
     assert res.code == 0 and "0 new observations, 1 already known" in res.err, res
-    titles = {r["t"].value for r in select(store, "SELECT ?t WHERE { ?o prov:wasDerivedFrom/dcterms:source?/dcterms:title ?t }",
+    titles = {r["t"].value for r in select(store, "SELECT ?t WHERE { ?o prov:wasDerivedFrom/oa:hasSource?/dcterms:title ?t }",
                                             o="<https://w3id.org/qdgraph/id/pt-obs-talent-2023>")}
     assert "样例人才报告" in titles and "样例统计公报" in titles
     ip = progress_of(store, "talent")
