@@ -207,7 +207,7 @@ class NameIndex:
                     return tied[0]["iri"]
                 raise AmbiguousNameError(
                     f"{what} name {text!r} is ambiguous; it matches: "
-                    + "; ".join(describe_entry(e) for e in tied[:10]), tied)
+                    + "; ".join(describe_entry(e) for e in tied[:10]), [describe_entry(e) for e in tied])
             fuzzy_top = top / 50
             runner_up = hits[1][0] / 50 if len(hits) > 1 else 0.0
             if fuzzy_top >= self.FUZZY_RESOLVE and fuzzy_top - runner_up >= 0.1:

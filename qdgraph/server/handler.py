@@ -14,10 +14,9 @@ import sys
 import traceback
 from urllib.parse import parse_qs
 
-from ..errors import NotFoundError, QdgraphError, QueryTimeout, UnsafeQueryError
+from ..errors import QdgraphError
 from .http11 import Request, Response
-from .negotiate import NotAcceptable, choose
-from .pool import ServerBusy, WorkerCrashed
+from .negotiate import choose
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -33,20 +32,6 @@ class HttpError(Exception):
     def __init__(self, status: int, message: str, extra: dict | None = None, headers: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.extra, self.headers = status, message, extra or {}, headers or {}
-
-
-def status_for(err: QdgraphError) -> int:
-    if isinstance(err, UnsafeQueryError):
-        return 403
-    if isinstance(err, NotAcceptable):
-        return 406
-    if isinstance(err, NotFoundError):
-        return 404
-    if isinstance(err, (QueryTimeout, ServerBusy)):
-        return 503
-    if isinstance(err, WorkerCrashed):
-        return 500
-    return 400  # syntax errors, bad parameters and other input problems
 
 
 def error_response(err: HttpError, api: bool) -> Response:
@@ -88,7 +73,7 @@ class Routes:
         except HttpError as err:
             return error_response(err, api)
         except QdgraphError as err:
-            return error_response(HttpError(status_for(err), str(err)), api)
+            return error_response(HttpError(err.http_status, str(err), err.details()), api)
         except Exception as err:  # noqa: BLE001 — a bug: log it, answer 500, keep serving
             traceback.print_exc(file=sys.stderr)
             return error_response(HttpError(500, f"internal error: {type(err).__name__}"), api)

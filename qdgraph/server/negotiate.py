@@ -10,7 +10,9 @@ from ..errors import QdgraphError
 
 
 class NotAcceptable(QdgraphError):
-    """No format we write matches what the client asked for (HTTP 406)."""
+    """No format we write matches what the client asked for."""
+
+    http_status = 406
 
 
 # media type -> format, in order of preference when the client accepts anything

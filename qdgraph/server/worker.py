@@ -16,8 +16,7 @@ import signal
 from functools import lru_cache
 from typing import Any
 
-from ..errors import (AmbiguousNameError, NotFoundError, QdgraphError, QuerySyntaxError, QueryTimeout,
-                      UnsafeQueryError, UsageError)
+from ..errors import QdgraphError
 
 CONTENT_TYPES = {
     "json": "application/sparql-results+json; charset=utf-8",
@@ -76,21 +75,8 @@ def handle(kg, task) -> tuple:
     op, args = task
     try:
         return OPS[op](kg, **args)
-    except NotFoundError as err:
-        return ("error", 404, str(err), {"suggestions": err.suggestions})
-    except AmbiguousNameError as err:
-        from ..names import describe_entry
-
-        cands = [describe_entry(c) if isinstance(c, dict) else str(c) for c in err.candidates]
-        return ("error", 409, str(err), {"candidates": cands})
-    except UnsafeQueryError as err:
-        return ("error", 403, str(err), {})
-    except QueryTimeout as err:
-        return ("error", 503, str(err), {})
-    except (QuerySyntaxError, UsageError) as err:
-        return ("error", 400, str(err), {})
-    except QdgraphError as err:
-        return ("error", 400, str(err), {})
+    except QdgraphError as err:  # the error table (qdgraph.errors) gives status and details
+        return ("error", err.http_status, str(err), err.details())
     except Exception as err:  # noqa: BLE001 — a bug: answer 500, keep the worker alive
         import traceback
 
