@@ -8,7 +8,9 @@ import click
 from ..errors import UsageError
 from .common import emit, emit_json, format_option, graph_options, lang_option
 
-TABLE_FORMATS = ["table", "json", "csv", "tsv"]
+from ..formats import names as format_names
+
+TABLE_FORMATS = format_names("select")
 
 
 def _other(lang):
@@ -19,7 +21,7 @@ def _other(lang):
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("indicator")
 @graph_options
-@format_option(["text", "json", "table", "csv", "tsv"], "text")
+@format_option(["text", *TABLE_FORMATS], "text")
 @lang_option
 def measures(indicator, kg, fmt, lang):
     """Which measures affect INDICATOR, and why.
@@ -40,15 +42,12 @@ def measures(indicator, kg, fmt, lang):
     res = measures_for(kg(), indicator)
     if fmt == "json":
         return emit_json(res.to_dict())
-    if fmt in ("table", "csv", "tsv"):
+    if fmt != "text":
         from ..results import SelectResult
-        import pyoxigraph as ox
 
-        cols = ["measure", "basis", "path", "evidence"]
-        rows = [{"measure": ox.Literal(getattr(l, lang)), "basis": ox.Literal(getattr(l, "basis_" + lang)),
-                 "path": ox.Literal(" → ".join(getattr(s, lang) for s in l.path)),
-                 "evidence": ox.Literal(" / ".join(e["exact"] for e in l.evidence))} for l in res.links]
-        return emit(SelectResult(cols, rows).serialize(fmt))
+        rows = [[getattr(l, lang), getattr(l, "basis_" + lang), " → ".join(getattr(s, lang) for s in l.path),
+                 " / ".join(e["exact"] for e in l.evidence)] for l in res.links]
+        return emit(SelectResult.from_values(["measure", "basis", "path", "evidence"], rows).serialize(fmt))
     emit(_measures_text(res, lang))
 
 
@@ -169,12 +168,12 @@ def search(text, types, limit, kg, fmt):
 
     types = [t if ":" in t else f"qd:{t}" for t in types]
     hits = kg().names().search(text, types, limit=limit)
-    rows = [{"score": ox.Literal(f"{s:g}"), "iri": ox.NamedNode(e["iri"]), "zh": ox.Literal(e.get("zh") or ""),
-             "en": ox.Literal(e.get("en") or ""), "type": ox.Literal(", ".join(e["types"]))} for s, e in hits]
-    if not rows and fmt == "table":
+    if not hits and fmt == "table":
         click.echo(f"no entity matches {text!r}", err=True)
         sys.exit(1)
-    emit(SelectResult(["score", "zh", "en", "type", "iri"], rows).serialize(fmt))
+    rows = [[f"{s:g}", e.get("zh") or "", e.get("en") or "", ", ".join(e["types"]), ox.NamedNode(e["iri"])]
+            for s, e in hits]
+    emit(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows).serialize(fmt))
 
 
 # ---------------------------------------------------------------- listings
@@ -276,8 +275,9 @@ def summary(kg, fmt, lang):
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind ?KEY to VALUE (<iri>, qd:name, \"text\"@zh, 42, or plain text); repeatable.")
 @graph_options
-@click.option("--format", "-F", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "json-ld", "nt"]),
-              default=None, help="table|json|csv|tsv|xml for SELECT/ASK (default table); turtle|json-ld|nt for CONSTRUCT/DESCRIBE (default turtle).")
+@click.option("--format", "-F", "fmt", type=click.Choice(format_names("select", "ask", "graph")), default=None,
+              help=f"{'|'.join(TABLE_FORMATS)} for SELECT/ASK (default table); "
+                   f"{'|'.join(format_names('graph'))} for CONSTRUCT/DESCRIBE (default turtle).")
 @click.option("--reason", type=click.Choice(["rdfs", "owlrl"]), help="Query the RDFS or OWL-RL inferred closure.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Give up after SECONDS.")
 def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
@@ -317,14 +317,10 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
     res = g.query(text, bound, timeout=timeout)
-    if res.kind == "graph":
-        fmt = fmt or "turtle"
-        if fmt not in ("turtle", "json-ld", "nt"):
-            raise UsageError(f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE give turtle, json-ld or nt")
-    else:
-        fmt = fmt or "table"
-        if fmt in ("turtle", "json-ld", "nt"):
-            raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give table, json, csv, tsv or xml")
+    fmt = fmt or ("turtle" if res.kind == "graph" else "table")
+    if fmt not in format_names(res.kind):
+        forms = "CONSTRUCT/DESCRIBE" if res.kind == "graph" else "SELECT/ASK"
+        raise UsageError(f"--format {fmt} is not for {forms}; they give {', '.join(format_names(res.kind))}")
     emit(res.serialize(fmt))
 
 
@@ -345,7 +341,7 @@ def queries(show_name):
 # ---------------------------------------------------------------- export
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @graph_options
-@click.option("--format", "-F", "fmt", type=click.Choice(["turtle", "json-ld", "nt", "graphml", "csv"]),
+@click.option("--format", "-F", "fmt", type=click.Choice([*format_names("graph"), "graphml", "csv"]),
               default="turtle", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
 def export(kg, fmt, output):

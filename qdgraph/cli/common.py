@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 
 import click
@@ -44,7 +43,10 @@ def emit(text: str) -> None:
 
 
 def emit_json(obj) -> None:
-    emit(json.dumps(obj, ensure_ascii=False, indent=2))
+    """A lookup's plain data (dicts and lists), written by the format registry."""
+    from ..formats import write
+
+    emit(write(obj, "json"))
 
 
 def format_option(choices, default):

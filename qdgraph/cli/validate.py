@@ -28,11 +28,12 @@ def validate(files, only, fmt):
 
     report = run_validate(files, with_bundled=not only)
     if fmt == "json":
-        import json
         from dataclasses import asdict
 
-        click.echo(json.dumps({"conforms": report.conforms, "files": report.files, "triples": report.triples,
-                               "violations": [asdict(v) for v in report.violations]}, ensure_ascii=False, indent=2))
+        from .common import emit_json
+
+        emit_json({"conforms": report.conforms, "files": report.files, "triples": report.triples,
+                   "violations": [asdict(v) for v in report.violations]})
     else:
         for v in report.violations:
             click.echo(v.line())

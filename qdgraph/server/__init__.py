@@ -82,7 +82,10 @@ def _queries_json() -> bytes:
     queries = [{"name": q.name, "title": q.title, "description": q.description, "text": q.text,
                 "params": [{"name": p.name, "kind": p.kind, "help": p.help} for p in q.params]}
                for q in all_queries().values()]
-    return json.dumps({"prefixes": PREFIXES, "queries": queries}, ensure_ascii=False).encode("utf-8")
+    from ..formats import FORMATS
+
+    formats = [{"name": f.name, "label": f.label, "kinds": f.kinds} for f in FORMATS.values() if f.http]
+    return json.dumps({"prefixes": PREFIXES, "queries": queries, "formats": formats}, ensure_ascii=False).encode("utf-8")
 
 
 def _static() -> dict:

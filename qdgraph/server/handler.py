@@ -131,12 +131,12 @@ class Routes:
         return self.reply(reply, api=False, vary=True)
 
     def service_description(self, accept, requested) -> Response:
+        from ..formats import get
         from .description import service_description
-        from .worker import CONTENT_TYPES
 
         fmt = choose("SD", accept, requested)
         body = service_description(self.app.endpoint_url, self.app.triples, fmt)
-        return Response(200, CONTENT_TYPES[fmt], body, {"Vary": "Accept"})
+        return Response(200, get(fmt).content_type, body, {"Vary": "Accept"})
 
     # ------------------------------------------------------------ /api and /viz
     async def lookup(self, op: str, args: dict) -> Response:

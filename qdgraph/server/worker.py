@@ -18,16 +18,6 @@ from typing import Any
 
 from ..errors import QdgraphError
 
-CONTENT_TYPES = {
-    "json": "application/sparql-results+json; charset=utf-8",
-    "xml": "application/sparql-results+xml; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "json-ld": "application/ld+json; charset=utf-8",
-    "nt": "application/n-triples; charset=utf-8",
-    "rdf-xml": "application/rdf+xml; charset=utf-8",
-}
 JSON_TYPE = "application/json; charset=utf-8"
 TRUNCATED_HEADER = "X-Qdgraph-Truncated"
 
@@ -126,24 +116,15 @@ def _guard_cached(query: str) -> str:
     return check_read_only(query)  # a refusal raises, and is not remembered
 
 
-def serialize(res, fmt: str) -> bytes:
-    if fmt == "json" and res.kind == "select":
-        # compact, not the CLI's indented form: the same JSON document, written 4x faster
-        # (json's C encoder does not do indentation)
-        return json.dumps(res.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt == "rdf-xml":  # not one of the CLI's formats, but what many RDF clients default to
-        import pyoxigraph as ox
-
-        return ox.serialize(res.triples, format=ox.RdfFormat.RDF_XML)
-    return res.serialize(fmt).encode("utf-8")
-
-
 def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
     res = run_query(kg, query, params, max_rows)
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
-    return ("ok", CONTENT_TYPES[fmt], serialize(res, fmt), headers)
+    from ..formats import get
+
+    options = {"compact": True} if fmt == "json" else {}
+    return ("ok", get(fmt).content_type, res.serialize(fmt, **options).encode("utf-8"), headers)
 
 
 # ---------------------------------------------------------------- lookups
