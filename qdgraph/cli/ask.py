@@ -211,19 +211,11 @@ def indicators(kg, fmt, lang):
     """The twelve indicators: pillar, indicator, target, unit, year, baseline."""
     if fmt != "table":
         return emit(kg().named("indicators").serialize(fmt))
-    from ..namespaces import shorten
-    from ..results import render_table
+    from ..formats import render_table
+    from ..wording import indicator_rows
 
-    rows = []
-    for r in kg().named("indicators").rows:
-        def v(k, r=r):
-            return _text(r, k)
-        # the source's own wording: comparator + figure ("超过300万人"), unless the figure has it ("30%以上")
-        stated, cmp = v("statedAs") or v("value"), v("comparator_zh")
-        target = v("qualitative") or (stated if not cmp or cmp in stated else cmp + stated)
-        unit = shorten(v("unit")) if v("unit") else ""
-        rows.append([v("notation"), v("pillar_" + lang), v("indicator_" + lang), target, unit.split(":")[-1],
-                     v("year"), (v("baseline") + " " + v("baselineDate")).strip()])
+    keys = ["notation", "pillar_" + lang, "indicator_" + lang, "target_" + lang, "unit_" + lang, "year", "baseline"]
+    rows = [[r[k] for k in keys] for r in indicator_rows(kg())]
     emit(render_table(["#", "pillar", "indicator", "target", "unit", "year", "baseline"], rows))
 
 

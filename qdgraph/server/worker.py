@@ -151,11 +151,9 @@ def op_search(kg, q: str, types: list, limit: int):
 
 
 def op_indicators(kg):
-    from ..results import term_text
+    from ..wording import indicator_rows
 
-    res = kg.named("indicators")
-    rows = [{k: term_text(v) for k, v in row.items()} for row in res.rows]
-    return _json({"variables": res.variables, "indicators": rows})
+    return _json({"indicators": indicator_rows(kg)})
 
 
 def op_viz(kg, kind: str, name: str, options: dict):
