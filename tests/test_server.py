@@ -1,4 +1,4 @@
-"""Issue 5: `qdgraph serve`, a read-only SPARQL 1.1 endpoint, tested as users reach it:
+"""`qdgraph serve`, a read-only SPARQL 1.1 endpoint, tested as users reach it:
 a real server process on loopback, SPARQLWrapper and curl.
 
 Answers are compared with the embedded graph's, never with fixed data (the data grows)."""
@@ -30,7 +30,7 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {SLOW_VAL
 TIMEOUT = 3
 
 
-# ------------------------------------------------------------------ helpers (also used by test_remote)
+# ------------------------------------------------------------------ helpers (also used by test_endpoint)
 class Proc:
     """A server subprocess whose log goes to a file (a full pipe would block it)."""
 

@@ -1,4 +1,4 @@
-"""Issue 4: the HTML pictures, checked as files (the browser tests open them for real).
+"""The HTML pictures, checked as files (the browser tests open them for real).
 
 Expectations about the bundled data come from SPARQL, never from its text.
 """

@@ -1,4 +1,4 @@
-"""Issue 4: the pictures opened in a real browser (Debian's chromium, headless, network cut).
+"""The pictures opened in a real browser (Debian's chromium, headless, network cut).
 
 Every page is opened from file:// with a route that aborts and records any other request, so
 "no request leaves the file" is checked, not assumed. One browser serves the whole module.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from conftest_viz import HOSTILE_IMG, HOSTILE_SCRIPT, SAMPLE_NS, write_sample
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,7 +40,7 @@ def pages(tmp_path_factory, kg):
     out = {}
 
     def viz(key, *args):
-        res = run_cli("viz", *args, "-o", d / f"{key}.html")
+        res = invoke("viz", *args, "-o", d / f"{key}.html")
         assert res.code == 0, res
         out[key] = d / f"{key}.html"
 

@@ -1,4 +1,4 @@
-"""Issue 2: the graph holds the source's facts, each with provenance, and checks keep it true.
+"""The graph holds the source's facts, each with provenance, and checks keep it true.
 
 Expected values below are read off the source article (data/sources/000_e4ce7d2251e78f88.txt);
 the tests prove the graph says what the source says."""

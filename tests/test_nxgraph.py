@@ -1,4 +1,4 @@
-"""Issue 4: the NetworkX projection, and the path / rank commands built on it.
+"""The NetworkX projection, and the path / rank commands built on it.
 
 Facts about the bundled data are derived from the graph with SPARQL (the data is still being
 written); facts about the small sample in conftest_viz are hard-coded.
