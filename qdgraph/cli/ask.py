@@ -199,7 +199,13 @@ def _text(row, key) -> str:
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def pillars(kg, fmt, lang):
-    """The four pillars (四个走在前列), with how many indicators and measures each has."""
+    """The four pillars (四个走在前列), with how many indicators and measures each has.
+
+    \b
+    Examples:
+      qdgraph pillars
+      qdgraph pillars --lang en --format csv
+    """
     _listing("pillars", ["notation", "pillar_{lang}", "task", "leadArea", "indicators", "measures"], fmt, kg, lang)
 
 
@@ -208,7 +214,14 @@ def pillars(kg, fmt, lang):
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def indicators(kg, fmt, lang):
-    """The twelve indicators: pillar, indicator, target, unit, year, baseline."""
+    """The twelve indicators: pillar, indicator, target, unit, year, baseline.
+
+    \b
+    Examples:
+      qdgraph indicators
+      qdgraph indicators --lang en
+      qdgraph indicators --format json
+    """
     if fmt != "table":
         return emit(kg().named("indicators").serialize(fmt))
     from ..formats import render_table
@@ -250,7 +263,13 @@ def chains(kg, fmt, lang):
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def summary(kg, fmt, lang):
-    """What the graph holds: entities per class, and the sources they rest on."""
+    """What the graph holds: entities per class, and the sources they rest on.
+
+    \b
+    Examples:
+      qdgraph summary
+      qdgraph summary --store ~/qd-store
+    """
     g = kg()
     if fmt != "table":
         return emit(g.named("stats").serialize(fmt))
@@ -319,7 +338,13 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--show", "show_name", metavar="NAME", help="Print the text of one named query.")
 def queries(show_name):
-    """List the named queries (run one with `qdgraph query --name NAME`)."""
+    """List the named queries (run one with `qdgraph query --name NAME`).
+
+    \b
+    Examples:
+      qdgraph queries
+      qdgraph queries --show measures-for-indicator
+    """
     from ..queries import all_queries, get_query
     from ..results import render_table
 
