@@ -5,12 +5,9 @@ import click
 
 from ..errors import UsageError
 from ..formats import names as format_names
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
-CTX = {"help_option_names": ["-h", "--help"]}
-
-
-@click.command(context_settings=CTX)
+@command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--max", "max_paths", default=5, show_default=True, metavar="N",
@@ -50,7 +47,7 @@ def path(a, b, max_paths, kg, fmt, lang):
     emit("\n".join(lines))
 
 
-@click.command(context_settings=CTX)
+@command()
 @click.option("--type", "-t", "types", multiple=True, metavar="TYPE",
               help="Rank only this entity type (Measure, Enterprise, IndustryChain, Indicator, … or qd:X "
                    "or its Chinese name); repeatable. Default: measures, enterprises and chains.")

@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..errors import UsageError
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
 from ..formats import names as format_names
 
@@ -18,7 +18,7 @@ def _other(lang):
 
 
 # ---------------------------------------------------------------- measures
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("indicator")
 @graph_options
 @format_option(["text", *TABLE_FORMATS], "text")
@@ -90,7 +90,7 @@ def _measures_text(res, lang) -> str:
 
 
 # ---------------------------------------------------------------- show
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("name")
 @graph_options
 @format_option(["text", "json"], "text")
@@ -146,7 +146,7 @@ def _card_text(card, lang) -> str:
 
 
 # ---------------------------------------------------------------- search
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("text")
 @click.option("--type", "types", multiple=True, metavar="CLASS",
               help="Only entities of this class (e.g. Indicator, qd:Measure); repeatable.")
@@ -194,7 +194,7 @@ def _text(row, key) -> str:
     return term.value if term is not None else ""
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
@@ -209,7 +209,7 @@ def pillars(kg, fmt, lang):
     _listing("pillars", ["notation", "pillar_{lang}", "task", "leadArea", "indicators", "measures"], fmt, kg, lang)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
@@ -232,7 +232,7 @@ def indicators(kg, fmt, lang):
     emit(render_table(["#", "pillar", "indicator", "target", "unit", "year", "baseline"], rows))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
@@ -258,7 +258,7 @@ def chains(kg, fmt, lang):
     emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
@@ -279,7 +279,7 @@ def summary(kg, fmt, lang):
 
 
 # ---------------------------------------------------------------- query
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("sparql", required=False)
 @click.option("-f", "--file", "qfile", type=click.File("r", encoding="utf-8"), help="Read the query from FILE.rq ('-' for stdin).")
 @click.option("--name", "-n", "qname", metavar="NAME", help="Run a named query (see `qdgraph queries`).")
@@ -335,7 +335,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     emit(res.serialize(fmt))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.option("--show", "show_name", metavar="NAME", help="Print the text of one named query.")
 def queries(show_name):
     """List the named queries (run one with `qdgraph query --name NAME`).
@@ -356,7 +356,7 @@ def queries(show_name):
 
 
 # ---------------------------------------------------------------- export
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @click.option("--format", "-F", "fmt", type=click.Choice([*format_names("graph"), "graphml", "csv"]),
               default="turtle", show_default=True)

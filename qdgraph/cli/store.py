@@ -8,30 +8,22 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from .common import command, store_option
 
-CTX = {"help_option_names": ["-h", "--help"]}
 _BAR_FROM = 8 << 20  # bytes: below this a load takes well under a second, a bar is noise
 
 
-@contextlib.contextmanager
 def _byte_bar(total: int, label: str):
-    """A click progress bar on stderr for long loads; a no-op when not on a terminal."""
+    """A click progress bar on stderr for long loads; nothing when not on a terminal."""
     if total < _BAR_FROM or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
-                           show_percent=True, show_eta=True) as bar:
-        yield bar.update
+        return contextlib.nullcontext()
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
+                             show_percent=True, show_eta=True)
 
 
-def _store_option(required=True):
-    return click.option("--store", "store", required=required, type=click.Path(file_okay=False),
-                        metavar="DIR", help="The store folder.")
-
-
-@click.command(context_settings=CTX)
+@command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@_store_option()
+@store_option(required=True, help="The store folder.")
 @click.option("--force", is_flag=True, help="Replace an existing store (only once the new one is complete).")
 def load(files, store, force):
     """Build an on-disk store at DIR holding the ontology, the bundled data and FILES.
@@ -53,15 +45,15 @@ def load(files, store, force):
 
     total = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
     with _byte_bar(total, "loading") as bar:
-        manifest = build_store(store, files, force=force, progress=bar)
+        manifest = build_store(store, files, force=force, progress=bar and bar.update)
     n = len([f for f in manifest["files"] if f["role"] == "data"])
     click.echo(f"built {store}: {manifest['triples']} triples "
                f"(ontology, bundled data and {n} file{'s' if n != 1 else ''})", err=True)
 
 
-@click.command(context_settings=CTX)
+@command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
-@_store_option()
+@store_option(required=True, help="The store folder.")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 def import_csv(csv_file, store, dry_run):
     """Add the enterprises of FILE.csv to the store at DIR, all or nothing.

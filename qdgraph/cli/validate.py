@@ -5,8 +5,10 @@ import sys
 
 import click
 
+from .common import command
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+
+@command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--only", is_flag=True, help="Check FILES with the ontology only, without the bundled data.")
 @click.option("--format", "-F", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -6,12 +6,12 @@ from pathlib import Path
 import click
 
 from ..errors import QdgraphError, UsageError
-from .common import graph_options, lang_option
+from .common import command, graph_options, lang_option
 
 VIEWS = ["chain", "pillar", "indicator", "enterprise", "all", "query"]
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("kind", type=click.Choice(VIEWS), metavar="VIEW")
 @click.argument("name", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: qdgraph-VIEW.html).")
