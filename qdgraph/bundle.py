@@ -90,9 +90,3 @@ def load_names(store_dir: Path) -> list | None:
     return None
 
 
-def clear_cache() -> None:
-    root = paths.cache_dir()
-    for d in root.glob("bundle-*"):
-        shutil.rmtree(d, ignore_errors=True)
-
-

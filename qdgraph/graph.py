@@ -135,19 +135,12 @@ class KnowledgeGraph:
         return self.backend.quads()
 
     def rdflib(self):
-        """The same graph under rdflib's API. For a local graph this is zero-copy: oxrdflib puts
-        the Oxigraph store under rdflib, so ``g.query`` still runs on Oxigraph."""
-        import rdflib
+        """A copy of the graph as an ``rdflib.Graph``, for code written against rdflib's API
+        (it is held in memory and queried by rdflib's engine: fine for the bundled graph, slow
+        for a million triples, where ``query`` is the way)."""
+        from .rdfio import to_rdflib
 
-        store = getattr(self.backend, "store", None)
-        if store is None:  # remote endpoint: a local copy
-            nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in self.backend.quads()),
-                              format=ox.RdfFormat.N_TRIPLES)
-            return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
-        import oxrdflib
-
-        return rdflib.Graph(store=oxrdflib.OxigraphStore(store=store),
-                            identifier=rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+        return to_rdflib(self.quads())
 
 
 def _with_timeout(fn, seconds: float):

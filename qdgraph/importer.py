@@ -53,7 +53,7 @@ FOUNDED = N(SCHEMA + "foundingDate")
 LOCATION = N(SCHEMA + "location")           # the district, as text (the ontology has no district term)
 DERIVED = N(PROV + "wasDerivedFrom")
 IN_CHAIN = N(QD + "inChain")
-ENTERPRISE, CHAIN = N(QD + "Enterprise"), QD + "IndustryChain"
+ENTERPRISE = N(QD + "Enterprise")
 SINGLE_VALUED = {IDENTIFIER.value: "credit code", FOUNDED.value: "founded", LOCATION.value: "district"}
 
 

@@ -75,10 +75,6 @@ def is_store(store_dir: Path) -> bool:
     return (Path(store_dir) / CURRENT_FILE).is_file()
 
 
-def read_manifest(store_dir: Path) -> dict:
-    return json.loads((current_generation(store_dir) / MANIFEST_FILE).read_text(encoding="utf-8"))
-
-
 @contextlib.contextmanager
 def write_lock(store_dir: Path):
     """One writer at a time (two imports racing would each swap in a store missing the other's
