@@ -21,11 +21,11 @@ prints the row an enterprise came from. Each ``qd:inChain`` link has a ``qd:Clai
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import hashlib
 import io
-import json
 import re
 import shutil
 import unicodedata
@@ -417,7 +417,7 @@ def _identify(kg, row, by_code, by_name, known, file_codes, file_names, touched,
 
 
 def _load_existing(kg, ent: _Enterprise) -> None:
-    for q in kg.backend.store.quads_for_pattern(N(ent.iri), None, None, None):
+    for q in kg.quads(N(ent.iri)):
         p, o = q.predicate.value, q.object
         if p in (LABEL.value, ALT.value) and isinstance(o, ox.Literal):
             ent.labels.add(normalize(o.value))
@@ -506,17 +506,17 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
     objects = {q[2] for q in new if isinstance(q[2], ox.NamedNode)}
     for iri in [t for t, e in touched.items() if e.existing]:
         node = N(iri)
-        for q in kg.backend.store.quads_for_pattern(node, None, None, None):
+        for q in kg.quads(node):
             mini.add(q)
             if isinstance(q.object, ox.NamedNode):
                 objects.add(q.object)
-        for c in kg.backend.store.quads_for_pattern(None, N(RDF + "subject"), node, None):
-            for q in kg.backend.store.quads_for_pattern(c.subject, None, None, None):
+        for c in kg.quads(None, N(RDF + "subject"), node):
+            for q in kg.quads(c.subject):
                 mini.add(q)
                 if isinstance(q.object, ox.NamedNode):
                     objects.add(q.object)
     for o in objects:  # types of what we point at (sh:class checks)
-        for q in kg.backend.store.quads_for_pattern(o, A, None, None):
+        for q in kg.quads(o, A):
             mini.add(q)
     ours = {q[0].value for q in new}
     for v in _shacl(mini):
@@ -530,29 +530,29 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 
 # ------------------------------------------------------------------ the import
 def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False) -> ImportResult:
-    from . import storage
+    from . import generations
+    from .backend import StoreBackend
     from .graph import KnowledgeGraph
     from .rdfio import check_readable
 
     path, store_dir = Path(csv_path), Path(store_dir)
     check_readable(path)
-    storage.current_generation(store_dir)  # a clear error before reading anything
+    generations.current_generation(store_dir)  # a clear error before reading anything
     data = path.read_bytes()
     text, encoding = decode(path, data)
     problems = _Problems(path)
     warnings: list[str] = []
     rows = read_rows(path, text, problems, warnings)
 
-    with storage.write_lock(store_dir) if not dry_run else _nothing():
-        backend = storage.StoreBackend(store_dir)
+    with generations.write_lock(store_dir) if not dry_run else contextlib.nullcontext():
+        backend = StoreBackend(store_dir)
         kg = KnowledgeGraph(backend)
         quads, touched = plan_import(kg, path, rows, data, problems)
         problems.raise_if_any()
         _add_english_names(touched, quads)
-        store = backend.store
         seen, new = set(), []
         for q in quads:
-            if q not in seen and ox.Quad(*q) not in store:
+            if q not in seen and not any(kg.quads(*q)):
                 seen.add(q)
                 new.append(q)
         res = ImportResult(str(path), encoding, len(rows), len(new), warnings=warnings,
@@ -575,27 +575,19 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
     return res
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _write(store_dir: Path, backend, new: list, touched: dict, path: Path, data: bytes, encoding: str,
            res: ImportResult) -> None:
     """A new generation: the current database copied (hard links: cheap), the new triples
     added in one transaction, the name index and manifest updated; then swapped in."""
-    from . import storage
-    from .bundle import MANIFEST_FILE, load_names
+    from . import generations
     from .names import build_index
+    from .namestore import load_names, write_names
 
     old = backend.gen
-    gen = storage.new_generation(store_dir)
+    gen = generations.new_generation(store_dir)
     try:
-        backend.store.backup(str(gen / storage.STORE_SUBDIR))
-        disk = ox.Store(str(gen / storage.STORE_SUBDIR))
+        backend.backup(gen / generations.STORE_SUBDIR)
+        disk = ox.Store(str(gen / generations.STORE_SUBDIR))
         disk.extend(ox.Quad(*q) for q in new)
         disk.flush()
         # the name index: only the enterprises this import touched need (re)indexing
@@ -605,15 +597,16 @@ def _write(store_dir: Path, backend, new: list, touched: dict, path: Path, data:
         fresh = {e["iri"]: e for e in build_index(mini)}
         entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
         entries.sort(key=lambda e: e["iri"])
-        manifest = json.loads((old / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest = generations.read_manifest(old)
         manifest.setdefault("imports", []).append({
             "path": str(path.resolve()), "name": path.name, "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data), "encoding": encoding, "rows": res.rows, "triples_added": res.added,
             "new_enterprises": res.new_enterprises, "merged_enterprises": res.merged_enterprises,
-            "time": storage._now()})
-        storage.finish_generation(gen, disk, manifest, names=entries)
+            "time": generations.now()})
+        write_names(gen, entries)
+        generations.write_manifest(gen, manifest, len(disk))
         del disk
-        storage.publish(store_dir, gen)
+        generations.publish(store_dir, gen)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise

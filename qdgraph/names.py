@@ -65,9 +65,9 @@ def build_index(graph) -> list[dict]:
     import pyoxigraph as ox
 
     if isinstance(graph, ox.Store):
-        from .graph import KnowledgeGraph, LocalBackend
-
-        graph = KnowledgeGraph(LocalBackend(graph))
+        res = graph.query(INDEX_QUERY, prefixes=PREFIXES)
+        variables = [v.value for v in res.variables]
+        return index_entries({v: t for v, t in zip(variables, sol) if t is not None} for sol in res)
     return index_entries(graph.query(INDEX_QUERY).rows)
 
 

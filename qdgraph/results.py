@@ -94,6 +94,7 @@ class AskResult:
 @dataclass
 class GraphResult:
     triples: list = field(default_factory=list)
+    truncated: bool = False
     kind = "graph"
 
     def __iter__(self):

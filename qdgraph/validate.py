@@ -46,7 +46,8 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
     """
     import pyoxigraph as ox
 
-    from .graph import KnowledgeGraph, LocalBackend
+    from .backend import LocalBackend
+    from .graph import KnowledgeGraph
     from .quotes import check_quotes
     from .rdfio import parse_file
 

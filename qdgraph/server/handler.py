@@ -120,10 +120,10 @@ class Routes:
         return await self.run_query(query, fields.get("param", []), accept, requested)
 
     async def run_query(self, query: str, param_pairs: list[str], accept, requested) -> Response:
+        from ..graph import check_query
         from ..sparql import parse_params, parse_term
-        from .worker import guard
 
-        form = guard(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
+        form = check_query(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
         params = {k: parse_term(v) for k, v in parse_params(param_pairs).items()}
         fmt = choose(form, accept, requested)
         reply = await self.app.pool.run(("query", {"query": query, "params": params, "fmt": fmt,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import signal
-from functools import lru_cache
 from typing import Any
 
 from ..errors import QdgraphError
@@ -23,20 +22,13 @@ TRUNCATED_HEADER = "X-Qdgraph-Truncated"
 
 
 def open_spec(spec: dict):
-    """The KnowledgeGraph a worker serves, from the picklable description the server made."""
-    from ..graph import KnowledgeGraph, LocalBackend, open_graph
+    """The KnowledgeGraph a worker serves, from the picklable description the server made:
+    a store on disk (``qdgraph load``'s, the bundled cache, or the --data graph the server
+    compiled once for all workers)."""
+    from ..backend import StoreBackend
+    from ..graph import KnowledgeGraph
 
-    if spec["kind"] == "compiled":  # a --data graph the server compiled once for all workers
-        import pyoxigraph as ox
-
-        from ..bundle import load_names
-
-        d = spec["path"]
-        return KnowledgeGraph(LocalBackend(ox.Store.read_only(str(d / "store")), load_names(d),
-                                           description=spec.get("description", str(d))))
-    if spec["kind"] == "store":
-        return open_graph(store=spec["path"])
-    return open_graph()
+    return KnowledgeGraph(StoreBackend(spec["path"], description=spec.get("description")))
 
 
 def main(conn, spec: dict) -> None:
@@ -75,49 +67,10 @@ def handle(kg, task) -> tuple:
 
 
 # ---------------------------------------------------------------- SPARQL
-def run_query(kg, query: str, params: dict, max_rows: int | None):
-    """Execute ``query`` and keep at most ``max_rows`` rows (or triples): the cut happens while
-    iterating, so an over-large answer is never held in memory whole."""
-    import pyoxigraph as ox
-
-    from ..graph import materialise
-
-    guard(query)  # the server checked already; a second look at a known query costs nothing
-    store = getattr(kg.backend, "store", None)
-    if not isinstance(store, ox.Store):  # some other backend: it materialises, we cut after
-        res = kg.query(query, params)
-        return _cap(res, max_rows)
-    limit = None if max_rows is None else max_rows + 1
-    out = materialise(kg.backend.run(query, params), limit)
-    return _cap(out, max_rows)
-
-
-def _cap(res, max_rows):
-    items = getattr(res, "rows", None) if res.kind == "select" else getattr(res, "triples", None)
-    res.truncated = bool(getattr(res, "truncated", False))
-    if items is not None and max_rows is not None and len(items) > max_rows:
-        del items[max_rows:]
-        res.truncated = True
-    return res
-
-
-def guard(query: str) -> str:
-    """``check_read_only``, remembered for short queries: dashboards and scripts send the
-    same texts again and again, and the check costs more than running a small query."""
-    from ..sparql import check_read_only
-
-    return _guard_cached(query) if len(query) <= 16384 else check_read_only(query)
-
-
-@lru_cache(maxsize=1024)
-def _guard_cached(query: str) -> str:
-    from ..sparql import check_read_only
-
-    return check_read_only(query)  # a refusal raises, and is not remembered
-
-
 def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
-    res = run_query(kg, query, params, max_rows)
+    """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
+    engine's answer is read, so an over-large answer is never held in memory whole."""
+    res = kg.query(query, params, limit=max_rows)
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
