@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES, shorten
+from .namespaces import PREFIXES
+from .results import XSD, display, term_text
 
-XSD = PREFIXES["xsd"]
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
@@ -43,49 +43,6 @@ class Format:
     @property
     def content_type(self) -> str:
         return self.media_type + "; charset=utf-8"
-
-
-# ------------------------------------------------------------------ terms
-def term_text(term: Any) -> str:
-    """A term as a person reads it: the IRI, or a literal's lexical value."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    if isinstance(term, ox.Literal):
-        return term.value
-    return str(term)
-
-
-def term_json(term: Any) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD + "string":
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": term_json(term.subject),
-                "predicate": term_json(term.predicate), "object": term_json(term.object)}}
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def display(term: Any) -> str:
-    """Compact form for tables: prefixed IRIs, literals by their value."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return shorten(term.value)
-    if isinstance(term, ox.Literal):
-        return term.value
-    return str(term)
 
 
 def xml_escape(text: str) -> str:

@@ -1,7 +1,6 @@
-"""Query results, held in memory: ``SelectResult``, ``AskResult``, ``GraphResult``.
-
-Each has ``.serialize(fmt)``, written by the format registry (``qdgraph.formats``), so the
-CLI, the Python API and the HTTP server give the same answer in every format.
+"""Query results, held in memory: ``SelectResult``, ``AskResult``, ``GraphResult``, and RDF
+terms as people and JSON read them. The format registry (``qdgraph.formats``) writes them:
+``formats.write(result, "csv")``.
 """
 from __future__ import annotations
 
@@ -10,11 +9,51 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import formats
-from .formats import XSD, display, render_table, term_json, term_text  # noqa: F401 — their old home
+from .namespaces import PREFIXES, shorten
 
-__all__ = ["SelectResult", "AskResult", "GraphResult", "term_from_json", "term_json", "term_text", "display",
-           "render_table"]
+XSD = PREFIXES["xsd"]
+
+
+def term_text(term: Any) -> str:
+    """A term as a person reads it: the IRI, or a literal's lexical value."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def term_json(term: Any) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": term_json(term.subject),
+                "predicate": term_json(term.predicate), "object": term_json(term.object)}}
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def display(term: Any) -> str:
+    """Compact form for tables: prefixed IRIs, literals by their value."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return shorten(term.value)
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
 
 
 def term_from_json(obj: dict) -> Any:
@@ -75,9 +114,6 @@ class SelectResult:
             out["truncated"] = True
         return out
 
-    def serialize(self, fmt: str = "json", **options) -> str:
-        return formats.write(self, fmt, **options)
-
 
 @dataclass
 class AskResult:
@@ -86,9 +122,6 @@ class AskResult:
 
     def __bool__(self):
         return self.value
-
-    def serialize(self, fmt: str = "json", **options) -> str:
-        return formats.write(self, fmt, **options)
 
 
 @dataclass
@@ -102,6 +135,3 @@ class GraphResult:
 
     def __len__(self):
         return len(self.triples)
-
-    def serialize(self, fmt: str = "turtle", **options) -> str:
-        return formats.write(self, fmt, **options)

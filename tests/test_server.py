@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT
+from qdgraph.formats import write
 
 pytestmark = pytest.mark.server
 
@@ -150,7 +151,7 @@ def test_get_post_form_and_post_query_agree_with_the_embedded_graph(kg, sparql):
     ("text/tab-separated-values", "tsv", "text/tab-separated-values"),
 ])
 def test_select_formats_by_accept_and_by_format_param(kg, sparql, accept, fmt, ctype):
-    want = kg.query(LABELS + " ORDER BY ?s ?l").serialize(fmt)
+    want = write(kg.query(LABELS + " ORDER BY ?s ?l"), fmt)
     q = LABELS + " ORDER BY ?s ?l"
     s, h, body = curl(sparql, "-H", "Accept: " + accept, "--data-urlencode", "query=" + q)
     same = (lambda a, b: json.loads(a) == json.loads(b)) if fmt == "json" else str.__eq__  # JSON is compact on the wire

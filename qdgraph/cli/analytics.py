@@ -5,6 +5,7 @@ import click
 
 from ..errors import UsageError
 from ..formats import names as format_names
+from ..formats import write
 from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
 @command()
@@ -79,8 +80,8 @@ def rank(types, top, kg, fmt, lang):
 
         rows = [[i, r.label, r.type, r.degree, f"{r.betweenness:.6f}", ox.NamedNode(r.iri)]
                 for i, r in enumerate(ranks, 1)]
-        return emit(SelectResult.from_values(["rank", "name", "type", "degree", "betweenness", "iri"], rows)
-                    .serialize(fmt))
+        return emit(write(SelectResult.from_values(["rank", "name", "type", "degree", "betweenness", "iri"], rows),
+                          fmt))
     from ..formats import render_table
 
     zh = lang == "zh"

@@ -9,6 +9,7 @@ from ..errors import UsageError
 from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
 from ..formats import names as format_names
+from ..formats import write
 
 TABLE_FORMATS = format_names("select")
 
@@ -47,7 +48,7 @@ def measures(indicator, kg, fmt, lang):
 
         rows = [[getattr(l, lang), getattr(l, "basis_" + lang), " → ".join(getattr(s, lang) for s in l.path),
                  " / ".join(e["exact"] for e in l.evidence)] for l in res.links]
-        return emit(SelectResult.from_values(["measure", "basis", "path", "evidence"], rows).serialize(fmt))
+        return emit(write(SelectResult.from_values(["measure", "basis", "path", "evidence"], rows), fmt))
     emit(_measures_text(res, lang))
 
 
@@ -173,7 +174,7 @@ def search(text, types, limit, kg, fmt):
         sys.exit(1)
     rows = [[f"{s:g}", e.get("zh") or "", e.get("en") or "", ", ".join(e["types"]), ox.NamedNode(e["iri"])]
             for s, e in hits]
-    emit(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows).serialize(fmt))
+    emit(write(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows), fmt))
 
 
 # ---------------------------------------------------------------- listings
@@ -182,8 +183,9 @@ def _listing(name, columns, fmt, kg, lang):
     and is headed ``x``)."""
     res = kg().named(name)
     if fmt != "table":
-        return emit(res.serialize(fmt))
-    from ..results import display, render_table
+        return emit(write(res, fmt))
+    from ..formats import render_table
+    from ..results import display
 
     cols = [c.format(lang=lang) for c in columns]
     emit(render_table([c.removesuffix("_" + lang) for c in cols], [[display(r.get(c)) for c in cols] for r in res.rows]))
@@ -223,7 +225,7 @@ def indicators(kg, fmt, lang):
       qdgraph indicators --format json
     """
     if fmt != "table":
-        return emit(kg().named("indicators").serialize(fmt))
+        return emit(write(kg().named("indicators"), fmt))
     from ..formats import render_table
     from ..wording import indicator_rows
 
@@ -245,8 +247,8 @@ def chains(kg, fmt, lang):
       qdgraph chains --format csv > chains.csv
     """
     if fmt != "table":
-        return emit(kg().named("chains").serialize(fmt))
-    from ..results import render_table
+        return emit(write(kg().named("chains"), fmt))
+    from ..formats import render_table
 
     rows = []
     for r in kg().named("chains").rows:
@@ -272,7 +274,7 @@ def summary(kg, fmt, lang):
     """
     g = kg()
     if fmt != "table":
-        return emit(g.named("stats").serialize(fmt))
+        return emit(write(g.named("stats"), fmt))
     _listing("stats", ["class_{lang}", "count"], "table", kg, lang)
     _listing("sources", ["title", "file", "quotes"], "table", kg, lang)
     emit(f"{len(g)} triples")
@@ -332,7 +334,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     if fmt not in format_names(res.kind):
         forms = "CONSTRUCT/DESCRIBE" if res.kind == "graph" else "SELECT/ASK"
         raise UsageError(f"--format {fmt} is not for {forms}; they give {', '.join(format_names(res.kind))}")
-    emit(res.serialize(fmt))
+    emit(write(res, fmt))
 
 
 @command()
@@ -346,7 +348,7 @@ def queries(show_name):
       qdgraph queries --show measures-for-indicator
     """
     from ..queries import all_queries, get_query
-    from ..results import render_table
+    from ..formats import render_table
 
     if show_name:
         return emit(get_query(show_name).text)

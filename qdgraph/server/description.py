@@ -12,7 +12,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def service_description(endpoint_url: str, triples: int | None, fmt: str = "turtle") -> bytes:
-    from ..formats import FORMATS, W3C_FORMATS
+    from ..formats import FORMATS, W3C_FORMATS, write
     from ..results import GraphResult
 
     def sd(local):
@@ -34,4 +34,4 @@ def service_description(endpoint_url: str, triples: int | None, fmt: str = "turt
     if triples is not None:
         out.append(ox.Triple(graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(triples), datatype=ox.NamedNode(
             "http://www.w3.org/2001/XMLSchema#integer"))))
-    return GraphResult(out).serialize(fmt).encode("utf-8")
+    return write(GraphResult(out), fmt).encode("utf-8")

@@ -74,10 +74,10 @@ def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
-    from ..formats import get
+    from ..formats import get, write
 
     options = {"compact": True} if fmt == "json" else {}
-    return ("ok", get(fmt).content_type, res.serialize(fmt, **options).encode("utf-8"), headers)
+    return ("ok", get(fmt).content_type, write(res, fmt, **options).encode("utf-8"), headers)
 
 
 # ---------------------------------------------------------------- lookups
