@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as _dt
 import hashlib
 import io
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +34,7 @@ import pyoxigraph as ox
 
 from .errors import AmbiguousNameError, NotFoundError, QdgraphError
 from .names import normalize
+from .csvcolumns import BY_NAME, COLUMNS, FACTS, clean, romanise
 from .namespaces import PREFIXES, QD, QDR
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
@@ -48,13 +47,10 @@ def N(iri: str) -> "ox.NamedNode":
 
 A = N(RDF + "type")
 LABEL, ALT = N(RDFS + "label"), N(SKOS + "altLabel")
-IDENTIFIER = N(ORG + "identifier")          # W3C ORG: "an identifier, such as a company registration number"
-FOUNDED = N(SCHEMA + "foundingDate")
-LOCATION = N(SCHEMA + "location")           # the district, as text (the ontology has no district term)
 DERIVED = N(PROV + "wasDerivedFrom")
 IN_CHAIN = N(QD + "inChain")
 ENTERPRISE = N(QD + "Enterprise")
-SINGLE_VALUED = {IDENTIFIER.value: "credit code", FOUNDED.value: "founded", LOCATION.value: "district"}
+SINGLE_VALUED = {c.predicate: c for c in FACTS}
 
 
 class CsvError(QdgraphError):
@@ -63,29 +59,14 @@ class CsvError(QdgraphError):
     exit_code = 2
 
 
-# ------------------------------------------------------------------ columns
-COLUMNS = {
-    "name": ["name", "企业名称", "名称", "企业", "公司名称", "单位名称"],
-    "name_en": ["name_en", "english name", "name (english)", "英文名称", "英文名"],
-    "alias": ["alias", "aliases", "简称", "别名", "企业简称"],
-    "chain": ["chain", "chains", "industry chain", "产业链", "所属产业链", "重点产业链"],
-    "credit_code": ["credit_code", "uscc", "unified social credit code", "统一社会信用代码", "社会信用代码", "信用代码"],
-    "district": ["district", "区市", "所在区市", "区县", "所在区", "所在地"],
-    "founded": ["founded", "founding date", "成立日期", "成立时间"],
-    "source": ["source", "来源", "数据来源"],
-    "note": ["note", "notes", "备注"],
-}
-_HEADER = {normalize(alias): col for col, aliases in COLUMNS.items() for alias in aliases}
-REQUIRED = ("name", "chain")
-_SPLIT = re.compile(r"\s*[;；、|]\s*")
-
-
+# ------------------------------------------------------------------ reading
 @dataclass
 class Row:
+    """One row, its fields named after the column table (``qdgraph.csvcolumns``)."""
     line: int
     raw: str
-    name: str
-    chains: list
+    name: str = ""
+    chains: list = field(default_factory=list)
     name_en: str = ""
     aliases: list = field(default_factory=list)
     credit_code: str = ""
@@ -129,7 +110,6 @@ class _Problems:
         raise CsvError(f"{self.path}:{line}: {msg}{more}")
 
 
-# ------------------------------------------------------------------ reading
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
@@ -151,6 +131,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         line = data[: err.start].count(b"\n") + 1
         raise CsvError(f"{path}:{line}: cannot be read as UTF-8 or GBK (byte 0x{data[err.start]:02x} at offset "
                        f"{err.start}); save it as “CSV UTF-8” and import again") from None
+
+
+_HEADER = {normalize(h): c.name for c in COLUMNS for h in c.headers()}
 
 
 def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:
@@ -176,9 +159,9 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
         if col in cols:
             raise CsvError(f"{path}:1: two columns mean {col!r}: {header[cols[col]]!r} and {h!r}")
         cols[col] = i
-    missing = [c for c in REQUIRED if c not in cols]
+    missing = [c for c in COLUMNS if c.required and c.name not in cols]
     if missing:
-        names = " and ".join(f"{c} ({COLUMNS[c][1]})" for c in missing)
+        names = " and ".join(f"{c.name} ({c.zh})" for c in missing)
         raise CsvError(f"{path}:1: no {names} column; the header is: {', '.join(header)}")
     if ignored:
         warnings.append(f"{path}: ignoring column{'s' if len(ignored) > 1 else ''} {', '.join(ignored)}")
@@ -201,119 +184,21 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
             problems.add(start, f"{len(fields)} fields but the header has {len(header)} (a comma inside a name? quote it)")
             continue
 
-        def get(col):
-            i = cols.get(col)
-            return _clean(fields[i]) if i is not None and i < len(fields) else ""
-
-        row = Row(start, raw, get("name"), [c for c in _SPLIT.split(get("chain")) if c],
-                  name_en=get("name_en"), aliases=[a for a in _SPLIT.split(get("alias")) if a],
-                  district=get("district"), source=get("source"), note=get("note"))
+        row = Row(start, raw)
+        for name, i in cols.items():
+            col = BY_NAME[name]
+            value, why = col.read(fields[i] if i < len(fields) else "")
+            setattr(row, col.attr, value)
+            if why:
+                problems.add(start, f"{col.name.replace('_', ' ')} {clean(fields[i])!r} {why}")
         if not row.name:
             problems.add(start, "no enterprise name (column name / 企业名称)")
         if not row.chains:
             problems.add(start, f"no chain for {row.name or 'this row'} (column chain / 产业链)")
-        code = get("credit_code")
-        if code:
-            row.credit_code, why = check_credit_code(code)
-            if why:
-                problems.add(start, f"credit code {code!r} {why}")
-        founded = get("founded")
-        if founded:
-            row.founded, why = parse_founded(founded)
-            if why:
-                problems.add(start, f"founded {founded!r} {why}")
         rows.append(row)
     if not rows and not problems.items:
         raise CsvError(f"{path}: no rows under the header")
     return rows
-
-
-def _clean(text: str) -> str:
-    """NFKC folds full-width letters and digits (ＡＢＣ１２３, common in Chinese forms)."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-# ------------------------------------------------------------------ field checks
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"          # GB 32100-2015: no I, O, S, V, Z
-_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]      # 1, 3, 9, 27, 19, 26, …
-
-
-def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31]
-
-
-def check_credit_code(text: str) -> tuple[str, str | None]:
-    """(normalised code, None) or (code, why it is not a unified social credit code)."""
-    code = text.replace(" ", "").upper()
-    if len(code) != 18:
-        return code, f"has {len(code)} characters; a unified social credit code has 18"
-    bad = [c for c in code if c not in _USCC_CHARS]
-    if bad:
-        return code, f"contains {bad[0]!r}, which a credit code never uses (no I, O, S, V or Z)"
-    if not code[2:8].isdigit():
-        return code, "has no 6-digit area code in positions 3–8"
-    want = uscc_check_char(code[:17])
-    if code[17] != want:
-        return code, f"fails its check digit (the last character should be {want!r}; is it mistyped?)"
-    return code, None
-
-
-_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?(?:[-/.月](\d{1,2})日?)?)?(?: 0?0:00(?::00)?)?$")
-
-
-def parse_founded(text: str) -> tuple["ox.Literal | None", str | None]:
-    """xsd:date, xsd:gYearMonth or xsd:gYear, from the ways Chinese spreadsheets write dates."""
-    t = text.strip()
-    if re.fullmatch(r"\d{8}", t):
-        t = f"{t[:4]}-{t[4:6]}-{t[6:]}"
-    m = _DATE.match(t)
-    if not m:
-        return None, "is not a date (write 2019, 2019-05 or 2019-05-03)"
-    y, mo, d = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
-    today = _dt.date.today()
-    if not 1800 <= y <= today.year:
-        return None, f"has year {y}, which is not a founding year"
-    try:
-        day = _dt.date(y, mo or 1, d or 1)
-    except ValueError as err:
-        return None, f"is not a real date ({err})"
-    if day > today:
-        return None, "is in the future"
-    if d:
-        return ox.Literal(day.isoformat(), datatype=N(XSD + "date")), None
-    if mo:
-        return ox.Literal(f"{y:04d}-{mo:02d}", datatype=N(XSD + "gYearMonth")), None
-    return ox.Literal(f"{y:04d}", datatype=N(XSD + "gYear")), None
-
-
-_LEGAL = [("股份有限公司", "Co., Ltd."), ("有限责任公司", "Co., Ltd."), ("有限公司", "Co., Ltd."),
-          ("集团", "Group")]
-
-
-def romanise(name: str) -> str:
-    """An English label from the Chinese name when the file gives none (the shapes want one):
-    pinyin word by word, the city and the legal form translated. '青岛歌尔智能科技有限公司' →
-    'Qingdao Geer Zhineng Keji Co., Ltd.'."""
-    from pypinyin.core import _default_pinyin
-
-    from .names import _word_pinyin
-
-    words, tail = [], ""
-    core = name
-    for zh, en in _LEGAL:
-        if core.endswith(zh):
-            core, tail = core[: -len(zh)], en
-            break
-    if core.startswith("青岛市"):
-        core, words = core[3:], ["Qingdao"]
-    elif core.startswith("青岛"):
-        core, words = core[2:], ["Qingdao"]
-    for w in _default_pinyin.seg(core):
-        py = "".join(_word_pinyin(w))
-        if py.strip():
-            words.append(py[:1].upper() + py[1:])
-    return re.sub(r"\s+", " ", " ".join(words + [tail])).strip() or name
 
 
 # ------------------------------------------------------------------ resolving rows to triples
@@ -457,19 +342,19 @@ def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, pro
     for a in row.aliases:
         name(a, "zh" if re.search(r"[\u4e00-\u9fff]", a) else "en")
 
-    single = [(IDENTIFIER, ox.Literal(row.credit_code) if row.credit_code else None),
-              (FOUNDED, row.founded), (LOCATION, ox.Literal(row.district, language="zh") if row.district else None)]
-    for p, value in single:
-        if value is None:
+    for col in FACTS:
+        cell = getattr(row, col.attr)
+        if not cell:
             continue
-        old = ent.facts.get(p.value)
+        value = col.term(cell)
+        old = ent.facts.get(col.predicate)
         if old is not None and old[0] != value:
             where = f"line {old[1]}" if old[1] else "the store"
-            problems.add(row.line, f"{SINGLE_VALUED[p.value]} {value.value!r} for {ent.zh or row.name} conflicts "
+            problems.add(row.line, f"{col.name.replace('_', ' ')} {value.value!r} for {ent.zh or row.name} conflicts "
                                    f"with {old[0].value!r} from {where}")
             continue
-        ent.facts.setdefault(p.value, (value, row.line))
-        out.append((e, p, value))
+        ent.facts.setdefault(col.predicate, (value, row.line))
+        out.append((e, N(col.predicate), value))
 
     for c in chains:
         claim = N(QDR + "claim-" + hashlib.sha1(f"{ent.iri} {IN_CHAIN.value} {c} {sha}".encode()).hexdigest()[:16])

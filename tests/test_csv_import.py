@@ -14,7 +14,7 @@ HEADER_ZH = "企业名称,英文名称,简称,产业链,统一社会信用代码
 
 
 def code(first17: str) -> str:
-    from qdgraph.importer import uscc_check_char
+    from qdgraph.csvcolumns import uscc_check_char
 
     return first17 + uscc_check_char(first17)
 
@@ -199,7 +199,7 @@ def test_shacl_violation_names_the_row(store, tmp_path):
 
 # ------------------------------------------------------------------ field checks
 def test_credit_code_check_digit():
-    from qdgraph.importer import check_credit_code
+    from qdgraph.csvcolumns import check_credit_code
 
     assert check_credit_code("91350100M000100Y43") == ("91350100M000100Y43", None)  # GB 32100-2015's example
     assert check_credit_code(" 91350100m000100y43 ")[1] is None
@@ -209,7 +209,7 @@ def test_credit_code_check_digit():
 
 
 def test_founded_forms():
-    from qdgraph.importer import parse_founded
+    from qdgraph.csvcolumns import parse_founded
 
     def v(t):
         lit, why = parse_founded(t)
@@ -227,3 +227,13 @@ def test_founded_forms():
 def test_header_aliases_and_missing_columns(store, tmp_path):
     csv = write(tmp_path / "h.csv", "公司名称,备注\n青岛某公司,x\n")
     assert_one_line_error(invoke("import", csv, "--store", store), 2, f"{csv}:1:", "chain")
+
+
+def test_import_help_lists_every_column_of_the_table():
+    from qdgraph.csvcolumns import COLUMNS
+
+    res = invoke("import", "--help")
+    assert res.code == 0, res
+    for col in COLUMNS:
+        line = next(l for l in res.out.splitlines() if l.strip().startswith(f"{col.name} / {col.zh}"))
+        assert col.help.split()[0] in line

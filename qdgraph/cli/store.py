@@ -60,16 +60,7 @@ def import_csv(csv_file, store, dry_run):
 
     \b
     Columns (English or Chinese header; order free; other columns are ignored):
-      name / 企业名称          required; the Chinese name
-      chain / 产业链           required; one or more chains (separate with ; or 、),
-                              matched by name, alias or pinyin as in `qdgraph chains`
-      name_en / 英文名称       English name (default: romanised from the Chinese)
-      alias / 简称             other names, separated with ; or 、
-      credit_code / 统一社会信用代码   18 characters, check digit verified (GB 32100-2015)
-      district / 区市          e.g. 黄岛区
-      founded / 成立日期       2019, 2019-05 or 2019-05-03 (also 2019/5/3, 2019年5月3日)
-      source / 来源            where the row comes from (text or URL)
-      note / 备注              free text
+    {columns}
 
     Encoding: UTF-8 (with or without BOM) or GBK/GB18030 as Chinese spreadsheets export.
     Each enterprise gets the file and row as its provenance. An enterprise already in the
@@ -96,3 +87,24 @@ def import_csv(csv_file, store, dry_run):
     click.echo(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_enterprises} new enterprises, "
                f"{res.merged_enterprises} merged; {verb} {res.added} triples"
                + ("" if dry_run else f" to {store}"), err=True)
+
+
+def _import_help() -> str:
+    """The help of ``qdgraph import``, its column list made from the importer's column table."""
+    import inspect
+    import textwrap
+
+    from ..csvcolumns import COLUMNS
+    from ..formats import pad, text_width
+
+    heads = [f"{c.name} / {c.zh}" for c in COLUMNS]
+    width = max(map(text_width, heads)) + 2
+    lines = []
+    for head, col in zip(heads, COLUMNS):
+        wrapped = textwrap.wrap(col.help, 96 - width) or [""]
+        lines.append("  " + pad(head, width) + wrapped[0])
+        lines += ["  " + " " * width + more for more in wrapped[1:]]
+    return inspect.cleandoc(import_csv.__doc__).replace("{columns}", "\n".join(lines))
+
+
+import_csv.help = _import_help()  # the column list comes from the table the importer reads
