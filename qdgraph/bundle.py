@@ -32,8 +32,6 @@ def bundled_store_dir() -> Path | None:
 
     The build goes to a temporary folder renamed into place, so concurrent commands never see
     half a store (a generation names itself relative to its store folder)."""
-    from .storage import build_store
-
     key = bundle_key(paths.bundled_files())
     root = paths.cache_dir()
     target = root / f"bundle-{key}"
@@ -44,6 +42,8 @@ def bundled_store_dir() -> Path | None:
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     except OSError:
         return None
+    from .storage import build_store
+
     try:
         build_store(tmp / "store")
         (tmp / "store").rename(target)

@@ -13,8 +13,6 @@ download links are all read from ``FORMATS``, so a new format is one entry here.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -104,6 +102,9 @@ def _write_json(res, compact: bool = False) -> str:
 def _write_csv(res) -> str:
     if res.kind == "ask":
         return _truth(res) + "\n"
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(res.variables)

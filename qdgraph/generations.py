@@ -20,8 +20,6 @@ import contextlib
 import datetime as _dt
 import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -82,6 +80,8 @@ def write_lock(store_dir: Path):
 
 
 def new_generation(store_dir: Path) -> Path:
+    import tempfile  # writers only: a lookup never pays for it
+
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     return Path(tempfile.mkdtemp(prefix=f"{GEN_PREFIX}{stamp}-", dir=store_dir))
 
@@ -101,6 +101,8 @@ def publish(store_dir: Path, gen: Path) -> None:
 def cleanup(store_dir: Path, keep: Path | None = None) -> None:
     for old in store_dir.glob(GEN_PREFIX + "*"):
         if old != keep:
+            import shutil
+
             shutil.rmtree(old, ignore_errors=True)
     for old in store_dir.glob(f".{CURRENT_FILE}.*"):
         old.unlink(missing_ok=True)

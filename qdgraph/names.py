@@ -7,7 +7,6 @@ index is built, which keeps pypinyin (0.3 s to import) off the lookup path.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -171,6 +170,8 @@ class NameIndex:
         if best:
             return best
         keys = e["_labels"] + e.get("pinyin", [])
+        import difflib  # near misses only
+
         ratio = max((difflib.SequenceMatcher(None, q, k).ratio() for k in keys if k), default=0.0)
         return ratio * 50  # a near miss scores below every substring match
 
