@@ -60,3 +60,25 @@ def test_every_backend_has_the_typed_interface(kg):
     assert isinstance(EndpointBackend("http://127.0.0.1:9/sparql"), Backend)
     res = kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=3)
     assert len(res.rows) == 3 and res.truncated
+
+
+LAYERS = ["foundation", "names", "storage", "engine", "domain", "presentation", "interfaces"]
+
+
+def documented_layers() -> dict[str, int]:
+    """module → layer rank, from the table in docs/ARCHITECTURE.md."""
+    import re
+
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(qdgraph[\w.]*)` \| (\w+) \|", text, re.M)
+    return {mod: LAYERS.index(layer) for mod, layer in rows}
+
+
+def test_every_module_has_a_documented_layer_and_imports_only_downwards():
+    g = import_graph()
+    layer = documented_layers()
+    assert sorted(set(g.nodes) - set(layer)) == [], "modules missing from docs/ARCHITECTURE.md"
+    assert sorted(set(layer) - set(g.nodes)) == [], "docs/ARCHITECTURE.md lists modules that do not exist"
+    upward = [f"{a} ({LAYERS[layer[a]]}) imports {b} ({LAYERS[layer[b]]})"
+              for a, b in g.edges if layer[b] > layer[a]]
+    assert upward == []
