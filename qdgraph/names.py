@@ -135,7 +135,7 @@ class NameIndex:
             e["_labels"] = [normalize(t) for t in [e.get("zh"), e.get("en"), *e["alt"]] if t]
 
     def label(self, iri: str, lang: str = "zh") -> str:
-        e = self.by_iri.get(iri)
+        e = self.entry(iri)
         if not e:
             return shorten(iri)
         other = "en" if lang == "zh" else "zh"
@@ -143,6 +143,10 @@ class NameIndex:
 
     def entry(self, iri: str) -> dict | None:
         return self.by_iri.get(iri)
+
+    def _candidates(self, text: str, types: list) -> "NameIndex":
+        """The index to rank ``text`` in: this one (a lazy index may narrow it first)."""
+        return self
 
     def _score(self, q: str, e: dict) -> float:
         best = 0.0
@@ -197,9 +201,10 @@ class NameIndex:
         AmbiguousNameError (with the candidates)."""
         types = list(types or ())
         iri = _as_iri(text)
-        if iri and iri in self.by_iri and (not types or set(types) & set(self.by_iri[iri]["types"])):
+        e = self.entry(iri) if iri else None
+        if e and (not types or set(types) & set(e["types"])):
             return iri
-        hits = self.search(text, types, limit=50, min_score=15.0)
+        hits = self._candidates(text, types).search(text, types, limit=50, min_score=15.0)
         if hits:
             top = hits[0][0]
             if top >= self.RESOLVE_AT:

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from .generations import NAMES_DB, NAMES_FILE
-from .names import NameIndex, _as_iri, normalize
+from .names import NameIndex, normalize
 
 
 def write_names(gen: Path, entries: list[dict]) -> None:
@@ -84,24 +84,9 @@ class StoreNameIndex(NameIndex):
         row = self._db.execute("SELECT entry FROM entries WHERE iri = ?", (iri,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def label(self, iri: str, lang: str = "zh") -> str:
-        from .namespaces import shorten
-
-        e = self.entry(iri)
-        if not e:
-            return shorten(iri)
-        return e.get(lang) or e.get("en" if lang == "zh" else "zh") or shorten(iri)
-
-    def search(self, text, types=None, limit=20, min_score=20.0):
-        return self._all().search(text, types, limit, min_score)
-
-    def resolve(self, text: str, types=None, what: str = "entity") -> str:
-        types = list(types or ())
-        iri = _as_iri(text)
-        if iri is not None:
-            e = self.entry(iri)
-            if e and (not types or set(types) & set(e["types"])):
-                return iri
+    def _candidates(self, text: str, types: list) -> NameIndex:
+        """The entries that ``text`` names outright, from SQLite, when there are any (an exact
+        key outscores every partial match, so the best answers are all among them); else all."""
         q = normalize(text)
         if q and self._full is None:
             rows = self._db.execute("SELECT DISTINCT entries.entry FROM keys JOIN entries USING (iri) "
@@ -109,5 +94,5 @@ class StoreNameIndex(NameIndex):
             hits = [json.loads(r[0]) for r in rows]
             hits = [e for e in hits if not types or set(types) & set(e["types"])]
             if hits:
-                return NameIndex(hits).resolve(text, types=types, what=what)
-        return self._all().resolve(text, types=types, what=what)
+                return NameIndex(hits)
+        return self._all()
