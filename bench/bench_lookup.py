@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How fast a lookup feels: `qdgraph measures 人才总量` as a whole process, against
 `python -c pass` (target: at most 10×) and against a raw pyoxigraph script that opens the same
-store and runs the same named query (target: at most 2×), all measured in the same run.
+store and runs the same named query (target: at most 2×), all measured in the same run; and
+`qdgraph validate` on the bundled data (target: at most 1 s).
 
 Prints the medians and the ratios; asserts nothing. Usage: python bench/bench_lookup.py [-n RUNS]
 """
@@ -88,6 +89,9 @@ def main() -> None:
             line += (f"   (target ≤ 10×); {t / raw:4.2f}× the raw script (target ≤ 2×; "
                      f"CPU {cpu * 1000:.1f} ms, {cpu / raw_cpu:4.2f}×)")
         print(line)
+    val = [*lookup, "validate"]
+    t = statistics.median(timed(val, max(3, args.runs // 3)))
+    print(f"qdgraph validate              {t * 1000:7.1f} ms   (target ≤ 1 s; CPU {CPU[' '.join(val)] * 1000:.0f} ms)")
     cold_env = dict(os.environ, QDGRAPH_CACHE=str(ROOT / "out" / "bench-cold-cache"))
     shutil.rmtree(cold_env["QDGRAPH_CACHE"], ignore_errors=True)
     t = time.perf_counter()

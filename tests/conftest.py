@@ -78,3 +78,10 @@ def assert_one_line_error(res: CLIResult, code: int, *fragments: str):
     assert len(lines) == 1, res
     for f in fragments:
         assert f in lines[0], res
+
+
+def pytest_collection_modifyitems(config, items):
+    """A real browser takes seconds a page: browser tests count as slow (``-m "not slow"``)."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
