@@ -35,7 +35,16 @@ class KnowledgeGraph:
         """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
         terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text).
         ``limit`` keeps at most that many rows (the result is then marked ``truncated``);
-        ``timeout`` gives up after that many seconds (QueryTimeout)."""
+        ``timeout`` gives up after that many seconds (QueryTimeout).
+
+            >>> kg = open_graph()
+            >>> res = kg.query("SELECT ?l WHERE { ?i rdfs:label ?l FILTER (lang(?l) = 'zh') }",
+            ...                {"i": "qdr:indicator-gdp"})
+            >>> [row["l"].value for row in res.rows]
+            ['地区生产总值']
+            >>> kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=2).truncated
+            True
+        """
         check_query(sparql)
         bound = {k: parse_term(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
         return self.backend.query(sparql, bound, limit=limit, timeout=timeout)
@@ -60,7 +69,11 @@ class KnowledgeGraph:
         return self._names
 
     def resolve(self, text: str, types: Iterable[str] | None = None, what: str = "entity"):
-        """The IRI (string) of the entity ``text`` names; raises NotFound/Ambiguous with candidates."""
+        """The IRI (string) of the entity ``text`` names; raises NotFound/Ambiguous with candidates.
+
+            >>> open_graph().resolve("rczl", types=["qd:Indicator"])     # pinyin initials
+            'https://w3id.org/qdgraph/id/indicator-total-talent'
+        """
         return self.names().resolve(text, types=types, what=what)
 
     def label(self, iri: str, lang: str = "zh") -> str:

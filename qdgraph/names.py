@@ -29,7 +29,11 @@ _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
 
 def normalize(text: str) -> str:
-    """Case-, width- and punctuation-insensitive form: '“四新”经济' and '四新 经济' agree."""
+    """Case-, width- and punctuation-insensitive form: '“四新”经济' and '四新 经济' agree.
+
+    >>> normalize("“四新”经济") == normalize("四新 经济"), normalize("ＧＤＰ")
+    (True, 'gdp')
+    """
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 

@@ -63,7 +63,7 @@ def test_readme_python_example_runs(capsys):
     assert "qd:" in capsys.readouterr().out  # one line per measure, with its basis
 
 
-@pytest.mark.parametrize("module", ["qdgraph", "qdgraph.formats", "qdgraph.wording"])
+@pytest.mark.parametrize("module", ["qdgraph", "qdgraph.graph", "qdgraph.names", "qdgraph.formats", "qdgraph.wording"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
