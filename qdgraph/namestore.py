@@ -4,7 +4,6 @@ must not read it all)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from .generations import NAMES_DB, NAMES_FILE
@@ -12,6 +11,8 @@ from .names import NameIndex, normalize
 
 
 def write_names(gen: Path, entries: list[dict]) -> None:
+    import sqlite3
+
     texts = [json.dumps(e, ensure_ascii=False) for e in entries]
     (gen / NAMES_FILE).write_text("[" + ", ".join(texts) + "]", encoding="utf-8")
     db = sqlite3.connect(gen / NAMES_DB)
@@ -43,9 +44,13 @@ def load_names(gen: Path) -> list | None:
     return None
 
 
+LAZY_FROM = 2 << 20  # bytes of names.json: below this, reading it whole beats loading SQLite
+
+
 def open_names(gen: Path) -> NameIndex:
-    """The name index of generation ``gen``: lazy (SQLite) when it has one."""
-    if (gen / NAMES_DB).is_file():
+    """The name index of generation ``gen``: lazy (SQLite) when it is big and has one."""
+    names = gen / NAMES_FILE
+    if (gen / NAMES_DB).is_file() and (not names.is_file() or names.stat().st_size >= LAZY_FROM):
         return StoreNameIndex(gen)
     return NameIndex(load_names(gen) or [])
 
@@ -61,6 +66,8 @@ class StoreNameIndex(NameIndex):
     """
 
     def __init__(self, gen: Path):  # deliberately not calling NameIndex.__init__: lazy
+        import sqlite3
+
         self._gen = gen
         self._db = sqlite3.connect(f"file:{gen / NAMES_DB}?mode=ro", uri=True, check_same_thread=False)
         self._full: NameIndex | None = None

@@ -57,12 +57,14 @@ def test_show_and_measures_take_store(base, kg):
     assert res.code == 0 and json.loads(res.out)["zh"] == name, res
 
 
-def test_store_is_opened_read_only_and_answers_like_the_bundle(base):
+def test_store_is_opened_read_only_and_answers_like_the_bundle(base, monkeypatch):
+    from qdgraph import namestore
+    from qdgraph.generations import current_generation
     from qdgraph.graph import open_graph
     from qdgraph.names import NameIndex
-    from qdgraph.generations import current_generation
     from qdgraph.namestore import StoreNameIndex
 
+    monkeypatch.setattr(namestore, "LAZY_FROM", 0)  # a big store's index, on a small one
     kg = open_graph(store=base)
     fast = kg.names()
     assert isinstance(fast, StoreNameIndex)
