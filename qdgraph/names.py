@@ -152,7 +152,7 @@ class NameIndex:
         """The index to rank ``text`` in: this one (a lazy index may narrow it first)."""
         return self
 
-    def _score(self, q: str, e: dict) -> float:
+    def _score(self, q: str, e: dict, near_misses: bool = True) -> float:
         best = 0.0
         for key in e["_labels"]:
             if not key:
@@ -175,7 +175,7 @@ class NameIndex:
         for ini in e.get("initials", []):
             if len(q) >= 2 and q == ini:
                 best = max(best, 85.0)
-        if best:
+        if best or not near_misses:
             return best
         keys = e["_labels"] + e.get("pinyin", [])
         import difflib  # near misses only
@@ -184,8 +184,9 @@ class NameIndex:
         return ratio * 50  # a near miss scores below every substring match
 
     def search(self, text: str, types: Iterable[str] | None = None, limit: int = 20,
-               min_score: float = 20.0) -> list[tuple[float, dict]]:
-        """Entities ranked by how well they match ``text`` (best first)."""
+               min_score: float = 20.0, near_misses: bool = True) -> list[tuple[float, dict]]:
+        """Entities ranked by how well they match ``text`` (best first); ``near_misses=False``
+        leaves out the (slow) edit-distance scores, which all rank below any partial match."""
         q = normalize(text)
         if not q:
             return []
@@ -194,7 +195,7 @@ class NameIndex:
         for e in self.entries:
             if wanted and not wanted.intersection(e["types"]):
                 continue
-            s = self._score(q, e)
+            s = self._score(q, e, near_misses)
             if s >= min_score:
                 scored.append((round(s, 2), e))
         scored.sort(key=lambda se: (-se[0], len(se[1].get("zh") or se[1].get("en") or ""), se[1]["iri"]))
@@ -208,7 +209,10 @@ class NameIndex:
         e = self.entry(iri) if iri else None
         if e and (not types or set(types) & set(e["types"])):
             return iri
-        hits = self._candidates(text, types).search(text, types, limit=50, min_score=15.0)
+        index = self._candidates(text, types)
+        hits = index.search(text, types, limit=50, min_score=15.0, near_misses=False)
+        if not hits or hits[0][0] < self.RESOLVE_AT:  # only then can near misses change the answer
+            hits = index.search(text, types, limit=50, min_score=15.0)
         if hits:
             top = hits[0][0]
             if top >= self.RESOLVE_AT:
