@@ -21,8 +21,6 @@ _LAZY = {
     "open_graph": ("qdgraph.graph", "open_graph"),
     "KnowledgeGraph": ("qdgraph.graph", "KnowledgeGraph"),
     "measures_for": ("qdgraph.measures", "measures_for"),
-    "resolve": ("qdgraph.names", "resolve"),
-    "search": ("qdgraph.names", "search"),
     "describe": ("qdgraph.entity", "describe"),
     "validate": ("qdgraph.validate", "validate"),
     "QdgraphError": ("qdgraph.errors", "QdgraphError"),

@@ -67,3 +67,10 @@ def test_readme_python_example_runs(capsys):
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_every_public_name_exists():
+    import qdgraph
+
+    for name in qdgraph.__all__:
+        assert getattr(qdgraph, name) is not None, name
