@@ -169,6 +169,7 @@ def _resolves(kg, label, iri):
         return False
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_killed_import_leaves_the_store(store, tmp_path):
     """SIGKILL after the new generation is written, before it is swapped in."""
     before = snapshot(store)

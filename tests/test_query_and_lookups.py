@@ -190,6 +190,7 @@ def test_syntax_error_gives_line_and_column(cli):
     assert_one_line_error(res, 2, "line 3, column")
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_timeout_bounds_a_query():
     # a real process: the engine cannot be interrupted, so the command exits past the running query
     t = time.monotonic()

@@ -273,6 +273,7 @@ def children(pid: int) -> set[int]:
     return out
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_slow_query_times_out_without_freezing_fast_ones(sparql):
     slow: dict = {}
 
@@ -298,6 +299,7 @@ def test_slow_query_times_out_without_freezing_fast_ones(sparql):
     assert len(fast) >= 10 and max(fast) < 1.0, fast  # answered all along, promptly
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads processes from /proc (Linux)")
 def test_timed_out_worker_is_killed_and_replaced(server, sparql):
     pid = _server_pid(server)
@@ -484,6 +486,7 @@ def test_no_cors_unless_asked_and_loopback_only(server, sparql):
     assert server.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow  # starts a second server of its own
 def test_cors_and_data_when_asked(tmp_path_factory, _private_cache):
     tmp = tmp_path_factory.mktemp("serve-cors")
     extra = tmp / "extra.ttl"

@@ -122,6 +122,7 @@ def triples_of_extra(base) -> int:
     return len(list(ox.parse(EXTRA_TTL, format=ox.RdfFormat.TURTLE)))
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_killed_load_leaves_the_old_store(base, tmp_path):
     """A real SIGKILL at the worst moment: the new store is complete but not yet swapped in."""
     store = copy_store(base, tmp_path / "s")
