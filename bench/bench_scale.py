@@ -73,8 +73,9 @@ from qdgraph.graph import open_graph
 from qdgraph.namespaces import PREFIXES
 from qdgraph.queries import all_queries
 binds = json.loads(sys.argv[3])
+from qdgraph.generations import STORE_SUBDIR, current_generation
 kg = open_graph(store=sys.argv[1])
-store = kg.backend.store
+store = ox.Store.read_only(str(current_generation(sys.argv[1]) / STORE_SUBDIR))  # the same database, raw
 out = {}
 for name, q in sorted(all_queries().items()):
     params = {p.name: ox.NamedNode(binds.get(p.name, binds["entity"])) for p in q.params}
@@ -140,10 +141,10 @@ def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
         r[f"load_{side}"] = statistics.median(t for t, _ in loads[side])
         r[f"rss_{side}"] = max(m for _, m in loads[side])
 
-    from qdgraph.storage import STORE_SUBDIR, current_generation, read_manifest
+    from qdgraph.generations import STORE_SUBDIR, current_generation, read_manifest
 
     db = str(current_generation(store) / STORE_SUBDIR)
-    manifest = read_manifest(store)
+    manifest = read_manifest(current_generation(store))
     r["rules_seconds"] = manifest.get("rules_seconds")
     r["rules_links"] = sum(manifest.get("rules", {}).values())
     from qdgraph.graph import open_graph

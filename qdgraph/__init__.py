@@ -2,8 +2,13 @@
 
     >>> import qdgraph
     >>> kg = qdgraph.open()                       # the bundled graph
-    >>> kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?i a qd:Indicator }").rows
-    >>> qdgraph.measures_for(kg, "人才总量")        # which measures affect it, and why
+    >>> kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?i a qd:Indicator }").rows[0]["n"].value
+    '12'
+    >>> res = qdgraph.measures_for(kg, "rencaizongliang")   # which measures affect it, and why
+    >>> res.zh, res.target["en"]
+    ('全市人才总量', 'exceeds 3 million people')
+    >>> kg.resolve("total talent", types=["qd:Indicator"])
+    'https://w3id.org/qdgraph/id/indicator-total-talent'
 
 Heavy modules are imported lazily so the command line starts fast.
 """
@@ -16,8 +21,6 @@ _LAZY = {
     "open_graph": ("qdgraph.graph", "open_graph"),
     "KnowledgeGraph": ("qdgraph.graph", "KnowledgeGraph"),
     "measures_for": ("qdgraph.measures", "measures_for"),
-    "resolve": ("qdgraph.names", "resolve"),
-    "search": ("qdgraph.names", "search"),
     "describe": ("qdgraph.entity", "describe"),
     "picture": ("qdgraph.viz", "picture"),
     "validate": ("qdgraph.validate", "validate"),

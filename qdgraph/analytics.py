@@ -18,7 +18,8 @@ import networkx as nx
 
 from .errors import NotFoundError, QdgraphError, UsageError
 from .namespaces import shorten
-from .nxgraph import to_networkx, undirected
+from .nxgraph import to_networkx
+from .nxwalks import undirected
 
 DEFAULT_RANK_TYPES = ("qd:Measure", "qd:Enterprise", "qd:IndustryChain")
 # Exact betweenness is O(nodes × edges); past this size it is estimated from a sample.

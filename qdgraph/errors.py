@@ -1,5 +1,11 @@
-"""Errors a user can cause. The CLI prints ``str(err)`` on one line and exits with ``exit_code``;
-nothing here ever reaches the user as a traceback."""
+"""Errors a user can cause, and the one table of what each means to a caller.
+
+Each class carries its ``exit_code`` (the CLI prints ``qdgraph: error: <message>`` on one line
+and exits with it) and its ``http_status`` (the server's answer); ``details()`` gives the extra
+fields a JSON error carries (did-you-mean suggestions, candidates). Nothing here ever reaches the
+user as a traceback. Errors of other layers (stores, endpoints, the server) subclass these and
+set their own codes beside their definition.
+"""
 from __future__ import annotations
 
 
@@ -7,6 +13,10 @@ class QdgraphError(Exception):
     """Base class: a problem with the user's input, not a bug."""
 
     exit_code = 1
+    http_status = 400  # a problem with the request
+
+    def details(self) -> dict:
+        return {}
 
 
 class TurtleSyntaxError(QdgraphError):
@@ -32,26 +42,40 @@ class UnsafeQueryError(QdgraphError):
     """A query would write, reach the network or read another dataset (UPDATE, LOAD, SERVICE, FROM)."""
 
     exit_code = 2
+    http_status = 403
 
 
 class QueryTimeout(QdgraphError):
+    """A query ran past its time limit (``--timeout``)."""
+
     exit_code = 3
+    http_status = 503
 
 
 class NotFoundError(QdgraphError):
     """A name matches nothing; the message lists near misses ("did you mean")."""
 
+    http_status = 404
+
     def __init__(self, message: str, suggestions: list[str] | None = None):
         self.suggestions = suggestions or []
         super().__init__(message)
 
+    def details(self) -> dict:
+        return {"suggestions": self.suggestions}
+
 
 class AmbiguousNameError(QdgraphError):
-    """A name matches several entities equally well."""
+    """A name matches several entities equally well; ``candidates`` describe each one."""
 
-    def __init__(self, message: str, candidates: list | None = None):
+    http_status = 409
+
+    def __init__(self, message: str, candidates: list[str] | None = None):
         self.candidates = candidates or []
         super().__init__(message)
+
+    def details(self) -> dict:
+        return {"candidates": self.candidates}
 
 
 class UsageError(QdgraphError):

@@ -4,15 +4,16 @@ from __future__ import annotations
 import csv
 import io
 
-from .results import serialize_triples, term_text
+from .formats import names, term_text, write
 
 
 def export_graph(kg, fmt: str) -> str:
-    if fmt in ("turtle", "json-ld", "nt"):
+    if fmt in names("graph"):
         import pyoxigraph as ox
 
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in kg.quads()]
-        return serialize_triples(triples, fmt)
+        from .results import GraphResult
+
+        return write(GraphResult([ox.Triple(q.subject, q.predicate, q.object) for q in kg.quads()]), fmt)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

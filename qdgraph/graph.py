@@ -7,80 +7,20 @@ first; parameters are bound as RDF terms by the engine, never pasted into the te
 """
 from __future__ import annotations
 
-import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import pyoxigraph as ox
-
 from . import paths
-from .errors import QdgraphError, QueryTimeout, UsageError
-from .namespaces import PREFIXES
-from .results import AskResult, GraphResult, SelectResult
-from .sparql import bind_values, check_read_only, parse_term, syntax_error
-
-
-class LocalBackend:
-    """An Oxigraph store in this process (in memory, or on disk opened read-only)."""
-
-    def __init__(self, store: "ox.Store", names: list | None = None, description: str = "memory"):
-        self.store = store
-        self._names = names
-        self.description = description
-
-    def execute(self, query: str, params: Mapping[str, Any]) -> Any:
-        return materialise(self.run(query, params))
-
-    def run(self, query: str, params: Mapping[str, Any]):
-        """The engine's lazy answer (pyoxigraph QuerySolutions / QueryTriples / QueryBoolean);
-        the server iterates it itself to cut at its row cap."""
-        subs = {ox.Variable(k): v for k, v in params.items()}
-        try:
-            try:
-                return self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
-            except RuntimeError as err:
-                # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
-                # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
-                if not subs or "projection" not in str(err):
-                    raise
-                return self.store.query(bind_values(query, params), prefixes=PREFIXES)
-        except SyntaxError as err:
-            raise syntax_error(err, query) from None
-        except (OSError, ValueError, RuntimeError) as err:
-            raise QdgraphError(f"query failed: {err}") from None
-
-    def quads(self) -> Iterable["ox.Quad"]:
-        return self.store.quads_for_pattern(None, None, None, None)
-
-    def name_index(self) -> list | None:
-        return self._names
-
-    def __len__(self) -> int:
-        return len(self.store)
-
-
-def materialise(res, limit: int | None = None):
-    """A pyoxigraph answer as a qdgraph result, reading at most ``limit`` rows or triples
-    (evaluation errors surface while iterating, so they are caught here too)."""
-    from itertools import islice
-
-    try:
-        if isinstance(res, ox.QueryBoolean):
-            return AskResult(bool(res))
-        if isinstance(res, ox.QueryTriples):
-            return GraphResult(list(islice(res, limit)))
-        variables = [v.value for v in res.variables]
-        # a solution iterates its values in variable order: cheaper than sol[v] lookups
-        rows = [{v: t for v, t in zip(variables, sol) if t is not None} for sol in islice(res, limit)]
-        return SelectResult(variables, rows)
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QdgraphError(f"query failed: {err}") from None
+from .backend import Backend, LocalBackend
+from .errors import UsageError
+from .sparql import check_read_only, parse_term
 
 
 class KnowledgeGraph:
     """The graph a command works on. Build one with :func:`open_graph`."""
 
-    def __init__(self, backend):
+    def __init__(self, backend: Backend):
         self.backend = backend
         self._names = None
 
@@ -91,14 +31,23 @@ class KnowledgeGraph:
         return len(self.backend)
 
     def query(self, sparql: str, params: Mapping[str, Any] | None = None, *,
-              timeout: float | None = None):
+              limit: int | None = None, timeout: float | None = None):
         """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
-        terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text)."""
-        check_read_only(sparql)
+        terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text).
+        ``limit`` keeps at most that many rows (the result is then marked ``truncated``);
+        ``timeout`` gives up after that many seconds (QueryTimeout).
+
+            >>> kg = open_graph()
+            >>> res = kg.query("SELECT ?l WHERE { ?i rdfs:label ?l FILTER (lang(?l) = 'zh') }",
+            ...                {"i": "qdr:indicator-gdp"})
+            >>> [row["l"].value for row in res.rows]
+            ['地区生产总值']
+            >>> kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=2).truncated
+            True
+        """
+        check_query(sparql)
         bound = {k: parse_term(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
-        if not timeout:
-            return self.backend.execute(sparql, bound)
-        return _with_timeout(lambda: self.backend.execute(sparql, bound), timeout)
+        return self.backend.query(sparql, bound, limit=limit, timeout=timeout)
 
     def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
         """Run a query shipped as ``qdgraph/queries/NAME.rq``."""
@@ -116,59 +65,43 @@ class KnowledgeGraph:
         if self._names is None:
             from .names import NameIndex, build_index
 
-            lazy = getattr(self.backend, "lazy_name_index", None)  # a big on-disk store's index
-            if lazy is not None:
-                self._names = lazy()
-                return self._names
-            entries = self.backend.name_index()
-            self._names = NameIndex(entries if entries is not None else build_index(self))
+            self._names = self.backend.names() or NameIndex(build_index(self))
         return self._names
 
     def resolve(self, text: str, types: Iterable[str] | None = None, what: str = "entity"):
-        """The IRI (string) of the entity ``text`` names; raises NotFound/Ambiguous with candidates."""
+        """The IRI (string) of the entity ``text`` names; raises NotFound/Ambiguous with candidates.
+
+            >>> open_graph().resolve("rczl", types=["qd:Indicator"])     # pinyin initials
+            'https://w3id.org/qdgraph/id/indicator-total-talent'
+        """
         return self.names().resolve(text, types=types, what=what)
 
     def label(self, iri: str, lang: str = "zh") -> str:
         return self.names().label(iri, lang)
 
-    def quads(self):
-        return self.backend.quads()
+    def quads(self, subject=None, predicate=None, object=None):
+        """The quads matching a pattern (terms or None for any); all of them by default."""
+        return self.backend.quads(subject, predicate, object)
 
     def rdflib(self):
-        """The same graph under rdflib's API. For a local graph this is zero-copy: oxrdflib puts
-        the Oxigraph store under rdflib, so ``g.query`` still runs on Oxigraph."""
-        import rdflib
+        """A copy of the graph as an ``rdflib.Graph``, for code written against rdflib's API
+        (it is held in memory and queried by rdflib's engine: fine for the bundled graph, slow
+        for a million triples, where ``query`` is the way)."""
+        from .rdfio import to_rdflib
 
-        store = getattr(self.backend, "store", None)
-        if store is None:  # remote endpoint: a local copy
-            nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in self.backend.quads()),
-                              format=ox.RdfFormat.N_TRIPLES)
-            return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
-        import oxrdflib
-
-        return rdflib.Graph(store=oxrdflib.OxigraphStore(store=store),
-                            identifier=rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+        return to_rdflib(self.quads())
 
 
-def _with_timeout(fn, seconds: float):
-    """Run ``fn`` in a worker thread; give up after ``seconds``. The engine cannot be
-    interrupted, so the worker is left to finish in the background (daemon thread)."""
-    box: dict = {}
+def check_query(text: str) -> str:
+    """``check_read_only`` (the query form, or UnsafeQueryError), remembered for short queries:
+    dashboards and scripts send the same texts again and again, and the check costs more than
+    running a small query."""
+    return _checked(text) if len(text) <= 16384 else check_read_only(text)
 
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as err:  # handed to the caller's thread
-            box["error"] = err
 
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(seconds)
-    if t.is_alive():
-        raise QueryTimeout(f"query did not finish within {seconds:g} s (--timeout)")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+@lru_cache(maxsize=1024)
+def _checked(text: str) -> str:
+    return check_read_only(text)  # a refusal raises, and is not remembered
 
 
 def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,
@@ -190,20 +123,24 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
         return KnowledgeGraph(EndpointBackend(endpoint, **endpoint_options))
     if store:
-        from .storage import open_store_backend
+        from .backend import StoreBackend
 
-        backend = open_store_backend(Path(store), data)
+        if data:  # a store is a fixed, recorded set of files: querying something else would break that
+            raise UsageError("--data cannot be combined with --store; add the files to the store with "
+                             "`qdgraph load FILES --store DIR --force`")
+        backend = StoreBackend(Path(store))
     elif data or not bundled:
         files = ([*paths.bundled_files()] if bundled else []) + data
         backend = _in_memory(files, "memory: " + ", ".join(map(str, files)))
     else:
-        from .bundle import bundled_store_dir, load_names, open_read_only
+        from .backend import StoreBackend
+        from .bundle import bundled_store_dir
 
         d = bundled_store_dir()
         if d is None:  # no writable cache: parse into memory instead
             backend = _in_memory(paths.bundled_files(), "memory: bundled")
         else:
-            backend = LocalBackend(open_read_only(d), load_names(d), description=f"bundled ({d})")
+            backend = StoreBackend(d, description=f"bundled ({d})")
     if reason:
         from .reasoning import closure
 
@@ -212,6 +149,8 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
 
 def _in_memory(files: list[Path], description: str) -> LocalBackend:
+    import pyoxigraph as ox
+
     from .rdfio import load_files
     from .rules import materialise
 

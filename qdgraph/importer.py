@@ -21,12 +21,11 @@ prints the row an enterprise came from. Each ``qd:inChain`` link has a ``qd:Clai
 """
 from __future__ import annotations
 
+import contextlib
 import csv
-import datetime as _dt
 import hashlib
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import pyoxigraph as ox
 
 from .errors import AmbiguousNameError, NotFoundError, QdgraphError
 from .names import normalize
+from .csvcolumns import BY_NAME, COLUMNS, FACTS, clean, romanise
 from .namespaces import PREFIXES, QD, QDR
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
@@ -46,14 +46,11 @@ def N(iri: str) -> "ox.NamedNode":
 
 A = N(RDF + "type")
 LABEL, ALT = N(RDFS + "label"), N(SKOS + "altLabel")
-IDENTIFIER = N(ORG + "identifier")          # W3C ORG: "an identifier, such as a company registration number"
-FOUNDED = N(SCHEMA + "foundingDate")
-LOCATION = N(SCHEMA + "location")           # the district, as text (the ontology has no district term)
 DERIVED = N(PROV + "wasDerivedFrom")   # a claim's quotes
 EVIDENCE = N(QD + "evidence")           # an entity's quotes
 IN_CHAIN = N(QD + "inChain")
-ENTERPRISE, CHAIN = N(QD + "Enterprise"), QD + "IndustryChain"
-SINGLE_VALUED = {IDENTIFIER.value: "credit code", FOUNDED.value: "founded", LOCATION.value: "district"}
+ENTERPRISE = N(QD + "Enterprise")
+SINGLE_VALUED = {c.predicate: c for c in FACTS}
 
 
 class CsvError(QdgraphError):
@@ -62,28 +59,14 @@ class CsvError(QdgraphError):
     exit_code = 2
 
 
-# ------------------------------------------------------------------ columns
-COLUMNS = {
-    "name": ["name", "企业名称", "名称", "企业", "公司名称", "单位名称"],
-    "name_en": ["name_en", "english name", "name (english)", "英文名称", "英文名"],
-    "alias": ["alias", "aliases", "简称", "别名", "企业简称"],
-    "chain": ["chain", "chains", "industry chain", "产业链", "所属产业链", "重点产业链"],
-    "credit_code": ["credit_code", "uscc", "unified social credit code", "统一社会信用代码", "社会信用代码", "信用代码"],
-    "district": ["district", "区市", "所在区市", "区县", "所在区", "所在地"],
-    "founded": ["founded", "founding date", "成立日期", "成立时间"],
-    "source": ["source", "来源", "数据来源"],
-    "note": ["note", "notes", "备注"],
-}
-REQUIRED = ("name", "chain")
-_SPLIT = re.compile(r"\s*[;；、|]\s*")
-
-
+# ------------------------------------------------------------------ reading
 @dataclass
 class Row:
+    """One row, its fields named after the column table (``qdgraph.csvcolumns``)."""
     line: int
     raw: str
-    name: str
-    chains: list
+    name: str = ""
+    chains: list = field(default_factory=list)
     name_en: str = ""
     aliases: list = field(default_factory=list)
     credit_code: str = ""
@@ -127,7 +110,6 @@ class _Problems:
         raise CsvError(f"{self.path}:{line}: {msg}{more}")
 
 
-# ------------------------------------------------------------------ reading
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
@@ -149,6 +131,10 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         line = data[: err.start].count(b"\n") + 1
         raise CsvError(f"{path}:{line}: cannot be read as UTF-8 or GBK (byte 0x{data[err.start]:02x} at offset "
                        f"{err.start}); save it as “CSV UTF-8” and import again") from None
+
+
+_HEADERS = {c.name: c.headers() for c in COLUMNS}
+_REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 
 
 def read_table(path: Path, text: str, columns: dict[str, list[str]], required: tuple, problems: _Problems,
@@ -209,123 +195,30 @@ def read_table(path: Path, text: str, columns: dict[str, list[str]], required: t
             i = cols.get(col)
             if i is None or i >= len(fields):
                 return ""
-            return fields[i].strip() if verbatim else _clean(fields[i])
+            return fields[i].strip() if verbatim else clean(fields[i])
 
         yield start, raw, get
 
 
 def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:
+    """The enterprise rows, each field read and checked by its column (``qdgraph.csvcolumns``)."""
     rows: list[Row] = []
-    for start, raw, get in read_table(path, text, COLUMNS, REQUIRED, problems, warnings):
-        row = Row(start, raw, get("name"), [c for c in _SPLIT.split(get("chain")) if c],
-                  name_en=get("name_en"), aliases=[a for a in _SPLIT.split(get("alias")) if a],
-                  district=get("district"), source=get("source"), note=get("note"))
+    for start, raw, get in read_table(path, text, _HEADERS, _REQUIRED, problems, warnings):
+        row = Row(start, raw)
+        for col in COLUMNS:
+            cell = get(col.name, verbatim=True)
+            value, why = col.read(cell)
+            setattr(row, col.attr, value)
+            if why:
+                problems.add(start, f"{col.name.replace('_', ' ')} {clean(cell)!r} {why}")
         if not row.name:
             problems.add(start, "no enterprise name (column name / 企业名称)")
         if not row.chains:
             problems.add(start, f"no chain for {row.name or 'this row'} (column chain / 产业链)")
-        code = get("credit_code")
-        if code:
-            row.credit_code, why = check_credit_code(code)
-            if why:
-                problems.add(start, f"credit code {code!r} {why}")
-        founded = get("founded")
-        if founded:
-            row.founded, why = parse_founded(founded)
-            if why:
-                problems.add(start, f"founded {founded!r} {why}")
         rows.append(row)
     if not rows and not problems.items:
         raise CsvError(f"{path}: no rows under the header")
     return rows
-
-
-def _clean(text: str) -> str:
-    """NFKC folds full-width letters and digits (ＡＢＣ１２３, common in Chinese forms)."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-# ------------------------------------------------------------------ field checks
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"          # GB 32100-2015: no I, O, S, V, Z
-_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]      # 1, 3, 9, 27, 19, 26, …
-
-
-def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31]
-
-
-def check_credit_code(text: str) -> tuple[str, str | None]:
-    """(normalised code, None) or (code, why it is not a unified social credit code)."""
-    code = text.replace(" ", "").upper()
-    if len(code) != 18:
-        return code, f"has {len(code)} characters; a unified social credit code has 18"
-    bad = [c for c in code if c not in _USCC_CHARS]
-    if bad:
-        return code, f"contains {bad[0]!r}, which a credit code never uses (no I, O, S, V or Z)"
-    if not code[2:8].isdigit():
-        return code, "has no 6-digit area code in positions 3–8"
-    want = uscc_check_char(code[:17])
-    if code[17] != want:
-        return code, f"fails its check digit (the last character should be {want!r}; is it mistyped?)"
-    return code, None
-
-
-_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?(?:[-/.月](\d{1,2})日?)?)?(?: 0?0:00(?::00)?)?$")
-
-
-def parse_founded(text: str) -> tuple["ox.Literal | None", str | None]:
-    """xsd:date, xsd:gYearMonth or xsd:gYear, from the ways Chinese spreadsheets write dates."""
-    t = text.strip()
-    if re.fullmatch(r"\d{8}", t):
-        t = f"{t[:4]}-{t[4:6]}-{t[6:]}"
-    m = _DATE.match(t)
-    if not m:
-        return None, "is not a date (write 2019, 2019-05 or 2019-05-03)"
-    y, mo, d = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
-    today = _dt.date.today()
-    if not 1800 <= y <= today.year:
-        return None, f"has year {y}, which is not a founding year"
-    try:
-        day = _dt.date(y, mo or 1, d or 1)
-    except ValueError as err:
-        return None, f"is not a real date ({err})"
-    if day > today:
-        return None, "is in the future"
-    if d:
-        return ox.Literal(day.isoformat(), datatype=N(XSD + "date")), None
-    if mo:
-        return ox.Literal(f"{y:04d}-{mo:02d}", datatype=N(XSD + "gYearMonth")), None
-    return ox.Literal(f"{y:04d}", datatype=N(XSD + "gYear")), None
-
-
-_LEGAL = [("股份有限公司", "Co., Ltd."), ("有限责任公司", "Co., Ltd."), ("有限公司", "Co., Ltd."),
-          ("集团", "Group")]
-
-
-def romanise(name: str) -> str:
-    """An English label from the Chinese name when the file gives none (the shapes want one):
-    pinyin word by word, the city and the legal form translated. '青岛歌尔智能科技有限公司' →
-    'Qingdao Geer Zhineng Keji Co., Ltd.'."""
-    from pypinyin.core import _default_pinyin
-
-    from .names import _word_pinyin
-
-    words, tail = [], ""
-    core = name
-    for zh, en in _LEGAL:
-        if core.endswith(zh):
-            core, tail = core[: -len(zh)], en
-            break
-    if core.startswith("青岛市"):
-        core, words = core[3:], ["Qingdao"]
-    elif core.startswith("青岛"):
-        core, words = core[2:], ["Qingdao"]
-    for w in _default_pinyin.seg(core):
-        py = "".join(_word_pinyin(w))
-        if py.strip():
-            words.append(py[:1].upper() + py[1:])
-    return re.sub(r"\s+", " ", " ".join(words + [tail])).strip() or name
 
 
 # ------------------------------------------------------------------ resolving rows to triples
@@ -445,7 +338,7 @@ def _identify(kg, row, by_code, by_name, known, file_codes, file_names, touched,
 
 
 def _load_existing(kg, ent: _Enterprise) -> None:
-    for q in kg.backend.store.quads_for_pattern(N(ent.iri), None, None, None):
+    for q in kg.quads(N(ent.iri)):
         p, o = q.predicate.value, q.object
         if p in (LABEL.value, ALT.value) and isinstance(o, ox.Literal):
             ent.labels.add(normalize(o.value))
@@ -483,19 +376,19 @@ def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, pro
     for a in row.aliases:
         name(a, "zh" if re.search(r"[\u4e00-\u9fff]", a) else "en")
 
-    single = [(IDENTIFIER, ox.Literal(row.credit_code) if row.credit_code else None),
-              (FOUNDED, row.founded), (LOCATION, ox.Literal(row.district, language="zh") if row.district else None)]
-    for p, value in single:
-        if value is None:
+    for col in FACTS:
+        cell = getattr(row, col.attr)
+        if not cell:
             continue
-        old = ent.facts.get(p.value)
+        value = col.term(cell)
+        old = ent.facts.get(col.predicate)
         if old is not None and old[0] != value:
             where = f"line {old[1]}" if old[1] else "the store"
-            problems.add(row.line, f"{SINGLE_VALUED[p.value]} {value.value!r} for {ent.zh or row.name} conflicts "
+            problems.add(row.line, f"{col.name.replace('_', ' ')} {value.value!r} for {ent.zh or row.name} conflicts "
                                    f"with {old[0].value!r} from {where}")
             continue
-        ent.facts.setdefault(p.value, (value, row.line))
-        out.append((e, p, value))
+        ent.facts.setdefault(col.predicate, (value, row.line))
+        out.append((e, N(col.predicate), value))
 
     for c in chains:
         claim = N(QDR + "claim-" + hashlib.sha1(f"{ent.iri} {IN_CHAIN.value} {c} {sha}".encode()).hexdigest()[:16])
@@ -532,17 +425,17 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
     objects = {q[2] for q in new if isinstance(q[2], ox.NamedNode)}
     for iri in [t for t, e in touched.items() if e.existing]:
         node = N(iri)
-        for q in kg.backend.store.quads_for_pattern(node, None, None, None):
+        for q in kg.quads(node):
             mini.add(q)
             if isinstance(q.object, ox.NamedNode):
                 objects.add(q.object)
-        for c in kg.backend.store.quads_for_pattern(None, N(RDF + "subject"), node, None):
-            for q in kg.backend.store.quads_for_pattern(c.subject, None, None, None):
+        for c in kg.quads(None, N(RDF + "subject"), node):
+            for q in kg.quads(c.subject):
                 mini.add(q)
                 if isinstance(q.object, ox.NamedNode):
                     objects.add(q.object)
     for o in objects:  # types of what we point at (sh:class checks)
-        for q in kg.backend.store.quads_for_pattern(o, A, None, None):
+        for q in kg.quads(o, A):
             mini.add(q)
     ours = {q[0].value for q in new}
     for v in _shacl(mini):
@@ -556,29 +449,29 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 
 # ------------------------------------------------------------------ the import
 def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False) -> ImportResult:
-    from . import storage
+    from . import generations
+    from .backend import StoreBackend
     from .graph import KnowledgeGraph
     from .rdfio import check_readable
 
     path, store_dir = Path(csv_path), Path(store_dir)
     check_readable(path)
-    storage.current_generation(store_dir)  # a clear error before reading anything
+    generations.current_generation(store_dir)  # a clear error before reading anything
     data = path.read_bytes()
     text, encoding = decode(path, data)
     problems = _Problems(path)
     warnings: list[str] = []
     rows = read_rows(path, text, problems, warnings)
 
-    with storage.write_lock(store_dir) if not dry_run else _nothing():
-        backend = storage.StoreBackend(store_dir)
+    with generations.write_lock(store_dir) if not dry_run else contextlib.nullcontext():
+        backend = StoreBackend(store_dir)
         kg = KnowledgeGraph(backend)
         quads, touched = plan_import(kg, path, rows, data, problems)
         problems.raise_if_any()
         _add_english_names(touched, quads)
-        store = backend.store
         seen, new = set(), []
         for q in quads:
-            if q not in seen and ox.Quad(*q) not in store:
+            if q not in seen and not any(kg.quads(*q)):
                 seen.add(q)
                 new.append(q)
         res = ImportResult(str(path), encoding, len(rows), len(new), warnings=warnings,
@@ -601,20 +494,12 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
     return res
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _write(store_dir: Path, backend, new: list, touched: dict, path: Path, data: bytes, encoding: str,
            res: ImportResult) -> None:
-    from . import storage
+    from . import generations, storage
 
     storage.add_quads(store_dir, backend, new, touched, {
         "path": str(path.resolve()), "name": path.name, "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data), "encoding": encoding, "rows": res.rows, "triples_added": res.added,
         "new_enterprises": res.new_enterprises, "merged_enterprises": res.merged_enterprises,
-        "time": storage._now()})
+        "time": generations.now()})

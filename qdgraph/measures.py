@@ -251,13 +251,11 @@ def _target(kg, iri: str) -> dict:
     rows = kg.query(_TARGET, {"indicator": ox.NamedNode(iri)}).rows
     if not rows:
         return {}
+    from .wording import target_text
+
     r = {k: v.value for k, v in rows[0].items()}
-    stated = r.get("stated", "")       # the source's wording, comparator word included
-    zh = r.get("qual") or stated
-    value = r.get("value", "")
-    unit = "%" if r.get("unit", "").endswith("/PERCENT") else ""
-    en = r.get("qual_en") or r.get("qual") or f"{r.get('cmp_en', '')} {value}{unit}".strip()
-    return {"zh": zh, "en": en, "year": r.get("year")}
+    t = target_text(r.get("stated", ""), r.get("cmp", ""), r.get("cmp_en", ""), r.get("qual", ""), r.get("qual_en", ""))
+    return {"zh": t.zh, "en": t.en, "year": r.get("year")}
 
 
 def _v(term):

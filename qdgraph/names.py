@@ -7,7 +7,6 @@ index is built, which keeps pypinyin (0.3 s to import) off the lookup path.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -31,7 +30,11 @@ _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
 
 def normalize(text: str) -> str:
-    """Case-, width- and punctuation-insensitive form: '“四新”经济' and '四新 经济' agree."""
+    """Case-, width- and punctuation-insensitive form: '“四新”经济' and '四新 经济' agree.
+
+    >>> normalize("“四新”经济") == normalize("四新 经济"), normalize("ＧＤＰ")
+    (True, 'gdp')
+    """
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -66,9 +69,9 @@ def build_index(graph) -> list[dict]:
     import pyoxigraph as ox
 
     if isinstance(graph, ox.Store):
-        from .graph import KnowledgeGraph, LocalBackend
-
-        graph = KnowledgeGraph(LocalBackend(graph))
+        res = graph.query(INDEX_QUERY, prefixes=PREFIXES)
+        variables = [v.value for v in res.variables]
+        return index_entries({v: t for v, t in zip(variables, sol) if t is not None} for sol in res)
     return index_entries(graph.query(INDEX_QUERY).rows)
 
 
@@ -137,7 +140,7 @@ class NameIndex:
             e["_labels"] = [normalize(t) for t in [e.get("zh"), e.get("en"), *e["alt"]] if t]
 
     def label(self, iri: str, lang: str = "zh") -> str:
-        e = self.by_iri.get(iri)
+        e = self.entry(iri)
         if not e:
             return shorten(iri)
         other = "en" if lang == "zh" else "zh"
@@ -146,7 +149,11 @@ class NameIndex:
     def entry(self, iri: str) -> dict | None:
         return self.by_iri.get(iri)
 
-    def _score(self, q: str, e: dict) -> float:
+    def _candidates(self, text: str, types: list) -> "NameIndex":
+        """The index to rank ``text`` in: this one (a lazy index may narrow it first)."""
+        return self
+
+    def _score(self, q: str, e: dict, near_misses: bool = True) -> float:
         best = 0.0
         for key in e["_labels"]:
             if not key:
@@ -169,15 +176,18 @@ class NameIndex:
         for ini in e.get("initials", []):
             if len(q) >= 2 and q == ini:
                 best = max(best, 85.0)
-        if best:
+        if best or not near_misses:
             return best
         keys = e["_labels"] + e.get("pinyin", [])
+        import difflib  # near misses only
+
         ratio = max((difflib.SequenceMatcher(None, q, k).ratio() for k in keys if k), default=0.0)
         return ratio * 50  # a near miss scores below every substring match
 
     def search(self, text: str, types: Iterable[str] | None = None, limit: int = 20,
-               min_score: float = 20.0) -> list[tuple[float, dict]]:
-        """Entities ranked by how well they match ``text`` (best first)."""
+               min_score: float = 20.0, near_misses: bool = True) -> list[tuple[float, dict]]:
+        """Entities ranked by how well they match ``text`` (best first); ``near_misses=False``
+        leaves out the (slow) edit-distance scores, which all rank below any partial match."""
         q = normalize(text)
         if not q:
             return []
@@ -186,7 +196,7 @@ class NameIndex:
         for e in self.entries:
             if wanted and not wanted.intersection(e["types"]):
                 continue
-            s = self._score(q, e)
+            s = self._score(q, e, near_misses)
             if s >= min_score:
                 scored.append((round(s, 2), e))
         scored.sort(key=lambda se: (-se[0], len(se[1].get("zh") or se[1].get("en") or ""), se[1]["iri"]))
@@ -197,9 +207,13 @@ class NameIndex:
         AmbiguousNameError (with the candidates)."""
         types = list(types or ())
         iri = _as_iri(text)
-        if iri and iri in self.by_iri and (not types or set(types) & set(self.by_iri[iri]["types"])):
+        e = self.entry(iri) if iri else None
+        if e and (not types or set(types) & set(e["types"])):
             return iri
-        hits = self.search(text, types, limit=50, min_score=15.0)
+        index = self._candidates(text, types)
+        hits = index.search(text, types, limit=50, min_score=15.0, near_misses=False)
+        if not hits or hits[0][0] < self.RESOLVE_AT:  # only then can near misses change the answer
+            hits = index.search(text, types, limit=50, min_score=15.0)
         if hits:
             top = hits[0][0]
             if top >= self.RESOLVE_AT:
@@ -208,7 +222,7 @@ class NameIndex:
                     return tied[0]["iri"]
                 raise AmbiguousNameError(
                     f"{what} name {text!r} is ambiguous; it matches: "
-                    + "; ".join(describe_entry(e) for e in tied[:10]), tied)
+                    + "; ".join(describe_entry(e) for e in tied[:10]), [describe_entry(e) for e in tied])
             fuzzy_top = top / 50
             runner_up = hits[1][0] / 50 if len(hits) > 1 else 0.0
             if fuzzy_top >= self.FUZZY_RESOLVE and fuzzy_top - runner_up >= 0.1:

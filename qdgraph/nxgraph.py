@@ -11,8 +11,8 @@ the bundled store, an on-disk store and a remote endpoint.
 ``rank``). A picture of one entity's surroundings uses :func:`walk` (one query per step over
 the frontier, stopping at hubs and at ``depth``) and :func:`project` (the same attributes for
 a given set of nodes, from queries over those nodes only), so its cost follows the size of the
-picture, not of the graph; ``tests/test_nx.py`` checks both give what ``subgraph`` cuts from the
-whole projection.
+picture, not of the graph; ``tests/test_nxgraph.py`` checks both give what
+``qdgraph.nxwalks.subgraph`` cuts from the whole projection.
 
 Node attributes: ``type`` (short qd: class), ``types``, ``zh``, ``en``, ``label`` (in the
 asked language), key facts by local name (``obsValue``, ``unitMeasure``, ``refPeriod``,
@@ -439,46 +439,8 @@ VOCAB_FACT_KEYS = ("notation", "statedAs", "obsValue", "unitMeasure", "comparato
                    "goalStatus", "jobTitle", "recurrence")
 
 
-# ---------------------------------------------------------------- views
 # Classifier nodes link to many things (a category holds a dozen chains); a neighbourhood
 # walk stops at them instead of pulling in everything they classify.
 HUB_TYPES = frozenset({"qd:ChainCategory", "qd:ClusterTier", "qd:ChainPortfolio", "qd:Programme", "qd:Dimension",
                        "qd:IndustrySystemElement", "qd:PlanDocument", "qd:Goal", "schema:City", "qd:Subject",
                        "qd:NamedSet", "qd:Statistic"})
-
-
-def neighbourhood(g: nx.MultiDiGraph, start: str, depth: int) -> set[str]:
-    """Nodes within ``depth`` hops of ``start`` (either direction), not walking through hubs."""
-    seen, frontier = {start}, [start]
-    for _ in range(max(depth, 0)):
-        nxt = []
-        for n in frontier:
-            if n != start and g.nodes[n].get("type") in HUB_TYPES:
-                continue
-            for m in (*g.successors(n), *g.predecessors(n)):
-                if m not in seen:
-                    seen.add(m)
-                    nxt.append(m)
-        frontier = nxt
-    return seen
-
-
-def subgraph(g: nx.MultiDiGraph, kind: str, iri: str, depth: int = 2) -> nx.MultiDiGraph:
-    """The part of ``g`` a picture of ``kind`` centred on ``iri`` shows (a copy, with
-    ``graph["focus"]`` set). ``kind`` is informational here: every neighbourhood view walks the
-    same way; the indicator view (measures and their paths) is built in ``qdgraph.viz.views``."""
-    if iri not in g:
-        from .errors import NotFoundError
-
-        raise NotFoundError(f"{shorten(iri)} is not an entity of the graph")
-    sub = g.subgraph(neighbourhood(g, iri, depth)).copy()
-    sub.graph.update(g.graph, focus=iri, kind=kind)
-    return sub
-
-
-def undirected(g: nx.MultiDiGraph) -> nx.Graph:
-    """A simple undirected view for path finding and centrality (parallel edges merged)."""
-    h = nx.Graph()
-    h.add_nodes_from(g.nodes)
-    h.add_edges_from((u, v) for u, v in g.edges() if u != v)
-    return h

@@ -19,6 +19,7 @@ unit conversion, so 300万人 and 3000000人 agree — is a conflict, reported, 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from .errors import AmbiguousNameError, NotFoundError
-from .importer import CsvError, _nothing, _Problems, decode, read_table, row_quote, source_document
+from .importer import CsvError, _Problems, decode, read_table, row_quote, source_document
 from .namespaces import PREFIXES, QD, QDR
 from .periods import parse_period, period_of_iri, period_triples
 
@@ -76,13 +77,14 @@ class _Known:
 
 def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False,
                         progress: Progress | None = None) -> ObserveResult:
-    from . import storage
+    from . import generations, storage
+    from .backend import StoreBackend
     from .graph import KnowledgeGraph
     from .rdfio import check_readable
 
     path, store_dir = Path(csv_path), Path(store_dir)
     check_readable(path)
-    storage.current_generation(store_dir)  # a clear error before reading anything
+    generations.current_generation(store_dir)  # a clear error before reading anything
     data = path.read_bytes()
     text, encoding = decode(path, data)
     problems, warnings = _Problems(path), []
@@ -90,15 +92,15 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
     if not records and not problems.items:
         raise CsvError(f"{path}: no rows under the header")
 
-    with storage.write_lock(store_dir) if not dry_run else _nothing():
-        backend = storage.StoreBackend(store_dir)
+    with generations.write_lock(store_dir) if not dry_run else contextlib.nullcontext():
+        backend = StoreBackend(store_dir)
         kg = KnowledgeGraph(backend)
         res = ObserveResult(str(path), encoding, len(records), warnings=warnings)
         quads, line_of = _plan(kg, path, data, records, problems, res, progress)
         problems.raise_if_any()
-        store, seen, new = backend.store, set(), []
+        seen, new = set(), []
         for q in quads:
-            if q not in seen and ox.Quad(*q) not in store:
+            if q not in seen and next(iter(backend.quads(q[0], q[1], q[2])), None) is None:
                 seen.add(q)
                 new.append(q)
         res.added = len(new)
@@ -112,7 +114,7 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
             "kind": "observations", "path": str(path.resolve()), "name": path.name,
             "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "encoding": encoding,
             "rows": res.rows, "triples_added": res.added, "new_observations": res.new_observations,
-            "time": storage._now()})
+            "time": generations.now()})
     return res
 
 
@@ -188,7 +190,7 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
             quads += _observation(obs, ind, period, value, unit)
             if period.key not in described:  # a period is one node, described once
                 described.add(period.key)
-                if ox.Quad(N(period.iri), A, N(TIME + "ProperInterval")) not in kg.backend.store:
+                if next(iter(kg.backend.quads(N(period.iri), A, N(TIME + "ProperInterval"))), None) is None:
                     quads += period_triples(period)
             line_of.setdefault(obs.value, line)
         else:
@@ -288,11 +290,11 @@ def _shacl_check(kg, new: list, path: Path, line_of: dict) -> None:
     mini.extend(ox.Quad(*q) for q in new)
     for f in paths.ontology_files():
         mini.extend(parse_file(f))
-    store = kg.backend.store
+    held = kg.backend
     for node in {q[0] for q in new} | {q[2] for q in new if isinstance(q[2], ox.NamedNode)}:
-        mini.extend(store.quads_for_pattern(node, None, None, None))
+        mini.extend(held.quads(node))
     for node in {q.object for q in mini if isinstance(q.object, ox.NamedNode)}:  # types, for sh:class
-        mini.extend(store.quads_for_pattern(node, A, None, None))
+        mini.extend(held.quads(node, A))
     ours = {q[0].value for q in new}
     for v in _shacl(mini):
         if v.severity == "Violation" and v.focus in ours:

@@ -22,10 +22,8 @@ def _root() -> Path:
 ROOT = _root()
 ONTOLOGY_DIR = ROOT / "ontology"
 DATA_DIR = ROOT / "data"
-SOURCES_DIR = DATA_DIR / "sources"
 ONTOLOGY = ONTOLOGY_DIR / "qdgraph.ttl"
 SHAPES = ONTOLOGY_DIR / "shapes.ttl"
-QUERIES_DIR = _PKG / "queries"
 
 
 def ontology_files() -> list[Path]:

@@ -65,3 +65,20 @@ def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:
     for p in paths:
         quads.extend(parse_file(p))
     store.extend(quads)
+
+
+def to_rdflib(quads: Iterable["ox.Quad"]):
+    """An rdflib Graph of the default-graph view of ``quads`` (for pySHACL, owlrl and users
+    who want rdflib's API), passed through N-Triples, which both libraries write and read fast."""
+    import rdflib
+
+    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt", bnode_context=_SameBlankNodes())
+
+
+class _SameBlankNodes(dict):
+    """rdflib's N-Triples parser renames blank nodes; keeping Oxigraph's ids lets a report name
+    one blank node the same way whichever engine found the problem."""
+
+    def get(self, key, default=None):
+        return key

@@ -15,9 +15,9 @@ def closure(backend, kind: str) -> "ox.Store":
     semantics = {"rdfs": owlrl.RDFS_Semantics, "owlrl": owlrl.OWLRL_Semantics}.get(kind)
     if semantics is None:
         raise UsageError(f"unknown reasoning {kind!r} (use rdfs or owlrl)")
-    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in backend.quads()),
-                      format=ox.RdfFormat.N_TRIPLES)
-    g = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
+    from .rdfio import to_rdflib
+
+    g = to_rdflib(backend.quads())
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(g)
     # OWL-RL rules can derive generalised triples (a literal as subject); RDF stores can't hold them
     plain = rdflib.Graph()

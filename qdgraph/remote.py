@@ -87,12 +87,21 @@ class EndpointBackend:
         self.description = f"endpoint {url}"
 
     # -- the backend interface ------------------------------------------------
-    def execute(self, query: str, params: Mapping[str, Any]) -> Any:
+    def query(self, query: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None) -> Any:
+        res = self._execute(query, params, min(timeout or self.timeout, self.timeout))
+        if limit is not None:
+            from .backend import _truncate
+
+            res = _truncate(res, limit)
+        return res
+
+    def _execute(self, query: str, params: Mapping[str, Any], timeout: float) -> Any:
         form = check_read_only(query)
         text = sparql_prologue() + bind_values(query, params)
         graph = form in ("CONSTRUCT", "DESCRIBE")
         status, headers, body = http_request(
-            self.url, data=text.encode("utf-8"), method="POST", timeout=self.timeout,
+            self.url, data=text.encode("utf-8"), method="POST", timeout=timeout,
             headers={"Content-Type": "application/sparql-query; charset=utf-8",
                      "Accept": N_TRIPLES if graph else f"{RESULTS_JSON}, application/json;q=0.9"})
         truncated = headers.get(TRUNCATED_HEADER) is not None
@@ -113,17 +122,18 @@ class EndpointBackend:
         rows = [{v: sol[v] for v in variables if sol[v] is not None} for sol in res]
         return SelectResult(variables, rows, truncated=truncated)
 
-    def quads(self) -> Iterable["ox.Quad"]:
-        res = self.execute("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {})
+    def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
+        pattern = {k: t for k, t in (("s", subject), ("p", predicate), ("o", object)) if t is not None}
+        res = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", pattern)
         if getattr(res, "truncated", False):
             raise EndpointError(f"{self.url} cut the graph short (row cap); raise its limit to read it whole")
         return [ox.Quad(t.subject, t.predicate, t.object) for t in res.triples]
 
-    def name_index(self) -> list | None:
+    def names(self) -> None:
         return None  # built with SPARQL by qdgraph.names.build_index
 
     def __len__(self) -> int:
-        rows = self.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}).rows
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}).rows
         return int(rows[0]["n"].value) if rows else 0
 
     def __repr__(self) -> str:

@@ -1,15 +1,9 @@
-"""Query results, held in memory, and their serialisations.
-
-One place writes every format, so the CLI, the Python API and the HTTP server give the same
-answer: SPARQL 1.1 JSON / XML / CSV / TSV results for SELECT and ASK, Turtle / JSON-LD /
-N-Triples for CONSTRUCT and DESCRIBE. (The server sends JSON compact, from ``to_json``; the
-CLI indents it for reading.)
+"""Query results, held in memory: ``SelectResult``, ``AskResult``, ``GraphResult``, and RDF
+terms as people and JSON read them. The format registry (``qdgraph.formats``) writes them:
+``formats.write(result, "csv")``.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,15 +11,7 @@ import pyoxigraph as ox
 
 from .namespaces import PREFIXES, shorten
 
-SELECT_FORMATS = ("table", "json", "csv", "tsv", "xml")
-GRAPH_FORMATS = ("turtle", "json-ld", "nt")
-_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "json-ld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES}
 XSD = PREFIXES["xsd"]
-
-
-def xml_escape(text: str) -> str:
-    # xml.sax.saxutils would pull in urllib.request (25 ms) on every command
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def term_text(term: Any) -> str:
@@ -59,6 +45,17 @@ def term_json(term: Any) -> dict:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def display(term: Any) -> str:
+    """Compact form for tables: prefixed IRIs, literals by their value."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return shorten(term.value)
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
 def term_from_json(obj: dict) -> Any:
     """The inverse of term_json (for SPARQL JSON results read from a remote endpoint)."""
     kind = obj["type"]
@@ -78,13 +75,15 @@ def term_from_json(obj: dict) -> Any:
     raise ValueError(f"unknown term type {kind!r}")
 
 
-def _tsv_term(term: Any) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in (
-        XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"):
-        return term.value
-    return str(term)  # N-Triples form, as the TSV results format asks
+def as_term(value: Any) -> Any:
+    """A plain Python value as an RDF term (terms pass through): numbers typed, text plain."""
+    if value is None or isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return value
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(value))
 
 
 @dataclass
@@ -95,14 +94,17 @@ class SelectResult:
 
     kind = "select"
 
+    @classmethod
+    def from_values(cls, variables: list[str], rows: list[list[Any]]) -> "SelectResult":
+        """A table computed in Python (a ranking, search hits) as a result every format writes."""
+        return cls(list(variables), [{v: as_term(x) for v, x in zip(variables, row) if x is not None}
+                                     for row in rows])
+
     def __iter__(self):
         return iter(self.rows)
 
     def __len__(self):
         return len(self.rows)
-
-    def values(self, var: str) -> list[Any]:
-        return [r.get(var) for r in self.rows]
 
     def to_json(self) -> dict:
         bindings = [{k: term_json(v) for k, v in row.items() if v is not None} for row in self.rows]
@@ -112,27 +114,9 @@ class SelectResult:
             out["truncated"] = True
         return out
 
-    def serialize(self, fmt: str = "json") -> str:
-        if fmt == "json":
-            return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
-        if fmt == "csv":
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\r\n")
-            w.writerow(self.variables)
-            for row in self.rows:
-                w.writerow([term_text(row.get(v)) for v in self.variables])
-            return buf.getvalue()
-        if fmt == "tsv":
-            lines = ["\t".join("?" + v for v in self.variables)]
-            lines += ["\t".join(_tsv_term(row.get(v)) for v in self.variables) for row in self.rows]
-            return "\n".join(lines) + "\n"
-        if fmt == "xml":
-            return _select_xml(self)
-        if fmt == "table":
-            return render_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
-        raise ValueError(f"format {fmt!r} is not one of {', '.join(SELECT_FORMATS)} for SELECT results")
-
     def _repr_html_(self) -> str:  # Jupyter shows the rows as a table
+        from .formats import html_table
+
         return html_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
 
 
@@ -144,20 +128,11 @@ class AskResult:
     def __bool__(self):
         return self.value
 
-    def serialize(self, fmt: str = "json") -> str:
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": self.value}) + "\n"
-        if fmt in ("csv", "tsv", "table"):
-            return ("true" if self.value else "false") + "\n"
-        if fmt == "xml":
-            return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                    f"<head/><boolean>{'true' if self.value else 'false'}</boolean></sparql>\n")
-        raise ValueError(f"format {fmt!r} is not one of {', '.join(SELECT_FORMATS)} for ASK results")
-
 
 @dataclass
 class GraphResult:
     triples: list = field(default_factory=list)
+    truncated: bool = False
     kind = "graph"
 
     def __iter__(self):
@@ -166,95 +141,8 @@ class GraphResult:
     def __len__(self):
         return len(self.triples)
 
-    def serialize(self, fmt: str = "turtle") -> str:
-        if fmt not in _RDF_FORMATS:
-            raise ValueError(f"format {fmt!r} is not one of {', '.join(GRAPH_FORMATS)} for CONSTRUCT/DESCRIBE results")
-        return serialize_triples(self.triples, fmt)
-
     def _repr_html_(self) -> str:  # Jupyter shows the triples as a table
+        from .formats import html_table
+
         return html_table(["subject", "predicate", "object"],
                           [[display(t.subject), display(t.predicate), display(t.object)] for t in self.triples])
-
-
-def serialize_triples(triples, fmt: str) -> str:
-    data = ox.serialize(triples, format=_RDF_FORMATS[fmt],
-                        prefixes=PREFIXES if fmt == "turtle" else None)
-    return data.decode("utf-8")
-
-
-def _select_xml(res: SelectResult) -> str:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-    out += [f'<variable name="{xml_escape(v)}"/>' for v in res.variables]
-    out.append("</head>\n<results>")
-    for row in res.rows:
-        out.append("<result>")
-        for v in res.variables:
-            t = row.get(v)
-            if t is None:
-                continue
-            if isinstance(t, ox.NamedNode):
-                inner = f"<uri>{xml_escape(t.value)}</uri>"
-            elif isinstance(t, ox.BlankNode):
-                inner = f"<bnode>{xml_escape(t.value)}</bnode>"
-            else:
-                attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
-                         "" if t.datatype.value == XSD + "string" else
-                         f' datatype="{xml_escape(t.datatype.value)}"')
-                inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
-            out.append(f'<binding name="{xml_escape(v)}">{inner}</binding>')
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out)
-
-
-def display(term: Any) -> str:
-    """Compact form for tables: prefixed IRIs, literals with a language tag as value@lang."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return shorten(term.value)
-    if isinstance(term, ox.Literal):
-        return term.value
-    return str(term)
-
-
-def render_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table that lines up CJK text (wide characters count as two columns)."""
-    widths = [text_width(h) for h in headers]
-    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
-    for row in cells:
-        for i, c in enumerate(row):
-            widths[i] = max(widths[i], text_width(c))
-
-    def line(items):
-        return "  ".join(pad(c, widths[i]) for i, c in enumerate(items)).rstrip()
-
-    out = [line(headers), "  ".join("─" * w for w in widths)]
-    out += [line(r) for r in cells]
-    return "\n".join(out) + "\n"
-
-
-HTML_ROWS = 1000   # a notebook table shows this many rows and says how many more there are
-
-
-def html_table(headers: list[str], rows: list[list[str]]) -> str:
-    """An HTML table for notebooks; every cell is escaped text."""
-    from html import escape
-
-    out = ['<table class="qdgraph-result">', "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers)
-           + "</tr></thead>", "<tbody>"]
-    out += ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[:HTML_ROWS]]
-    out.append("</tbody></table>")
-    if len(rows) > HTML_ROWS:
-        out.append(f"<p>{len(rows) - HTML_ROWS:,} more rows not shown ({len(rows):,} in all)</p>")
-    return "\n".join(out)
-
-
-def text_width(s: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def pad(s: str, width: int) -> str:
-    return s + " " * (width - text_width(s))

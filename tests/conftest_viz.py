@@ -1,4 +1,4 @@
-"""Shared test data for the NetworkX and picture tests (imported by test_nx / test_viz /
+"""Shared test data for the NetworkX and picture tests (imported by test_nxgraph / test_viz /
 test_viz_browser; not a pytest conftest, so it changes nothing for other test modules).
 
 SAMPLE is a small, self-contained slice of the data model (pillar → indicator ← measure →

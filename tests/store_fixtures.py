@@ -1,4 +1,4 @@
-"""Shared by test_store.py and test_import.py: a small graph of our own (a chain and an
+"""Shared by test_stores.py and test_csv_import.py: a small graph of our own (a chain and an
 enterprise that satisfy the shapes), so the tests do not depend on what data/chains.ttl holds."""
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def copy_store(base: Path, target: Path) -> Path:
 def triples(store: Path) -> int:
     import pyoxigraph as ox
 
-    from qdgraph.storage import STORE_SUBDIR, current_generation
+    from qdgraph.generations import STORE_SUBDIR, current_generation
 
     s = ox.Store.read_only(str(current_generation(store) / STORE_SUBDIR))
     return len(s)

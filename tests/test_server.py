@@ -1,4 +1,4 @@
-"""Issue 5: `qdgraph serve`, a read-only SPARQL 1.1 endpoint, tested as users reach it:
+"""`qdgraph serve`, a read-only SPARQL 1.1 endpoint, tested as users reach it:
 a real server process on loopback, SPARQLWrapper and curl.
 
 Answers are compared with the embedded graph's, never with fixed data (the data grows)."""
@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT
+from qdgraph.formats import write
 
 pytestmark = pytest.mark.server
 
@@ -30,7 +31,7 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {SLOW_VAL
 TIMEOUT = 3
 
 
-# ------------------------------------------------------------------ helpers (also used by test_remote)
+# ------------------------------------------------------------------ helpers (also used by test_endpoint)
 class Proc:
     """A server subprocess whose log goes to a file (a full pipe would block it)."""
 
@@ -150,7 +151,7 @@ def test_get_post_form_and_post_query_agree_with_the_embedded_graph(kg, sparql):
     ("text/tab-separated-values", "tsv", "text/tab-separated-values"),
 ])
 def test_select_formats_by_accept_and_by_format_param(kg, sparql, accept, fmt, ctype):
-    want = kg.query(LABELS + " ORDER BY ?s ?l").serialize(fmt)
+    want = write(kg.query(LABELS + " ORDER BY ?s ?l"), fmt)
     q = LABELS + " ORDER BY ?s ?l"
     s, h, body = curl(sparql, "-H", "Accept: " + accept, "--data-urlencode", "query=" + q)
     same = (lambda a, b: json.loads(a) == json.loads(b)) if fmt == "json" else str.__eq__  # JSON is compact on the wire
@@ -272,6 +273,7 @@ def children(pid: int) -> set[int]:
     return out
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_slow_query_times_out_without_freezing_fast_ones(sparql):
     slow: dict = {}
 
@@ -297,6 +299,7 @@ def test_slow_query_times_out_without_freezing_fast_ones(sparql):
     assert len(fast) >= 10 and max(fast) < 1.0, fast  # answered all along, promptly
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads processes from /proc (Linux)")
 def test_timed_out_worker_is_killed_and_replaced(server, sparql):
     pid = _server_pid(server)
@@ -490,6 +493,7 @@ def test_no_cors_unless_asked_and_loopback_only(server, sparql):
     assert server.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow  # starts a second server of its own
 def test_cors_and_data_when_asked(tmp_path_factory, _private_cache):
     tmp = tmp_path_factory.mktemp("serve-cors")
     extra = tmp / "extra.ttl"

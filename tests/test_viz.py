@@ -1,5 +1,4 @@
-"""Issues 4 and 11: the HTML pictures (built through pyvis), checked as files (the browser tests
-open them for real).
+"""The HTML pictures (built through pyvis), checked as files (the browser tests open them for real).
 
 Expectations about the bundled data come from SPARQL, never from its text.
 """

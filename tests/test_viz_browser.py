@@ -1,5 +1,5 @@
-"""Issues 4 and 11: the pictures opened in a real browser (Debian's chromium, headless, network
-cut): every view, path and rank included, and a picture inside a notebook's iframe.
+"""The pictures opened in a real browser (Debian's chromium, headless, network cut): every view,
+path and rank included, and a picture inside a notebook's iframe.
 
 Every page is opened from file:// with a route that aborts and records any other request, so
 "no request leaves the file" is checked, not assumed. One browser serves the whole session.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from conftest_viz import HOSTILE_IMG, HOSTILE_SCRIPT, SAMPLE_NS, write_sample
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,7 +66,7 @@ def pages(tmp_path_factory, kg):
         viz("path", kg, "path", (ends[0]["e"].value, ends[0]["i"].value))
     viz("rank", kg, "rank", types=["Measure", "IndustryChain"])
     viz("community", kg, "all", color="community", size="degree")
-    res = run_cli("viz", "chain", "样例虚拟现实", *(a for f in sample for a in ("--data", f)),
+    res = invoke("viz", "chain", "样例虚拟现实", *(a for f in sample for a in ("--data", f)),
                   "-o", d / "hostile_chain.html")
     assert res.code == 0, res
     out["hostile_chain"] = d / "hostile_chain.html"

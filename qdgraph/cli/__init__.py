@@ -12,6 +12,7 @@ import click
 
 from .. import __version__
 from ..errors import QdgraphError
+from .common import CONTEXT
 
 # name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -71,9 +72,6 @@ class LazyGroup(click.Group):
         rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)

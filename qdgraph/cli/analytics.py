@@ -4,12 +4,11 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from ..formats import names as format_names
+from ..formats import write
+from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
-CTX = {"help_option_names": ["-h", "--help"]}
-
-
-@click.command(context_settings=CTX)
+@command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--max", "max_paths", default=5, show_default=True, metavar="N",
@@ -49,13 +48,13 @@ def path(a, b, max_paths, kg, fmt, lang):
     emit("\n".join(lines))
 
 
-@click.command(context_settings=CTX)
+@command()
 @click.option("--type", "-t", "types", multiple=True, metavar="TYPE",
               help="Rank only this entity type (Measure, Enterprise, IndustryChain, Indicator, … or qd:X "
                    "or its Chinese name); repeatable. Default: measures, enterprises and chains.")
 @click.option("--top", default=20, show_default=True, metavar="N", help="Show the N most central (0: all).")
 @graph_options
-@format_option(["table", "json", "csv"], "table")
+@format_option(format_names("select"), "table")
 @lang_option
 def rank(types, top, kg, fmt, lang):
     """The most central entities: betweenness (how many shortest paths run through it) and
@@ -74,17 +73,16 @@ def rank(types, top, kg, fmt, lang):
     ranks, estimated = centrality(kg(), types=types, top=top or None, lang=lang)
     if fmt == "json":
         return emit_json({"estimated": estimated, "ranks": [r.__dict__ for r in ranks]})
-    if fmt == "csv":
-        import csv
-        import io
+    if fmt != "table":
+        import pyoxigraph as ox
 
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["rank", "name", "type", "degree", "betweenness", "iri"])
-        for i, r in enumerate(ranks, 1):
-            w.writerow([i, r.label, r.type, r.degree, f"{r.betweenness:.6f}", r.iri])
-        return emit(buf.getvalue())
-    from ..results import render_table
+        from ..results import SelectResult
+
+        rows = [[i, r.label, r.type, r.degree, f"{r.betweenness:.6f}", ox.NamedNode(r.iri)]
+                for i, r in enumerate(ranks, 1)]
+        return emit(write(SelectResult.from_values(["rank", "name", "type", "degree", "betweenness", "iri"], rows),
+                          fmt))
+    from ..formats import render_table
 
     zh = lang == "zh"
     headers = ["#", "名称" if zh else "name", "类型" if zh else "type", "度" if zh else "degree",

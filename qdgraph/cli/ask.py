@@ -6,9 +6,12 @@ import sys
 import click
 
 from ..errors import UsageError
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
-TABLE_FORMATS = ["table", "json", "csv", "tsv"]
+from ..formats import names as format_names
+from ..formats import write
+
+TABLE_FORMATS = format_names("select")
 
 
 def _other(lang):
@@ -16,12 +19,12 @@ def _other(lang):
 
 
 # ---------------------------------------------------------------- measures
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("indicator")
 @click.option("--basis", "basis", metavar="BASES",
               help="Only links of these bases, comma-separated: stated, subject, hierarchy, roadmap, context.")
 @graph_options
-@format_option(["text", "json", "table", "csv", "tsv"], "text")
+@format_option(["text", *TABLE_FORMATS], "text")
 @lang_option
 def measures(indicator, basis, kg, fmt, lang):
     """Which measures affect INDICATOR, and why.
@@ -44,17 +47,15 @@ def measures(indicator, basis, kg, fmt, lang):
     res = measures_for(kg(), indicator, bases)
     if fmt == "json":
         return emit_json(res.to_dict())
-    if fmt in ("table", "csv", "tsv"):
+    if fmt != "text":
         from ..results import SelectResult
-        import pyoxigraph as ox
 
+        rows = [[getattr(l, lang), getattr(l, "basis_" + lang), getattr(l, "rule_" + lang) or "",
+                 " → ".join(getattr(s, lang) for s in l.path),
+                 " / ".join(_premise_text(p, lang) for p in l.premises),
+                 " / ".join(e["exact"] for e in l.evidence)] for l in res.links]
         cols = ["measure", "basis", "rule", "path", "premises", "evidence"]
-        rows = [{"measure": ox.Literal(getattr(l, lang)), "basis": ox.Literal(getattr(l, "basis_" + lang)),
-                 "rule": ox.Literal(getattr(l, "rule_" + lang) or ""),
-                 "path": ox.Literal(" → ".join(getattr(s, lang) for s in l.path)),
-                 "premises": ox.Literal(" / ".join(_premise_text(p, lang) for p in l.premises)),
-                 "evidence": ox.Literal(" / ".join(e["exact"] for e in l.evidence))} for l in res.links]
-        return emit(SelectResult(cols, rows).serialize(fmt))
+        return emit(write(SelectResult.from_values(cols, rows), fmt))
     emit(_measures_text(res, lang))
 
 
@@ -131,7 +132,7 @@ def _oneline(text: str) -> str:
 
 
 # ---------------------------------------------------------------- show
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("name")
 @graph_options
 @format_option(["text", "json"], "text")
@@ -187,7 +188,7 @@ def _card_text(card, lang) -> str:
 
 
 # ---------------------------------------------------------------- search
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("text")
 @click.option("--type", "types", multiple=True, metavar="CLASS",
               help="Only entities of this class (e.g. Indicator, qd:Measure); repeatable.")
@@ -209,12 +210,12 @@ def search(text, types, limit, kg, fmt):
 
     types = [t if ":" in t else f"qd:{t}" for t in types]
     hits = kg().names().search(text, types, limit=limit)
-    rows = [{"score": ox.Literal(f"{s:g}"), "iri": ox.NamedNode(e["iri"]), "zh": ox.Literal(e.get("zh") or ""),
-             "en": ox.Literal(e.get("en") or ""), "type": ox.Literal(", ".join(e["types"]))} for s, e in hits]
-    if not rows and fmt == "table":
+    if not hits and fmt == "table":
         click.echo(f"no entity matches {text!r}", err=True)
         sys.exit(1)
-    emit(SelectResult(["score", "zh", "en", "type", "iri"], rows).serialize(fmt))
+    rows = [[f"{s:g}", e.get("zh") or "", e.get("en") or "", ", ".join(e["types"]), ox.NamedNode(e["iri"])]
+            for s, e in hits]
+    emit(write(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows), fmt))
 
 
 # ---------------------------------------------------------------- listings
@@ -223,8 +224,9 @@ def _listing(name, columns, fmt, kg, lang):
     and is headed ``x``)."""
     res = kg().named(name)
     if fmt != "table":
-        return emit(res.serialize(fmt))
-    from ..results import display, render_table
+        return emit(write(res, fmt))
+    from ..formats import render_table
+    from ..results import display
 
     cols = [c.format(lang=lang) for c in columns]
     emit(render_table([c.removesuffix("_" + lang) for c in cols], [[display(r.get(c)) for c in cols] for r in res.rows]))
@@ -235,40 +237,45 @@ def _text(row, key) -> str:
     return term.value if term is not None else ""
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def pillars(kg, fmt, lang):
-    """The four pillars (四个走在前列), with how many indicators and measures each has."""
+    """The four pillars (四个走在前列), with how many indicators and measures each has.
+
+    \b
+    Examples:
+      qdgraph pillars
+      qdgraph pillars --lang en --format csv
+    """
     _listing("pillars", ["notation", "pillar_{lang}", "task", "leadArea", "indicators", "measures"], fmt, kg, lang)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def indicators(kg, fmt, lang):
-    """The twelve indicators: pillar, indicator, target, unit, year, baseline."""
-    if fmt != "table":
-        return emit(kg().named("indicators").serialize(fmt))
-    from ..namespaces import shorten
-    from ..results import render_table
+    """The twelve indicators: pillar, indicator, target, unit, year, baseline.
 
-    rows = []
-    for r in kg().named("indicators").rows:
-        def v(k, r=r):
-            return _text(r, k)
-        # the source's own wording: comparator + figure ("超过300万人"), unless the figure has it ("30%以上")
-        stated, cmp = v("statedAs") or v("value"), v("comparator_zh")
-        target = v("qualitative") or (stated if not cmp or cmp in stated else cmp + stated)
-        unit = shorten(v("unit")) if v("unit") else ""
-        rows.append([v("notation"), v("pillar_" + lang), v("indicator_" + lang), target, unit.split(":")[-1],
-                     v("year"), (v("baseline") + " " + v("baselineDate")).strip()])
+    \b
+    Examples:
+      qdgraph indicators
+      qdgraph indicators --lang en
+      qdgraph indicators --format json
+    """
+    if fmt != "table":
+        return emit(write(kg().named("indicators"), fmt))
+    from ..formats import render_table
+    from ..wording import indicator_rows
+
+    keys = ["notation", "pillar_" + lang, "indicator_" + lang, "target_" + lang, "unit_" + lang, "year", "baseline"]
+    rows = [[r[k] for k in keys] for r in indicator_rows(kg())]
     emit(render_table(["#", "pillar", "indicator", "target", "unit", "year", "baseline"], rows))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
@@ -281,8 +288,8 @@ def chains(kg, fmt, lang):
       qdgraph chains --format csv > chains.csv
     """
     if fmt != "table":
-        return emit(kg().named("chains").serialize(fmt))
-    from ..results import render_table
+        return emit(write(kg().named("chains"), fmt))
+    from ..formats import render_table
 
     rows = []
     for r in kg().named("chains").rows:
@@ -294,30 +301,37 @@ def chains(kg, fmt, lang):
     emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 @lang_option
 def summary(kg, fmt, lang):
-    """What the graph holds: entities per class, and the sources they rest on."""
+    """What the graph holds: entities per class, and the sources they rest on.
+
+    \b
+    Examples:
+      qdgraph summary
+      qdgraph summary --store ~/qd-store
+    """
     g = kg()
     if fmt != "table":
-        return emit(g.named("stats").serialize(fmt))
+        return emit(write(g.named("stats"), fmt))
     _listing("stats", ["class_{lang}", "count"], "table", kg, lang)
     _listing("sources", ["title", "file", "quotes"], "table", kg, lang)
     emit(f"{len(g)} triples")
 
 
 # ---------------------------------------------------------------- query
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("sparql", required=False)
 @click.option("-f", "--file", "qfile", type=click.File("r", encoding="utf-8"), help="Read the query from FILE.rq ('-' for stdin).")
 @click.option("--name", "-n", "qname", metavar="NAME", help="Run a named query (see `qdgraph queries`).")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind ?KEY to VALUE (<iri>, qd:name, \"text\"@zh, 42, or plain text); repeatable.")
 @graph_options
-@click.option("--format", "-F", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "json-ld", "nt"]),
-              default=None, help="table|json|csv|tsv|xml for SELECT/ASK (default table); turtle|json-ld|nt for CONSTRUCT/DESCRIBE (default turtle).")
+@click.option("--format", "-F", "fmt", type=click.Choice(format_names("select", "ask", "graph")), default=None,
+              help=f"{'|'.join(TABLE_FORMATS)} for SELECT/ASK (default table); "
+                   f"{'|'.join(format_names('graph'))} for CONSTRUCT/DESCRIBE (default turtle).")
 @click.option("--reason", type=click.Choice(["rdfs", "owlrl"]), help="Query the RDFS or OWL-RL inferred closure.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Give up after SECONDS.")
 def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
@@ -357,23 +371,25 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
     res = g.query(text, bound, timeout=timeout)
-    if res.kind == "graph":
-        fmt = fmt or "turtle"
-        if fmt not in ("turtle", "json-ld", "nt"):
-            raise UsageError(f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE give turtle, json-ld or nt")
-    else:
-        fmt = fmt or "table"
-        if fmt in ("turtle", "json-ld", "nt"):
-            raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give table, json, csv, tsv or xml")
-    emit(res.serialize(fmt))
+    fmt = fmt or ("turtle" if res.kind == "graph" else "table")
+    if fmt not in format_names(res.kind):
+        forms = "CONSTRUCT/DESCRIBE" if res.kind == "graph" else "SELECT/ASK"
+        raise UsageError(f"--format {fmt} is not for {forms}; they give {', '.join(format_names(res.kind))}")
+    emit(write(res, fmt))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.option("--show", "show_name", metavar="NAME", help="Print the text of one named query.")
 def queries(show_name):
-    """List the named queries (run one with `qdgraph query --name NAME`)."""
+    """List the named queries (run one with `qdgraph query --name NAME`).
+
+    \b
+    Examples:
+      qdgraph queries
+      qdgraph queries --show measures-for-indicator
+    """
     from ..queries import all_queries, get_query
-    from ..results import render_table
+    from ..formats import render_table
 
     if show_name:
         return emit(get_query(show_name).text)
@@ -383,9 +399,9 @@ def queries(show_name):
 
 
 # ---------------------------------------------------------------- export
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
-@click.option("--format", "-F", "fmt", type=click.Choice(["turtle", "json-ld", "nt", "graphml", "csv"]),
+@click.option("--format", "-F", "fmt", type=click.Choice([*format_names("graph"), "graphml", "csv"]),
               default="turtle", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
 def export(kg, fmt, output):

@@ -2,19 +2,33 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 
 import click
 
-DATA_HELP = "Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable."
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def command(**kwargs):
+    """``click.command`` with the settings every qdgraph command shares (``-h``, width)."""
+    return click.command(context_settings=CONTEXT, **kwargs)
+
+
+def data_option(fn):
+    return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
+                        help="Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable.")(fn)
+
+
+def store_option(required: bool = False, help: str = "Use an on-disk store built by `qdgraph load`."):
+    return click.option("--store", "store", required=required, type=click.Path(file_okay=False), metavar="DIR",
+                        help=help)
 
 
 def graph_options(fn):
     """--data / --store / --endpoint, turned into a ``kg`` argument (opened lazily on first use)."""
 
-    @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False), help=DATA_HELP)
-    @click.option("--store", type=click.Path(file_okay=False), help="Use an on-disk store built by `qdgraph load`.")
+    @data_option
+    @store_option()
     @click.option("--endpoint", metavar="URL", help="Query a remote SPARQL 1.1 endpoint instead.")
     @functools.wraps(fn)
     def wrapper(*args, data, store, endpoint, **kwargs):
@@ -44,7 +58,10 @@ def emit(text: str) -> None:
 
 
 def emit_json(obj) -> None:
-    emit(json.dumps(obj, ensure_ascii=False, indent=2))
+    """A lookup's plain data (dicts and lists), written by the format registry."""
+    from ..formats import write
+
+    emit(write(obj, "json"))
 
 
 def format_option(choices, default):

@@ -116,10 +116,9 @@ def progress(indicator, pillar, kg, fmt, lang):
     if fmt == "json":
         return emit_json(report.to_dict())
     if fmt in ("csv", "tsv"):
-        import pyoxigraph as ox
-
+        from ..formats import write
         from ..results import SelectResult
 
         cols, rows = progress_rows(report, lang)
-        return emit(SelectResult(cols, [{c: ox.Literal(v) for c, v in zip(cols, r) if v != ""} for r in rows]).serialize(fmt))
+        return emit(write(SelectResult.from_values(cols, [[v if v != "" else None for v in r] for r in rows]), fmt))
     emit(progress_text(report, lang))

@@ -28,12 +28,13 @@ def rules(kg, fmt, lang):
     if fmt in ("table", "csv", "tsv"):
         import pyoxigraph as ox
 
+        from ..formats import write
         from ..results import SelectResult
 
         cols = ["rule", "name", "basis", "links", "description"]
         rows = [{"rule": ox.NamedNode(i["rule"]), "name": ox.Literal(i[lang]), "basis": ox.NamedNode(i["basis"]),
                  "links": ox.Literal(str(i["links"])), "description": ox.Literal(i["description_" + lang])} for i in items]
-        return emit(SelectResult(cols, rows).serialize(fmt))
+        return emit(write(SelectResult(cols, rows), fmt))
     zh = lang == "zh"
     out = []
     for i in items:

@@ -6,18 +6,17 @@ import re
 import click
 
 from ..errors import UsageError
-from .common import DATA_HELP
+from .common import command, data_option, store_option
 
 _ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _graph_source(fn):
-    fn = click.option("--store", type=click.Path(file_okay=False), help="Use an on-disk store built by `qdgraph load`.")(fn)
-    return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False), help=DATA_HELP)(fn)
+    return data_option(store_option()(fn))
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Only this machine can connect unless you change it.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
@@ -66,7 +65,7 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, data, store):
                workers=workers, quiet=quiet, ready=ready)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("store_url", required=False, metavar="STORE_URL")
 @click.option("--graph", metavar="IRI", help="Replace this named graph (default: the default graph).")
 @click.option("--update", "update_url", metavar="UPDATE_URL",

@@ -8,30 +8,22 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from .common import command, store_option
 
-CTX = {"help_option_names": ["-h", "--help"]}
 _BAR_FROM = 8 << 20  # bytes: below this a load takes well under a second, a bar is noise
 
 
-@contextlib.contextmanager
 def _byte_bar(total: int, label: str):
-    """A click progress bar on stderr for long loads; a no-op when not on a terminal."""
+    """A click progress bar on stderr for long loads; nothing when not on a terminal."""
     if total < _BAR_FROM or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
-                           show_percent=True, show_eta=True) as bar:
-        yield bar.update
+        return contextlib.nullcontext()
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
+                             show_percent=True, show_eta=True)
 
 
-def _store_option(required=True):
-    return click.option("--store", "store", required=required, type=click.Path(file_okay=False),
-                        metavar="DIR", help="The store folder.")
-
-
-@click.command(context_settings=CTX)
+@command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@_store_option()
+@store_option(required=True, help="The store folder.")
 @click.option("--force", is_flag=True, help="Replace an existing store (only once the new one is complete).")
 def load(files, store, force):
     """Build an on-disk store at DIR holding the ontology, the bundled data and FILES.
@@ -53,31 +45,22 @@ def load(files, store, force):
 
     total = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
     with _byte_bar(total, "loading") as bar:
-        manifest = build_store(store, files, force=force, progress=bar)
+        manifest = build_store(store, files, force=force, progress=bar and bar.update)
     n = len([f for f in manifest["files"] if f["role"] == "data"])
     click.echo(f"built {store}: {manifest['triples']} triples "
                f"(ontology, bundled data and {n} file{'s' if n != 1 else ''})", err=True)
 
 
-@click.command(context_settings=CTX)
+@command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
-@_store_option()
+@store_option(required=True, help="The store folder.")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 def import_csv(csv_file, store, dry_run):
     """Add the enterprises of FILE.csv to the store at DIR, all or nothing.
 
     \b
     Columns (English or Chinese header; order free; other columns are ignored):
-      name / 企业名称          required; the Chinese name
-      chain / 产业链           required; one or more chains (separate with ; or 、),
-                              matched by name, alias or pinyin as in `qdgraph chains`
-      name_en / 英文名称       English name (default: romanised from the Chinese)
-      alias / 简称             other names, separated with ; or 、
-      credit_code / 统一社会信用代码   18 characters, check digit verified (GB 32100-2015)
-      district / 区市          e.g. 黄岛区
-      founded / 成立日期       2019, 2019-05 or 2019-05-03 (also 2019/5/3, 2019年5月3日)
-      source / 来源            where the row comes from (text or URL)
-      note / 备注              free text
+    {columns}
 
     Encoding: UTF-8 (with or without BOM) or GBK/GB18030 as Chinese spreadsheets export.
     Each enterprise gets the file and row as its provenance. An enterprise already in the
@@ -104,3 +87,24 @@ def import_csv(csv_file, store, dry_run):
     click.echo(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_enterprises} new enterprises, "
                f"{res.merged_enterprises} merged; {verb} {res.added} triples"
                + ("" if dry_run else f" to {store}"), err=True)
+
+
+def _import_help() -> str:
+    """The help of ``qdgraph import``, its column list made from the importer's column table."""
+    import inspect
+    import textwrap
+
+    from ..csvcolumns import COLUMNS
+    from ..formats import pad, text_width
+
+    heads = [f"{c.name} / {c.zh}" for c in COLUMNS]
+    width = max(map(text_width, heads)) + 2
+    lines = []
+    for head, col in zip(heads, COLUMNS):
+        wrapped = textwrap.wrap(col.help, 96 - width) or [""]
+        lines.append("  " + pad(head, width) + wrapped[0])
+        lines += ["  " + " " * width + more for more in wrapped[1:]]
+    return inspect.cleandoc(import_csv.__doc__).replace("{columns}", "\n".join(lines))
+
+
+import_csv.help = _import_help()  # the column list comes from the table the importer reads

@@ -5,8 +5,10 @@ import sys
 
 import click
 
+from .common import command
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+
+@command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--only", is_flag=True, help="Check FILES with the ontology only, without the bundled data.")
 @click.option("--format", "-F", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -28,11 +30,12 @@ def validate(files, only, fmt):
 
     report = run_validate(files, with_bundled=not only)
     if fmt == "json":
-        import json
         from dataclasses import asdict
 
-        click.echo(json.dumps({"conforms": report.conforms, "files": report.files, "triples": report.triples,
-                               "violations": [asdict(v) for v in report.violations]}, ensure_ascii=False, indent=2))
+        from .common import emit_json
+
+        emit_json({"conforms": report.conforms, "files": report.files, "triples": report.triples,
+                   "violations": [asdict(v) for v in report.violations]})
     else:
         for v in report.violations:
             click.echo(v.line())

@@ -8,12 +8,12 @@ import click
 from ..analytics import SIZE_MEASURES
 from ..errors import QdgraphError, UsageError
 from ..viz import COLORS, GROUP_OVER, KINDS, LAYOUTS, MAX_NODES, RANK_TOP
-from .common import graph_options, lang_option
+from .common import command, graph_options, lang_option
 
 # progress is drawn as charts, not as a network: a view of its own beside the pictures
 VIEWS = [*KINDS, "progress"]
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @click.argument("kind", type=click.Choice(VIEWS), metavar="VIEW")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: qdgraph-VIEW.html).")

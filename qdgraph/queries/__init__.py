@@ -81,13 +81,19 @@ def parse_rq(path: Path) -> NamedQuery:
 
 @lru_cache(maxsize=None)
 def all_queries() -> dict[str, NamedQuery]:
-    return {p.stem: parse_rq(p) for p in sorted(HERE.glob("*.rq"))}
+    return {p.stem: _parsed(p) for p in sorted(HERE.glob("*.rq"))}
+
+
+@lru_cache(maxsize=None)
+def _parsed(path: Path) -> NamedQuery:
+    return parse_rq(path)
 
 
 def get_query(name: str) -> NamedQuery:
+    path = HERE / f"{name}.rq"
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) and path.is_file():  # one file, not all of them
+        return _parsed(path)
     queries = all_queries()
-    if name in queries:
-        return queries[name]
     import difflib
 
     near = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.4)

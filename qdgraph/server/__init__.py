@@ -56,23 +56,23 @@ def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
     anything starts) and compiled to a temporary on-disk store that every worker opens
     read-only, sharing the operating system's page cache instead of a parsed copy each."""
     if store:
-        return {"kind": "store", "path": Path(store)}, None
-    from ..bundle import bundled_store_dir, compile_store
-
+        return {"path": Path(store)}, None
     if not data:
+        from ..bundle import bundled_store_dir
+
         d = bundled_store_dir()
         if d is not None:
-            return {"kind": "compiled", "path": d, "description": f"bundled ({d})"}, None
-    from ..graph import open_graph
+            return {"path": d, "description": f"bundled ({d})"}, None
+    from ..storage import build_store
 
-    kg = open_graph(data)  # bundled (+ data) in memory; raises a one-line error on a bad file
     tmp = Path(tempfile.mkdtemp(prefix="qdgraph-serve-"))
-    try:
-        compile_store(tmp / "graph", [Path(d) for d in data], store=kg.backend.store)
+    try:  # all or nothing: a file that does not parse is reported as file:line, once
+        build_store(tmp / "graph", data)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {"kind": "compiled", "path": tmp / "graph", "description": kg.backend.description}, tmp
+    files = ", ".join(map(str, data))
+    return {"path": tmp / "graph", "description": f"bundled + {files}"}, tmp
 
 
 def _queries_json() -> bytes:
@@ -82,7 +82,10 @@ def _queries_json() -> bytes:
     queries = [{"name": q.name, "title": q.title, "description": q.description, "text": q.text,
                 "params": [{"name": p.name, "kind": p.kind, "help": p.help} for p in q.params]}
                for q in all_queries().values()]
-    return json.dumps({"prefixes": PREFIXES, "queries": queries}, ensure_ascii=False).encode("utf-8")
+    from ..formats import FORMATS
+
+    formats = [{"name": f.name, "label": f.label, "kinds": f.kinds} for f in FORMATS.values() if f.http]
+    return json.dumps({"prefixes": PREFIXES, "queries": queries, "formats": formats}, ensure_ascii=False).encode("utf-8")
 
 
 def _static() -> dict:

@@ -14,10 +14,9 @@ import sys
 import traceback
 from urllib.parse import parse_qs
 
-from ..errors import NotFoundError, QdgraphError, QueryTimeout, UnsafeQueryError
+from ..errors import QdgraphError
 from .http11 import Request, Response
-from .negotiate import NotAcceptable, choose, prefers_html
-from .pool import ServerBusy, WorkerCrashed
+from .negotiate import choose, prefers_html
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -33,20 +32,6 @@ class HttpError(Exception):
     def __init__(self, status: int, message: str, extra: dict | None = None, headers: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.extra, self.headers = status, message, extra or {}, headers or {}
-
-
-def status_for(err: QdgraphError) -> int:
-    if isinstance(err, UnsafeQueryError):
-        return 403
-    if isinstance(err, NotAcceptable):
-        return 406
-    if isinstance(err, NotFoundError):
-        return 404
-    if isinstance(err, (QueryTimeout, ServerBusy)):
-        return 503
-    if isinstance(err, WorkerCrashed):
-        return 500
-    return 400  # syntax errors, bad parameters and other input problems
 
 
 def error_response(err: HttpError, api: bool) -> Response:
@@ -92,7 +77,7 @@ class Routes:
         except HttpError as err:
             return error_response(err, api)
         except QdgraphError as err:
-            return error_response(HttpError(status_for(err), str(err)), api)
+            return error_response(HttpError(err.http_status, str(err), err.details()), api)
         except Exception as err:  # noqa: BLE001 — a bug: log it, answer 500, keep serving
             traceback.print_exc(file=sys.stderr)
             return error_response(HttpError(500, f"internal error: {type(err).__name__}"), api)
@@ -139,10 +124,10 @@ class Routes:
         return await self.run_query(query, fields.get("param", []), accept, requested)
 
     async def run_query(self, query: str, param_pairs: list[str], accept, requested) -> Response:
+        from ..graph import check_query
         from ..sparql import parse_params, parse_term
-        from .worker import guard
 
-        form = guard(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
+        form = check_query(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
         params = {k: parse_term(v) for k, v in parse_params(param_pairs).items()}
         fmt = choose(form, accept, requested)
         reply = await self.app.pool.run(("query", {"query": query, "params": params, "fmt": fmt,
@@ -150,12 +135,12 @@ class Routes:
         return self.reply(reply, api=False, vary=True)
 
     def service_description(self, accept, requested) -> Response:
+        from ..formats import get
         from .description import service_description
-        from .worker import CONTENT_TYPES
 
         fmt = choose("SD", accept, requested)
         body = service_description(self.app.endpoint_url, self.app.triples, fmt)
-        return Response(200, CONTENT_TYPES[fmt], body, {"Vary": "Accept"})
+        return Response(200, get(fmt).content_type, body, {"Vary": "Accept"})
 
     async def ontology(self, accept, requested) -> Response:
         """The ontology IRI dereferenced (w3id redirects here): its documentation for browsers,

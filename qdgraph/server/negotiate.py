@@ -1,36 +1,19 @@
 """Content negotiation: which serialisation to answer with.
 
 An explicit ``format`` (or ``output``) parameter wins over the Accept header, because that is
-what browsers and tools such as SPARQLWrapper can set most easily. Format names are the CLI's
-(``json``, ``xml``, ``csv``, ``tsv``; ``turtle``, ``json-ld``, ``nt``) plus ``rdf-xml``.
+what browsers and tools such as SPARQLWrapper can set most easily. Formats, their media types
+and the names clients send come from the registry (``qdgraph.formats``).
 """
 from __future__ import annotations
 
 from ..errors import QdgraphError
+from ..formats import by_request_name, media_types
 
 
 class NotAcceptable(QdgraphError):
-    """No format we write matches what the client asked for (HTTP 406)."""
+    """No format we write matches what the client asked for."""
 
-
-# media type -> format, in order of preference when the client accepts anything
-RESULT_TYPES = [
-    ("application/sparql-results+json", "json"), ("application/json", "json"),
-    ("application/sparql-results+xml", "xml"), ("application/xml", "xml"), ("text/xml", "xml"),
-    ("text/csv", "csv"), ("text/tab-separated-values", "tsv"),
-]
-GRAPH_TYPES = [
-    ("text/turtle", "turtle"), ("application/x-turtle", "turtle"), ("text/n3", "turtle"),
-    ("application/n-triples", "nt"), ("text/plain", "nt"),
-    ("application/ld+json", "json-ld"), ("application/json", "json-ld"),
-    ("application/rdf+xml", "rdf-xml"), ("application/xml", "rdf-xml"), ("text/xml", "rdf-xml"),
-]
-# values of ?format= / ?output= (the names SPARQLWrapper and other clients send)
-RESULT_NAMES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv"}
-GRAPH_NAMES = {"turtle": "turtle", "ttl": "turtle", "n3": "turtle", "nt": "nt", "ntriples": "nt",
-               "n-triples": "nt", "json-ld": "json-ld", "jsonld": "json-ld", "json": "json-ld",
-               "rdf-xml": "rdf-xml", "rdf+xml": "rdf-xml", "rdfxml": "rdf-xml", "rdf": "rdf-xml",
-               "xml": "rdf-xml"}
+    http_status = 406
 
 
 def parse_accept(header: str | None) -> list[str]:
@@ -59,10 +42,10 @@ def parse_accept(header: str | None) -> list[str]:
 def choose(form: str, accept: str | None, requested: str | None = None) -> str:
     """The format for a query of ``form`` (SELECT, ASK, CONSTRUCT, DESCRIBE, or SD for the
     service description, which is a graph)."""
-    graph = form in ("CONSTRUCT", "DESCRIBE", "SD")
-    types = GRAPH_TYPES if graph else RESULT_TYPES
+    kind = "graph" if form in ("CONSTRUCT", "DESCRIBE", "SD") else "select"
+    types = media_types(kind)
     if requested:
-        names = GRAPH_NAMES if graph else RESULT_NAMES
+        names = by_request_name(kind)
         key = requested.strip().lower()
         by_type = dict(types)
         if key in names:
@@ -98,6 +81,6 @@ def prefers_html(accept: str | None) -> bool:
     for media in parse_accept(accept):
         if media in ("text/html", "application/xhtml+xml", "*/*", "text/*"):
             return True
-        if media in dict(GRAPH_TYPES) or media.endswith("/*"):
+        if media in dict(media_types("graph")) or media.endswith("/*"):
             return False
     return False

@@ -29,9 +29,13 @@ _PKG_PARENT = str(Path(__file__).resolve().parents[2])  # so `-m qdgraph.server.
 class ServerBusy(QdgraphError):
     """Every worker is taken for longer than the time limit."""
 
+    http_status = 503
+
 
 class WorkerCrashed(QdgraphError):
     """A worker died while answering (out of memory, a crash in the engine)."""
+
+    http_status = 500
 
 
 class Worker:

@@ -13,41 +13,22 @@ from __future__ import annotations
 
 import json
 import signal
-from functools import lru_cache
 from typing import Any
 
-from ..errors import (AmbiguousNameError, NotFoundError, QdgraphError, QuerySyntaxError, QueryTimeout,
-                      UnsafeQueryError, UsageError)
+from ..errors import QdgraphError
 
-CONTENT_TYPES = {
-    "json": "application/sparql-results+json; charset=utf-8",
-    "xml": "application/sparql-results+xml; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "json-ld": "application/ld+json; charset=utf-8",
-    "nt": "application/n-triples; charset=utf-8",
-    "rdf-xml": "application/rdf+xml; charset=utf-8",
-}
 JSON_TYPE = "application/json; charset=utf-8"
 TRUNCATED_HEADER = "X-Qdgraph-Truncated"
 
 
 def open_spec(spec: dict):
-    """The KnowledgeGraph a worker serves, from the picklable description the server made."""
-    from ..graph import KnowledgeGraph, LocalBackend, open_graph
+    """The KnowledgeGraph a worker serves, from the picklable description the server made:
+    a store on disk (``qdgraph load``'s, the bundled cache, or the --data graph the server
+    compiled once for all workers)."""
+    from ..backend import StoreBackend
+    from ..graph import KnowledgeGraph
 
-    if spec["kind"] == "compiled":  # a --data graph the server compiled once for all workers
-        import pyoxigraph as ox
-
-        from ..bundle import load_names
-
-        d = spec["path"]
-        return KnowledgeGraph(LocalBackend(ox.Store.read_only(str(d / "store")), load_names(d),
-                                           description=spec.get("description", str(d))))
-    if spec["kind"] == "store":
-        return open_graph(store=spec["path"])
-    return open_graph()
+    return KnowledgeGraph(StoreBackend(spec["path"], description=spec.get("description")))
 
 
 def main(conn, spec: dict) -> None:
@@ -76,21 +57,8 @@ def handle(kg, task) -> tuple:
     op, args = task
     try:
         return OPS[op](kg, **args)
-    except NotFoundError as err:
-        return ("error", 404, str(err), {"suggestions": err.suggestions})
-    except AmbiguousNameError as err:
-        from ..names import describe_entry
-
-        cands = [describe_entry(c) if isinstance(c, dict) else str(c) for c in err.candidates]
-        return ("error", 409, str(err), {"candidates": cands})
-    except UnsafeQueryError as err:
-        return ("error", 403, str(err), {})
-    except QueryTimeout as err:
-        return ("error", 503, str(err), {})
-    except (QuerySyntaxError, UsageError) as err:
-        return ("error", 400, str(err), {})
-    except QdgraphError as err:
-        return ("error", 400, str(err), {})
+    except QdgraphError as err:  # the error table (qdgraph.errors) gives status and details
+        return ("error", err.http_status, str(err), err.details())
     except Exception as err:  # noqa: BLE001 — a bug: answer 500, keep the worker alive
         import traceback
 
@@ -99,65 +67,17 @@ def handle(kg, task) -> tuple:
 
 
 # ---------------------------------------------------------------- SPARQL
-def run_query(kg, query: str, params: dict, max_rows: int | None):
-    """Execute ``query`` and keep at most ``max_rows`` rows (or triples): the cut happens while
-    iterating, so an over-large answer is never held in memory whole."""
-    import pyoxigraph as ox
-
-    from ..graph import materialise
-
-    guard(query)  # the server checked already; a second look at a known query costs nothing
-    store = getattr(kg.backend, "store", None)
-    if not isinstance(store, ox.Store):  # some other backend: it materialises, we cut after
-        res = kg.query(query, params)
-        return _cap(res, max_rows)
-    limit = None if max_rows is None else max_rows + 1
-    out = materialise(kg.backend.run(query, params), limit)
-    return _cap(out, max_rows)
-
-
-def _cap(res, max_rows):
-    items = getattr(res, "rows", None) if res.kind == "select" else getattr(res, "triples", None)
-    res.truncated = bool(getattr(res, "truncated", False))
-    if items is not None and max_rows is not None and len(items) > max_rows:
-        del items[max_rows:]
-        res.truncated = True
-    return res
-
-
-def guard(query: str) -> str:
-    """``check_read_only``, remembered for short queries: dashboards and scripts send the
-    same texts again and again, and the check costs more than running a small query."""
-    from ..sparql import check_read_only
-
-    return _guard_cached(query) if len(query) <= 16384 else check_read_only(query)
-
-
-@lru_cache(maxsize=1024)
-def _guard_cached(query: str) -> str:
-    from ..sparql import check_read_only
-
-    return check_read_only(query)  # a refusal raises, and is not remembered
-
-
-def serialize(res, fmt: str) -> bytes:
-    if fmt == "json" and res.kind == "select":
-        # compact, not the CLI's indented form: the same JSON document, written 4x faster
-        # (json's C encoder does not do indentation)
-        return json.dumps(res.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt == "rdf-xml":  # not one of the CLI's formats, but what many RDF clients default to
-        import pyoxigraph as ox
-
-        return ox.serialize(res.triples, format=ox.RdfFormat.RDF_XML)
-    return res.serialize(fmt).encode("utf-8")
-
-
 def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
-    res = run_query(kg, query, params, max_rows)
+    """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
+    engine's answer is read, so an over-large answer is never held in memory whole."""
+    res = kg.query(query, params, limit=max_rows)
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
-    return ("ok", CONTENT_TYPES[fmt], serialize(res, fmt), headers)
+    from ..formats import get, write
+
+    options = {"compact": True} if fmt == "json" else {}
+    return ("ok", get(fmt).content_type, write(res, fmt, **options).encode("utf-8"), headers)
 
 
 # ---------------------------------------------------------------- lookups
@@ -184,11 +104,9 @@ def op_search(kg, q: str, types: list, limit: int):
 
 
 def op_indicators(kg):
-    from ..results import term_text
+    from ..wording import indicator_rows
 
-    res = kg.named("indicators")
-    rows = [{k: term_text(v) for k, v in row.items()} for row in res.rows]
-    return _json({"variables": res.variables, "indicators": rows})
+    return _json({"indicators": indicator_rows(kg)})
 
 
 def op_viz(kg, kind: str, name: str, options: dict):

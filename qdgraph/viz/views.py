@@ -222,7 +222,7 @@ def _path_graph(kg, a: str, b: str, *, lang, over, show, heading):
     """Every shortest path between ``a`` and ``b`` (up to PATHS_DRAWN), highlighted, with the
     neighbours of their nodes as context (many leaves on one node grouped as elsewhere)."""
     from ..analytics import connecting_paths
-    from ..nxgraph import neighbourhood
+    from ..nxwalks import neighbourhood
 
     whole = to_networkx(kg, lang=lang)
     paths = connecting_paths(kg, a, b, max_paths=PATHS_DRAWN + 1, lang=lang, g=whole)

@@ -28,6 +28,9 @@ async function loadQueries() {
   try {
     const data = await (await fetch("/api/queries")).json();
     PREFIXES = data.prefixes;
+    // one link per format the server writes (from its format registry)
+    $("downloads").append(...data.formats.flatMap((f) =>
+      [" ", el("a", { class: "dl", href: "#", "data-format": f.name, title: f.kinds.join(", "), onclick: download }, f.label)]));
     list.replaceChildren(...data.queries.map((q) =>
       el("li", { title: q.name, onclick: () => useQuery(q) }, q.title, el("small", {}, q.description || q.name))));
   } catch (err) {
@@ -169,7 +172,6 @@ function openViz(event) {
 document.addEventListener("DOMContentLoaded", () => {
   $("query-form").addEventListener("submit", run);
   $("query").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(e); });
-  for (const a of document.querySelectorAll("a.dl")) a.addEventListener("click", download);
   $("search-form").addEventListener("submit", search);
   $("viz-form").addEventListener("submit", openViz);
   loadQueries();

@@ -1,4 +1,4 @@
-"""Issue 3: SPARQL, lookups and "which measures affect this indicator", through the real CLI."""
+"""SPARQL, lookups and "which measures affect this indicator", through the CLI."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, assert_one_line_error
+from conftest import ROOT, assert_one_line_error, run_cli
 
 SOURCE = (ROOT / "data" / "sources" / "000_e4ce7d2251e78f88.txt").read_text(encoding="utf-8")
 
@@ -189,13 +189,16 @@ def test_syntax_error_gives_line_and_column(cli):
     assert_one_line_error(res, 2, "line 3, column")
 
 
-def test_timeout_bounds_a_query(cli):
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
+def test_timeout_bounds_a_query():
+    # a real process: the engine cannot be interrupted, so the command exits past the running query
     t = time.monotonic()
-    res = cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1")
+    res = run_cli("query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1")
     assert time.monotonic() - t < 30
     assert_one_line_error(res, 3, "1 s")
 
 
+@pytest.mark.slow
 def test_reasoning_adds_inferred_types(cli):
     plain = cli("query", "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a skos:Concept }", "--format", "csv")
     rdfs = cli("query", "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a skos:Concept }", "--format", "csv",

@@ -1,5 +1,5 @@
-"""Issues 2 and 10: the graph holds the source's facts, each with provenance, in the standard
-vocabularies as their specs define them, and checks keep it true.
+"""The graph holds the source's facts, each with provenance, in the standard vocabularies as
+their specs define them, and checks keep it true.
 
 Expected values below are read off the source article (data/sources/000_e4ce7d2251e78f88.txt);
 the tests prove the graph says what the source says."""

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from conftest import ROOT, assert_one_line_error, invoke
 from store_fixtures import (CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, kill_at_publish,
                             snapshot, triples)
 
@@ -14,7 +14,7 @@ HEADER_ZH = "企业名称,英文名称,简称,产业链,统一社会信用代码
 
 
 def code(first17: str) -> str:
-    from qdgraph.importer import uscc_check_char
+    from qdgraph.csvcolumns import uscc_check_char
 
     return first17 + uscc_check_char(first17)
 
@@ -24,7 +24,7 @@ C1, C2 = code("91370211MA3C00001"), code("91370212MA3C00002")
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    return build_base_store(tmp_path_factory.mktemp("imp"), run_cli)
+    return build_base_store(tmp_path_factory.mktemp("imp"), invoke)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_import_with_provenance_then_again_adds_nothing(store, tmp_path):
     csv = write(tmp_path / "vr.csv", HEADER_ZH
                 + f"青岛甲乙智能科技有限公司,,甲乙科技,{CHAIN_ZH},{C1},黄岛区,2019/5/3,区工信局名单,重点企业\n"
                 + "青岛丙丁声学有限公司,Bingding Acoustics,,haiyangcehuizhuangbei,,崂山区,2021年3月,,\n")
-    res = run_cli("import", csv, "--store", store)
+    res = invoke("import", csv, "--store", store)
     assert res.code == 0 and "2 new enterprises" in res.err, res
     [e] = enterprises(store, "青岛甲乙智能科技有限公司")
     assert e.endswith(C1)
@@ -75,11 +75,11 @@ def test_import_with_provenance_then_again_adds_nothing(store, tmp_path):
     assert manifest["imports"][-1]["name"] == "vr.csv" and manifest["imports"][-1]["rows"] == 2
 
     before = snapshot(store)
-    res = run_cli("import", csv, "--store", store)
+    res = invoke("import", csv, "--store", store)
     assert res.code == 0 and "nothing new" in res.err, res
     assert snapshot(store) == before
     # the new names resolve through the store's index
-    res = run_cli("search", "甲乙科技", "--store", store)
+    res = invoke("search", "甲乙科技", "--store", store)
     assert "青岛甲乙智能科技有限公司" in res.out, res
 
 
@@ -89,14 +89,14 @@ def test_merges_with_enterprises_already_present(store, tmp_path):
               + f"{ENT_ZH},{CHAIN_ZH},,2010\n"
               + f"青岛重复企业有限公司,{CHAIN_ZH},{C2},\n"
               + f"青岛重复企业有限公司,{CHAIN_ZH},{C2},\n")
-    res = run_cli("import", a, "--store", store)
+    res = invoke("import", a, "--store", store)
     assert res.code == 0 and "1 new enterprises, 1 merged" in res.err, res
     assert enterprises(store, ENT_ZH) == [ENT_IRI]
     assert select(store, f"SELECT ?d WHERE {{ <{ENT_IRI}> schema:foundingDate ?d }}")[0]["d"].value == "2010"
     assert len(enterprises(store, "青岛重复企业有限公司")) == 1
     b = write(tmp_path / "b.csv", "name,name_en,chain,credit_code\n"
               + f"青岛重复企业集团有限公司,Chongfu Group,{CHAIN_ZH},{C2}\n")  # renamed; same code
-    res = run_cli("import", b, "--store", store)
+    res = invoke("import", b, "--store", store)
     assert res.code == 0 and "0 new enterprises, 1 merged" in res.err, res
     [e] = enterprises(store, "青岛重复企业集团有限公司")
     assert enterprises(store, "青岛重复企业有限公司") == [e]
@@ -106,7 +106,7 @@ def test_merges_with_enterprises_already_present(store, tmp_path):
 
 def test_gbk_file_reads_right(store, tmp_path):
     csv = write(tmp_path / "gbk.csv", HEADER_ZH + f"青岛鑫磊电子有限公司,,,{CHAIN_ZH},,即墨区,2015-08-01,,\n", "gbk")
-    res = run_cli("import", csv, "--store", store)
+    res = invoke("import", csv, "--store", store)
     assert res.code == 0 and "(GBK)" in res.err, res
     assert len(enterprises(store, "青岛鑫磊电子有限公司")) == 1
 
@@ -115,10 +115,10 @@ def test_undecodable_file(store, tmp_path):
     before = snapshot(store)
     bad = tmp_path / "bin.csv"
     bad.write_bytes(b"name,chain\n\x80\xff\xfe\x00garbage,x\n")
-    assert_one_line_error(run_cli("import", bad, "--store", store), 2, f"{bad}:2:", "UTF-8 or GBK")
+    assert_one_line_error(invoke("import", bad, "--store", store), 2, f"{bad}:2:", "UTF-8 or GBK")
     broken = tmp_path / "broken-utf8.csv"
     broken.write_bytes(f"name,chain\n青岛某某有限公司,{CHAIN_ZH}\n".encode() + b"\xe9\x9d,x\n")
-    assert_one_line_error(run_cli("import", broken, "--store", store), 2, f"{broken}:3:", "not valid UTF-8")
+    assert_one_line_error(invoke("import", broken, "--store", store), 2, f"{broken}:3:", "not valid UTF-8")
     assert snapshot(store) == before
 
 
@@ -133,7 +133,7 @@ def test_undecodable_file(store, tmp_path):
 def test_bad_rows_name_their_line_and_change_nothing(store, tmp_path, row, fragment):
     before = snapshot(store)
     csv = write(tmp_path / "bad.csv", HEADER_ZH + f"青岛好企业有限公司,,,{CHAIN_ZH},,,,,\n" + row + "\n")
-    assert_one_line_error(run_cli("import", csv, "--store", store), 2, f"{csv}:3:", fragment)
+    assert_one_line_error(invoke("import", csv, "--store", store), 2, f"{csv}:3:", fragment)
     assert snapshot(store) == before
 
 
@@ -141,7 +141,7 @@ def test_unknown_chain_says_did_you_mean(store, tmp_path):
     before = snapshot(store)
     near = CHAIN_ZH[:2] + "星际"  # shares a word with the chain, matches nothing outright
     csv = write(tmp_path / "c.csv", f"name,chain\n青岛好企业有限公司,{CHAIN_ZH}\n青岛某公司,{near}\n")
-    assert_one_line_error(run_cli("import", csv, "--store", store), 2, f"{csv}:3:", "did you mean", CHAIN_ZH)
+    assert_one_line_error(invoke("import", csv, "--store", store), 2, f"{csv}:3:", "did you mean", CHAIN_ZH)
     assert snapshot(store) == before
 
 
@@ -156,7 +156,7 @@ def test_chain_named_as_in_the_graph(store, tmp_path):
         pytest.skip("the bundled data names no chain yet")
     chain, label = usable[0]["c"].value, usable[0]["l"].value
     csv = write(tmp_path / "d.csv", f"企业名称,产业链\n青岛链上企业有限公司,{label}\n")
-    res = run_cli("import", csv, "--store", store)
+    res = invoke("import", csv, "--store", store)
     assert res.code == 0, res
     [e] = enterprises(store, "青岛链上企业有限公司")
     assert open_graph(store=store).query(f"ASK {{ <{e}> qd:inChain <{chain}> }}").value is True
@@ -169,6 +169,7 @@ def _resolves(kg, label, iri):
         return False
 
 
+@pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_killed_import_leaves_the_store(store, tmp_path):
     """SIGKILL after the new generation is written, before it is swapped in."""
     before = snapshot(store)
@@ -177,7 +178,7 @@ def test_killed_import_leaves_the_store(store, tmp_path):
     kill_at_publish(ROOT, marker, "import", csv, "--store", store)
     assert (store / "CURRENT").read_text() == before[0] and triples(store) == before[2]
     assert enterprises(store, "青岛被杀企业有限公司") == []
-    res = run_cli("import", csv, "--store", store)  # and the next import goes through
+    res = invoke("import", csv, "--store", store)  # and the next import goes through
     assert res.code == 0, res
     assert len(enterprises(store, "青岛被杀企业有限公司")) == 1
     assert len([p for p in store.iterdir() if p.name.startswith("gen-")]) == 1
@@ -199,7 +200,7 @@ def test_shacl_violation_names_the_row(store, tmp_path):
 
 # ------------------------------------------------------------------ field checks
 def test_credit_code_check_digit():
-    from qdgraph.importer import check_credit_code
+    from qdgraph.csvcolumns import check_credit_code
 
     assert check_credit_code("91350100M000100Y43") == ("91350100M000100Y43", None)  # GB 32100-2015's example
     assert check_credit_code(" 91350100m000100y43 ")[1] is None
@@ -209,7 +210,7 @@ def test_credit_code_check_digit():
 
 
 def test_founded_forms():
-    from qdgraph.importer import parse_founded
+    from qdgraph.csvcolumns import parse_founded
 
     def v(t):
         lit, why = parse_founded(t)
@@ -226,4 +227,14 @@ def test_founded_forms():
 
 def test_header_aliases_and_missing_columns(store, tmp_path):
     csv = write(tmp_path / "h.csv", "公司名称,备注\n青岛某公司,x\n")
-    assert_one_line_error(run_cli("import", csv, "--store", store), 2, f"{csv}:1:", "chain")
+    assert_one_line_error(invoke("import", csv, "--store", store), 2, f"{csv}:1:", "chain")
+
+
+def test_import_help_lists_every_column_of_the_table():
+    from qdgraph.csvcolumns import COLUMNS
+
+    res = invoke("import", "--help")
+    assert res.code == 0, res
+    for col in COLUMNS:
+        line = next(l for l in res.out.splitlines() if l.strip().startswith(f"{col.name} / {col.zh}"))
+        assert col.help.split()[0] in line

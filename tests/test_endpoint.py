@@ -1,4 +1,4 @@
-"""Issue 5: `qdgraph push` to a real Oxigraph server, and every lookup through
+"""`qdgraph push` to a real Oxigraph server, and every lookup through
 `--endpoint` giving the same output as the embedded graph."""
 from __future__ import annotations
 
@@ -60,10 +60,10 @@ CLAIMS = """SELECT (COUNT(*) AS ?n) WHERE { ?c a qd:Claim ; rdf:subject ?s ; rdf
 
 @pytest.fixture(scope="module")
 def pushed(oxigraph, kg, _private_cache):
-    from conftest import run_cli
+    from conftest import invoke
 
     for _ in range(2):  # twice: the second push must change nothing
-        res = run_cli("push", oxigraph + "/store")
+        res = invoke("push", oxigraph + "/store")
         assert res.code == 0, res
         assert f"pushed {len(kg)} triples" in res.err
         assert count(oxigraph) == len(kg)
@@ -124,10 +124,10 @@ def test_measures_for_every_indicator_match(remote, kg):
 
 
 def _cli_pair(*args):
-    from conftest import run_cli
+    from conftest import invoke
 
-    local = run_cli(*args)
-    far = run_cli(*args, "--endpoint", ENDPOINT[0])
+    local = invoke(*args)
+    far = invoke(*args, "--endpoint", ENDPOINT[0])
     assert (far.code, far.out, far.err) == (local.code, local.out, local.err), (local, far)
     return local
 

@@ -1,4 +1,4 @@
-"""Issue 4: the NetworkX projection, and the path / rank commands built on it.
+"""The NetworkX projection, and the path / rank commands built on it.
 
 Facts about the bundled data are derived from the graph with SPARQL (the data is still being
 written); facts about the small sample in conftest_viz are hard-coded.
@@ -134,7 +134,8 @@ def test_graphml_export_of_projection(sample_kg):
 
 # ------------------------------------------------------------------ views
 def test_neighbourhood_depth_and_hubs(sample_g):
-    from qdgraph.nxgraph import HUB_TYPES, neighbourhood, subgraph
+    from qdgraph.nxgraph import HUB_TYPES
+    from qdgraph.nxwalks import neighbourhood, subgraph
 
     assert neighbourhood(sample_g, S + "chain", 0) == {S + "chain"}
     assert neighbourhood(sample_g, S + "chain", 1) == {S + n for n in ("chain", "goertek", "pico", "measure")}
@@ -145,7 +146,7 @@ def test_neighbourhood_depth_and_hubs(sample_g):
 
 def test_subgraph_unknown_iri(sample_g):
     from qdgraph.errors import QdgraphError
-    from qdgraph.nxgraph import subgraph
+    from qdgraph.nxwalks import subgraph
 
     with pytest.raises(QdgraphError):
         subgraph(sample_g, "chain", S + "nope", 1)
@@ -226,7 +227,8 @@ def test_walk_and_project_match_the_whole_projection(kg, bundled_g):
     """The views query only the part they draw (issue 6): for every chain, pillar and
     enterprise of the bundled data, that part equals the same part cut from the whole
     projection — nodes, attributes, edges and their attributes."""
-    from qdgraph.nxgraph import project, subgraph, walk
+    from qdgraph.nxgraph import project, walk
+    from qdgraph.nxwalks import subgraph
 
     starts = [n for n, d in bundled_g.nodes(data=True)
               if d["type"] in ("qd:IndustryChain", "qd:Pillar", "qd:Enterprise", "qd:Platform")]

@@ -1,0 +1,155 @@
+"""Backends: where a KnowledgeGraph's queries run. Every backend has the same small, typed
+interface (``Backend``), so nothing above this layer needs to know which one it holds:
+
+- ``LocalBackend``: an Oxigraph store in this process (in memory);
+- ``StoreBackend``: a store on disk (``qdgraph load``, or the bundled graph's compiled cache),
+  opened read-only, with its name index;
+- ``qdgraph.remote.EndpointBackend``: a SPARQL 1.1 endpoint over HTTP.
+
+A backend answers query text whose prefixes are predeclared, with parameters bound as RDF terms
+by the engine, never pasted into the text; the read-only guard runs before (``qdgraph.graph``).
+"""
+from __future__ import annotations
+
+import threading
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Protocol, Union, runtime_checkable
+
+import pyoxigraph as ox
+
+from .errors import QdgraphError, QueryTimeout
+from .generations import STORE_SUBDIR, StoreError, current_generation
+from .names import NameIndex
+from .namespaces import PREFIXES
+from .results import AskResult, GraphResult, SelectResult
+from .sparql import bind_values, syntax_error
+
+Result = Union[SelectResult, AskResult, GraphResult]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    description: str
+
+    def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None) -> Result:
+        """The answer, materialised; at most ``limit`` rows or triples (``truncated`` set when
+        there were more); ``QueryTimeout`` after ``timeout`` seconds."""
+
+    def quads(self, subject: Any = None, predicate: Any = None, object: Any = None) -> Iterable["ox.Quad"]:
+        """The quads matching a pattern (None: any)."""
+
+    def names(self) -> NameIndex | None:
+        """The stored name index, or None: the graph then builds one with SPARQL."""
+
+    def __len__(self) -> int: ...
+
+
+class LocalBackend:
+    """An Oxigraph store in this process."""
+
+    def __init__(self, store: "ox.Store", description: str = "memory"):
+        self._store = store
+        self.description = description
+
+    def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None) -> Result:
+        def run():
+            cut = None if limit is None else limit + 1
+            return _truncate(materialise(self._run(text, params), cut), limit)
+
+        return run() if not timeout else with_timeout(run, timeout)
+
+    def _run(self, text: str, params: Mapping[str, Any]):
+        subs = {ox.Variable(k): v for k, v in params.items()}
+        try:
+            try:
+                return self._store.query(text, prefixes=PREFIXES, substitutions=subs or None)
+            except RuntimeError as err:
+                # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
+                # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
+                if not subs or "projection" not in str(err):
+                    raise
+                return self._store.query(bind_values(text, params), prefixes=PREFIXES)
+        except SyntaxError as err:
+            raise syntax_error(err, text) from None
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QdgraphError(f"query failed: {err}") from None
+
+    def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
+        return self._store.quads_for_pattern(subject, predicate, object, None)
+
+    def names(self) -> NameIndex | None:
+        return None
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class StoreBackend(LocalBackend):
+    """A store on disk (see ``qdgraph.generations``), opened read-only."""
+
+    def __init__(self, store_dir: Path, description: str | None = None):
+        self.gen = current_generation(store_dir)
+        try:
+            store = ox.Store.read_only(str(self.gen / STORE_SUBDIR))
+        except OSError as err:
+            raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
+        super().__init__(store, description or f"store {store_dir}")
+
+    def names(self) -> NameIndex:
+        from .namestore import open_names
+
+        return open_names(self.gen)
+
+    def backup(self, target: Path) -> None:
+        """Copy the database to ``target`` (hard links where it can: cheap), for a writer
+        building the next generation."""
+        self._store.backup(str(target))
+
+
+def materialise(res, limit: int | None = None) -> Result:
+    """A pyoxigraph answer as a qdgraph result, reading at most ``limit`` rows or triples
+    (evaluation errors surface while iterating, so they are caught here too)."""
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return AskResult(bool(res))
+        if isinstance(res, ox.QueryTriples):
+            return GraphResult(list(islice(res, limit)))
+        variables = [v.value for v in res.variables]
+        # a solution iterates its values in variable order: cheaper than sol[v] lookups
+        rows = [{v: t for v, t in zip(variables, sol) if t is not None} for sol in islice(res, limit)]
+        return SelectResult(variables, rows)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QdgraphError(f"query failed: {err}") from None
+
+
+def _truncate(res: Result, limit: int | None) -> Result:
+    """Keep at most ``limit`` rows (or triples); mark the result truncated if some were cut."""
+    items = res.rows if res.kind == "select" else res.triples if res.kind == "graph" else None
+    if items is not None and limit is not None and len(items) > limit:
+        del items[limit:]
+        res.truncated = True
+    return res
+
+
+def with_timeout(fn, seconds: float):
+    """Run ``fn`` in a worker thread; give up after ``seconds``. The engine cannot be
+    interrupted, so the worker is left to finish in the background (daemon thread)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as err:  # handed to the caller's thread
+            box["error"] = err
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise QueryTimeout(f"query did not finish within {seconds:g} s (--timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,232 @@
+"""The format registry: every serialisation qdgraph writes, in one table.
+
+A format has a name (what ``--format`` and ``?format=`` take), the media type it is sent as
+(and others it answers to in an Accept header), the result kinds it can write (``select``,
+``ask``, ``graph``; ``data`` for the plain JSON of lookups), a file extension and a writer. The
+CLI's choices, HTTP content negotiation, the SPARQL service description and the query page's
+download links are all read from ``FORMATS``, so a new format is one entry here.
+
+    >>> names("graph")
+    ['turtle', 'nt', 'json-ld', 'rdf-xml']
+    >>> get("csv").content_type
+    'text/csv; charset=utf-8'
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES
+from .results import XSD, display, term_text
+
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    label: str
+    media_type: str
+    kinds: tuple[str, ...]
+    extension: str
+    write: Callable[..., str]
+    accept: tuple[str, ...] = ()     # other media types this format answers to
+    aliases: tuple[str, ...] = ()    # other ?format= values (the names SPARQLWrapper & co. send)
+    w3c: str | None = None           # its name under http://www.w3.org/ns/formats/
+    http: bool = True                # offered by the server (``table`` is for terminals)
+
+    @property
+    def content_type(self) -> str:
+        return self.media_type + "; charset=utf-8"
+
+
+def xml_escape(text: str) -> str:
+    # xml.sax.saxutils would pull in urllib.request (25 ms) on every command
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _tsv_term(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in (
+            XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"):
+        return term.value
+    return str(term)  # N-Triples form, as the TSV results format asks
+
+
+# ------------------------------------------------------------------ plain-text tables
+def render_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table that lines up CJK text (wide characters count as two columns)."""
+    widths = [text_width(h) for h in headers]
+    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], text_width(c))
+
+    def line(items):
+        return "  ".join(pad(c, widths[i]) for i, c in enumerate(items)).rstrip()
+
+    out = [line(headers), "  ".join("─" * w for w in widths)]
+    out += [line(r) for r in cells]
+    return "\n".join(out) + "\n"
+
+
+HTML_ROWS = 1000   # a notebook table shows this many rows and says how many more there are
+
+
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table for notebooks; every cell is escaped text."""
+    from html import escape
+
+    out = ['<table class="qdgraph-result">', "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers)
+           + "</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[:HTML_ROWS]]
+    out.append("</tbody></table>")
+    if len(rows) > HTML_ROWS:
+        out.append(f"<p>{len(rows) - HTML_ROWS:,} more rows not shown ({len(rows):,} in all)</p>")
+    return "\n".join(out)
+
+
+def text_width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def pad(s: str, width: int) -> str:
+    return s + " " * (width - text_width(s))
+
+
+# ------------------------------------------------------------------ writers
+def _truth(res) -> str:
+    return "true" if res.value else "false"
+
+
+def _write_json(res, compact: bool = False) -> str:
+    if getattr(res, "kind", "data") == "data":  # a lookup's dict or list
+        return json.dumps(res, ensure_ascii=False, indent=2) + "\n"
+    if res.kind == "ask":
+        return json.dumps({"head": {}, "boolean": res.value}) + "\n"
+    if compact:  # the server's form: the same document, written 4x faster (no indentation)
+        return json.dumps(res.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(res.to_json(), ensure_ascii=False, indent=1) + "\n"
+
+
+def _write_csv(res) -> str:
+    if res.kind == "ask":
+        return _truth(res) + "\n"
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(res.variables)
+    for row in res.rows:
+        w.writerow([term_text(row.get(v)) for v in res.variables])
+    return buf.getvalue()
+
+
+def _write_tsv(res) -> str:
+    if res.kind == "ask":
+        return _truth(res) + "\n"
+    lines = ["\t".join("?" + v for v in res.variables)]
+    lines += ["\t".join(_tsv_term(row.get(v)) for v in res.variables) for row in res.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _write_table(res) -> str:
+    if res.kind == "ask":
+        return _truth(res) + "\n"
+    return render_table(res.variables, [[display(row.get(v)) for v in res.variables] for row in res.rows])
+
+
+def _write_xml(res) -> str:
+    head = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+    if res.kind == "ask":
+        return f"{head}<head/><boolean>{_truth(res)}</boolean></sparql>\n"
+    out = [head + "\n<head>"]
+    out += [f'<variable name="{xml_escape(v)}"/>' for v in res.variables]
+    out.append("</head>\n<results>")
+    for row in res.rows:
+        out.append("<result>")
+        for v in res.variables:
+            t = row.get(v)
+            if t is None:
+                continue
+            if isinstance(t, ox.NamedNode):
+                inner = f"<uri>{xml_escape(t.value)}</uri>"
+            elif isinstance(t, ox.BlankNode):
+                inner = f"<bnode>{xml_escape(t.value)}</bnode>"
+            else:
+                attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
+                         "" if t.datatype.value == XSD + "string" else
+                         f' datatype="{xml_escape(t.datatype.value)}"')
+                inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
+            out.append(f'<binding name="{xml_escape(v)}">{inner}</binding>')
+        out.append("</result>")
+    out.append("</results>\n</sparql>\n")
+    return "\n".join(out)
+
+
+def _rdf_writer(fmt: "ox.RdfFormat", prefixes: bool = False):
+    def write(res) -> str:
+        triples = res.triples if hasattr(res, "triples") else res
+        return ox.serialize(triples, format=fmt, prefixes=PREFIXES if prefixes else None).decode("utf-8")
+
+    return write
+
+
+_ROWS = ("select", "ask")
+FORMATS: dict[str, Format] = {f.name: f for f in [
+    Format("table", "Table", "text/plain", _ROWS, "txt", _write_table, http=False),
+    Format("json", "JSON", "application/sparql-results+json", (*_ROWS, "data"), "srj", _write_json,
+           accept=("application/json",), aliases=("srj",), w3c="SPARQL_Results_JSON"),
+    Format("xml", "XML", "application/sparql-results+xml", _ROWS, "srx", _write_xml,
+           accept=("application/xml", "text/xml"), aliases=("srx",), w3c="SPARQL_Results_XML"),
+    Format("csv", "CSV", "text/csv", _ROWS, "csv", _write_csv, w3c="SPARQL_Results_CSV"),
+    Format("tsv", "TSV", "text/tab-separated-values", _ROWS, "tsv", _write_tsv, w3c="SPARQL_Results_TSV"),
+    Format("turtle", "Turtle", "text/turtle", ("graph",), "ttl", _rdf_writer(ox.RdfFormat.TURTLE, True),
+           accept=("application/x-turtle", "text/n3"), aliases=("ttl", "n3"), w3c="Turtle"),
+    Format("nt", "N-Triples", "application/n-triples", ("graph",), "nt", _rdf_writer(ox.RdfFormat.N_TRIPLES),
+           accept=("text/plain",), aliases=("ntriples", "n-triples"), w3c="N-Triples"),
+    Format("json-ld", "JSON-LD", "application/ld+json", ("graph",), "jsonld", _rdf_writer(ox.RdfFormat.JSON_LD),
+           accept=("application/json",), aliases=("jsonld", "json"), w3c="JSON-LD"),
+    Format("rdf-xml", "RDF/XML", "application/rdf+xml", ("graph",), "rdf", _rdf_writer(ox.RdfFormat.RDF_XML),
+           accept=("application/xml", "text/xml"), aliases=("rdf+xml", "rdfxml", "rdf", "xml"), w3c="RDF_XML"),
+]}
+
+
+def names(*kinds: str, http: bool = False) -> list[str]:
+    """Format names that write any of ``kinds``, in the registry's order (``http``: served ones)."""
+    return [f.name for f in FORMATS.values() if set(kinds) & set(f.kinds) and (f.http or not http)]
+
+
+def get(name: str) -> Format:
+    return FORMATS[name]
+
+
+def media_types(kind: str) -> list[tuple[str, str]]:
+    """(media type, format name) an HTTP client may ask a ``kind`` result in, best first."""
+    return [(m, f.name) for f in FORMATS.values() if f.http and kind in f.kinds
+            for m in (f.media_type, *f.accept)]
+
+
+def by_request_name(kind: str) -> dict[str, str]:
+    """``?format=`` values (names and aliases) for a ``kind`` result → format name."""
+    out = {}
+    for f in FORMATS.values():
+        if f.http and kind in f.kinds:
+            out.update({a: f.name for a in (f.name, *f.aliases)})
+    return out
+
+
+def write(result, name: str, **options) -> str:
+    """``result`` (a SelectResult, AskResult, GraphResult, or plain JSON data) in format ``name``."""
+    kind = getattr(result, "kind", "data")
+    fmt = FORMATS.get(name)
+    if fmt is None or kind not in fmt.kinds:
+        raise ValueError(f"format {name!r} is not one of {', '.join(names(kind))} for {kind} results")
+    return fmt.write(result, **options)

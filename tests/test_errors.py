@@ -1,0 +1,36 @@
+"""The error table: every error class says what it means to a shell and to an HTTP client,
+and the server's worker and route handler answer from it alike."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import qdgraph
+from qdgraph.errors import AmbiguousNameError, NotFoundError, QdgraphError
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def test_every_error_class_has_an_exit_code_and_an_http_status():
+    for mod in pkgutil.walk_packages(qdgraph.__path__, "qdgraph."):
+        if not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)
+    classes = list(_all_subclasses(QdgraphError))
+    assert len(classes) >= 10
+    for cls in classes:
+        assert isinstance(cls.exit_code, int) and cls.exit_code > 0, cls
+        assert 400 <= cls.http_status < 600, cls
+
+
+def test_worker_answers_with_the_error_tables_status_and_details(kg):
+    from qdgraph.server.worker import handle
+
+    status = handle(kg, ("entity", {"name": "no-such-thing-at-all"}))
+    assert status[:2] == ("error", NotFoundError.http_status)
+    assert "suggestions" in status[3]
+    err = AmbiguousNameError("x is ambiguous", ["a [qd:A]", "b [qd:B]"])
+    assert (err.http_status, err.details()) == (409, {"candidates": ["a [qd:A]", "b [qd:B]"]})
