@@ -326,6 +326,9 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         if fmt in ("turtle", "json-ld", "nt"):
             raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give table, json, csv, tsv or xml")
     emit(res.serialize(fmt))
+    if getattr(res, "truncated", False):
+        click.echo(f"qdgraph: warning: the answer was cut at {len(res)} rows by the server's row cap; "
+                   "ask for less (LIMIT/OFFSET, a narrower pattern) or raise the cap", err=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
