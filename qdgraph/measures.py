@@ -89,9 +89,9 @@ def measures_for(kg, indicator: str) -> IndicatorMeasures:
 _TARGET = """SELECT ?stated ?cmp ?cmp_en ?qual ?qual_en ?year WHERE {
   ?t qd:targetOf ?indicator .
   OPTIONAL { ?t qd:statedAs ?stated }
-  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp FILTER (lang(?cmp) = "zh") ?c rdfs:label ?cmp_en FILTER (lang(?cmp_en) = "en") }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (lang(?qual) = "zh") }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (lang(?qual_en) = "en") }
+  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp FILTER (langMatches(lang(?cmp), "zh")) ?c rdfs:label ?cmp_en FILTER (langMatches(lang(?cmp_en), "en")) }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (langMatches(lang(?qual), "zh")) }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (langMatches(lang(?qual_en), "en")) }
   OPTIONAL { ?t qd:targetYear ?year }
 }"""
 

@@ -235,7 +235,13 @@ def parse_results_json(body: bytes):
 _LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)")
 
 
+_BOOLEAN = PREFIXES["xsd"] + "boolean"
+
+
 def _term(obj: dict):
     if obj.get("type") == "bnode" and not _LABEL.fullmatch(obj.get("value", "")):
         return ox.BlankNode("x" + obj["value"].encode("utf-8").hex())
+    if obj.get("datatype") == _BOOLEAN and obj.get("value") in ("0", "1"):
+        # "1"^^xsd:boolean is valid but not canonical (Virtuoso writes booleans so): read it as true
+        return ox.Literal("true" if obj["value"] == "1" else "false", datatype=ox.NamedNode(_BOOLEAN))
     return term_from_json(obj)

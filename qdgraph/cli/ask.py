@@ -248,9 +248,10 @@ def chains(kg, fmt, lang):
     for r in kg().named("chains").rows:
         def v(k, r=r):
             return _text(r, k)
-        members = [m for m in v("enterprises").split("、") if m]
+        members = sorted(m for m in v("enterprises").split("; ") if m)  # sorted here: no engine's order matters
         shown = "、".join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
-        rows.append([v("chain_" + lang), v("categories"), v("tiers"), v("enterprise_count") or "0", shown])
+        rows.append([v("chain_" + lang), "、".join(sorted(v("categories").split("; "))),
+                     "、".join(sorted(v("tiers").split("; "))), v("enterprise_count") or "0", shown])
     emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
