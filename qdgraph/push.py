@@ -91,11 +91,14 @@ class _Deadline:
     def __init__(self, seconds: float):
         self.seconds, self.end = seconds, time.monotonic() + seconds
 
-    def left(self) -> float:
+    def request(self, tgt: Target, **kw) -> Reply:
         left = self.end - time.monotonic()
-        if left <= 0:
-            raise QueryTimeout(f"push did not finish within {self.seconds:g} s (--timeout)")
-        return left
+        try:
+            if left <= 0:
+                raise QueryTimeout()
+            return request(tgt, timeout=left, **kw)
+        except QueryTimeout:
+            raise QueryTimeout(f"{tgt.shown}: the push did not finish within {self.seconds:g} s (--timeout)") from None
 
 
 def push_graph_store(kg, store_url: str, graph: str | None = None, timeout: float = 300.0,
@@ -119,8 +122,7 @@ def push_graph_store(kg, store_url: str, graph: str | None = None, timeout: floa
 
         def put(g):
             body.seek(0)
-            return request(gsp_url(tgt, g), method="PUT", body=body, timeout=deadline.left(),
-                           headers={"Content-Type": N_TRIPLES})
+            return deadline.request(gsp_url(tgt, g), method="PUT", body=body, headers={"Content-Type": N_TRIPLES})
 
         reply = put(graph)
         note = ""
@@ -168,8 +170,8 @@ def push_update(kg, update_url: str, graph: str | None = None, timeout: float = 
     note = ""
 
     def send(text):
-        return request(tgt, method="POST", body=text.encode("utf-8"), timeout=deadline.left(),
-                       headers={"Content-Type": SPARQL_UPDATE, "Accept": "application/sparql-results+json, text/plain;q=0.9"})
+        return deadline.request(tgt, method="POST", body=text.encode("utf-8"),
+                                headers={"Content-Type": SPARQL_UPDATE, "Accept": "application/sparql-results+json, text/plain;q=0.9"})
 
     requests = update_requests(triples, graph, size)
     reply = send(next(requests))
