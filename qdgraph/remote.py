@@ -40,7 +40,7 @@ from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, SelectResult, term_from_json
 from .sparql import bind_values, check_read_only, strip_lexical  # noqa: F401  (bind_values: part of this module's API)
 
-__all__ = ["EndpointBackend", "EndpointError", "check_url", "bind_values"]
+__all__ = ["EndpointBackend", "EndpointError", "bind_values"]
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -51,11 +51,6 @@ GET_LIMIT = 2000  # characters of URL: longer queries go by POST (proxies and se
 PROBE_TIMEOUT = 5.0  # seconds for "does this method work?" (ASK {} answers in milliseconds)
 _REFUSED = {405, 411, 414, 415, 501}  # "not this way": try the next method
 _CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
-
-
-def check_url(url: str) -> str:
-    target(url)
-    return url
 
 
 class EndpointBackend:

@@ -13,93 +13,31 @@ import io
 import json
 import os
 import re
-import shutil
-import socket
-import subprocess
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import ROOT
-from test_server import Proc
 
-VIRTUOSO = shutil.which("virtuoso-t")
-ISQL = shutil.which("isql-vt")
-pytestmark = [
-    pytest.mark.server, pytest.mark.slow,
-    pytest.mark.skipif(not (VIRTUOSO and ISQL), reason="Virtuoso is not installed (apt-get install virtuoso-opensource)"),
-]
+from virtuoso_server import MISSING, Virtuoso
+
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
 PASSWORD = "qd-Test-pw9"
 GRAPH = "https://w3id.org/qdgraph/graph"  # where push puts the graph on a store without a plain default graph
 BIG = "urn:qdgraph:test:big"  # a graph larger than Virtuoso's 10,000-row cap
 ROWS = 12_345
 
-INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-DisableUnixSocket = 1
-CaseMode = 2
-DirsAllowed = ., {d}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}
-ServerThreads = 10
-Charset = UTF-8
-[SPARQL]
-ResultSetMaxRows = 10000
-MaxQueryExecutionTime = 60
-; the default (400 s of *estimated* cost) refuses qdgraph's listings on wildly wrong estimates
-MaxQueryCostEstimationTime = 0
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
-    """A private Virtuoso: base URL, stopped at the end of the session."""
-    d = tmp_path_factory.mktemp("virtuoso")
-    sql, http = free_port(), free_port()
-    (d / "virtuoso.ini").write_text(INI.format(d=d, sql=sql, http=http), encoding="utf-8")
-    proc = Proc([VIRTUOSO, "+foreground", "+configfile", str(d / "virtuoso.ini")], d / "stdout.log")
-    base = f"http://127.0.0.1:{http}"
+    """A private Virtuoso for the session: its HTTP base URL."""
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), PASSWORD)
     try:
-        end = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(base + "/sparql?query=ASK%7B%7D", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > end or proc.proc.poll() is not None:
-                    log = d / "virtuoso.log"
-                    raise RuntimeError("virtuoso did not start:\n" + proc.text()
-                                       + (log.read_text(errors="replace") if log.exists() else ""))
-                time.sleep(0.2)
-        subprocess.run([ISQL, f"127.0.0.1:{sql}", "dba", "dba", f"exec=user_set_password('dba', '{PASSWORD}'); checkpoint;"],
-                       check=True, capture_output=True, timeout=60)
-        yield base
+        yield server.url
     finally:
-        proc.stop()
+        server.stop()
 
 
 def run(*args, env=None):
