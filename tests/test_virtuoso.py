@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.skipif(MISSING i
 PASSWORD = "qd-Test-pw9"
 GRAPH = "https://w3id.org/qdgraph/graph"  # where push puts the graph on a store without a plain default graph
 BIG = "urn:qdgraph:test:big"  # a graph larger than Virtuoso's 10,000-row cap
-ROWS = 12_345
+ROWS = 10_100
 
 
 @pytest.fixture(scope="session")
@@ -159,9 +159,10 @@ def test_every_listing_matches(endpoint):
 def test_measures_for_every_indicator_match(endpoint, kg):
     names = _names(kg, "qd:Indicator")
     assert names
-    for name in names:
+    for i, name in enumerate(names):
         same(endpoint, "measures", name)
-        same(endpoint, "measures", name, "--format", "json", "--lang", "en")
+        if i < 3:
+            same(endpoint, "measures", name, "--format", "json", "--lang", "en")
     same(endpoint, "measures", "不存在的指标xyz")  # the did-you-mean error too
 
 
@@ -170,7 +171,7 @@ def test_show_and_search_match(endpoint, kg):
                                         "FILTER STRSTARTS(STR(?c), STR(qd:)) } ORDER BY ?c").rows]
     shown = 0
     for c in classes:
-        for name in _names(kg, f"<{c.value}>")[:2]:
+        for name in _names(kg, f"<{c.value}>")[:1]:
             same(endpoint, "show", name, "--format", "json")
             shown += 1
     assert shown >= len(classes)
@@ -178,7 +179,6 @@ def test_show_and_search_match(endpoint, kg):
         same(endpoint, "show", name)
         same(endpoint, "show", name, "--lang", "en")
     for text in ("集群", "xunixianshi", "finance"):
-        same(endpoint, "search", text)
         same(endpoint, "search", text, "--format", "json")
 
 
