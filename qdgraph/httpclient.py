@@ -202,14 +202,11 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
     for _ in range(_REDIRECTS + 1):
         host = urllib.parse.urlsplit(tgt.url).netloc
         if tgt.user is not None and host not in _challenges and (size or 0) >= _PROBE_AUTH_FROM:
-            _send(tgt, "HEAD", None, dict(hdrs, **{"Content-Length": "0"}), deadline, timeout)  # learn the challenge
+            _learn(host, _send(tgt, "HEAD", None, dict(hdrs, **{"Content-Length": "0"}), deadline, timeout))
         reply = _send(tgt, method, body, hdrs, deadline, timeout)
-        if reply.status == 401 and tgt.user is not None:
-            chal = _parse_challenge(", ".join(reply.headers.get_all("WWW-Authenticate") or []))
-            if chal and _challenges.get(host) != chal:
-                _challenges[host] = chal
-                _rewind(body)
-                reply = _send(tgt, method, body, hdrs, deadline, timeout)
+        if tgt.user is not None and _learn(host, reply):  # a new challenge (or nonce): answer it once
+            _rewind(body)
+            reply = _send(tgt, method, body, hdrs, deadline, timeout)
         if reply.status in (301, 302, 303, 307, 308) and reply.headers.get("Location") and (
                 method in ("GET", "HEAD") or reply.status in (307, 308)):
             nxt = urllib.parse.urljoin(tgt.url, reply.headers["Location"])
@@ -219,6 +216,17 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
             continue
         return reply
     raise EndpointError(f"{tgt.shown}: more than {_REDIRECTS} redirects")
+
+
+def _learn(host: str, reply: Reply) -> bool:
+    """Remember the login a 401 asks for; True if it is new (so the request is worth retrying)."""
+    if reply.status != 401:
+        return False
+    chal = _parse_challenge(", ".join(reply.headers.get_all("WWW-Authenticate") or []))
+    if chal is None or _challenges.get(host) == chal:
+        return False
+    _challenges[host] = chal
+    return True
 
 
 def _body_size(body) -> int | None:
@@ -300,7 +308,7 @@ def check(reply: Reply, what: str = "") -> Reply:
         line = first_line(reply.body)
         hint = ""
         if reply.status == 401:
-            hint = " (give credentials with --user NAME:PASSWORD, in the URL, or in ~/.netrc)"
+            hint = " (log in: http://NAME:PASSWORD@HOST/… in the URL, ~/.netrc, or push --user NAME)"
         raise EndpointError(f"{reply.url}{what} answered {reply.status} {reply.reason}"
                             + (f": {line}" if line else "") + hint)
     return reply

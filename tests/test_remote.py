@@ -342,7 +342,7 @@ def test_an_early_answer_is_shown_not_a_broken_pipe(kg):
 
     sock, url = _raw_server(serve)
     try:
-        _one_line(run("push", url + "/store"), 1, "answered 401", "please log in first", "--user")
+        _one_line(run("push", url + "/store"), 1, "answered 401", "please log in first", "~/.netrc")
     finally:
         sock.close()
 
