@@ -409,3 +409,20 @@ def test_virtuoso_style_answers_are_read(server):
 
     row = EndpointBackend(s.url + "/sparql").execute("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
     assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
+
+
+def test_regional_chinese_tags_count_as_chinese(tmp_path):
+    """A "zh-CN" label passes the shapes (sh:languageIn ("zh")), so the queries take it as Chinese
+    (langMatches), and adding a file changes no other chain's row."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
+@prefix qdr: <https://w3id.org/qdgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+qdr:test-zh-cn-enterprise a qd:Enterprise ; rdfs:label "测试地区标签企业"@zh-CN ; qd:inChain qdr:chain-virtual-reality .
+""", encoding="utf-8")
+    plain = run("query", "--name", "chains", "--format", "csv")
+    more = run("query", "--name", "chains", "--format", "csv", "--data", extra)
+    assert plain[0] == more[0] == 0, more
+    changed = set(more[1].splitlines()) - set(plain[1].splitlines())
+    assert len(changed) == 1 and "测试地区标签企业" in changed.pop()
+    assert len(more[1].splitlines()) == len(plain[1].splitlines())
