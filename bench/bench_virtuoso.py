@@ -23,6 +23,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -50,9 +51,11 @@ def timed(cmd: list[str], runs: int) -> float:
 
 def table(title: str, rows: list[tuple[str, float, float]]) -> None:
     print(f"\n{title}")
+    from qdgraph.results import pad  # lines up Chinese (wide) characters
+
     print(f"  {'lookup':<22}{'embedded':>10}{'Virtuoso':>10}{'ratio':>8}")
     for name, a, b in rows:
-        print(f"  {name:<22}{a * 1000:>8.0f}ms{b * 1000:>8.0f}ms{b / a:>7.1f}×")
+        print(f"  {pad(name, 22)}{a * 1000:>8.0f}ms{b * 1000:>8.0f}ms{b / a:>7.1f}×")
 
 
 def main() -> None:

@@ -259,3 +259,20 @@ def test_virtuoso_blank_node_labels_are_read(big):
     assert code == 0, err
     value = json.loads(out)["results"]["bindings"][0]["b"]
     assert value["type"] == "bnode" and value["value"]
+
+
+def test_the_cached_name_index_follows_the_store(virtuoso, tmp_path):
+    graph = "urn:qd:names"
+    url = virtuoso + "/sparql?" + urllib.parse.urlencode({"default-graph-uri": graph})
+    login = ("--user", f"dba:{PASSWORD}", "--graph", graph)
+    assert run("push", virtuoso + "/sparql-graph-crud-auth", *login)[0] == 0
+    assert run("show", "歌尔", "--endpoint", url)[0] == 0  # builds and keeps the index
+    assert "test-cache-enterprise" not in run("show", "缓存测试企业", "--endpoint", url)[1]
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/qdgraph/id/test-cache-enterprise> a qd:Enterprise ; rdfs:label "缓存测试企业"@zh .
+""", encoding="utf-8")
+    assert run("push", virtuoso + "/sparql-graph-crud-auth", *login, "--data", extra)[0] == 0
+    code, out, err = run("show", "缓存测试企业", "--endpoint", url)
+    assert code == 0 and "test-cache-enterprise" in out, err
