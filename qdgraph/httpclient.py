@@ -32,6 +32,7 @@ from .errors import QdgraphError, QueryTimeout, UsageError
 USER_AGENT = f"qdgraph/{__version__}"
 _PROBE_AUTH_FROM = 64 << 10  # bytes: a body this large is not sent before we know how to log in
 _REDIRECTS = 5
+_URL_SAFE = "/%:@!$&'()*+,;=?~[]"  # already-legal URL characters, left as they are
 
 
 class EndpointError(QdgraphError):
@@ -90,7 +91,13 @@ def target(url: str, user: str | None = None) -> Target:
     if any(ord(c) < 33 for c in url):
         raise UsageError(f"not a valid URL (it contains spaces or control characters): {shown!r}")
     host = parts.netloc.rpartition("@")[2]
-    clean = urllib.parse.urlunsplit(parts._replace(netloc=host))
+    try:  # an IRI is sent as a URI: IDNA host name, percent-encoded path and query
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError as err:
+        raise UsageError(f"not a valid host name in {shown!r}: {err}") from None
+    clean = urllib.parse.urlunsplit(parts._replace(
+        netloc=ascii_host, path=urllib.parse.quote(parts.path, safe=_URL_SAFE),
+        query=urllib.parse.quote(parts.query, safe=_URL_SAFE), fragment=""))
     name = password = None
     if user is not None:
         name, _, password = user.partition(":")
