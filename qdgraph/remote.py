@@ -88,35 +88,45 @@ class EndpointBackend:
         return [ox.Quad(r["s"], r["p"], r["o"]) for r in res.rows]
 
     def name_index(self) -> list | None:
+        return None  # see lazy_name_index
+
+    def lazy_name_index(self):
         """The name index, built with SPARQL (``qdgraph.names.build_index``) and kept in the
-        cache folder for this endpoint while the store's state stays the same. Building it reads
-        every label — 120,000 rows, minutes through Virtuoso, at 1M triples — so a lookup pays
-        that once, not every time. The state is the triple count, the label count and their total
-        length: a change to the data that keeps all three (a label swapped for one of the same
-        length) goes unseen until the cache file is deleted."""
+        cache folder for this endpoint, as a store keeps it (``names.sqlite``: a name given
+        outright is found without reading the whole index), while the store's state stays the
+        same. Building it reads every label — 120,000 rows, tens of seconds through Virtuoso, at
+        1M triples — so a lookup pays that once, not every time. The state is the triple count,
+        the label count and their total length: a change that keeps all three (a label swapped
+        for one of the same length) goes unseen until the cache folder is deleted."""
         import hashlib
+        import os
+        import shutil
+        import tempfile
+        from pathlib import Path
 
         from . import paths
         from .graph import KnowledgeGraph
-        from .names import build_index
+        from .names import NameIndex, build_index
+        from .storage import StoreNameIndex, write_names
 
         state = [str(v.value) for v in self.execute(_STATE, {}).rows[0].values()]
-        path = paths.cache_dir() / "endpoints" / (hashlib.sha256(self.target.url.encode()).hexdigest()[:24] + ".json")
+        folder = paths.cache_dir() / "endpoints" / hashlib.sha256(self.target.url.encode()).hexdigest()[:24]
         try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-            if cached["state"] == state:
-                return cached["entries"]
-        except (OSError, ValueError, KeyError, TypeError):
+            if json.loads((folder / "state.json").read_text(encoding="utf-8")) == state:
+                return StoreNameIndex(folder)
+        except (OSError, ValueError):
             pass
         entries = build_index(KnowledgeGraph(self))
         try:
-            from .fileio import write_atomic
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, json.dumps({"endpoint": self.url, "state": state, "entries": entries}, ensure_ascii=False))
-        except (OSError, QdgraphError):
-            pass  # no cache: still correct, only slower next time
-        return entries
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
+            write_names(tmp, entries)
+            (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")  # last: marks it complete
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
+        except OSError:
+            return NameIndex(entries)  # no cache: still right, only slower next time
+        return StoreNameIndex(folder)
 
     def __len__(self) -> int:
         rows = self.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}).rows
