@@ -54,6 +54,7 @@ _STATE = """SELECT ?triples ?labels ?chars WHERE {
   { SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o } }
   { SELECT (COUNT(*) AS ?labels) (SUM(STRLEN(STR(?l))) AS ?chars) WHERE { ?e rdfs:label|skos:altLabel ?l } }
 }"""  # what the cached name index of an endpoint is checked against (see name_index)
+_PROLOGUE = re.compile(r"(?i)\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*")  # on strip_lexical text: IRIs are blanks
 _CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
 
 
@@ -162,13 +163,15 @@ class EndpointBackend:
             # a total order over every column, so pages neither overlap nor skip rows
             body += "\nORDER BY " + " ".join("?" + v for v in first.variables)
         size = self.cap or len(first.rows)
+        head = _PROLOGUE.match(bare).end()  # the query's own PREFIX/BASE lines stay in front
+        prologue, body = body[:head], body[head:]
         rows: list = []
         while True:
-            page, _ = self._select(f"SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {size} OFFSET {len(rows)}")
+            page, _ = self._select(f"{prologue}SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {size} OFFSET {len(rows)}")
             rows.extend(page.rows)
             if len(page.rows) < size:
                 break
-        counted, _ = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {{\n{body}\n}} }}")
+        counted, _ = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ {{\n{body}\n}} }}")
         n = int(counted.rows[0]["n"].value)
         if n != len(rows):
             raise EndpointError(f"{self.url} gave {len(rows)} rows in pages but counts {n}: "
