@@ -426,3 +426,16 @@ qdr:test-zh-cn-enterprise a qd:Enterprise ; rdfs:label "测试地区标签企业
     changed = set(more[1].splitlines()) - set(plain[1].splitlines())
     assert len(changed) == 1 and "测试地区标签企业" in changed.pop()
     assert len(more[1].splitlines()) == len(plain[1].splitlines())
+
+
+def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
+    from test_server import start_qdgraph
+
+    p, base = start_qdgraph(tmp_path, "--max-rows", "700", "--workers", "1")
+    try:
+        code, out, err = run("query", "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "--format", "tsv", "--endpoint", base + "/sparql")
+        assert code == 0 and err == "" and len(out.splitlines()) == len(kg) + 1, err
+        code, out, err = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 900", "--format", "csv", "--endpoint", base + "/sparql")
+        assert code == 0 and "cut at 700 rows" in err and len(out.splitlines()) == 701
+    finally:
+        p.stop()
