@@ -53,7 +53,7 @@ _REFUSED = {405, 411, 414, 415, 501}  # "not this way": try the next method
 _STATE = """SELECT ?triples ?labels ?chars WHERE {
   { SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o } }
   { SELECT (COUNT(*) AS ?labels) (SUM(STRLEN(STR(?l))) AS ?chars) WHERE { ?e rdfs:label|skos:altLabel ?l } }
-}"""  # what the cached name index of an endpoint is checked against (see name_index)
+}"""  # what the cached name index of an endpoint is checked against (see lazy_name_index)
 _PROLOGUE = re.compile(r"(?i)\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*")  # on strip_lexical text: IRIs are blanks
 _CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
 
@@ -159,9 +159,10 @@ class EndpointBackend:
         if re.search(r"(?i)\b(LIMIT|OFFSET)\b", tail):  # its own LIMIT: cannot page it
             first.truncated = True
             return first
-        if not re.search(r"(?i)\bORDER\s+BY\b", tail):
-            # a total order over every column, so pages neither overlap nor skip rows
-            body += "\nORDER BY " + " ".join("?" + v for v in first.variables)
+        # a total order over every column (after the query's own, if any), so pages neither
+        # overlap nor skip rows
+        keys = " ".join("?" + v for v in first.variables)
+        body += (" " if re.search(r"(?i)\bORDER\s+BY\b", tail) else "\nORDER BY ") + keys
         size = self.cap or len(first.rows)
         head = _PROLOGUE.match(bare).end()  # the query's own PREFIX/BASE lines stay in front
         prologue, body = body[:head], body[head:]
