@@ -225,14 +225,14 @@ def _path(measure: str, indicator: str, link: Link, names) -> list[Step]:
 
 _PILLAR = "SELECT ?pillar WHERE { ?indicator qd:measuredUnder ?pillar } LIMIT 1"
 
-_TARGET = """SELECT ?stated ?value ?unit ?cmp_en ?qual ?qual_en ?year WHERE {
+_TARGET = """SELECT ?stated ?value ?unit ?cmp ?cmp_en ?qual ?qual_en ?year WHERE {
   ?t a qd:Target ; qd:indicator ?indicator .
   OPTIONAL { ?t qd:statedAs ?stated }
   OPTIONAL { ?t sdmx-measure:obsValue ?value }
   OPTIONAL { ?t sdmx-attribute:unitMeasure ?unit }
-  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp_en FILTER (lang(?cmp_en) = "en") }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (lang(?qual) = "zh") }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (lang(?qual_en) = "en") }
+  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp FILTER (langMatches(lang(?cmp), "zh")) ?c rdfs:label ?cmp_en FILTER (langMatches(lang(?cmp_en), "en")) }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (langMatches(lang(?qual), "zh")) }
+  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (langMatches(lang(?qual_en), "en")) }
   OPTIONAL { ?t sdmx-dimension:refPeriod/rdfs:label ?year }
 }"""
 

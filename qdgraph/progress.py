@@ -186,7 +186,7 @@ def _order(r):
 
 def _comparator_labels(kg) -> dict:
     rows = kg.query("""SELECT ?c ?zh ?en ?sym WHERE { ?c a qd:Comparator .
-        OPTIONAL { ?c rdfs:label ?zh FILTER (lang(?zh) = "zh") } OPTIONAL { ?c rdfs:label ?en FILTER (lang(?en) = "en") }
+        OPTIONAL { ?c rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) } OPTIONAL { ?c rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
         OPTIONAL { ?c skos:notation ?sym } }""").rows
     return {r["c"].value: (_v(r.get("zh")) or "", _v(r.get("en")) or "", _v(r.get("sym")) or "") for r in rows}
 

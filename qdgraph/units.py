@@ -18,8 +18,8 @@ UNITS_QUERY = """SELECT ?u ?m ?base ?sym ?zh ?en ?name WHERE {
   ?u qudt:conversionMultiplier ?m .
   OPTIONAL { ?u qudt:scalingOf ?base }
   OPTIONAL { ?u qudt:symbol ?sym }
-  OPTIONAL { ?u rdfs:label ?zh FILTER (lang(?zh) = "zh") }
-  OPTIONAL { ?u rdfs:label ?en FILTER (lang(?en) = "en") }
+  OPTIONAL { ?u rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) }
+  OPTIONAL { ?u rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
   OPTIONAL { ?u rdfs:label|skos:altLabel|qudt:symbol ?name }
 }"""
 

@@ -93,7 +93,7 @@ def test_push_with_sparql_update_to_a_named_graph(oxigraph, kg):
     from qdgraph.push import push_update
 
     for _ in range(2):
-        assert push_update(kg, oxigraph + "/update", GRAPH, size=500) == len(kg)  # small chunks: many requests
+        assert push_update(kg, oxigraph + "/update", GRAPH, size=500).triples == len(kg)  # small chunks: many requests
         assert count(oxigraph, GRAPH) == len(kg)
     claims = CLAIMS.replace("WHERE {", "WHERE { GRAPH <%s> {" % GRAPH) + " }"
     from qdgraph.graph import open_graph
@@ -194,15 +194,248 @@ def test_values_block_opens_the_where_group():
         bind_values("ASK { ?s ?p ?o }", {"s": ox.BlankNode("b")})
 
 
-def test_update_chunks_keep_blank_nodes_together():
-    from qdgraph.push import chunks
+def test_update_requests_carry_no_blank_nodes():
+    from qdgraph.push import GENID, update_requests
 
-    a, b = ox.BlankNode("a"), ox.BlankNode("b")
+    a = ox.BlankNode("a")
     p = ox.NamedNode("urn:p")
     triples = [ox.Triple(ox.NamedNode(f"urn:s{i}"), p, ox.Literal(str(i))) for i in range(7)]
-    triples += [ox.Triple(a, p, ox.Literal("1")), ox.Triple(a, p, b), ox.Triple(b, p, ox.Literal("2")),
-                ox.Triple(ox.NamedNode("urn:x"), p, b)]
-    batches = list(chunks(triples, size=3))
-    assert sorted(map(str, (t for bt in batches for t in bt))) == sorted(map(str, triples))
-    linked = [bt for bt in batches if any(isinstance(x, ox.BlankNode) for t in bt for x in (t.subject, t.object))]
-    assert len(linked) == 1 and len(linked[0]) >= 4
+    triples += [ox.Triple(a, p, ox.Literal("1")), ox.Triple(ox.NamedNode("urn:x"), p, a)]
+    requests = list(update_requests(triples, "urn:g", size=3))
+    assert len(requests) == 3 and requests[0].startswith("DROP SILENT GRAPH <urn:g> ;")
+    text = "\n".join(requests)
+    assert "_:" not in text and text.count(f"<{GENID}a>") == 2  # one IRI for the node, in whichever request
+    store = ox.Store()
+    for r in requests:
+        store.update(r)
+    assert len(store) == len(triples)
+
+
+# ------------------------------------------------------------------ HTTP against small real servers (issue 12)
+import base64  # noqa: E402
+import threading  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from test_virtuoso import run  # noqa: E402  (the CLI in-process)
+
+
+class _Server:
+    """A real HTTP server on a free loopback port, answering with ``handle(handler)``."""
+
+    def __init__(self, handle):
+        self.seen: list[dict] = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def _any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                outer.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+                status, headers, data = handle(self, body)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _any
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    made = []
+
+    def make(handle):
+        made.append(_Server(handle))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def _one_line(res, code, *fragments):
+    c, out, err = res
+    assert c == code, res
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for f in fragments:
+        assert f in err, err
+
+
+def test_push_refuses_a_login_page(server):
+    page = b'<!DOCTYPE html><html><head><title>Sign in - Portal</title></head><body><form method=post>' \
+           b'<input name=password type=password></form></body></html>'
+    s = server(lambda h, body: (200, {"Content-Type": "text/html; charset=utf-8"}, page))
+    _one_line(run("push", s.url + "/store"), 1, "web page", "Sign in - Portal", "nothing was stored")
+
+
+def test_password_in_url_is_basic_auth_and_never_printed(server, tmp_path):
+    good = "Basic " + base64.b64encode("ann:s@cret pw".encode()).decode()
+
+    def handle(h, body):
+        if h.headers.get("Authorization") != good:
+            return 401, {"WWW-Authenticate": 'Basic realm="store"'}, b"login required"
+        return 204, {}, b""
+
+    s = server(handle)
+    host = s.url.split("//")[1]
+    code, out, err = run("push", f"http://ann:s%40cret%20pw@{host}/store")
+    assert code == 0 and "the store answered: 204" in err, err
+    assert "s@cret" not in out + err and "s%40cret" not in out + err and "ann:***@" in err
+    assert s.seen[-1]["method"] == "PUT" and s.seen[-1]["body"].count(b"\n") > 100
+    assert run("push", s.url + "/store", "--user", "ann:s@cret pw")[0] == 0
+    netrc = tmp_path / "netrc"
+    netrc.write_text('machine 127.0.0.1 login ann password "s@cret pw"\n')
+    netrc.chmod(0o600)
+    assert run("push", s.url + "/store", env={"NETRC": str(netrc)})[0] == 0
+    res = run("push", f"http://ann:wrong@{host}/store")
+    _one_line(res, 1, "401", "login required", "ann:***@")
+    assert "wrong" not in res[2]
+
+
+def _raw_server(serve):
+    """A socket server whose connection handler is ``serve(conn)`` (for misbehaving servers)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+
+    def loop():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _read_head(conn) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_an_early_answer_is_shown_not_a_broken_pipe(kg):
+    def serve(conn):
+        _read_head(conn)  # answer before reading the (large) body, then hang up, as Virtuoso does
+        conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n"
+                     b"Connection: close\r\n\r\nplease log in first.\n")
+        conn.close()
+
+    sock, url = _raw_server(serve)
+    try:
+        _one_line(run("push", url + "/store"), 1, "answered 401", "please log in first", "~/.netrc")
+    finally:
+        sock.close()
+
+
+def test_a_trickling_server_meets_a_total_deadline():
+    import time as _time
+
+    def serve(conn):
+        _read_head(conn)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(600):
+                conn.sendall(b" ")
+                _time.sleep(0.05)
+        except OSError:
+            pass
+        conn.close()
+
+    sock, url = _raw_server(serve)
+    try:
+        t0 = _time.monotonic()
+        _one_line(run("push", url + "/store", "--timeout", "1"), 3, "did not finish within 1 s")
+        assert _time.monotonic() - t0 < 8
+        from qdgraph.errors import QueryTimeout
+        from qdgraph.remote import EndpointBackend
+
+        t0 = _time.monotonic()
+        with pytest.raises(QueryTimeout):
+            EndpointBackend(url + "/sparql", timeout=1).execute("ASK { ?s ?p ?o }", {})
+        assert _time.monotonic() - t0 < 3
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://127.0.0.1:99999/x", "http://exa mple.org/x", "file:///etc/passwd"])
+def test_bad_urls_are_one_line(url):
+    _one_line(run("push", url), 2, "URL")
+    _one_line(run("measures", "x", "--endpoint", url), 2, "URL")
+
+
+def test_protocol_falls_back_to_a_direct_post(server):
+    def handle(h, body):
+        if h.command == "POST" and h.headers.get("Content-Type", "").startswith("application/sparql-query"):
+            return 200, {"Content-Type": "application/sparql-results+json"}, b'{"head": {}, "boolean": true}'
+        return 405, {"Allow": "POST"}, b"method not allowed"
+
+    s = server(handle)
+    from qdgraph.remote import EndpointBackend
+
+    b = EndpointBackend(s.url + "/sparql")
+    assert b.execute("ASK { ?s ?p ?o }", {}).value is True
+    assert b._bad == {"get", "form"} and "direct" in b._good
+    assert b.execute("ASK { ?s ?p ?o }", {}).value is True
+    assert [r["method"] for r in s.seen[-1:]] == ["POST"] and len(s.seen) == 5  # GET, form, probe, query, query
+
+
+def test_virtuoso_style_answers_are_read(server):
+    """Blank nodes labelled nodeID://…, booleans as 0/1 and a row-cap header, from a stand-in."""
+    doc = {"head": {"vars": ["b", "t"]}, "results": {"bindings": [
+        {"b": {"type": "bnode", "value": "nodeID://b10006"},
+         "t": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}
+    s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, json.dumps(doc).encode()))
+    from qdgraph.remote import EndpointBackend
+
+    row = EndpointBackend(s.url + "/sparql").execute("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
+    assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
+
+
+def test_regional_chinese_tags_count_as_chinese(tmp_path):
+    """A "zh-CN" label passes the shapes (sh:languageIn ("zh")), so the queries take it as Chinese
+    (langMatches), and adding a file changes no other chain's row."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
+@prefix qdr: <https://w3id.org/qdgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+qdr:test-zh-cn-enterprise a qd:Enterprise ; rdfs:label "测试地区标签企业"@zh-CN ; qd:inChain qdr:chain-virtual-reality .
+""", encoding="utf-8")
+    plain = run("query", "--name", "chains", "--format", "csv")
+    more = run("query", "--name", "chains", "--format", "csv", "--data", extra)
+    assert plain[0] == more[0] == 0, more
+    changed = set(more[1].splitlines()) - set(plain[1].splitlines())
+    assert len(changed) == 1 and "测试地区标签企业" in changed.pop()
+    assert len(more[1].splitlines()) == len(plain[1].splitlines())
+
+
+def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
+    from test_server import start_qdgraph
+
+    p, base = start_qdgraph(tmp_path, "--max-rows", "700", "--workers", "1")
+    try:
+        code, out, err = run("query", "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "--format", "tsv", "--endpoint", base + "/sparql")
+        assert code == 0 and err == "" and len(out.splitlines()) == len(kg) + 1, err
+        code, out, err = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 900", "--format", "csv", "--endpoint", base + "/sparql")
+        assert code == 0 and "cut at 700 rows" in err and len(out.splitlines()) == 701
+    finally:
+        p.stop()

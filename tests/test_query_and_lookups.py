@@ -246,7 +246,7 @@ def test_listings(cli):
     assert ind.code == 0 and "超过300万人" in ind.out and "完成省下达任务" in ind.out
     ch = list(csv.DictReader(io.StringIO(cli("chains", "--format", "csv").out)))
     vr = [r for r in ch if r["chain_zh"] == "虚拟现实"][0]
-    assert "国内一流" in vr["tiers"] and {"歌尔", "小鸟看看", "金东"} <= set(vr["enterprises"].split("、"))
+    assert "国内一流" in vr["tiers"] and {"歌尔", "小鸟看看", "金东"} <= set(vr["enterprises"].split("; "))
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "json-ld", "csv", "graphml"])

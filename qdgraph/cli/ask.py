@@ -295,9 +295,10 @@ def chains(kg, fmt, lang):
     for r in kg().named("chains").rows:
         def v(k, r=r):
             return _text(r, k)
-        members = [m for m in v("enterprises").split("、") if m]
+        members = sorted(m for m in v("enterprises").split("; ") if m)  # sorted here: no engine's order matters
         shown = "、".join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
-        rows.append([v("chain_" + lang), v("categories"), v("tiers"), v("enterprise_count") or "0", shown])
+        rows.append([v("chain_" + lang), "、".join(sorted(v("categories").split("; "))),
+                     "、".join(sorted(v("tiers").split("; "))), v("enterprise_count") or "0", shown])
     emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
@@ -376,6 +377,9 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         forms = "CONSTRUCT/DESCRIBE" if res.kind == "graph" else "SELECT/ASK"
         raise UsageError(f"--format {fmt} is not for {forms}; they give {', '.join(format_names(res.kind))}")
     emit(write(res, fmt))
+    if getattr(res, "truncated", False):
+        click.echo(f"qdgraph: warning: the answer was cut at {len(res)} rows by the server's row cap; "
+                   "ask for less (LIMIT/OFFSET, a narrower pattern) or raise the cap", err=True)
 
 
 @command()

@@ -65,36 +65,77 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, data, store):
                workers=workers, quiet=quiet, ready=ready)
 
 
+def _seconds(ctx, param, value):
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
+    return value
+
+
+def user_option(fn):
+    return click.option("--user", "-u", metavar="NAME[:PASSWORD]",
+                        help="Log in to the store (HTTP Basic or Digest, as it asks). Without :PASSWORD it is "
+                             "asked for. Credentials may also be in the URL (http://name:pw@host/…) or ~/.netrc.")(fn)
+
+
+def ask_password(user):
+    """``--user NAME`` alone: ask for the password without echoing it (never on the command line)."""
+    if user is None or ":" in user:
+        return user
+    import sys
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"--user {user!r} has no password: give --user NAME:PASSWORD, or use ~/.netrc")
+    return user + ":" + click.prompt(f"password for {user}", hide_input=True, err=True)
+
+
 @command()
 @click.argument("store_url", required=False, metavar="STORE_URL")
-@click.option("--graph", metavar="IRI", help="Replace this named graph (default: the default graph).")
+@click.option("--graph", metavar="IRI",
+              help="Replace this named graph (default: the default graph; for a store without a plain "
+                   "default graph, such as Virtuoso, the named graph https://w3id.org/qdgraph/graph).")
 @click.option("--update", "update_url", metavar="UPDATE_URL",
-              help="Use this SPARQL UPDATE endpoint (DROP + INSERT DATA) instead of the Graph Store Protocol.")
-@click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=1), metavar="SECONDS")
+              help="Use this SPARQL UPDATE endpoint (DROP + INSERT DATA, blank nodes skolemised) instead of "
+                   "the Graph Store Protocol.")
+@user_option
+@click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=1, max=86400),
+              callback=_seconds, metavar="SECONDS", help="Give up (exit 3) when the push has not finished by then.")
 @_graph_source
-def push(store_url, graph, update_url, timeout, data, store):
+def push(store_url, graph, update_url, user, timeout, data, store):
     """Upload the graph (ontology and data) to a triple store, replacing the target graph.
 
     STORE_URL is a SPARQL 1.1 Graph Store Protocol endpoint; the graph is sent in one PUT.
-    With --update UPDATE_URL (and no STORE_URL) it goes through SPARQL UPDATE instead.
-    Pushing twice leaves the same graph.
+    With --update UPDATE_URL (and no STORE_URL) it goes through SPARQL UPDATE instead, with
+    blank nodes sent as IRIs (https://w3id.org/qdgraph/.well-known/genid/…). Pushing twice
+    leaves the same graph. The store's own answer is shown; a web page (a login page) instead
+    of a store's answer is an error.
 
     \b
     Examples (Oxigraph: `oxigraph serve --location DIR`):
       qdgraph push http://127.0.0.1:7878/store
       qdgraph measures 人才总量 --endpoint http://127.0.0.1:7878/query
       qdgraph push --update http://127.0.0.1:7878/update --graph https://w3id.org/qdgraph/graph
+    \b
+    Virtuoso (its Graph Store endpoint asks for HTTP Digest):
+      qdgraph push http://127.0.0.1:8890/sparql-graph-crud-auth --user dba
+      qdgraph measures 人才总量 --endpoint 'http://127.0.0.1:8890/sparql?default-graph-uri=https://w3id.org/qdgraph/graph'
     """
     from ..graph import open_graph
     from ..push import push_graph_store, push_update
 
     if bool(store_url) == bool(update_url):
         raise UsageError("give STORE_URL (Graph Store Protocol) or --update UPDATE_URL, one of them")
+    from ..httpclient import target
+
+    target(store_url or update_url)  # a bad URL is reported before the graph is opened
+    user = ask_password(user)
     kg = open_graph(data, store=store)
     if update_url:
-        n = push_update(kg, update_url, graph, timeout=timeout)
-        where = update_url
+        res = push_update(kg, update_url, graph, timeout=timeout, user=user)
     else:
-        n = push_graph_store(kg, store_url, graph, timeout=timeout)
-        where = store_url
-    click.echo(f"pushed {n} triples to {where} ({'graph <' + graph + '>' if graph else 'default graph'})", err=True)
+        res = push_graph_store(kg, store_url, graph, timeout=timeout, user=user)
+    if res.note:
+        click.echo(f"qdgraph: note: {res.note}", err=True)
+    where = f"graph <{res.graph}>" if res.graph else "default graph"
+    click.echo(f"pushed {res.triples} triples to {res.url} ({where}); the store answered: {res.answer}", err=True)
