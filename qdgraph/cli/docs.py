@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
+from .common import command
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+
+@command()
 @click.option("--output", "-o", "out", required=True, type=click.Path(),
               help="Folder to write index.html and qdgraph.ttl into (created if missing).")
 def docs(out):
@@ -12,7 +14,7 @@ def docs(out):
     ontology in Turtle. `qdgraph serve` publishes the same page at /ontology.
 
     \b
-    Example:
+    Examples:
       qdgraph docs -o site/ontology
     """
     from ..docs import write_docs

@@ -8,13 +8,12 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from .common import CONTEXT, command, emit, emit_json, format_option, graph_options, lang_option
 
-CTX = {"help_option_names": ["-h", "--help"]}
 _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
 
-@click.group(context_settings=CTX)
+@click.group(context_settings=CONTEXT)
 def observe():
     """Observed values of the indicators (statistics) in a store."""
 
@@ -41,7 +40,7 @@ def _row_bar():
             state["bar"].__exit__(None, None, None)
 
 
-@observe.command("import", context_settings=CTX)
+@observe.command("import", context_settings=CONTEXT)
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
 @click.option("--store", required=True, type=click.Path(file_okay=False), metavar="DIR", help="The store folder.")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
@@ -87,7 +86,7 @@ def observe_import(csv_file, store, dry_run):
                + ("" if dry_run else f" to {store}"), err=True)
 
 
-@click.command(context_settings=CTX)
+@command()
 @click.argument("indicator", required=False)
 @click.option("--pillar", metavar="PILLAR", help="Only the indicators of this pillar (name, alias or IRI).")
 @graph_options

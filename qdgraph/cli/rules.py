@@ -1,12 +1,11 @@
 """``qdgraph rules``: the declared inference rules and what they derive."""
 from __future__ import annotations
 
-import click
 
-from .common import emit, emit_json, format_option, graph_options, lang_option
+from .common import command, emit, emit_json, format_option, graph_options, lang_option
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@command()
 @graph_options
 @format_option(["text", "json", "table", "csv", "tsv"], "text")
 @lang_option
