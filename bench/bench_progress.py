@@ -39,9 +39,12 @@ def bench_triples(n_obs: int, n_ind: int = 12):
     dec = n(P["xsd"] + "decimal")
     rnd = random.Random(14)
     doc, quote = n(QDR + "bench-progress-doc"), n(QDR + "bench-progress-q")
+    selector = n(QDR + "bench-progress-q-selector")
     pillar = n(QDR + "bench-progress-pillar")
+    # a quote as the model writes one: a Web Annotation specific resource of the document
     out = [(doc, a, n(QD + "SourceDocument")), (doc, n(P["dcterms"] + "title"), lit("基准来源")),
-           (quote, a, n(QD + "Quote")), (quote, n(P["dcterms"] + "source"), doc), (quote, n(P["oa"] + "exact"), lit("基准。")),
+           (quote, a, n(QD + "Quote")), (quote, n(P["oa"] + "hasSource"), doc), (quote, n(P["oa"] + "hasSelector"), selector),
+           (selector, a, n(P["oa"] + "TextQuoteSelector")), (selector, n(P["oa"] + "exact"), lit("基准。")),
            (pillar, a, n(QD + "Pillar")), (pillar, n(P["rdfs"] + "label"), lit(PILLAR_ZH, language="zh")),
            (pillar, n(P["rdfs"] + "label"), lit("bench progress pillar", language="en"))]
     months = [Period(1900 + m // 12, m % 12 + 1) for m in range(12 * 126)]  # 1900-01 … 2025-12
@@ -54,7 +57,7 @@ def bench_triples(n_obs: int, n_ind: int = 12):
                 (ind, n(P["rdfs"] + "label"), lit(f"bench indicator {i}", language="en")),
                 (ind, n(QD + "measuredUnder"), pillar), (ind, n(P["prov"] + "wasDerivedFrom"), quote)]
         t = n(f"{QDR}bench-progress-target-{i}")
-        out += [(t, a, n(P["qb"] + "Observation")), (t, n(P["qb"] + "dataSet"), n(QDR + "dataset-targets")),
+        out += [(t, a, n(P["qb"] + "Observation")), (t, a, n(QD + "Target")), (t, n(P["qb"] + "dataSet"), n(QDR + "dataset-targets")),
                 (t, n(QD + "indicator"), ind), (t, n(P["sdmx-dimension"] + "refPeriod"), n(QDR + "period-2026")),
                 (t, n(P["sdmx-dimension"] + "refArea"), n(QDR + "place-qingdao")),
                 (t, n(P["sdmx-measure"] + "obsValue"), lit(str(100 + i), datatype=dec)),
