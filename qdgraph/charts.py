@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 
-from .results import render_table
+from .formats import render_table
 from .units import with_unit
 
 BLOCKS = "▁▂▃▄▅▆▇█"
