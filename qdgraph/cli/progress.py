@@ -15,7 +15,13 @@ _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
 @click.group(context_settings=CONTEXT)
 def observe():
-    """Observed values of the indicators (statistics) in a store."""
+    """Observed values of the indicators (statistics) in a store.
+
+    \b
+    Examples:
+      qdgraph observe import bulletin-2023.csv --store ~/qd-store
+      qdgraph observe import bulletin-2023.csv --store ~/qd-store --dry-run
+    """
 
 
 @contextlib.contextmanager
