@@ -6,7 +6,7 @@
     '12'
     >>> res = qdgraph.measures_for(kg, "rencaizongliang")   # which measures affect it, and why
     >>> res.zh, res.target["en"]
-    ('全市人才总量', 'exceeds 3 million people')
+    ('全市人才总量', 'more than 3 million people')
     >>> kg.resolve("total talent", types=["qd:Indicator"])
     'https://w3id.org/qdgraph/id/indicator-total-talent'
 

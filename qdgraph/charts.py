@@ -73,8 +73,13 @@ def target_text(ip, lang: str) -> str:
     t = ip.target
     if t is None:
         return words(lang)["none"]
-    if t.value is None:
-        text = (t.qualitative_zh or t.stated_as or "") if lang == "zh" else (t.qualitative_en or t.qualitative_zh or "")
+    if t.stated_as or t.qualitative_zh or t.qualitative_en:  # the words the CLI and the server use
+        from .wording import target_text as worded
+
+        w = worded(t.stated_as or "", t.comparator_zh, t.comparator_en, t.qualitative_zh or "", t.qualitative_en or "")
+        text = w.zh if lang == "zh" else w.en
+    elif t.value is None:
+        text = ""
     elif lang == "zh":
         text = t.stated_as or t.comparator_zh + with_unit(num(t.value), unit_text(ip, lang), lang)
     else:

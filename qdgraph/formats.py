@@ -74,22 +74,6 @@ def render_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-HTML_ROWS = 1000   # a notebook table shows this many rows and says how many more there are
-
-
-def html_table(headers: list[str], rows: list[list[str]]) -> str:
-    """An HTML table for notebooks; every cell is escaped text."""
-    from html import escape
-
-    out = ['<table class="qdgraph-result">', "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers)
-           + "</tr></thead>", "<tbody>"]
-    out += ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[:HTML_ROWS]]
-    out.append("</tbody></table>")
-    if len(rows) > HTML_ROWS:
-        out.append(f"<p>{len(rows) - HTML_ROWS:,} more rows not shown ({len(rows):,} in all)</p>")
-    return "\n".join(out)
-
-
 def text_width(s: str) -> int:
     import unicodedata
 

@@ -38,6 +38,8 @@ _URL_SAFE = "/%:@!$&'()*+,;=?~[]"  # already-legal URL characters, left as they 
 class EndpointError(QdgraphError):
     """The endpoint could not be reached, or answered with an HTTP error."""
 
+    http_status = 502  # another server failed us, not the request
+
 
 @dataclass
 class Reply:

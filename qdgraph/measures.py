@@ -92,6 +92,7 @@ class IndicatorMeasures:
     pillar_en: str | None
     target: dict = field(default_factory=dict)     # {"zh": "超过300万人", "year": "2026"} as the source words it
     counts: dict = field(default_factory=dict)     # basis (qd: name) → number of links, before any --basis filter
+    basis_labels: dict = field(default_factory=dict)  # basis (qd: name) → {"zh": …, "en": …}, for every basis counted
     basis_filter: list = field(default_factory=list)
     links: list = field(default_factory=list)      # [MeasureLink]
 
@@ -163,8 +164,12 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         link.path = _path(owner[c], iri, link, names)
 
     counts: dict[str, int] = {}
+    labels: dict[str, dict] = {}
     for link in links.values():
         counts[link.basis] = counts.get(link.basis, 0) + 1
+        labels[link.basis] = {"zh": link.basis_zh, "en": link.basis_en}
+    for b in wanted:  # a basis asked for that no link has
+        labels.setdefault(shorten(b), {"zh": names.label(b, "zh"), "en": names.label(b, "en")})
     keep = {shorten(b) for b in wanted}
     by_measure: dict[str, list[Link]] = {}
     for c, link in links.items():
@@ -183,7 +188,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
                              names.label(pillar, "zh") if pillar else None,
                              names.label(pillar, "en") if pillar else None, _target(kg, iri),
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
-                             sorted(keep), out)
+                             labels, sorted(keep), out)
 
 
 class _Labels:

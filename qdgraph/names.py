@@ -65,14 +65,14 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
 
 
 def build_index(graph) -> list[dict]:
-    """Index every labelled entity of ``graph`` (a KnowledgeGraph or a pyoxigraph Store)."""
+    """Index every labelled entity of ``graph`` (a KnowledgeGraph, a backend or a pyoxigraph Store)."""
     import pyoxigraph as ox
 
     if isinstance(graph, ox.Store):
         res = graph.query(INDEX_QUERY, prefixes=PREFIXES)
         variables = [v.value for v in res.variables]
         return index_entries({v: t for v, t in zip(variables, sol) if t is not None} for sol in res)
-    return index_entries(graph.query(INDEX_QUERY).rows)
+    return index_entries(graph.query(INDEX_QUERY, {}).rows)
 
 
 def index_entries(rows: Iterable[dict]) -> list[dict]:

@@ -37,9 +37,15 @@ def subgraph(g: nx.MultiDiGraph, kind: str, iri: str, depth: int = 2) -> nx.Mult
     return sub
 
 
+# An observation's area is a coordinate, not a relation: every figure is in Qingdao, and a path
+# or a centrality through the city would say nothing about how two things are connected.
+COORDINATES = frozenset({"sdmx-dimension:refArea", "sdmx-dimension:refPeriod", "qb:dataSet"})
+
+
 def undirected(g: nx.MultiDiGraph) -> nx.Graph:
-    """A simple undirected view for path finding and centrality (parallel edges merged)."""
+    """A simple undirected view for path finding and centrality (parallel edges merged, an
+    observation's coordinates left out)."""
     h = nx.Graph()
     h.add_nodes_from(g.nodes)
-    h.add_edges_from((u, v) for u, v in g.edges() if u != v)
+    h.add_edges_from((u, v) for u, v, rel in g.edges(keys=True) if u != v and rel not in COORDINATES)
     return h

@@ -119,7 +119,6 @@ class EndpointBackend:
         from pathlib import Path
 
         from . import paths
-        from .graph import KnowledgeGraph
         from .names import NameIndex, build_index
         from .namestore import StoreNameIndex, write_names
 
@@ -130,7 +129,7 @@ class EndpointBackend:
                 return StoreNameIndex(folder)
         except (OSError, ValueError):
             pass
-        entries = build_index(KnowledgeGraph(self))
+        entries = build_index(self)
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))

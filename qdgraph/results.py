@@ -115,8 +115,6 @@ class SelectResult:
         return out
 
     def _repr_html_(self) -> str:  # Jupyter shows the rows as a table
-        from .formats import html_table
-
         return html_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
 
 
@@ -142,7 +140,21 @@ class GraphResult:
         return len(self.triples)
 
     def _repr_html_(self) -> str:  # Jupyter shows the triples as a table
-        from .formats import html_table
-
         return html_table(["subject", "predicate", "object"],
                           [[display(t.subject), display(t.predicate), display(t.object)] for t in self.triples])
+
+
+HTML_ROWS = 1000   # a notebook table shows this many rows and says how many more there are
+
+
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table for notebooks; every cell is escaped text."""
+    from html import escape
+
+    out = ['<table class="qdgraph-result">', "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers)
+           + "</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[:HTML_ROWS]]
+    out.append("</tbody></table>")
+    if len(rows) > HTML_ROWS:
+        out.append(f"<p>{len(rows) - HTML_ROWS:,} more rows not shown ({len(rows):,} in all)</p>")
+    return "\n".join(out)

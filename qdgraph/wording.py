@@ -2,17 +2,18 @@
 server and the pictures.
 
 The source states a target as a comparator and a figure with its unit (``超过300万人``,
-``达到2家``, ``30%以上``); ``qd:statedAs`` keeps the figure as written. Chinese readers get it
-back as the source wrote it; English readers get the comparator's English label and the figure
-in English numbers (300万人 → 3 million people), never Chinese units.
+``达到2家``, ``30%以上``); ``qd:statedAs`` keeps it as written, comparator word included.
+Chinese readers get it back as the source wrote it; English readers get the comparator's
+English label (from the graph) and the figure in English numbers (300万人 → 3 million people),
+never Chinese units.
 
-    >>> t = target_text("300万人", "超过", "exceeds")
+    >>> t = target_text("超过300万人", "超过", "more than")
     >>> t.zh, t.en, t.unit_zh, t.unit_en
-    ('超过300万人', 'exceeds 3 million people', '万人', 'people')
+    ('超过300万人', 'more than 3 million people', '万人', 'people')
     >>> target_text("30%以上", "以上", "at least").en
     'at least 30%'
-    >>> target_text("2家", "达到", "reach").en
-    'reach 2'
+    >>> target_text("2家", "达到", "reach").zh      # a figure stated without its comparator
+    '达到2家'
 """
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 
 # comparators written after the figure (30%以上), not before it (达到30%)
 _SUFFIX = ("以上", "以下", "左右")
+# verbs the source puts before a figure, whichever comparator the graph records (达到57.5% is "exactly")
+_PREFIX = ("不超过", "超过", "达到", "提高到", "突破")
 _SCALE = {"万": 10_000, "亿": 100_000_000, "千": 1_000, "百": 100}
 # Chinese measure words as English writes them ("" where English counts the thing itself)
 _UNIT_EN = {"%": "%", "人": "people", "家": "", "个": "", "项": "", "所": "", "座": "", "元": "yuan",
             "美元": "US dollars", "吨": "tonnes", "亩": "mu", "平方米": "m²", "公里": "km"}
-_FIGURE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<scale>[万亿千百]?)(?P<unit>.*?)\s*$")
+_FIGURE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<scale>[万亿千百]?)余?(?P<unit>.*?)\s*$")  # 110余家: "more than" is the comparator
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,20 @@ def target_text(stated: str = "", comparator_zh: str = "", comparator_en: str = 
     """A target's wording from its stated figure, comparator labels and qualitative aim."""
     if qualitative_zh or qualitative_en:
         return TargetText(qualitative_zh or qualitative_en, qualitative_en or qualitative_zh, "", "")
-    figure = stated
-    for suffix in _SUFFIX:
-        figure = figure.removesuffix(suffix)
+    figure = stated.strip()
+    if comparator_zh:
+        figure = figure.removeprefix(comparator_zh).removesuffix(comparator_zh)
+    for word in _PREFIX:
+        figure = figure.removeprefix(word)
+    for word in _SUFFIX:
+        figure = figure.removesuffix(word)
     m = _FIGURE.match(figure)
-    if comparator_zh in _SUFFIX:
-        zh = figure + comparator_zh
+    if not comparator_zh or figure != stated.strip() or "余" in figure:  # the source's own words say how
+        zh = stated
     else:
-        zh = comparator_zh + figure if comparator_zh and comparator_zh not in stated else stated
+        zh = figure + comparator_zh if comparator_zh in _SUFFIX else comparator_zh + figure
     if m is None:  # a figure we cannot read: give it as stated
-        return TargetText(zh, f"{comparator_en} {stated}".strip(), "", "")
+        return TargetText(zh, f"{comparator_en} {figure}".strip(), "", "")
     unit_zh = m["scale"] + m["unit"]
     unit_en = _UNIT_EN.get(m["unit"], m["unit"])
     value = float(m["num"]) * _SCALE.get(m["scale"], 1)

@@ -13,8 +13,9 @@ from conftest import ROOT, invoke
 from qdgraph.cli import COMMANDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-# commands the README shows that need a server, a remote endpoint, a file of one's own or a store
-NEEDS_MORE = ("serve", "push", "--endpoint", "--store", "-f my.rq")
+# commands the README shows that need a server, a remote endpoint, a file of one's own, a store
+# or a folder a store reads from (/data/ for Virtuoso)
+NEEDS_MORE = ("serve", "push", "--endpoint", "--store", "-f my.rq", "/data/")
 
 
 def _blocks(lang: str) -> list[str]:

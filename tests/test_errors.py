@@ -26,6 +26,21 @@ def test_every_error_class_has_an_exit_code_and_an_http_status():
         assert 400 <= cls.http_status < 600, cls
 
 
+def test_every_error_class_is_in_the_documented_error_table():
+    """docs/ARCHITECTURE.md's error table names every class, where it lives and its codes."""
+    import re
+
+    from conftest import ROOT
+
+    test_every_error_class_has_an_exit_code_and_an_http_status()  # imports every module
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    documented = {m[0]: (m[1], int(m[2]), int(m[3]))
+                  for m in re.findall(r"^\| `(\w+)` \| `([\w.]+)` \| (\d+) \| (\d+) \|", text, re.M)}
+    actual = {c.__name__: (c.__module__, c.exit_code, c.http_status)
+              for c in [QdgraphError, *_all_subclasses(QdgraphError)]}
+    assert documented == actual
+
+
 def test_worker_answers_with_the_error_tables_status_and_details(kg):
     from qdgraph.server.worker import handle
 

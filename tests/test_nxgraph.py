@@ -183,6 +183,16 @@ def test_path_errors_are_one_line(cli, sample_files):
     assert_one_line_error(cli("path", "样例歌尔", "样例小鸟看看", "--max", "0", *data), 2, "--max")
 
 
+def test_paths_do_not_run_through_an_observations_area(kg):
+    """Every figure of the source is in Qingdao (sdmx-dimension:refArea): a path through the city
+    would join any two things that have a figure, and say nothing."""
+    from qdgraph.analytics import connecting_paths
+
+    for p in connecting_paths(kg, "歌尔", "全市人才总量"):
+        assert "sdmx-dimension:refArea" not in {h.rel for h in p.hops}, p.text()
+        assert "青岛" not in [n["label"] for n in p.nodes], p.text()
+
+
 def test_path_max_limits_paths(sample_kg):
     from qdgraph.analytics import connecting_paths
 

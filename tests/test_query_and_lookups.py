@@ -9,6 +9,8 @@ import time
 import pyoxigraph as ox
 import pytest
 
+from qdgraph.namespaces import QD
+
 from conftest import ROOT, assert_one_line_error, run_cli
 
 SOURCE = (ROOT / "data" / "sources" / "000_e4ce7d2251e78f88.txt").read_text(encoding="utf-8")
@@ -52,6 +54,19 @@ def test_measures_text_shows_path_basis_and_sentence(cli):
         assert word in res.out
     en = cli("measures", "人才总量", "--lang", "en")
     assert "path:" in en.out and "source:" in en.out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_measures_counts_name_each_basis_in_the_readers_language(kg, cli, lang):
+    from qdgraph.measures import measures_for
+
+    res = measures_for(kg, "人才总量")
+    line = next(l for l in cli("measures", "人才总量", "--lang", lang).out.splitlines()
+                if l.startswith(("各依据的关联数", "links per basis")))
+    for basis, n in res.counts.items():
+        label = kg.label(basis.replace("qd:", QD), lang)
+        assert f"{label} {n}" in line
+    assert "Inferred" not in line
 
 
 def test_roadmap_inference_path_runs_through_the_pillar(kg):

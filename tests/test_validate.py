@@ -1,5 +1,6 @@
 """SHACL validation: the sh:sparql constraints qdgraph evaluates once over the whole graph give
-the same violations as pySHACL evaluating them node by node."""
+the same violations as pySHACL evaluating them node by node, over every shapes file (the
+claims' shapes and the Data Cube observations' shapes)."""
 from __future__ import annotations
 
 from qdgraph import paths
@@ -8,9 +9,11 @@ from qdgraph.validate import validate
 BAD = """@prefix qd: <https://w3id.org/qdgraph/ontology#> .
 @prefix qdr: <https://w3id.org/qdgraph/id/> .
 @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
 qdr:m qd:affects qdr:indicator-fake .
 [] a qd:Claim ; rdf:subject qdr:a ; rdf:predicate qd:supports ; rdf:object qdr:b ;
    qd:basis qd:InferredFromContext .
+qdr:obs-bad qd:valueKind qd:ObservedValue ; sdmx-measure:obsValue "3" .
 """
 
 
@@ -20,10 +23,11 @@ def _pyshacl_only(files):
     import rdflib
     from pyshacl import validate as shacl_validate
 
-    g = rdflib.Graph()
+    g, shapes = rdflib.Graph(), rdflib.Graph()
     for f in files:
         g.parse(str(f), format="turtle")
-    shapes = rdflib.Graph().parse(str(paths.SHAPES), format="turtle")
+    for f in paths.shape_files():
+        shapes.parse(str(f), format="turtle")
     _, results, _ = shacl_validate(g, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
     SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     out = set()
@@ -40,8 +44,11 @@ def test_sparql_constraints_match_pyshacl(tmp_path):
     report = validate([f], with_bundled=False)
     ours = {("_" if v.focus.startswith("_:") else v.focus, v.path, v.message.split(": qdr:")[0])
             for v in report.violations if v.shape != "quotes"}
-    expected = _pyshacl_only([paths.ONTOLOGY, f])
+    expected = _pyshacl_only([*paths.ontology_files(), f])
     assert ours == expected
     messages = {m for _, _, m in ours}
-    assert {"an inferred claim needs a qd:rationale in Chinese and in English",
-            "the claim's triple is not in the graph", "no qd:Claim gives this link's basis and source"} <= messages
+    assert {"an inferred claim needs either its rule and premises (qd:derivedBy, qd:premise) or a qd:rationale "
+            "in Chinese and in English", "the claim's triple is not in the graph",
+            "no qd:Claim gives this link's basis and source", "sdmx-measure:obsValue is one xsd:decimal",
+            "an observed value needs sdmx-measure:obsValue, sdmx-attribute:unitMeasure and prov:wasDerivedFrom "
+            "its source"} <= messages

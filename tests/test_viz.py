@@ -334,7 +334,8 @@ def test_path_view_highlights_every_shortest_path(kg):
     """A pair the bundled graph joins by several shortest paths (found here with NetworkX
     directly): every node of every one is on the page and marked, their links are red, and
     each marked node's neighbours are there as context."""
-    from qdgraph.nxgraph import to_networkx, undirected
+    from qdgraph.nxgraph import to_networkx
+    from qdgraph.nxwalks import undirected
     from qdgraph.viz import render
 
     g = to_networkx(kg)
@@ -373,7 +374,8 @@ def test_path_view_cli_sample(cli, tmp_path, sample_files):
 
 
 def test_rank_view_draws_the_most_central_and_what_links_them(kg, cli, tmp_path):
-    from qdgraph.nxgraph import to_networkx, undirected
+    from qdgraph.nxgraph import to_networkx
+    from qdgraph.nxwalks import undirected
 
     g = to_networkx(kg)
     h = undirected(g)

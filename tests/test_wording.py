@@ -17,7 +17,7 @@ def test_english_targets_have_no_chinese_and_units_are_written_as_people_do(kg):
         assert r["unit_zh"] in ("", "%", "家", "万人", "个", "项", "亿元"), r
         assert ":" not in r["unit_zh"] + r["unit_en"], r  # no QUDT codes such as unit:PERCENT
     by_zh = {r["target_zh"]: r["target_en"] for r in rows}
-    assert by_zh["超过300万人"] == "exceeds 3 million people"
+    assert by_zh["超过300万人"] == "more than 3 million people"
     assert by_zh["30%以上"] == "at least 30%"
     assert by_zh["达到2家"] == "reach 2"
 
@@ -25,7 +25,7 @@ def test_english_targets_have_no_chinese_and_units_are_written_as_people_do(kg):
 def test_cli_and_measures_use_the_same_words(kg, cli):
     res = cli("indicators", "--lang", "en")
     assert res.code == 0, res
-    assert "exceeds 3 million people" in res.out and "万人" not in res.out
+    assert "more than 3 million people" in res.out and "万人" not in res.out
     from qdgraph.measures import measures_for
 
-    assert measures_for(kg, "全市人才总量").target["en"] == "exceeds 3 million people"
+    assert measures_for(kg, "全市人才总量").target["en"] == "more than 3 million people"

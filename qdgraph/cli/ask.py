@@ -84,11 +84,13 @@ def _measures_text(res, lang) -> str:
     if not res.counts:
         out.append("原文没有给出作用于该指标的措施。" if zh else "The source gives no measure for this indicator.")
         return "\n".join(out)
-    counts = "，".join(f"{k.split(':')[-1]} {v}" for k, v in res.counts.items()) if zh else \
-        ", ".join(f"{k.split(':')[-1]} {v}" for k, v in res.counts.items())
+    def basis(b):
+        return res.basis_labels.get(b, {}).get(lang) or b.split(":")[-1]
+
+    counts = ("，" if zh else ", ").join(f"{basis(k)} {v}" for k, v in res.counts.items())
     out.append((f"各依据的关联数: {counts}" if zh else f"links per basis: {counts}"))
     if res.basis_filter:
-        shown = ", ".join(b.split(":")[-1] for b in res.basis_filter)
+        shown = ("，" if zh else ", ").join(basis(b) for b in res.basis_filter)
         out.append((f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
     if not n:
         out.append("没有这种依据的措施。" if zh else "No measure has a link with that basis.")

@@ -148,13 +148,13 @@ class Routes:
         import asyncio
 
         from ..docs import CSP, ontology_document
-        from .worker import CONTENT_TYPES
+        from ..formats import get
 
         html = (requested or "").lower() == "html" or (not requested and prefers_html(accept))
         fmt = "html" if html else choose("CONSTRUCT", accept, requested)
         body = await asyncio.to_thread(ontology_document, fmt)   # pyLODE takes a second, once
         headers = {"Vary": "Accept", **({"Content-Security-Policy": CSP} if html else {})}
-        return Response(200, "text/html; charset=utf-8" if html else CONTENT_TYPES[fmt], body, headers)
+        return Response(200, "text/html; charset=utf-8" if html else get(fmt).content_type, body, headers)
 
     # ------------------------------------------------------------ /api and /viz
     async def lookup(self, op: str, args: dict) -> Response:
