@@ -1,7 +1,16 @@
-"""Writing files so a failure never leaves half a file behind."""
+"""Writing output files (``-o``) so a failure never leaves half a file behind, and nothing
+the user did not name is replaced.
+
+- a symlink is written through: its target gets the new content, the link stays;
+- a FIFO, a device or a socket is written into, never replaced (``-o /dev/stdout`` works,
+  ``-o /dev/full`` reports the full device and leaves it a device);
+- a regular file is replaced atomically (temporary file beside it, then rename) and keeps its
+  permission bits; a new file gets the usual ``0666 & ~umask``.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -9,17 +18,58 @@ from .errors import QdgraphError
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise QdgraphError(f"{path}: folder {path.parent} does not exist")
+    """Write ``text`` to ``path`` (see the module notes); one-line QdgraphError on failure."""
+    shown = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    target = Path(os.path.realpath(shown))  # through every symlink, to what gets written
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise _error(shown, err) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise QdgraphError(f"{shown}: is a folder; give a file name")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        _write_special(shown, target, data)
+        return shown
+    folder = target.parent
+    if not folder.is_dir():
+        raise QdgraphError(f"{shown}: folder {shown.parent} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise QdgraphError(f"{shown}: cannot write in folder {shown.parent} (permission denied)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as err:
+        raise _error(shown, err) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+            # mkstemp makes 0600; keep the mode of the file we replace, or the umask default
+            os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _error(shown, err) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return shown
+
+
+def _write_special(shown: Path, target: Path, data: bytes) -> None:
+    try:
+        with open(target, "wb") as f:  # FIFO / device: opened for writing, never renamed over
+            f.write(data)
+    except OSError as err:
+        raise _error(shown, err) from None
+
+
+def _error(shown: Path, err: OSError) -> QdgraphError:
+    return QdgraphError(f"{shown}: cannot write ({err.strerror or err})")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from . import paths
 from .errors import QdgraphError, QueryTimeout, UsageError
+from .limits import check_nesting, check_timeout
 from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, SelectResult
 from .sparql import bind_values, check_read_only, parse_term, syntax_error
@@ -94,9 +95,11 @@ class KnowledgeGraph:
               timeout: float | None = None):
         """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
         terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text)."""
+        timeout = check_timeout(timeout)
+        check_nesting(sparql)  # before any parser sees it: deep nesting crashes parsers
         check_read_only(sparql)
-        bound = {k: parse_term(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
-        if not timeout:
+        bound = param_terms(params)
+        if timeout is None:
             return self.backend.execute(sparql, bound)
         return _with_timeout(lambda: self.backend.execute(sparql, bound), timeout)
 
@@ -148,6 +151,25 @@ class KnowledgeGraph:
 
         return rdflib.Graph(store=oxrdflib.OxigraphStore(store=store),
                             identifier=rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+
+
+def param_terms(params: Mapping[str, Any] | None) -> dict:
+    """Parameters as RDF terms: strings in the ``--param`` syntax are parsed, a value that is
+    no valid term (``qd:a}b``, bytes that are not UTF-8) is a one-line UsageError."""
+    out = {}
+    for k, v in (params or {}).items():
+        if not isinstance(v, str):
+            out[k] = v
+            continue
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:  # the shell passed bytes that are not UTF-8 (surrogate-escaped)
+            raise UsageError(f"parameter {k}: the value is not valid UTF-8 text") from None
+        try:
+            out[k] = parse_term(v)
+        except ValueError as err:
+            raise UsageError(f"parameter {k}={v!r} is not a valid RDF term: {err}") from None
+    return out
 
 
 def _with_timeout(fn, seconds: float):

@@ -271,7 +271,7 @@ def summary(kg, fmt, lang):
 # ---------------------------------------------------------------- query
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("sparql", required=False)
-@click.option("-f", "--file", "qfile", type=click.File("r", encoding="utf-8"), help="Read the query from FILE.rq ('-' for stdin).")
+@click.option("-f", "--file", "qfile", type=click.File("rb"), help="Read the query from FILE.rq ('-' for stdin).")
 @click.option("--name", "-n", "qname", metavar="NAME", help="Run a named query (see `qdgraph queries`).")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind ?KEY to VALUE (<iri>, qd:name, \"text\"@zh, 42, or plain text); repeatable.")
@@ -308,11 +308,11 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         text = nq.text
         bound = nq.bind(bound)
     elif qfile:
-        text = qfile.read()
+        text = query_text(qfile.read(), qfile.name)
     elif sparql:
         text = sparql
     elif not sys.stdin.isatty():
-        text = sys.stdin.read()
+        text = query_text(sys.stdin.buffer.read(), "<stdin>")
     else:
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
@@ -326,6 +326,16 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         if fmt in ("turtle", "json-ld", "nt"):
             raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT/ASK give table, json, csv, tsv or xml")
     emit(res.serialize(fmt))
+
+
+def query_text(data: bytes, name: str) -> str:
+    """A query file's text: UTF-8 (a byte-order mark is dropped); anything else is refused."""
+    if b"\0" in data:
+        raise UsageError(f"{name}: a binary file, not a SPARQL query")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{name}: not UTF-8 text (byte {err.start}); save the query as UTF-8") from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
