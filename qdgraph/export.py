@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .results import serialize_triples, term_text
+from .results import defuse, serialize_triples, term_text
 
 
 def export_graph(kg, fmt: str) -> str:
@@ -22,7 +22,7 @@ def export_graph(kg, fmt: str) -> str:
         for q in kg.quads():
             o = q.object
             lit = isinstance(o, ox.Literal)
-            w.writerow([term_text(q.subject), term_text(q.predicate), term_text(o),
+            w.writerow([term_text(q.subject), term_text(q.predicate), defuse(term_text(o)) if lit else term_text(o),
                         (o.language or "") if lit else "", o.datatype.value if lit and not o.language else ""])
         return buf.getvalue()
     if fmt == "graphml":

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 
 from .errors import AmbiguousNameError, NotFoundError, QdgraphError
 from .names import normalize
+from .results import FORMULA_START
 from .namespaces import PREFIXES, QD, QDR
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
@@ -217,6 +218,10 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
             row.credit_code, why = check_credit_code(code)
             if why:
                 problems.add(start, f"credit code {code!r} {why}")
+        risky = [t for t in (row.name, row.name_en, *row.aliases) if t.startswith(FORMULA_START)]
+        if risky:  # kept as written; CSV/TSV output defuses it (results.defuse)
+            warnings.append(f"{path}:{start}: {risky[0]!r} begins like a spreadsheet formula; "
+                            "CSV and TSV output will show it with a leading '")
         founded = get("founded")
         if founded:
             row.founded, why = parse_founded(founded)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,13 +79,46 @@ def term_from_json(obj: dict) -> Any:
     raise ValueError(f"unknown term type {kind!r}")
 
 
+# Turtle's own short forms: a literal written this way reads back with the same datatype
+_BARE = {
+    XSD + "integer": re.compile(r"[+-]?\d+"),
+    XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
+    XSD + "double": re.compile(r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+)"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _tsv_term(term: Any) -> str:
+    """A term as SPARQL 1.1 TSV writes it: the full N-Triples form, or Turtle's bare number or
+    boolean when that reads back as the same term (``4``, ``5.5``; never ``NaN`` or ``1`` for a
+    decimal). Text that a spreadsheet would run as a formula is defused (see ``defuse``)."""
     if term is None:
         return ""
-    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in (
-        XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"):
-        return term.value
+    if isinstance(term, ox.Literal) and not term.language:
+        bare = _BARE.get(term.datatype.value)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
+        if term.value.startswith(FORMULA_START):
+            return str(ox.Literal(defuse(term.value), datatype=term.datatype))
+    elif isinstance(term, ox.Literal) and term.value.startswith(FORMULA_START):
+        return str(ox.Literal(defuse(term.value), language=term.language))
     return str(term)  # N-Triples form, as the TSV results format asks
+
+
+def defuse(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would run it as a formula (``=cmd|…``,
+    ``+1+1``, ``@SUM``): shown as text, not run. CSV and TSV only; JSON and XML are exact."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_cell(term: Any) -> str:
+    text = term_text(term)
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in _BARE \
+            and _BARE[term.datatype.value].fullmatch(text):
+        return text  # a number such as -5 is a value, not a formula
+    return defuse(text) if isinstance(term, ox.Literal) else text
 
 
 @dataclass
@@ -120,7 +154,7 @@ class SelectResult:
             w = csv.writer(buf, lineterminator="\r\n")
             w.writerow(self.variables)
             for row in self.rows:
-                w.writerow([term_text(row.get(v)) for v in self.variables])
+                w.writerow([_csv_cell(row.get(v)) for v in self.variables])
             return buf.getvalue()
         if fmt == "tsv":
             lines = ["\t".join("?" + v for v in self.variables)]

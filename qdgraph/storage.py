@@ -172,7 +172,7 @@ class _HashingReader:
 def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
     """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
     Errors read ``file:line:col: message``."""
-    from .rdfio import check_readable, parse_file, rdf_format
+    from .rdfio import BOM, check_readable, has_bom, parse_file, rdf_format
 
     check_readable(path)
     fmt = rdf_format(path)
@@ -183,11 +183,15 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
         return None if hashed else sha256_file(path)
     base = path.resolve().as_uri()
     try:
-        if progress is None:  # Oxigraph reads the file itself: the fastest way
+        if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
             store.bulk_load(path=str(path), format=fmt, base_iri=base)
             return None if hashed else sha256_file(path)
         with open(path, "rb") as f:
+            if f.read(3) != BOM:  # a byte-order mark is hashed, not parsed
+                f.seek(0)
             reader = _HashingReader(f, progress)
+            if f.tell():
+                reader.hash.update(BOM)
             store.bulk_load(reader, format=fmt, base_iri=base)
             while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
                 pass
@@ -395,7 +399,10 @@ class _IndexScanner(threading.Thread):
 
     def _scan_parsed(self, path: Path, fmt) -> None:
         self.sha256[path] = sha256_file(path)
-        self._add_quads(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+        from .rdfio import open_rdf
+
+        with open_rdf(path) as f:
+            self._add_quads(ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()))
 
     def _scan_lines(self, path: Path, fmt) -> None:
         h = hashlib.sha256()
@@ -520,10 +527,11 @@ class StoreNameIndex(NameIndex):
         return self._all().search(text, types, limit, min_score)
 
     def resolve(self, text: str, types=None, what: str = "entity") -> str:
+        from .limits import check_name
         from .names import _as_iri
 
         types = list(types or ())
-        iri = _as_iri(text)
+        iri = _as_iri(check_name(text, f"{what} name"))
         if iri is not None:
             e = self.entry(iri)
             if e and (not types or set(types) & set(e["types"])):

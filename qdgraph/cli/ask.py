@@ -151,7 +151,7 @@ def _card_text(card, lang) -> str:
 @click.argument("text")
 @click.option("--type", "types", multiple=True, metavar="CLASS",
               help="Only entities of this class (e.g. Indicator, qd:Measure); repeatable.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 def search(text, types, limit, kg, fmt):
