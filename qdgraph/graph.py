@@ -8,6 +8,7 @@ first; parameters are bound as RDF terms by the engine, never pasted into the te
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -21,6 +22,22 @@ from .results import AskResult, GraphResult, SelectResult
 from .sparql import bind_values, check_read_only, parse_term, syntax_error
 
 
+# Relative IRIs in a query (``<indicator-gdp>``) resolve against the data namespace (qdr:);
+# the server resolves against its endpoint URL instead, as SPARQL endpoints do.
+QUERY_BASE = PREFIXES["qdr"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An RDF dataset chosen by the protocol's default-graph-uri / named-graph-uri (IRIs)."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.default or self.named)
+
+
 class LocalBackend:
     """An Oxigraph store in this process (in memory, or on disk opened read-only)."""
 
@@ -29,26 +46,42 @@ class LocalBackend:
         self._names = names
         self.description = description
 
-    def execute(self, query: str, params: Mapping[str, Any]) -> Any:
-        return materialise(self.run(query, params))
+    def execute(self, query: str, params: Mapping[str, Any], **options) -> Any:
+        return materialise(self.run(query, params, **options))
 
-    def run(self, query: str, params: Mapping[str, Any]):
+    def run(self, query: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE,
+            dataset: "Dataset | None" = None):
         """The engine's lazy answer (pyoxigraph QuerySolutions / QueryTriples / QueryBoolean);
-        the server iterates it itself to cut at its row cap."""
+        the server iterates it itself to cut at its row cap. Relative IRIs resolve against
+        ``base_iri``; ``dataset`` picks graphs this store holds (never fetched from anywhere)."""
         subs = {ox.Variable(k): v for k, v in params.items()}
+        graphs = self.resolve_dataset(dataset) if dataset else {}
         try:
             try:
-                return self.store.query(query, prefixes=PREFIXES, substitutions=subs or None)
+                return self.store.query(query, prefixes=PREFIXES, substitutions=subs or None,
+                                        base_iri=base_iri, **graphs)
             except RuntimeError as err:
                 # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
                 # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
                 if not subs or "projection" not in str(err):
                     raise
-                return self.store.query(bind_values(query, params), prefixes=PREFIXES)
+                return self.store.query(bind_values(query, params), prefixes=PREFIXES, base_iri=base_iri,
+                                        **graphs)
         except SyntaxError as err:
             raise syntax_error(err, query) from None
         except (OSError, ValueError, RuntimeError) as err:
             raise QdgraphError(f"query failed: {err}") from None
+
+    def resolve_dataset(self, dataset: "Dataset") -> dict:
+        """The query's dataset as Oxigraph's ``default_graph`` / ``named_graphs``: only graphs
+        this store holds (anything else is refused: nothing is ever fetched to fill it)."""
+        missing = [g for g in (*dataset.default, *dataset.named)
+                   if not self.store.contains_named_graph(ox.NamedNode(g))]
+        if missing:
+            raise UsageError(f"no graph <{missing[0]}> in this store: the dataset can only name graphs it holds, "
+                             "and nothing is fetched")
+        return {"default_graph": [ox.NamedNode(g) for g in dataset.default],
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named]}
 
     def quads(self) -> Iterable["ox.Quad"]:
         return self.store.quads_for_pattern(None, None, None, None)
@@ -92,16 +125,23 @@ class KnowledgeGraph:
         return len(self.backend)
 
     def query(self, sparql: str, params: Mapping[str, Any] | None = None, *,
-              timeout: float | None = None):
+              timeout: float | None = None, base_iri: str | None = QUERY_BASE, dataset: Dataset | None = None):
         """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
-        terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text)."""
+        terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text).
+        Relative IRIs resolve against ``base_iri`` (default: the data namespace, qdr:)."""
         timeout = check_timeout(timeout)
         check_nesting(sparql)  # before any parser sees it: deep nesting crashes parsers
         check_read_only(sparql)
         bound = param_terms(params)
+        if isinstance(self.backend, LocalBackend):
+            options = {"base_iri": base_iri, "dataset": dataset}
+        elif dataset:
+            raise UsageError("a dataset (default-graph-uri / named-graph-uri) cannot be chosen for a remote endpoint")
+        else:
+            options = {}
         if timeout is None:
-            return self.backend.execute(sparql, bound)
-        return _with_timeout(lambda: self.backend.execute(sparql, bound), timeout)
+            return self.backend.execute(sparql, bound, **options)
+        return _with_timeout(lambda: self.backend.execute(sparql, bound, **options), timeout)
 
     def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
         """Run a query shipped as ``qdgraph/queries/NAME.rq``."""

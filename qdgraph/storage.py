@@ -550,8 +550,8 @@ class StoreNameIndex(NameIndex):
 class StoreBackend(LocalBackend):
     """A store built by ``qdgraph load``, opened read-only."""
 
-    def __init__(self, store_dir: Path):
-        gen = current_generation(store_dir)
+    def __init__(self, store_dir: Path, generation: str | None = None):
+        gen = Path(store_dir) / generation if generation else current_generation(store_dir)
         try:
             store = ox.Store.read_only(str(gen / STORE_SUBDIR))
         except OSError as err:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import QdgraphError
+from .cache import ResultCache
 from .http11 import MAX_HEAD
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,6 +48,8 @@ class App:
     triples: int | None = None
     static: dict = field(default_factory=dict)
     queries_json: bytes = b"[]"
+    cache: ResultCache = field(default_factory=ResultCache)
+    allowed_hosts: frozenset | None = None  # Host names answered (None: any); see host_allowed
 
 
 def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
@@ -111,16 +114,23 @@ def common_headers(app: App):
     return lambda req: base
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def serve(*, data=(), store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
-          cors=None, workers=None, quiet=False, ready=None) -> None:
-    """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests."""
+          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64) -> None:
+    """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests.
+    ``cache_mb``: memory for repeated answers (0: no cache)."""
     from .pool import WorkerPool
 
     spec, tmp = graph_spec(data, store)
     pool = None
     try:
         pool = WorkerPool(spec, workers or default_workers())
-        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json())
+        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json(),
+                  ResultCache(int(cache_mb * (1 << 20))),
+                  # listening on loopback: answer only to loopback names (no DNS rebinding)
+                  LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
         asyncio.run(_main(app, host, port, ready))
     finally:
         if pool is not None:

@@ -15,7 +15,7 @@ import traceback
 from urllib.parse import parse_qs
 
 from ..errors import NotFoundError, QdgraphError, QueryTimeout, UnsafeQueryError
-from .http11 import Request, Response
+from .http11 import Request, Response, host_name
 from .negotiate import NotAcceptable, choose
 from .pool import ServerBusy, WorkerCrashed
 
@@ -68,6 +68,11 @@ class Routes:
         path = req.path
         api = path.startswith("/api/")
         try:
+            allowed = self.app.allowed_hosts
+            if allowed is not None and req.headers.get("host") is not None and host_name(req) not in allowed:
+                # a page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) must not read answers
+                raise HttpError(421, "this server answers requests for localhost only (Host: "
+                                     f"{req.headers['host']}); start it with --host to serve other names")
             if req.method == "OPTIONS":
                 return self.options()
             if req.method not in ("GET", "HEAD", "POST"):
@@ -109,12 +114,21 @@ class Routes:
             if ctype == SPARQL_UPDATE:
                 raise HttpError(403, READ_ONLY)
             if ctype == FORM:
-                for k, v in parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True).items():
+                # a form body is ASCII with %-escapes of UTF-8 bytes (the charset says which bytes)
+                body = body_text(req)
+                charset = _charset(req) or "utf-8"
+                try:
+                    pairs = parse_qs(body, keep_blank_values=True, encoding=charset, errors="strict")
+                except (UnicodeDecodeError, LookupError):
+                    raise HttpError(400, f"the form's %-escapes are not valid {charset}") from None
+                for k, v in pairs.items():
                     fields.setdefault(k, []).extend(v)
             elif ctype == SPARQL_QUERY:
-                query = req.body.decode("utf-8", "replace")
+                query = body_text(req)
+            elif not ctype:
+                raise HttpError(415, f"the request has no Content-Type: POST a query as {SPARQL_QUERY} or {FORM}")
             else:
-                raise HttpError(415, f"POST a query as {SPARQL_QUERY} or {FORM} (not {ctype or 'no Content-Type'})")
+                raise HttpError(415, f"POST a query as {SPARQL_QUERY} or {FORM}, not {ctype}")
         if "update" in fields:
             raise HttpError(403, READ_ONLY)
         if query is None:
@@ -124,25 +138,37 @@ class Routes:
             query = values[0] if values else None
         elif "query" in fields:
             raise HttpError(400, "give the query once: in the body or in ?query=, not both")
-        if any(fields.get(k) for k in ("default-graph-uri", "named-graph-uri")):
-            raise HttpError(403, "default-graph-uri / named-graph-uri are not allowed: queries run on this graph only")
+        # a dataset of graphs this store holds (checked by the worker: 400 for any other);
+        # nothing is ever fetched
+        dataset = (tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])))
         requested = _one(fields, "format") or _one(fields, "output")
         accept = req.headers.get("accept")
         if query is None:
             if req.method == "POST":
                 raise HttpError(400, "no query: send query=… (form) or a body of type " + SPARQL_QUERY)
             return self.service_description(accept, requested)
-        return await self.run_query(query, fields.get("param", []), accept, requested)
+        return await self.run_query(query, fields.get("param", []), accept, requested, dataset)
 
-    async def run_query(self, query: str, param_pairs: list[str], accept, requested) -> Response:
-        from ..sparql import parse_params, parse_term
+    async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset=((), ())) -> Response:
+        from ..graph import param_terms
+        from ..limits import check_nesting
+        from ..sparql import parse_params
         from .worker import guard
 
+        check_nesting(query)  # before any parser: thousands of levels crash a parser
         form = guard(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
-        params = {k: parse_term(v) for k, v in parse_params(param_pairs).items()}
+        params = param_terms(parse_params(param_pairs))
         fmt = choose(form, accept, requested)
-        reply = await self.app.pool.run(("query", {"query": query, "params": params, "fmt": fmt,
-                                                   "max_rows": self.app.max_rows}), self.app.timeout)
+        app = self.app
+        gen = app.pool.generation()
+        key = (gen, query, tuple(sorted((k, str(v)) for k, v in params.items())), fmt, dataset)
+        hit = app.cache.get(key)
+        if hit is not None:
+            return self.reply(hit, api=False, vary=True)
+        reply = await app.pool.run(("query", {"query": query, "params": params, "fmt": fmt, "max_rows": app.max_rows,
+                                              "base_iri": app.endpoint_url, "dataset": dataset}), app.timeout, gen)
+        if reply[0] == "ok":
+            app.cache.put(key, reply)
         return self.reply(reply, api=False, vary=True)
 
     def service_description(self, accept, requested) -> Response:
@@ -203,6 +229,25 @@ class Routes:
             return Response(200, ctype, body, headers)
         _, status, message, extra = reply
         return error_response(HttpError(status, message, extra), api)
+
+
+def _charset(req: Request) -> str | None:
+    for part in req.headers.get("content-type", "").split(";")[1:]:
+        k, _, v = part.partition("=")
+        if k.strip().lower() == "charset":
+            return v.strip().strip('"').lower()
+    return None
+
+
+def body_text(req: Request) -> str:
+    """The request body as text, in the charset its Content-Type names (UTF-8 by default)."""
+    charset = _charset(req) or "utf-8"
+    try:
+        return req.body.decode(charset)
+    except LookupError:
+        raise HttpError(415, f"unknown charset {charset!r}; send UTF-8") from None
+    except UnicodeDecodeError as err:
+        raise HttpError(400, f"the body is not valid {charset} (byte {err.start})") from None
 
 
 def _one(q: dict, key: str) -> str | None:

@@ -46,8 +46,17 @@ def open_spec(spec: dict):
         return KnowledgeGraph(LocalBackend(ox.Store.read_only(str(d / "store")), load_names(d),
                                            description=spec.get("description", str(d))))
     if spec["kind"] == "store":
+        if spec.get("generation"):
+            from ..storage import StoreBackend
+
+            return KnowledgeGraph(StoreBackend(spec["path"], generation=spec["generation"]))
         return open_graph(store=spec["path"])
     return open_graph()
+
+
+def generation_of(kg) -> str:
+    gen = getattr(kg.backend, "gen", None)
+    return gen.name if gen is not None else ""
 
 
 def main(conn, spec: dict) -> None:
@@ -69,7 +78,16 @@ def main(conn, spec: dict) -> None:
             return  # the server closed the pipe (or died): nothing left to do
         if task is None:
             return
-        conn.send(handle(kg, task))
+        op, args, gen = task
+        if gen and gen != generation_of(kg):  # the store was replaced: follow it
+            try:
+                fresh = open_spec({**spec, "generation": gen})
+            except Exception:  # noqa: BLE001 — that generation is gone already
+                conn.send(("error", 503, "the store was replaced while this request waited; send it again", {}))
+                continue
+            del kg  # close the old database before holding the new one
+            kg = fresh
+        conn.send(handle(kg, (op, args)))
 
 
 def handle(kg, task) -> tuple:
@@ -99,20 +117,23 @@ def handle(kg, task) -> tuple:
 
 
 # ---------------------------------------------------------------- SPARQL
-def run_query(kg, query: str, params: dict, max_rows: int | None):
+def run_query(kg, query: str, params: dict, max_rows: int | None, base_iri: str | None = None,
+              dataset: tuple = ((), ())):
     """Execute ``query`` and keep at most ``max_rows`` rows (or triples): the cut happens while
-    iterating, so an over-large answer is never held in memory whole."""
+    iterating, so an over-large answer is never held in memory whole. Relative IRIs resolve
+    against ``base_iri`` (the endpoint's URL); ``dataset`` is (default graphs, named graphs)."""
     import pyoxigraph as ox
 
-    from ..graph import materialise
+    from ..graph import Dataset, materialise
 
     guard(query)  # the server checked already; a second look at a known query costs nothing
+    chosen = Dataset(*dataset)
     store = getattr(kg.backend, "store", None)
     if not isinstance(store, ox.Store):  # some other backend: it materialises, we cut after
-        res = kg.query(query, params)
+        res = kg.query(query, params, dataset=chosen)
         return _cap(res, max_rows)
     limit = None if max_rows is None else max_rows + 1
-    out = materialise(kg.backend.run(query, params), limit)
+    out = materialise(kg.backend.run(query, params, base_iri=base_iri, dataset=chosen), limit)
     return _cap(out, max_rows)
 
 
@@ -152,8 +173,9 @@ def serialize(res, fmt: str) -> bytes:
     return res.serialize(fmt).encode("utf-8")
 
 
-def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
-    res = run_query(kg, query, params, max_rows)
+def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_iri: str | None = None,
+             dataset: tuple = ((), ())):
+    res = run_query(kg, query, params, max_rows, base_iri, dataset)
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"

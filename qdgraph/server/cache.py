@@ -1,0 +1,36 @@
+"""Answers kept in the serving process, so a dashboard's repeated queries cost a lookup.
+
+Keyed by (store generation, query text, parameters, format, dataset): a new generation (after
+``qdgraph import``) changes the key, so nothing stale is ever served and old entries simply
+age out. Bounded by bytes, least recently used first out; big answers are not kept.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+
+class ResultCache:
+    def __init__(self, max_bytes: int = 64 << 20, max_entry: int = 2 << 20):
+        self.max_bytes, self.max_entry = max_bytes, max_entry
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        reply = self._items.get(key)
+        if reply is None:
+            self.misses += 1
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return reply
+
+    def put(self, key, reply: tuple) -> None:
+        size = len(reply[2]) + len(key[1]) + 200
+        if self.max_bytes <= 0 or size > self.max_entry or key in self._items:
+            return
+        self._items[key] = reply
+        self._bytes += size
+        while self._bytes > self.max_bytes:
+            old_key, old = self._items.popitem(last=False)
+            self._bytes -= len(old[2]) + len(old_key[1]) + 200
