@@ -13,7 +13,6 @@ import hashlib
 import json
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,8 +38,11 @@ def compile_store(target: Path, files: list[Path], store: "ox.Store | None" = No
     atomically. ``store`` is an already loaded in-memory copy to dump instead of re-parsing."""
     from .names import build_index
 
+    from .fileio import owned_tempdir, sweep_orphans
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    sweep_orphans(target.parent, ".build-")  # builds whose process was killed
+    tmp = owned_tempdir(".build-", target.parent)
     try:
         disk = ox.Store(str(tmp / "store"))
         if store is None:
@@ -77,6 +79,26 @@ def bundled_store_dir() -> Path | None:
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def open_bundled() -> tuple["ox.Store", list | None, Path] | None:
+    """The compiled bundled store opened read-only, with its name index and folder; None if the
+    cache is unusable. A damaged copy (a truncated names.json, database files gone) is
+    deleted and rebuilt once instead of failing every command."""
+    for attempt in (1, 2):
+        d = bundled_store_dir()
+        if d is None:
+            return None
+        try:
+            return open_read_only(d), load_names(d), d
+        except (OSError, ValueError) as err:  # JSON errors are ValueErrors
+            if attempt == 2:
+                from .errors import QdgraphError
+
+                raise QdgraphError(f"the compiled graph in {d} is damaged and could not be rebuilt ({err}); "
+                                   "delete that folder") from None
+            shutil.rmtree(d, ignore_errors=True)
+    return None
 
 
 def open_read_only(store_dir: Path) -> "ox.Store":

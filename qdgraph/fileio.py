@@ -73,3 +73,46 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# ------------------------------------------------------------------ temporary folders
+OWNER_FILE = ".owner"
+_STALE_WITHOUT_OWNER = 3600.0  # seconds: a folder from before owners were recorded
+
+
+def owned_tempdir(prefix: str, folder: str | Path | None = None) -> Path:
+    """``mkdtemp`` that records the creating process, so a later run can tell a folder whose
+    creator was killed (SIGKILL leaves no chance to clean up) from one still in use."""
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    (d / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
+    return d
+
+
+def sweep_orphans(folder: str | Path, prefix: str) -> None:
+    """Delete ``prefix*`` folders under ``folder`` whose creating process is gone."""
+    import shutil
+    import time
+
+    for d in Path(folder).glob(prefix + "*"):
+        try:
+            pid = int((d / OWNER_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        try:
+            if pid is None and time.time() - d.stat().st_mtime < _STALE_WITHOUT_OWNER:
+                continue
+        except OSError:
+            continue
+        if pid is not None and _alive(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -259,13 +259,14 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
         files = ([*paths.bundled_files()] if bundled else []) + data
         backend = _in_memory(files, "memory: " + ", ".join(map(str, files)))
     else:
-        from .bundle import bundled_store_dir, load_names, open_read_only
+        from .bundle import open_bundled
 
-        d = bundled_store_dir()
-        if d is None:  # no writable cache: parse into memory instead
+        opened = open_bundled()
+        if opened is None:  # no writable cache: parse into memory instead
             backend = _in_memory(paths.bundled_files(), "memory: bundled")
         else:
-            backend = LocalBackend(open_read_only(d), load_names(d), description=f"bundled ({d})")
+            store, names, d = opened
+            backend = LocalBackend(store, names, description=f"bundled ({d})")
     if reason:
         from .reasoning import closure
 

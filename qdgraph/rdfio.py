@@ -74,6 +74,14 @@ def parse_file(path: Path | str) -> list["ox.Quad"]:
         raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
+
+
+def too_big(path: Path | str, err: MemoryError) -> QdgraphError:
+    """The parser holds one term at most 16 MiB long (a huge literal, or an unclosed quote)."""
+    return QdgraphError(f"{path}: a single term is too large for the parser ({err}); "
+                        "look for an unclosed quote, or split the text")
 
 
 def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:

@@ -62,6 +62,9 @@ def current_generation(store_dir: Path) -> Path:
     if not store_dir.exists():
         raise StoreError(f"{store_dir}: no such store; build one with `qdgraph load --store {store_dir}`")
     pointer = store_dir / CURRENT_FILE
+    if not pointer.is_file() and is_interrupted(store_dir):
+        raise StoreError(f"{store_dir}: its first `qdgraph load` was interrupted before it finished; run "
+                         f"`qdgraph load --store {store_dir}` (with your files) again: it cleans up and builds it")
     if not pointer.is_file():
         raise StoreError(f"{store_dir}: not a qdgraph store (no {CURRENT_FILE} file); "
                          f"build one with `qdgraph load --store {store_dir}`")
@@ -73,6 +76,14 @@ def current_generation(store_dir: Path) -> Path:
 
 def is_store(store_dir: Path) -> bool:
     return (Path(store_dir) / CURRENT_FILE).is_file()
+
+
+def is_interrupted(store_dir: Path) -> bool:
+    """A folder holding only what a killed first build leaves (its lock, unfinished
+    generations, a pointer not yet renamed): safe to build over."""
+    names = [p.name for p in Path(store_dir).iterdir()] if Path(store_dir).is_dir() else []
+    return bool(names) and not is_store(store_dir) and any(n.startswith(GEN_PREFIX) for n in names) and all(
+        n == LOCK_FILE or n.startswith(GEN_PREFIX) or n.startswith(f".{CURRENT_FILE}.") for n in names)
 
 
 def read_manifest(store_dir: Path) -> dict:
@@ -172,7 +183,7 @@ class _HashingReader:
 def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
     """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
     Errors read ``file:line:col: message``."""
-    from .rdfio import BOM, check_readable, has_bom, parse_file, rdf_format
+    from .rdfio import BOM, check_readable, has_bom, parse_file, rdf_format, too_big
 
     check_readable(path)
     fmt = rdf_format(path)
@@ -202,6 +213,8 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
         raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
     return reader.hash.hexdigest()
 
 
@@ -212,6 +225,8 @@ def check_target(store_dir: Path, force: bool) -> None:
             raise StoreError(f"{store_dir} already holds a store; add --force to rebuild it "
                              "(imports into it are dropped), or add rows with `qdgraph import`")
         return
+    if is_interrupted(store_dir):
+        return  # a killed first build: its leftovers go when this build is published
     if store_dir.exists() and (not store_dir.is_dir() or any(p.name != LOCK_FILE for p in store_dir.iterdir())):
         raise StoreError(f"{store_dir}: exists and is not a qdgraph store; give an empty or new folder")
 

@@ -60,16 +60,21 @@ def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
     read-only, sharing the operating system's page cache instead of a parsed copy each."""
     if store:
         return {"kind": "store", "path": Path(store)}, None
-    from ..bundle import bundled_store_dir, compile_store
+    from ..bundle import compile_store, open_bundled
 
     if not data:
-        d = bundled_store_dir()
-        if d is not None:
+        opened = open_bundled()  # checked (and repaired) here, once, before workers open it
+        if opened is not None:
+            d = opened[2]
+            del opened
             return {"kind": "compiled", "path": d, "description": f"bundled ({d})"}, None
     from ..graph import open_graph
 
+    from ..fileio import owned_tempdir, sweep_orphans
+
     kg = open_graph(data)  # bundled (+ data) in memory; raises a one-line error on a bad file
-    tmp = Path(tempfile.mkdtemp(prefix="qdgraph-serve-"))
+    sweep_orphans(tempfile.gettempdir(), "qdgraph-serve-")  # left by servers that were killed
+    tmp = owned_tempdir("qdgraph-serve-")
     try:
         compile_store(tmp / "graph", [Path(d) for d in data], store=kg.backend.store)
     except BaseException:
