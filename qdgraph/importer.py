@@ -31,6 +31,7 @@ import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 
@@ -339,7 +340,8 @@ def _iri_for(row: Row) -> str:
     return f"{QDR}enterprise-{hashlib.sha1(normalize(row.name).encode()).hexdigest()[:12]}"
 
 
-def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems) -> tuple[list, dict]:
+def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems,
+                progress: Progress | None = None) -> tuple[list, dict]:
     """Every quad the rows give (existing ones included; the caller subtracts), and the
     enterprises touched (IRI → _Enterprise)."""
     sha = hashlib.sha256(data).hexdigest()
@@ -363,7 +365,9 @@ def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problem
     file_names: dict[str, str] = {}   # normalised name -> IRI
     known = set(by_code.values()).union(*by_name.values())  # enterprises already in the store
 
-    for row in rows:
+    for i, row in enumerate(rows, 1):
+        if progress and i % 100 == 0:
+            progress(i, 3 * len(rows))
         if not row.name or not row.chains:
             continue  # already reported
         chains = []
@@ -534,7 +538,12 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 
 
 # ------------------------------------------------------------------ the import
-def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False) -> ImportResult:
+# called with (work done, total work): rows planned, then validated, then written
+Progress = Callable[[int, int], None]
+
+
+def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportResult:
     from . import storage
     from .graph import KnowledgeGraph
     from .rdfio import check_readable
@@ -551,7 +560,7 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
     with storage.write_lock(store_dir) if not dry_run else _nothing():
         backend = storage.StoreBackend(store_dir)
         kg = KnowledgeGraph(backend)
-        quads, touched = plan_import(kg, path, rows, data, problems)
+        quads, touched = plan_import(kg, path, rows, data, problems, progress)
         problems.raise_if_any()
         _add_english_names(touched, quads)
         store = backend.store
@@ -573,10 +582,16 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
                     line_of[q[0].value] = int(m[1])
         for ent in touched.values():
             line_of.setdefault(ent.iri, ent.first_line)
+        if progress:
+            progress(len(rows), 3 * len(rows))
         shacl_check(kg, new, touched, path, line_of)
+        if progress:
+            progress(2 * len(rows), 3 * len(rows))
         if dry_run:
             return res
         _write(store_dir, backend, new, touched, path, data, encoding, res)
+        if progress:
+            progress(3 * len(rows), 3 * len(rows))
     return res
 
 

@@ -64,6 +64,32 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
 
 
 def _shacl(store) -> list[Violation]:
+    """SHACL over ``store`` (a pyoxigraph Store): simple shapes by Oxigraph, one query per
+    constraint (``qdgraph.shacl``); the others by pySHACL, only if they have a focus node."""
+    import pyoxigraph as ox
+
+    from .shacl import Shapes, check_simple, has_focus, shape_graph_of
+
+    shapes = Shapes(paths.SHAPES)
+    out, hard = [], []
+    for shape in shapes.node_shapes():
+        if shapes.simple(shape):
+            for f in check_simple(store, shapes, shape):
+                focus = "_:" + f.focus.value if isinstance(f.focus, ox.BlankNode) else f.focus.value
+                msg = f.message
+                if isinstance(f.value, ox.NamedNode) and f.value != f.focus and f.value.value not in msg:
+                    msg += f": {shorten(f.value.value)}"
+                out.append(Violation(focus, f.path, msg, f.severity, f.shape))
+        elif has_focus(store, shapes, shape):
+            hard.append(shape)
+    if hard:
+        out += _pyshacl(store, shape_graph_of(shapes, hard))
+    out = list({(v.focus, v.path, v.message): v for v in out}.values())
+    out.sort(key=lambda v: (v.focus, v.path, v.message))
+    return out
+
+
+def _pyshacl(store, shapes_nt: str) -> list[Violation]:
     import pyoxigraph as ox
     import rdflib
     from pyshacl import validate as shacl_validate
@@ -72,7 +98,7 @@ def _shacl(store) -> list[Violation]:
     nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in store),
                       format=ox.RdfFormat.N_TRIPLES)
     data_graph = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
-    shapes = rdflib.Graph().parse(str(paths.SHAPES), format="turtle")
+    shapes = rdflib.Graph().parse(data=shapes_nt, format="nt")
     _, results, _ = shacl_validate(data_graph, shacl_graph=shapes, inference="none", advanced=True,
                                    allow_warnings=True)
     SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
