@@ -111,6 +111,24 @@ def materialise(res, limit: int | None = None):
         raise QdgraphError(f"query failed: {err}") from None
 
 
+class LazySelect:
+    """A SELECT answer read from the engine while it is iterated (once)."""
+
+    kind = "select"
+
+    def __init__(self, variables: list[str], solutions):
+        self.variables, self._solutions = variables, solutions
+
+    @property
+    def rows(self):
+        variables = self.variables
+        try:
+            for sol in self._solutions:
+                yield {v: t for v, t in zip(variables, sol) if t is not None}
+        except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
+            raise QdgraphError(f"query failed: {err}") from None
+
+
 class KnowledgeGraph:
     """The graph a command works on. Build one with :func:`open_graph`."""
 
@@ -142,6 +160,19 @@ class KnowledgeGraph:
         if timeout is None:
             return self.backend.execute(sparql, bound, **options)
         return _with_timeout(lambda: self.backend.execute(sparql, bound, **options), timeout)
+
+    def stream(self, sparql: str, params: Mapping[str, Any] | None = None, *, base_iri: str | None = QUERY_BASE):
+        """Like :meth:`query`, but a SELECT on a local graph comes back as a ``LazySelect``
+        whose rows are read from the engine as they are iterated (for writing a huge answer
+        without holding it); other answers are materialised as by :meth:`query`."""
+        if not isinstance(self.backend, LocalBackend):
+            return self.query(sparql, params, base_iri=base_iri)
+        check_nesting(sparql)
+        check_read_only(sparql)
+        res = self.backend.run(sparql, param_terms(params), base_iri=base_iri)
+        if not isinstance(res, ox.QuerySolutions):
+            return materialise(res)
+        return LazySelect([v.value for v in res.variables], res)
 
     def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
         """Run a query shipped as ``qdgraph/queries/NAME.rq``."""

@@ -149,19 +149,10 @@ class SelectResult:
     def serialize(self, fmt: str = "json") -> str:
         if fmt == "json":
             return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
-        if fmt == "csv":
+        if fmt in STREAM_FORMATS:
             buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\r\n")
-            w.writerow(self.variables)
-            for row in self.rows:
-                w.writerow([_csv_cell(row.get(v)) for v in self.variables])
+            write_select(self.variables, self.rows, fmt, buf)
             return buf.getvalue()
-        if fmt == "tsv":
-            lines = ["\t".join("?" + v for v in self.variables)]
-            lines += ["\t".join(_tsv_term(row.get(v)) for v in self.variables) for row in self.rows]
-            return "\n".join(lines) + "\n"
-        if fmt == "xml":
-            return _select_xml(self)
         if fmt == "table":
             return render_table(self.variables, [[display(row.get(v)) for v in self.variables] for row in self.rows])
         raise ValueError(f"format {fmt!r} is not one of {', '.join(SELECT_FORMATS)} for SELECT results")
@@ -209,29 +200,54 @@ def serialize_triples(triples, fmt: str) -> str:
     return data.decode("utf-8")
 
 
-def _select_xml(res: SelectResult) -> str:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-    out += [f'<variable name="{xml_escape(v)}"/>' for v in res.variables]
-    out.append("</head>\n<results>")
-    for row in res.rows:
-        out.append("<result>")
-        for v in res.variables:
-            t = row.get(v)
-            if t is None:
-                continue
-            if isinstance(t, ox.NamedNode):
-                inner = f"<uri>{xml_escape(t.value)}</uri>"
-            elif isinstance(t, ox.BlankNode):
-                inner = f"<bnode>{xml_escape(t.value)}</bnode>"
-            else:
-                attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
-                         "" if t.datatype.value == XSD + "string" else
-                         f' datatype="{xml_escape(t.datatype.value)}"')
-                inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
-            out.append(f'<binding name="{xml_escape(v)}">{inner}</binding>')
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out)
+# SELECT formats written row by row (write_select), so a huge answer is never held whole
+STREAM_FORMATS = ("csv", "tsv", "xml", "json-lines")
+
+
+def write_select(variables: list[str], rows, fmt: str, out) -> None:
+    """Write ``rows`` (an iterable of {variable: term}) to the text stream ``out`` as ``fmt``
+    (csv, tsv, xml, or json-lines: SPARQL JSON results with one binding per line), one row at a
+    time."""
+    if fmt == "csv":
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(variables)
+        for row in rows:
+            w.writerow([_csv_cell(row.get(v)) for v in variables])
+    elif fmt == "tsv":
+        out.write("\t".join("?" + v for v in variables) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_term(row.get(v)) for v in variables) + "\n")
+    elif fmt == "json-lines":
+        out.write(json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": [')
+        sep = "\n"
+        for row in rows:
+            out.write(sep + json.dumps({k: term_json(t) for k, t in row.items() if t is not None}, ensure_ascii=False))
+            sep = ",\n"
+        out.write("\n]}}\n")
+    elif fmt == "xml":
+        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n')
+        out.write("".join(f'<variable name="{xml_escape(v)}"/>\n' for v in variables))
+        out.write("</head>\n<results>\n")
+        for row in rows:
+            out.write("<result>\n" + "".join(_xml_binding(v, row[v]) for v in variables if row.get(v) is not None)
+                      + "</result>\n")
+        out.write("</results>\n</sparql>\n")
+    else:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
+
+
+def _xml_binding(var: str, t: Any) -> str:
+    if isinstance(t, ox.NamedNode):
+        inner = f"<uri>{xml_escape(t.value)}</uri>"
+    elif isinstance(t, ox.BlankNode):
+        inner = f"<bnode>{xml_escape(t.value)}</bnode>"
+    else:
+        attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
+                 "" if t.datatype.value == XSD + "string" else
+                 f' datatype="{xml_escape(t.datatype.value)}"')
+        inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
+    return f'<binding name="{xml_escape(var)}">{inner}</binding>\n'
+
 
 
 def display(term: Any) -> str:

@@ -316,7 +316,15 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     else:
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
-    res = g.query(text, bound, timeout=timeout)
+    if fmt in ("csv", "tsv", "xml", "json") and timeout is None:
+        # rows go out as the engine gives them: a 10-million-row answer is never held whole
+        res = g.stream(text, bound)
+        if res.kind == "select":
+            from ..results import write_select
+
+            return write_select(res.variables, res.rows, "json-lines" if fmt == "json" else fmt, sys.stdout)
+    else:
+        res = g.query(text, bound, timeout=timeout)
     if res.kind == "graph":
         fmt = fmt or "turtle"
         if fmt not in ("turtle", "json-ld", "nt"):

@@ -114,13 +114,11 @@ class Routes:
             if ctype == SPARQL_UPDATE:
                 raise HttpError(403, READ_ONLY)
             if ctype == FORM:
-                # a form body is ASCII with %-escapes of UTF-8 bytes (the charset says which bytes)
-                body = body_text(req)
-                charset = _charset(req) or "utf-8"
+                # a form body is ASCII with %-escapes of UTF-8 bytes
                 try:
-                    pairs = parse_qs(body, keep_blank_values=True, encoding=charset, errors="strict")
-                except (UnicodeDecodeError, LookupError):
-                    raise HttpError(400, f"the form's %-escapes are not valid {charset}") from None
+                    pairs = parse_qs(body_text(req), keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError:
+                    raise HttpError(400, "the form's %-escapes are not valid UTF-8") from None
                 for k, v in pairs.items():
                     fields.setdefault(k, []).extend(v)
             elif ctype == SPARQL_QUERY:
@@ -240,14 +238,15 @@ def _charset(req: Request) -> str | None:
 
 
 def body_text(req: Request) -> str:
-    """The request body as text, in the charset its Content-Type names (UTF-8 by default)."""
+    """The request body as text. SPARQL is always UTF-8 (its media type says so), so another
+    charset is refused (415) rather than misread, and bytes that are not UTF-8 are a 400."""
     charset = _charset(req) or "utf-8"
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise HttpError(415, f"send the query as UTF-8 (the request says charset={charset})")
     try:
-        return req.body.decode(charset)
-    except LookupError:
-        raise HttpError(415, f"unknown charset {charset!r}; send UTF-8") from None
+        return req.body.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise HttpError(400, f"the body is not valid {charset} (byte {err.start})") from None
+        raise HttpError(400, f"the body is not valid UTF-8 (byte {err.start})") from None
 
 
 def _one(q: dict, key: str) -> str | None:
