@@ -13,15 +13,48 @@ from typing import Any, Mapping
 from .errors import QuerySyntaxError, UnsafeQueryError, UsageError
 from .namespaces import PREFIXES, expand
 
-_LEXICAL = re.compile(
-    r'''"""(?:[^"\\]|\\.|"(?!""))*"""'''
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r'''|"(?:[^"\\\n]|\\.)*"'''
-    r"""|'(?:[^'\\\n]|\\.)*'"""
-    r'''|<[^<>"{}|^`\\\x00-\x20]*>'''
-    r"|#[^\n]*",
+# SPARQL 1.1 terminals (grammar section 19.8), in the order a lexer must try them: long strings
+# before short ones, IRIs before the ``<`` operator, doubles before decimals before integers.
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PN_CHARS = r"[\w\u00B7\u0300-\u036F\u203F\u2040-]"
+_TOKEN = re.compile(
+    r"(?P<ws>[ \t\r\n]+)"
+    r"|(?P<comment>#[^\r\n]*)"  # a comment ends at CR or LF, as the grammar says
+    r"|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\r\n]|\\.)*'"
+    r'|"(?:[^"\\\r\n]|\\.)*")'
+    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)'
+    r"|(?P<var>[?$]" + _PN_CHARS + r"+)"
+    r"|(?P<bnode>_:(?:" + _PN_CHARS + r"|\.)*)"
+    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r"|(?P<pname>(?P<prefix>[^\W\d_](?:" + _PN_CHARS + r"|\.)*)?:"
+    r"(?:(?:" + _PN_CHARS + r"|:|" + _PLX + r")(?:" + _PN_CHARS + r"|[.:]|" + _PLX + r")*)?)"
+    r"|(?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+\.[0-9]*[eE][+-]?[0-9]+)"
+    r"|(?P<word>\w+)"
+    r"|(?P<punct>.)",
     re.S,
 )
+_OPERAND_END = {"var", "number", "string", "iri", "pname", "lang", "word"}
+
+
+def _scan(text: str):
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup if m.lastgroup != "prefix" else "pname"
+        yield kind, m
+
+
+def tokens(query: str):
+    """``(kind, text, offset)`` for every token of ``query``, whitespace and comments included."""
+    for kind, m in _scan(query):
+        yield kind, m.group(0), m.start()
+
+
+def strip_lexical(query: str) -> str:
+    """The query with strings, IRIs and comments blanked out (same length, newlines kept)."""
+    return "".join(re.sub(r"[^\n]", " ", text) if kind in ("string", "iri", "comment") else text
+                   for kind, text, _ in tokens(query))
+
 
 # Words that only ever appear in SPARQL Update, or that make the engine read beyond the local
 # dataset (SERVICE: the network; FROM / FROM NAMED: another dataset; LOAD: a URL).
@@ -32,29 +65,76 @@ _REFUSED = {
     "SERVICE": "SERVICE is not allowed: queries run on the local graph only and never reach the network",
     "FROM": "FROM / FROM NAMED is not allowed: queries run on this graph only",
 }
-_WORD = re.compile(r"(?<![\w:?$@.-])([A-Za-z]+)(?![\w:-])")
+# Oxigraph reads a keyword without looking at what follows it (``SERVICEex:x`` is SERVICE then
+# ``ex:x``; ``trueSERVICE`` is ``true`` then SERVICE), so these two are refused anywhere inside a
+# bare word or a prefix, not only as whole words. A local name (``sd:Service``) is read whole.
+_INFIX = ("SERVICE", "FROM")
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_MAX_REREADS = 8
 
 
-def strip_lexical(query: str) -> str:
-    """The query with strings, IRIs and comments blanked out (same length, newlines kept)."""
-    return _LEXICAL.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), query)
+def _refusal(kind: str, m: re.Match) -> str | None:
+    if kind == "word":
+        word = m.group(0).upper()
+        if word in _REFUSED:
+            return word
+    elif kind == "pname":
+        word = (m.group("prefix") or "").upper()
+    else:
+        return None
+    return next((k for k in _INFIX if k in word), None)
+
+
+def _hidden_refusal(query: str, start: int, iri: str) -> str | None:
+    """After an operand, ``<`` may be the less-than operator rather than an IRI: read as IRIs,
+    ``FILTER(?a<1)SERVICE#>`` and ``FILTER(?a<'>')SERVICE …`` would hide a SERVICE. Only a quote
+    or a comment sign inside the span can make the two readings differ, so re-read those."""
+    quote = "'" in iri
+    if not quote and "#" not in iri:
+        return None
+    prev = "punct"
+    for kind, m in _scan(query[start + 1:] if quote else iri[1:-1]):
+        if kind in ("ws", "comment"):
+            continue
+        text = m.group(0)
+        # In a real IRI, words follow "/", "-", "#" or a dotted word; SERVICE as a keyword follows
+        # a closed term (")", "]", a number, a variable, a string, or a "." after one).
+        if _refusal(kind, m) == "SERVICE" and (quote or prev in ("close", "var", "number", "string")):
+            return "SERVICE"
+        closed = text in (")", "]") or (text == "." and prev != "word")
+        prev = "close" if closed else kind
+    return None
 
 
 def check_read_only(query: str) -> str:
     """Raise UnsafeQueryError for UPDATE, LOAD, SERVICE or FROM; return the query form
-    (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
+    (SELECT, ASK, CONSTRUCT or DESCRIBE).
+
+    Works on SPARQL tokens, so strings, IRIs and comments are never mistaken for keywords, and
+    refuses wherever Oxigraph could read the text differently from this scan."""
     if not query.strip():
         raise QuerySyntaxError("empty query")
-    bare = strip_lexical(query)
-    form = None
-    for m in _WORD.finditer(bare):
-        word = m.group(1).upper()
-        if word in _REFUSED:
-            line = bare.count("\n", 0, m.start()) + 1
-            raise UnsafeQueryError(f"line {line}: " + _REFUSED[word].format(w=word))
-        if form is None and word in _FORMS:
-            form = word
+    form, prev, prologue_iri, rereads = None, None, False, 0
+    for kind, m in _scan(query):
+        if kind in ("ws", "comment"):
+            continue
+        text = m.group(0)
+        hit = _refusal(kind, m)
+        if hit is None and kind == "iri" and prev in _OPERAND_END and not prologue_iri and "'" in text:
+            rereads += 1  # each re-reads the rest of the query: bound the work a query can ask for
+            if rereads > _MAX_REREADS:
+                raise UnsafeQueryError(f"line {query.count(chr(10), 0, m.start()) + 1}: too many IRIs "
+                                       "containing ' after an operand: the query cannot be checked")
+        if hit is None and kind == "iri" and prev in _OPERAND_END and not prologue_iri:
+            hit = _hidden_refusal(query, m.start(), text)
+        if hit:
+            line = query.count("\n", 0, m.start()) + 1
+            raise UnsafeQueryError(f"line {line}: " + _REFUSED[hit].format(w=hit))
+        if form is None and kind == "word" and text.upper() in _FORMS:
+            form = text.upper()
+        # the IRI of ``PREFIX p: <iri>`` and ``BASE <iri>`` is never an operand
+        prologue_iri = (kind == "word" and text.upper() in ("PREFIX", "BASE")) or (prologue_iri and kind == "pname")
+        prev = kind
     if form is None:
         raise QuerySyntaxError("not a query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     return form
