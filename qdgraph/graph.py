@@ -38,6 +38,28 @@ class Dataset:
         return bool(self.default or self.named)
 
 
+def query_dataset(query: str) -> Dataset:
+    """The graphs a query's FROM / FROM NAMED clauses name (IRIs or prefixed names)."""
+    from .namespaces import expand
+    from .sparql import tokens
+
+    default, named, want = [], [], None
+    for kind, text, _ in tokens(query):
+        if kind in ("ws", "comment"):
+            continue
+        word = text.upper() if kind == "word" else None
+        if word == "FROM":
+            want = default
+        elif word == "NAMED" and want is default:
+            want = named
+        elif want is not None and kind in ("iri", "pname"):
+            want.append(text[1:-1] if kind == "iri" else expand(text) or text)
+            want = None
+        else:
+            want = None
+    return Dataset(tuple(default), tuple(named))
+
+
 class LocalBackend:
     """An Oxigraph store in this process (in memory, or on disk opened read-only)."""
 
@@ -55,7 +77,10 @@ class LocalBackend:
         the server iterates it itself to cut at its row cap. Relative IRIs resolve against
         ``base_iri``; ``dataset`` picks graphs this store holds (never fetched from anywhere)."""
         subs = {ox.Variable(k): v for k, v in params.items()}
-        graphs = self.resolve_dataset(dataset) if dataset else {}
+        # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
+        # 2.1.4); either way only graphs this store holds, never anything fetched
+        chosen = dataset or query_dataset(query)
+        graphs = self.resolve_dataset(chosen) if chosen else {}
         try:
             try:
                 return self.store.query(query, prefixes=PREFIXES, substitutions=subs or None,
@@ -75,8 +100,13 @@ class LocalBackend:
     def resolve_dataset(self, dataset: "Dataset") -> dict:
         """The query's dataset as Oxigraph's ``default_graph`` / ``named_graphs``: only graphs
         this store holds (anything else is refused: nothing is ever fetched to fill it)."""
-        missing = [g for g in (*dataset.default, *dataset.named)
-                   if not self.store.contains_named_graph(ox.NamedNode(g))]
+        def held(g: str) -> bool:
+            try:
+                return self.store.contains_named_graph(ox.NamedNode(g))
+            except ValueError:  # not an absolute IRI
+                return False
+
+        missing = [g for g in (*dataset.default, *dataset.named) if not held(g)]
         if missing:
             raise UsageError(f"no graph <{missing[0]}> in this store: the dataset can only name graphs it holds, "
                              "and nothing is fetched")

@@ -9,7 +9,9 @@ are one set-at-a-time query each over the whole data. So:
 - any other shape (sh:or, sh:xone, sh:and, sh:not, sh:node, complex paths, …) goes to pySHACL,
   restricted to those shapes, and only when the data holds one of its focus nodes.
 
-Results are the same violations pySHACL reports (focus, path, message, severity).
+Results are the violations pySHACL reports (focus, path, message, severity), with one known
+difference: ``sh:datatype`` here checks the datatype IRI only, not that the lexical form is
+valid for it (Oxigraph has no test for that).
 """
 from __future__ import annotations
 

@@ -697,3 +697,56 @@ def test_a_million_rows_stream_out_in_little_memory(fmt, tmp_path):
     lines = sum(1 for _ in open(tmp_path / "out", "rb"))
     assert lines >= 1_000_000
     assert int(res.stdout) < 200_000, f"peak {int(res.stdout) // 1024} MB for a streamed answer"
+
+
+# ------------------------------------------------------------------ datasets in the engine
+@pytest.fixture
+def quad_backend():
+    import pyoxigraph as ox
+
+    from qdgraph.graph import LocalBackend
+
+    st = ox.Store()
+    g = ox.NamedNode("http://example.org/g")
+    st.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("in g"), g))
+    return LocalBackend(st)
+
+
+def test_engine_from_a_held_graph_reads_it(quad_backend):
+    res = quad_backend.execute("SELECT ?o FROM <http://example.org/g> WHERE { ?s ?p ?o }", {})
+    assert [r["o"].value for r in res.rows] == ["in g"]
+
+
+def test_engine_from_a_graph_not_held_is_refused(quad_backend):
+    from qdgraph.errors import UsageError
+
+    with pytest.raises(UsageError, match="no graph <http://example.org/elsewhere>"):
+        quad_backend.execute("SELECT * FROM NAMED <http://example.org/elsewhere> WHERE { ?s ?p ?o }", {})
+
+
+def test_engine_protocol_dataset_replaces_from(quad_backend):
+    from qdgraph.graph import Dataset
+
+    res = quad_backend.execute("SELECT ?o FROM <http://example.org/nothing> WHERE { ?s ?p ?o }", {},
+                               dataset=Dataset(default=("http://example.org/g",)))
+    assert [r["o"].value for r in res.rows] == ["in g"]
+
+
+@pytest.mark.slow
+def test_http_dataset_of_held_graphs_is_answered(tmp_path):
+    trig = tmp_path / "g.trig"
+    trig.write_text('<http://example.org/g> { <http://example.org/a> <http://example.org/p> "in g" . }\n')
+    p, url = _start(tmp_path, "--data", trig)
+    try:
+        q = "SELECT ?o WHERE { ?s <http://example.org/p> ?o }"
+        s, body = http("POST", url + "/sparql", form(q, **{"default-graph-uri": "http://example.org/g"}),
+                       {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == ["in g"], body
+        s, body = http("POST", url + "/sparql", form(q), {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == [], body  # the default graph does not hold it
+        s, body = http("POST", url + "/sparql", form("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                                     **{"named-graph-uri": "http://example.org/g"}),
+                       {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == ["http://example.org/g"], body
+    finally:
+        _stop(p)
