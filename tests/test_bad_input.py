@@ -750,3 +750,8 @@ def test_http_dataset_of_held_graphs_is_answered(tmp_path):
         assert s == 200 and body.splitlines()[1:] == ["http://example.org/g"], body
     finally:
         _stop(p)
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "-3", "1e9"])
+def test_serve_refuses_unusable_timeouts_before_starting(qd, value):
+    one_line(qd("serve", "--timeout", value, "--port", "0"), 2, "--timeout")

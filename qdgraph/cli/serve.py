@@ -6,6 +6,7 @@ import re
 import click
 
 from ..errors import UsageError
+from ..limits import check_timeout
 from .common import DATA_HELP
 
 _ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -22,7 +23,7 @@ def _graph_source(fn):
               help="Address to listen on. Only this machine can connect unless you change it.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1, max=86400),
+@click.option("--timeout", default=10.0, show_default=True, type=float, callback=lambda ctx, p, v: check_timeout(v),
               metavar="SECONDS", help="Stop a query after SECONDS and answer 503.")
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Cut longer answers to N rows (or triples) and mark them truncated.")

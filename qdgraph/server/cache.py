@@ -1,8 +1,10 @@
 """Answers kept in the serving process, so a dashboard's repeated queries cost a lookup.
 
-Keyed by (store generation, query text, parameters, format, dataset): a new generation (after
-``qdgraph import``) changes the key, so nothing stale is ever served and old entries simply
-age out. Bounded by bytes, least recently used first out; big answers are not kept.
+Keyed by the store generation and the request as sent (query string, body and its type, Accept):
+that is the query, its parameters, dataset and format. A new generation (after ``qdgraph
+import``) changes the key, so nothing stale is ever served and old entries simply age out.
+Only successful answers are kept; bounded by bytes, least recently used first out; big answers
+are not kept.
 """
 from __future__ import annotations
 
@@ -26,11 +28,15 @@ class ResultCache:
         return reply
 
     def put(self, key, reply: tuple) -> None:
-        size = len(reply[2]) + len(key[1]) + 200
+        size = _size(key, reply)
         if self.max_bytes <= 0 or size > self.max_entry or key in self._items:
             return
         self._items[key] = reply
         self._bytes += size
         while self._bytes > self.max_bytes:
             old_key, old = self._items.popitem(last=False)
-            self._bytes -= len(old[2]) + len(old_key[1]) + 200
+            self._bytes -= _size(old_key, old)
+
+
+def _size(key, reply) -> int:
+    return len(reply[2]) + sum(len(k) for k in key if isinstance(k, (str, bytes))) + 200

@@ -107,6 +107,22 @@ class Routes:
 
     # ------------------------------------------------------------ /sparql
     async def sparql(self, req: Request) -> Response:
+        # A repeated request is answered from the cache before anything is parsed. The key is
+        # the store generation and everything the answer depends on: the query string, the
+        # body with its type (query, parameters, dataset, format) and the Accept header.
+        app = self.app
+        key = (app.pool.generation(), req.method == "POST", req.query, req.body,
+               req.headers.get("content-type", ""), req.headers.get("accept", ""))
+        hit = app.cache.get(key)
+        if hit is not None:
+            return self.reply(hit, api=False, vary=True)
+        response, reply = await self._sparql(req, key[0])
+        if reply is not None and reply[0] == "ok":
+            app.cache.put(key, reply)
+        return response
+
+    async def _sparql(self, req: Request, gen: str) -> tuple[Response, tuple | None]:
+        """The answer, and the worker's reply it came from (None: not a query result)."""
         fields = parse_qs(req.query, keep_blank_values=True)
         query = None
         if req.method == "POST":
@@ -144,10 +160,12 @@ class Routes:
         if query is None:
             if req.method == "POST":
                 raise HttpError(400, "no query: send query=… (form) or a body of type " + SPARQL_QUERY)
-            return self.service_description(accept, requested)
-        return await self.run_query(query, fields.get("param", []), accept, requested, dataset)
+            return self.service_description(accept, requested), None
+        reply = await self.run_query(query, fields.get("param", []), accept, requested, dataset, gen)
+        return self.reply(reply, api=False, vary=True), reply
 
-    async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset=((), ())) -> Response:
+    async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset, gen) -> tuple:
+        """The worker's reply to ``query``: ("ok", type, body, headers) or ("error", …)."""
         from ..graph import param_terms
         from ..limits import check_nesting
         from ..sparql import parse_params
@@ -158,16 +176,8 @@ class Routes:
         params = param_terms(parse_params(param_pairs))
         fmt = choose(form, accept, requested)
         app = self.app
-        gen = app.pool.generation()
-        key = (gen, query, tuple(sorted((k, str(v)) for k, v in params.items())), fmt, dataset)
-        hit = app.cache.get(key)
-        if hit is not None:
-            return self.reply(hit, api=False, vary=True)
-        reply = await app.pool.run(("query", {"query": query, "params": params, "fmt": fmt, "max_rows": app.max_rows,
-                                              "base_iri": app.endpoint_url, "dataset": dataset}), app.timeout, gen)
-        if reply[0] == "ok":
-            app.cache.put(key, reply)
-        return self.reply(reply, api=False, vary=True)
+        return await app.pool.run(("query", {"query": query, "params": params, "fmt": fmt, "max_rows": app.max_rows,
+                                             "base_iri": app.endpoint_url, "dataset": dataset}), app.timeout, gen)
 
     def service_description(self, accept, requested) -> Response:
         from .description import service_description
