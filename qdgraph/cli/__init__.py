@@ -123,20 +123,19 @@ def run(argv=None) -> int:
 
         if os.environ.get("QDGRAPH_DEBUG"):
             raise
-        click.echo(f"qdgraph: internal error: {type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)",
-                   err=True)
+        error_line(f"{type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)", "internal error")
         return 70
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def error_line(message: str) -> None:
+def error_line(message: str, label: str = "error") -> None:
     """``qdgraph: error: MESSAGE`` on one line of stderr. Messages quote what the user typed,
     so control characters (terminal escapes, newlines) are shown as escapes, never sent raw."""
     message = " ".join(message.replace("\t", " ").splitlines())
     message = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", message)
-    click.echo(f"qdgraph: error: {message}", err=True)
+    click.echo(f"qdgraph: {label}: {message}", err=True)
 
 
 def entry() -> None:
