@@ -297,8 +297,7 @@ def _bnodes(text: str) -> str:
 @pytest.mark.parametrize("folder, name, props", RESULTS,
                          ids=[(r.values if hasattr(r, "values") else r)[1] for r in RESULTS] or None)
 def test_result_formats(result_endpoints, folder, name, props):
-    action = props[MF + "action"][0]
-    # the action is a blank node with qt:query and qt:data; read it from the manifest file
+    # the action is a blank node with qt:query and qt:data: read them from the manifest's text
     manifest = (W3C / "sparql11" / folder / "manifest.ttl").read_text(encoding="utf-8")
     query_file = re.search(rf"{re.escape(name)}.*?qt:query\s+<([^>]+)>", manifest, re.S).group(1)
     data_file = re.search(rf"{re.escape(name)}.*?qt:data\s+<([^>]+)>", manifest, re.S).group(1)
