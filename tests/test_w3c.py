@@ -51,7 +51,10 @@ def manifest_entries(folder: Path) -> list[tuple[str, str, dict]]:
             entry = next(g.quads_for_pattern(cell, ox.NamedNode(RDF + "first"), None, None)).object
             props: dict = {}
             for q in g.quads_for_pattern(entry, None, None, None):
-                props.setdefault(q.predicate.value, []).append(q.object)
+                obj = q.object
+                if isinstance(obj, ox.BlankNode):  # an action [ qt:query <q.rq> ; qt:data <d.ttl> ]
+                    obj = {p.predicate.value: p.object for p in g.quads_for_pattern(obj, None, None, None)}
+                props.setdefault(q.predicate.value, []).append(obj)
             name = props.get(MF + "name", [ox.Literal(str(entry))])[0].value
             out.append((name, props[RDF + "type"][0].value, props))
             cell = next(g.quads_for_pattern(cell, ox.NamedNode(RDF + "rest"), None, None)).object
@@ -297,13 +300,9 @@ def _bnodes(text: str) -> str:
 @pytest.mark.parametrize("folder, name, props", RESULTS,
                          ids=[(r.values if hasattr(r, "values") else r)[1] for r in RESULTS] or None)
 def test_result_formats(result_endpoints, folder, name, props):
-    # the action is a blank node with qt:query and qt:data: read them from the manifest's text
-    manifest = (W3C / "sparql11" / folder / "manifest.ttl").read_text(encoding="utf-8")
-    query_file = re.search(rf"{re.escape(name)}.*?qt:query\s+<([^>]+)>", manifest, re.S).group(1)
-    data_file = re.search(rf"{re.escape(name)}.*?qt:data\s+<([^>]+)>", manifest, re.S).group(1)
-    base = W3C / "sparql11" / folder
-    query = (base / query_file).read_text(encoding="utf-8")
-    url = result_endpoints[(base / data_file).resolve()]
+    action = props[MF + "action"][0]
+    query = local(action[QT + "query"]).read_text(encoding="utf-8")
+    url = result_endpoints[local(action[QT + "data"]).resolve()]
     expected = local(props[MF + "result"][0])
     accept = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".srj": "application/sparql-results+json"}
     status, ctype, body = request("POST", url, query.encode(), {"Content-Type": DIRECT,
