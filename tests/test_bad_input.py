@@ -755,3 +755,32 @@ def test_http_dataset_of_held_graphs_is_answered(tmp_path):
 @pytest.mark.parametrize("value", ["nan", "0", "-3", "1e9"])
 def test_serve_refuses_unusable_timeouts_before_starting(qd, value):
     one_line(qd("serve", "--timeout", value, "--port", "0"), 2, "--timeout")
+
+
+def test_load_a_turtle_file_with_a_bom(qd, tmp_path):
+    ttl = tmp_path / "bom.ttl"
+    ttl.write_bytes(b"\xef\xbb\xbf@prefix ex: <http://ex/> .\nex:a ex:b \"c\" .\n")
+    assert qd("load", ttl, "--store", tmp_path / "s").code == 0
+    res = qd("query", "SELECT ?o WHERE { <http://ex/a> ?p ?o }", "--store", tmp_path / "s", "-F", "csv")
+    assert res.code == 0 and res.out.splitlines()[1] == "c", res
+
+
+@pytest.mark.slow
+def test_a_killed_servers_temporary_store_is_removed_by_the_next(tmp_path):
+    import signal
+    import tempfile
+
+    ttl = tmp_path / "x.ttl"
+    ttl.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n")
+    p, _ = _start(tmp_path, "--data", ttl)
+    mine = [d for d in Path(tempfile.gettempdir()).glob("qdgraph-serve-*")
+            if (d / ".owner").is_file() and (d / ".owner").read_text() == str(p.pid)]
+    assert len(mine) == 1
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert mine[0].exists()  # a killed server cannot clean up after itself
+    p2, _ = _start(tmp_path, "--data", ttl)
+    try:
+        assert not mine[0].exists()  # the next one does
+    finally:
+        _stop(p2)
