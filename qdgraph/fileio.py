@@ -21,18 +21,18 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     """Write ``text`` to ``path`` (see the module notes); one-line QdgraphError on failure."""
     shown = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    target = Path(os.path.realpath(shown))  # through every symlink, to what gets written
     try:
-        st = os.stat(target)
+        st = os.stat(shown)  # follows symlinks: what the name leads to
     except FileNotFoundError:
         st = None
     except OSError as err:
         raise _error(shown, err) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise QdgraphError(f"{shown}: is a folder; give a file name")
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_special(shown, target, data)
+    if st is not None and not stat.S_ISREG(st.st_mode):  # /dev/stdout on a pipe, a FIFO, a device
+        _write_special(shown, data)
         return shown
+    target = Path(os.path.realpath(shown))  # through every symlink, to the file that gets replaced
     folder = target.parent
     if not folder.is_dir():
         raise QdgraphError(f"{shown}: folder {shown.parent} does not exist")
@@ -57,9 +57,9 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return shown
 
 
-def _write_special(shown: Path, target: Path, data: bytes) -> None:
+def _write_special(shown: Path, data: bytes) -> None:
     try:
-        with open(target, "wb") as f:  # FIFO / device: opened for writing, never renamed over
+        with open(shown, "wb") as f:  # FIFO / device: opened for writing, never renamed over
             f.write(data)
     except OSError as err:
         raise _error(shown, err) from None

@@ -784,3 +784,9 @@ def test_a_killed_servers_temporary_store_is_removed_by_the_next(tmp_path):
         assert not mine[0].exists()  # the next one does
     finally:
         _stop(p2)
+
+
+def test_output_to_dev_stdout_on_a_pipe(tmp_path):
+    res = subprocess.run(f"{sys.executable} {ROOT / 'cli.py'} export -F nt -o /dev/stdout | wc -l", shell=True,
+                         capture_output=True, text=True, timeout=120)
+    assert int(res.stdout) > 1000 and "error" not in res.stderr, res
