@@ -28,8 +28,10 @@ class ResultCache:
         return reply
 
     def put(self, key, reply: tuple) -> None:
+        if self.max_bytes <= 0 or key in self._items:
+            return
         size = _size(key, reply)
-        if self.max_bytes <= 0 or size > self.max_entry or key in self._items:
+        if size > self.max_entry:
             return
         self._items[key] = reply
         self._bytes += size
