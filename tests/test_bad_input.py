@@ -372,9 +372,9 @@ def test_validate_does_not_follow_text_files_out_of_the_data_folder(qd, tmp_path
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix oa: <http://www.w3.org/ns/oa#> .
 <http://ex/doc> a qd:SourceDocument ; dcterms:title "x" ; qd:textFile "../../../../../../etc/passwd" .
-<http://ex/q> a qd:Quote ; dcterms:source <http://ex/doc> ; oa:exact "root:x:0:0" .
+<http://ex/q> a qd:Quote ; oa:hasSource <http://ex/doc> ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "root:x:0:0" ] .
 <http://ex/doc2> a qd:SourceDocument ; dcterms:title "y" ; qd:textFile "/etc/hostname" .
-<http://ex/q2> a qd:Quote ; dcterms:source <http://ex/doc2> ; oa:exact "localhost" .
+<http://ex/q2> a qd:Quote ; oa:hasSource <http://ex/doc2> ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "localhost" ] .
 """)
     res = run_cli("validate", ttl)
     assert res.code == 1, res
@@ -433,12 +433,15 @@ def test_load_force_after_an_interrupted_first_load(tmp_path):
 def test_damaged_cache_is_rebuilt(qd, tmp_path, monkeypatch):
     monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path / "cache"))
     assert qd("pillars").code == 0
+    from qdgraph.generations import current_generation
+
     [d] = (tmp_path / "cache").glob("bundle-*")
-    names = d / "names.json"
+    names = current_generation(d) / "names.json"
     names.write_bytes(names.read_bytes()[:100])  # truncated
     res = qd("measures", "人才总量")
     assert res.code == 0 and "人才总量" in res.out, res
-    for f in (d / "store").iterdir():  # database files gone
+    [d] = (tmp_path / "cache").glob("bundle-*")
+    for f in (current_generation(d) / "store").iterdir():  # database files gone
         f.unlink()
     res = qd("measures", "人才总量")
     assert res.code == 0 and "人才总量" in res.out, res
