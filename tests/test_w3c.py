@@ -282,7 +282,8 @@ def result_endpoints(tmp_path_factory, _private_cache):
     try:
         for folder in ("csv-tsv-res", "json-res"):
             for data in sorted((W3C / "sparql11" / folder).glob("data*.ttl")):
-                p, url = _serve(tmp_path_factory.mktemp("w3c-res"), "--data", data, "--max-rows", "1000000")
+                p, url = _serve(tmp_path_factory.mktemp("w3c-res"), "--data", data, "--max-rows", "1000000",
+                              "--timeout", "120")  # tsv02 joins the whole bundled graph: ~8 s on a busy machine
                 servers.append(p)
                 urls[data.resolve()] = url
         yield urls
