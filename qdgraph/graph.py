@@ -50,9 +50,10 @@ class KnowledgeGraph:
             True
         """
         timeout = check_timeout(timeout)
-        check_query(sparql)
+        local = isinstance(self.backend, LocalBackend)
+        check_query(sparql, allow_from=local)
         bound = param_terms(params)
-        if isinstance(self.backend, LocalBackend):
+        if local:
             options = {"base_iri": base_iri, "dataset": dataset}
         elif dataset:
             raise UsageError("a dataset (default-graph-uri / named-graph-uri) cannot be chosen for a remote endpoint")
@@ -112,14 +113,16 @@ class KnowledgeGraph:
         return to_rdflib(self.quads())
 
 
-def check_query(text: str) -> str:
-    """``check_nesting`` and ``check_read_only`` (the query form, or UnsafeQueryError), remembered for short queries:
-    dashboards and scripts send the same texts again and again, and the check costs more than
-    running a small query."""
+def check_query(text: str, allow_from: bool = True) -> str:
+    """``check_nesting`` and ``check_read_only`` (the query form, or UnsafeQueryError),
+    remembered for short queries: dashboards and scripts send the same texts again and again,
+    and the check costs more than running a small query. ``allow_from`` (the default: the
+    store engines resolve FROM against graphs they hold, never fetched); False for an engine
+    that might fetch (a remote endpoint)."""
     if len(text) > 16384:
         check_nesting(text)
-        return check_read_only(text)
-    return _checked(text)
+        return check_read_only(text, allow_from=allow_from)
+    return _checked(text, allow_from)
 
 
 def param_terms(params: Mapping[str, Any] | None) -> dict:
@@ -143,9 +146,9 @@ def param_terms(params: Mapping[str, Any] | None) -> dict:
 
 
 @lru_cache(maxsize=1024)
-def _checked(text: str) -> str:
+def _checked(text: str, allow_from: bool) -> str:
     check_nesting(text)  # before any parser sees it: deep nesting crashes parsers
-    return check_read_only(text)  # a refusal raises, and is not remembered
+    return check_read_only(text, allow_from=allow_from)  # a refusal raises, and is not remembered
 
 
 def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,

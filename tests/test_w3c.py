@@ -129,7 +129,7 @@ def test_sparql_query_syntax_suite(empty_kg, name, kind, props):
         try:
             empty_kg.query(text)
         except UnsafeQueryError:
-            pass  # FROM / SERVICE: refused by the read-only guard, as documented
+            pass  # SERVICE (and FROM for an engine that might fetch): refused by the read-only guard
         except QdgraphError as err:  # it parsed; evaluation may still refuse (an unknown function)
             assert not isinstance(err, QuerySyntaxError), err
     elif kind.endswith("NegativeSyntaxTest11"):

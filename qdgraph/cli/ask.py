@@ -341,7 +341,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     The query comes from the SPARQL argument, -f FILE.rq, --name NAME, or stdin. The prefixes
     qd, qdr, rdf, rdfs, owl, xsd, skos, org, prov, dcterms, qudt, unit, time, schema, oa and foaf
     are predeclared. Parameters are bound as RDF terms, never pasted into the query. UPDATE,
-    LOAD, SERVICE and FROM are refused.
+    LOAD and SERVICE are refused; FROM may name only graphs the store holds.
 
     \b
     Examples:

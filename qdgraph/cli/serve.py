@@ -43,7 +43,8 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, s
       /api/measures?indicator=NAME   /api/entity?name=NAME   /api/search?q=TEXT
       /api/indicators         /api/queries        /viz/KIND?name=NAME
     Answers: SPARQL JSON, XML, CSV, TSV; Turtle, JSON-LD, N-Triples, RDF/XML (Accept header
-    or ?format=). UPDATE, LOAD, SERVICE and FROM are refused.
+    or ?format=). UPDATE, LOAD and SERVICE are refused; FROM and default-graph-uri /
+    named-graph-uri may name only graphs the store holds.
 
     \b
     Examples:
