@@ -6,8 +6,10 @@ constraints (counts, classes, datatypes, languages, patterns) and SPARQL constra
 are one set-at-a-time query each over the whole data. So:
 
 - shapes made only of those constraints are evaluated here, one Oxigraph query per constraint;
-- any other shape (sh:or, sh:xone, sh:and, sh:not, sh:node, complex paths, …) goes to pySHACL,
-  restricted to those shapes, and only when the data holds one of its focus nodes.
+- so are the SPARQL constraints of every other shape (``check_sparql``: joined with the focus
+  nodes in one query where the constraint's form allows);
+- the rest of those shapes (sh:or, sh:xone, sh:and, sh:not, sh:node, complex paths, …) goes to
+  pySHACL, restricted to them, and only when the data holds one of their focus nodes.
 
 Results are the violations pySHACL reports (focus, path, message, severity), with one known
 difference: ``sh:datatype`` here checks the datatype IRI only, not that the lexical form is
@@ -171,26 +173,44 @@ def check_simple(data: ox.Store, shapes: Shapes, shape) -> list[Found]:
             add(f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {p} ?v FILTER ({test}) }} }} GROUP BY ?this "
                 f"HAVING (COUNT(DISTINCT ?v) < {int(n.value)})",
                 f"Less than {n.value} values conform to the qualified value shape on {p.value}")
-    sparql = shapes.values(shape, "sparql")
-    if sparql:
-        targets = [sol["this"] for sol in _rows(data, f"SELECT ?this WHERE {focus}")]
-        this_var = ox.Variable("this")
-        for c in sparql:
-            msg = shapes.one(c, "message")
-            sev = (shapes.one(c, "severity") or node_sev or _sh("Violation")).value.rsplit("#", 1)[-1]
-            select = shapes.one(c, "select").value
-            text = shapes.prefixes(c) + "\n" + select
-            anti = as_anti_join(select)
-            if anti is not None:  # one query for every focus node at once
-                wanted = set(targets)
-                sols = [sol for sol in data.query(shapes.prefixes(c) + "\n" + anti) if sol["this"] in wanted]
-            else:  # $this pre-bound, as SHACL-SPARQL defines it (Oxigraph parses in microseconds)
-                sols = [sol for this in targets for sol in data.query(text, substitutions={this_var: this})]
-            for sol in sols:
-                path, value = _get(sol, "path"), _get(sol, "value")
-                out.append(Found(sol["this"], path.value if isinstance(path, ox.NamedNode) else "",
-                                 msg.value if msg is not None else "SPARQL constraint violated", sev, str(shape), value))
+    return out + check_sparql(data, shapes, shape)
+
+
+def check_sparql(data: ox.Store, shapes: Shapes, shape) -> list[Found]:
+    """The violations of ``shape``'s SPARQL constraints (sh:sparql), each one query for every
+    focus node at once where its form allows, else with ``$this`` pre-bound per focus node."""
+    focus = focus_pattern(shapes, shape)
+    constraints = shapes.values(shape, "sparql")
+    if focus is None or not constraints:
+        return []
+    out: list[Found] = []
+    node_sev = shapes.one(shape, "severity")
+    targets = None
+    for c in constraints:
+        msg = shapes.one(c, "message")
+        sev = (shapes.one(c, "severity") or node_sev or _sh("Violation")).value.rsplit("#", 1)[-1]
+        select = shapes.one(c, "select").value
+        prologue = shapes.prefixes(c) + "\n"
+        anti = as_anti_join(select)
+        if anti is not None or _joinable(select):
+            # the constraint as a sub-SELECT joined with the focus nodes: the same answers as
+            # binding $this to each in turn (it projects $this and pre-binds nothing else)
+            body = (anti or select).replace("$this", "?this")
+            sols = list(data.query(f"{prologue}SELECT * WHERE {{ {focus} {{ {body} }} }}"))
+        else:  # $this pre-bound, as SHACL-SPARQL defines it (Oxigraph parses in microseconds)
+            if targets is None:
+                targets = [sol["this"] for sol in _rows(data, f"SELECT ?this WHERE {focus}")]
+            this_var = ox.Variable("this")
+            sols = [sol for this in targets for sol in data.query(prologue + select, substitutions={this_var: this})]
+        for sol in sols:
+            path, value = _get(sol, "path"), _get(sol, "value")
+            out.append(Found(sol["this"], path.value if isinstance(path, ox.NamedNode) else "",
+                             msg.value if msg is not None else "SPARQL constraint violated", sev, str(shape), value))
     return out
+
+
+def _joinable(select: str) -> bool:
+    return bool(re.match(r"\s*SELECT\s+(DISTINCT\s+)?\$this\b", select, re.I)) and not re.search(r"\$(?!this\b)\w", select)
 
 
 def _get(sol, var: str):
@@ -227,7 +247,7 @@ def has_focus(data: ox.Store, shapes: Shapes, shape) -> bool:
 
 def shape_graph_of(shapes: Shapes, roots: list) -> str:
     """N-Triples of ``roots`` and every blank node reachable from them (plus prefix declarations
-    they name), for pySHACL."""
+    they name), for pySHACL; without the roots' SPARQL constraints (``check_sparql`` runs them)."""
     seen, todo, triples = set(), list(roots), []
     while todo:
         node = todo.pop()
@@ -235,6 +255,8 @@ def shape_graph_of(shapes: Shapes, roots: list) -> str:
             continue
         seen.add(node)
         for q in shapes.graph.quads_for_pattern(node, None, None, None):
+            if node in roots and q.predicate == _sh("sparql"):
+                continue
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
             if isinstance(q.object, ox.BlankNode) or q.predicate == _sh("prefixes"):
                 todo.append(q.object)

@@ -74,18 +74,21 @@ def _shacl(store) -> list[Violation]:
     have a focus node."""
     import pyoxigraph as ox
 
-    from .shacl import Shapes, check_simple, has_focus, shape_graph_of
+    from .shacl import Shapes, check_simple, check_sparql, has_focus, shape_graph_of
 
     shapes = Shapes(paths.shape_files())
     out, hard = [], []
     for shape in shapes.node_shapes():
         if shapes.simple(shape):
-            for f in check_simple(store, shapes, shape):
-                focus = "_:" + f.focus.value if isinstance(f.focus, ox.BlankNode) else f.focus.value
-                out.append(_violation(focus, f.path, f.message,
-                                      f.value.value if isinstance(f.value, ox.NamedNode) else None, f.severity, f.shape))
-        elif has_focus(store, shapes, shape):
-            hard.append(shape)
+            found = check_simple(store, shapes, shape)
+        else:
+            found = check_sparql(store, shapes, shape)  # pySHACL runs the rest of the shape
+            if has_focus(store, shapes, shape):
+                hard.append(shape)
+        for f in found:
+            focus = "_:" + f.focus.value if isinstance(f.focus, ox.BlankNode) else f.focus.value
+            out.append(_violation(focus, f.path, f.message,
+                                  f.value.value if isinstance(f.value, ox.NamedNode) else None, f.severity, f.shape))
     if hard:
         out += _pyshacl(store, shape_graph_of(shapes, hard))
     out = list({(v.focus, v.path, v.message): v for v in out}.values())
