@@ -72,15 +72,14 @@ class Shapes:
 
     def simple(self, shape) -> bool:
         """True if every constraint of ``shape`` is one this module evaluates."""
-        if not self.keys(shape) <= _NODE_KEYS:
+        return self.keys(shape) <= _NODE_KEYS and all(map(self.simple_property, self.values(shape, "property")))
+
+    def simple_property(self, prop) -> bool:
+        """True if every constraint of the property shape ``prop`` is one this module evaluates."""
+        if not self.keys(prop) <= _PROPERTY_KEYS or not isinstance(self.one(prop, "path"), ox.NamedNode):
             return False
-        for prop in self.values(shape, "property"):
-            if not self.keys(prop) <= _PROPERTY_KEYS or not isinstance(self.one(prop, "path"), ox.NamedNode):
-                return False
-            q = self.one(prop, "qualifiedValueShape")
-            if q is not None and not self.keys(q) <= {"languageIn"}:
-                return False
-        return True
+        q = self.one(prop, "qualifiedValueShape")
+        return q is None or self.keys(q) <= {"languageIn"}
 
     def languages(self, node) -> list[str]:
         """The items of an RDF list (sh:languageIn ( "zh" ))."""
@@ -118,12 +117,15 @@ def _rows(data: ox.Store, query: str):
 
 
 def check_simple(data: ox.Store, shapes: Shapes, shape) -> list[Found]:
+    """The violations of ``shape``'s SPARQL constraints and of its property shapes that this
+    module evaluates (all of them for a ``simple`` shape; ``shape_graph_of`` leaves these out
+    of what it hands pySHACL)."""
     focus = focus_pattern(shapes, shape)
     if focus is None:
         return []
     out: list[Found] = []
     node_sev = shapes.one(shape, "severity")
-    for prop in shapes.values(shape, "property"):
+    for prop in filter(shapes.simple_property, shapes.values(shape, "property")):
         p = shapes.one(prop, "path")
         sev = (shapes.one(prop, "severity") or node_sev or _sh("Violation")).value.rsplit("#", 1)[-1]
         msg = shapes.one(prop, "message")
@@ -247,7 +249,8 @@ def has_focus(data: ox.Store, shapes: Shapes, shape) -> bool:
 
 def shape_graph_of(shapes: Shapes, roots: list) -> str:
     """N-Triples of ``roots`` and every blank node reachable from them (plus prefix declarations
-    they name), for pySHACL; without the roots' SPARQL constraints (``check_sparql`` runs them)."""
+    they name), for pySHACL; without the roots' SPARQL constraints and simple property shapes
+    (``check_simple`` evaluates those)."""
     seen, todo, triples = set(), list(roots), []
     while todo:
         node = todo.pop()
@@ -255,7 +258,8 @@ def shape_graph_of(shapes: Shapes, roots: list) -> str:
             continue
         seen.add(node)
         for q in shapes.graph.quads_for_pattern(node, None, None, None):
-            if node in roots and q.predicate == _sh("sparql"):
+            if node in roots and (q.predicate == _sh("sparql") or (
+                    q.predicate == _sh("property") and shapes.simple_property(q.object))):
                 continue
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
             if isinstance(q.object, ox.BlankNode) or q.predicate == _sh("prefixes"):

@@ -74,18 +74,14 @@ def _shacl(store) -> list[Violation]:
     have a focus node."""
     import pyoxigraph as ox
 
-    from .shacl import Shapes, check_simple, check_sparql, has_focus, shape_graph_of
+    from .shacl import Shapes, check_simple, has_focus, shape_graph_of
 
     shapes = Shapes(paths.shape_files())
     out, hard = [], []
     for shape in shapes.node_shapes():
-        if shapes.simple(shape):
-            found = check_simple(store, shapes, shape)
-        else:
-            found = check_sparql(store, shapes, shape)  # pySHACL runs the rest of the shape
-            if has_focus(store, shapes, shape):
-                hard.append(shape)
-        for f in found:
+        if not shapes.simple(shape) and has_focus(store, shapes, shape):
+            hard.append(shape)  # pySHACL runs what check_simple cannot
+        for f in check_simple(store, shapes, shape):
             focus = "_:" + f.focus.value if isinstance(f.focus, ox.BlankNode) else f.focus.value
             out.append(_violation(focus, f.path, f.message,
                                   f.value.value if isinstance(f.value, ox.NamedNode) else None, f.severity, f.shape))
