@@ -12,20 +12,57 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
 
-from .errors import QdgraphError, QueryTimeout
+from .errors import QdgraphError, QueryTimeout, UsageError
 from .generations import STORE_SUBDIR, StoreError, current_generation
 from .names import NameIndex
 from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, SelectResult
-from .sparql import bind_values, syntax_error
+from .sparql import bind_values, syntax_error, tokens
 
 Result = Union[SelectResult, AskResult, GraphResult]
+
+# Relative IRIs in a query (``<indicator-gdp>``) resolve against the data namespace (qdr:);
+# the server resolves against its endpoint URL instead, as SPARQL endpoints do.
+QUERY_BASE = PREFIXES["qdr"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An RDF dataset chosen by the protocol's default-graph-uri / named-graph-uri (IRIs)."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.default or self.named)
+
+
+def query_dataset(query: str) -> Dataset:
+    """The graphs a query's FROM / FROM NAMED clauses name (IRIs or prefixed names)."""
+    from .namespaces import expand
+
+    default, named, want = [], [], None
+    for kind, text, _ in tokens(query):
+        if kind in ("ws", "comment"):
+            continue
+        word = text.upper() if kind == "word" else None
+        if word == "FROM":
+            want = default
+        elif word == "NAMED" and want is default:
+            want = named
+        elif want is not None and kind in ("iri", "pname"):
+            want.append(text[1:-1] if kind == "iri" else expand(text) or text)
+            want = None
+        else:
+            want = None
+    return Dataset(tuple(default), tuple(named))
 
 
 @runtime_checkable
@@ -54,28 +91,63 @@ class LocalBackend:
         self.description = description
 
     def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
-              timeout: float | None = None) -> Result:
+              timeout: float | None = None, base_iri: str | None = QUERY_BASE,
+              dataset: Dataset | None = None) -> Result:
+        """As ``Backend.query``; relative IRIs resolve against ``base_iri``, and ``dataset``
+        (or the query's FROM / FROM NAMED) picks graphs this store holds, never fetched."""
         def run():
             cut = None if limit is None else limit + 1
-            return _truncate(materialise(self._run(text, params), cut), limit)
+            return _truncate(materialise(self.run(text, params, base_iri=base_iri, dataset=dataset), cut), limit)
 
         return run() if not timeout else with_timeout(run, timeout)
 
-    def _run(self, text: str, params: Mapping[str, Any]):
+    def stream(self, text: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE):
+        """A SELECT as a ``LazySelect`` whose rows are read from the engine as they are
+        iterated (a huge answer is never held whole); other answers materialised."""
+        res = self.run(text, params, base_iri=base_iri)
+        if not isinstance(res, ox.QuerySolutions):
+            return materialise(res)
+        return LazySelect([v.value for v in res.variables], res)
+
+    def run(self, text: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE,
+            dataset: Dataset | None = None):
+        """The engine's lazy answer (pyoxigraph QuerySolutions / QueryTriples / QueryBoolean);
+        the server iterates it itself to cut at its row cap."""
         subs = {ox.Variable(k): v for k, v in params.items()}
+        # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
+        # 2.1.4); either way only graphs this store holds, never anything fetched
+        chosen = dataset or (query_dataset(text) if "from" in text.lower() else None)  # cheap look first
+        graphs = self.resolve_dataset(chosen) if chosen else {}
         try:
             try:
-                return self._store.query(text, prefixes=PREFIXES, substitutions=subs or None)
+                return self._store.query(text, prefixes=PREFIXES, substitutions=subs or None, base_iri=base_iri,
+                                         **graphs)
             except RuntimeError as err:
                 # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
                 # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
                 if not subs or "projection" not in str(err):
                     raise
-                return self._store.query(bind_values(text, params), prefixes=PREFIXES)
+                return self._store.query(bind_values(text, params), prefixes=PREFIXES, base_iri=base_iri, **graphs)
         except SyntaxError as err:
             raise syntax_error(err, text) from None
         except (OSError, ValueError, RuntimeError) as err:
             raise QdgraphError(f"query failed: {err}") from None
+
+    def resolve_dataset(self, dataset: Dataset) -> dict:
+        """The query's dataset as Oxigraph's ``default_graph`` / ``named_graphs``: only graphs
+        this store holds (anything else is refused: nothing is ever fetched to fill it)."""
+        def held(g: str) -> bool:
+            try:
+                return self._store.contains_named_graph(ox.NamedNode(g))
+            except ValueError:  # not an absolute IRI
+                return False
+
+        missing = [g for g in (*dataset.default, *dataset.named) if not held(g)]
+        if missing:
+            raise UsageError(f"no graph <{missing[0]}> in this store: the dataset can only name graphs it holds, "
+                             "and nothing is fetched")
+        return {"default_graph": [ox.NamedNode(g) for g in dataset.default],
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named]}
 
     def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
         return self._store.quads_for_pattern(subject, predicate, object, None)
@@ -90,18 +162,21 @@ class LocalBackend:
 class StoreBackend(LocalBackend):
     """A store on disk (see ``qdgraph.generations``), opened read-only."""
 
-    def __init__(self, store_dir: Path, description: str | None = None):
-        self.gen = current_generation(store_dir)
+    def __init__(self, store_dir: Path, description: str | None = None, generation: str | None = None):
+        self.gen = Path(store_dir) / generation if generation else current_generation(store_dir)
         try:
             store = ox.Store.read_only(str(self.gen / STORE_SUBDIR))
         except OSError as err:
             raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
         super().__init__(store, description or f"store {store_dir}")
+        self._names = None
 
     def names(self) -> NameIndex:
         from .namestore import open_names
 
-        return open_names(self.gen)
+        if self._names is None:
+            self._names = open_names(self.gen)
+        return self._names
 
     def backup(self, target: Path) -> None:
         """Copy the database to ``target`` (hard links where it can: cheap), for a writer
@@ -123,6 +198,24 @@ def materialise(res, limit: int | None = None) -> Result:
         return SelectResult(variables, rows)
     except (OSError, ValueError, RuntimeError) as err:
         raise QdgraphError(f"query failed: {err}") from None
+
+
+class LazySelect:
+    """A SELECT answer read from the engine while it is iterated (once)."""
+
+    kind = "select"
+
+    def __init__(self, variables: list[str], solutions):
+        self.variables, self._solutions = variables, solutions
+
+    @property
+    def rows(self):
+        variables = self.variables
+        try:
+            for sol in self._solutions:
+                yield {v: t for v, t in zip(variables, sol) if t is not None}
+        except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
+            raise QdgraphError(f"query failed: {err}") from None
 
 
 def _truncate(res: Result, limit: int | None) -> Result:

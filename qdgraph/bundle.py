@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from pathlib import Path
 
 from . import __version__, paths
@@ -41,9 +40,12 @@ def bundled_store_dir() -> Path | None:
     target = root / f"bundle-{key}"
     if is_store(target):
         return target
+    from .fileio import owned_tempdir, sweep_orphans
+
     try:
         root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+        sweep_orphans(root, ".build-")  # builds whose process was killed
+        tmp = owned_tempdir(".build-", root)
     except OSError:
         return None
     from .storage import build_store
@@ -61,3 +63,4 @@ def bundled_store_dir() -> Path | None:
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return target
+

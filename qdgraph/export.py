@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .formats import names, term_text, write
+from .formats import defuse, names, term_text, write
 
 
 def export_graph(kg, fmt: str) -> str:
@@ -23,7 +23,7 @@ def export_graph(kg, fmt: str) -> str:
         for q in kg.quads():
             o = q.object
             lit = isinstance(o, ox.Literal)
-            w.writerow([term_text(q.subject), term_text(q.predicate), term_text(o),
+            w.writerow([term_text(q.subject), term_text(q.predicate), defuse(term_text(o)) if lit else term_text(o),
                         (o.language or "") if lit else "", o.datatype.value if lit and not o.language else ""])
         return buf.getvalue()
     if fmt == "graphml":

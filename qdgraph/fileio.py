@@ -1,7 +1,16 @@
-"""Writing files so a failure never leaves half a file behind."""
+"""Writing output files (``-o``) so a failure never leaves half a file behind, and nothing
+the user did not name is replaced.
+
+- a symlink is written through: its target gets the new content, the link stays;
+- a FIFO, a device or a socket is written into, never replaced (``-o /dev/stdout`` works,
+  ``-o /dev/full`` reports the full device and leaves it a device);
+- a regular file is replaced atomically (temporary file beside it, then rename) and keeps its
+  permission bits; a new file gets the usual ``0666 & ~umask``.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -9,17 +18,101 @@ from .errors import QdgraphError
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise QdgraphError(f"{path}: folder {path.parent} does not exist")
+    """Write ``text`` to ``path`` (see the module notes); one-line QdgraphError on failure."""
+    shown = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        st = os.stat(shown)  # follows symlinks: what the name leads to
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise _error(shown, err) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise QdgraphError(f"{shown}: is a folder; give a file name")
+    if st is not None and not stat.S_ISREG(st.st_mode):  # /dev/stdout on a pipe, a FIFO, a device
+        _write_special(shown, data)
+        return shown
+    target = Path(os.path.realpath(shown))  # through every symlink, to the file that gets replaced
+    folder = target.parent
+    if not folder.is_dir():
+        raise QdgraphError(f"{shown}: folder {shown.parent} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise QdgraphError(f"{shown}: cannot write in folder {shown.parent} (permission denied)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as err:
+        raise _error(shown, err) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+            # mkstemp makes 0600; keep the mode of the file we replace, or the umask default
+            os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _error(shown, err) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return shown
+
+
+def _write_special(shown: Path, data: bytes) -> None:
+    try:
+        with open(shown, "wb") as f:  # FIFO / device: opened for writing, never renamed over
+            f.write(data)
+    except OSError as err:
+        raise _error(shown, err) from None
+
+
+def _error(shown: Path, err: OSError) -> QdgraphError:
+    return QdgraphError(f"{shown}: cannot write ({err.strerror or err})")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ------------------------------------------------------------------ temporary folders
+OWNER_FILE = ".owner"
+_STALE_WITHOUT_OWNER = 3600.0  # seconds: a folder from before owners were recorded
+
+
+def owned_tempdir(prefix: str, folder: str | Path | None = None) -> Path:
+    """``mkdtemp`` that records the creating process, so a later run can tell a folder whose
+    creator was killed (SIGKILL leaves no chance to clean up) from one still in use."""
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    (d / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
+    return d
+
+
+def sweep_orphans(folder: str | Path, prefix: str) -> None:
+    """Delete ``prefix*`` folders under ``folder`` whose creating process is gone."""
+    import shutil
+    import time
+
+    for d in Path(folder).glob(prefix + "*"):
+        try:
+            pid = int((d / OWNER_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        try:
+            if pid is None and time.time() - d.stat().st_mtime < _STALE_WITHOUT_OWNER:
+                continue
+        except OSError:
+            continue
+        if pid is not None and _alive(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -14,13 +14,14 @@ download links are all read from ``FORMATS``, so a new format is one entry here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pyoxigraph as ox
 
 from .namespaces import PREFIXES
-from .results import XSD, display, term_text
+from .results import FORMULA_START, XSD, defuse, display, term_json, term_text
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
@@ -48,13 +49,37 @@ def xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+# Turtle's own short forms: a literal written this way reads back with the same datatype
+_BARE = {
+    XSD + "integer": re.compile(r"[+-]?\d+"),
+    XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
+    XSD + "double": re.compile(r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+)"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+
 def _tsv_term(term: Any) -> str:
+    """A term as SPARQL 1.1 TSV writes it: the full N-Triples form, or Turtle's bare number or
+    boolean when that reads back as the same term (``4``, ``5.5``; never ``NaN`` or ``1`` for a
+    decimal). Text that a spreadsheet would run as a formula is defused (see ``defuse``)."""
     if term is None:
         return ""
-    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in (
-            XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"):
-        return term.value
+    if isinstance(term, ox.Literal) and not term.language:
+        bare = _BARE.get(term.datatype.value)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
+        if term.value.startswith(FORMULA_START):
+            return str(ox.Literal(defuse(term.value), datatype=term.datatype))
+    elif isinstance(term, ox.Literal) and term.value.startswith(FORMULA_START):
+        return str(ox.Literal(defuse(term.value), language=term.language))
     return str(term)  # N-Triples form, as the TSV results format asks
+
+
+def _csv_cell(term: Any) -> str:
+    text = term_text(term)
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value in _BARE \
+            and _BARE[term.datatype.value].fullmatch(text):
+        return text  # a number such as -5 is a value, not a formula
+    return defuse(text) if isinstance(term, ox.Literal) else text
 
 
 # ------------------------------------------------------------------ plain-text tables
@@ -100,25 +125,11 @@ def _write_json(res, compact: bool = False) -> str:
 
 
 def _write_csv(res) -> str:
-    if res.kind == "ask":
-        return _truth(res) + "\n"
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(res.variables)
-    for row in res.rows:
-        w.writerow([term_text(row.get(v)) for v in res.variables])
-    return buf.getvalue()
+    return _truth(res) + "\n" if res.kind == "ask" else _streamed(res, "csv")
 
 
 def _write_tsv(res) -> str:
-    if res.kind == "ask":
-        return _truth(res) + "\n"
-    lines = ["\t".join("?" + v for v in res.variables)]
-    lines += ["\t".join(_tsv_term(row.get(v)) for v in res.variables) for row in res.rows]
-    return "\n".join(lines) + "\n"
+    return _truth(res) + "\n" if res.kind == "ask" else _streamed(res, "tsv")
 
 
 def _write_table(res) -> str:
@@ -128,31 +139,69 @@ def _write_table(res) -> str:
 
 
 def _write_xml(res) -> str:
-    head = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
     if res.kind == "ask":
-        return f"{head}<head/><boolean>{_truth(res)}</boolean></sparql>\n"
-    out = [head + "\n<head>"]
-    out += [f'<variable name="{xml_escape(v)}"/>' for v in res.variables]
-    out.append("</head>\n<results>")
-    for row in res.rows:
-        out.append("<result>")
-        for v in res.variables:
-            t = row.get(v)
-            if t is None:
-                continue
-            if isinstance(t, ox.NamedNode):
-                inner = f"<uri>{xml_escape(t.value)}</uri>"
-            elif isinstance(t, ox.BlankNode):
-                inner = f"<bnode>{xml_escape(t.value)}</bnode>"
-            else:
-                attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
-                         "" if t.datatype.value == XSD + "string" else
-                         f' datatype="{xml_escape(t.datatype.value)}"')
-                inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
-            out.append(f'<binding name="{xml_escape(v)}">{inner}</binding>')
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out)
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{_truth(res)}</boolean></sparql>\n")
+    return _streamed(res, "xml")
+
+
+def _streamed(res, fmt: str) -> str:
+    import io
+
+    buf = io.StringIO()
+    write_select(res.variables, res.rows, fmt, buf)
+    return buf.getvalue()
+
+
+# SELECT formats written row by row (write_select), so a huge answer is never held whole
+STREAM_FORMATS = ("csv", "tsv", "xml", "json-lines")
+
+
+def write_select(variables: list[str], rows, fmt: str, out) -> None:
+    """Write ``rows`` (an iterable of {variable: term}) to the text stream ``out`` as ``fmt``
+    (csv, tsv, xml, or json-lines: SPARQL JSON results with one binding per line), one row at a
+    time."""
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(out, lineterminator="\r\n")
+        w.writerow(variables)
+        for row in rows:
+            w.writerow([_csv_cell(row.get(v)) for v in variables])
+    elif fmt == "tsv":
+        out.write("\t".join("?" + v for v in variables) + "\n")
+        for row in rows:
+            out.write("\t".join(_tsv_term(row.get(v)) for v in variables) + "\n")
+    elif fmt == "json-lines":
+        out.write(json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": [')
+        sep = "\n"
+        for row in rows:
+            out.write(sep + json.dumps({k: term_json(t) for k, t in row.items() if t is not None}, ensure_ascii=False))
+            sep = ",\n"
+        out.write("\n]}}\n")
+    elif fmt == "xml":
+        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n')
+        out.write("".join(f'<variable name="{xml_escape(v)}"/>\n' for v in variables))
+        out.write("</head>\n<results>\n")
+        for row in rows:
+            out.write("<result>\n" + "".join(_xml_binding(v, row[v]) for v in variables if row.get(v) is not None)
+                      + "</result>\n")
+        out.write("</results>\n</sparql>\n")
+    else:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
+
+
+def _xml_binding(var: str, t: Any) -> str:
+    if isinstance(t, ox.NamedNode):
+        inner = f"<uri>{xml_escape(t.value)}</uri>"
+    elif isinstance(t, ox.BlankNode):
+        inner = f"<bnode>{xml_escape(t.value)}</bnode>"
+    else:
+        attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
+                 "" if t.datatype.value == XSD + "string" else
+                 f' datatype="{xml_escape(t.datatype.value)}"')
+        inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
+    return f'<binding name="{xml_escape(var)}">{inner}</binding>\n'
 
 
 def _rdf_writer(fmt: "ox.RdfFormat", prefixes: bool = False):

@@ -44,6 +44,9 @@ def current_generation(store_dir: Path) -> Path:
     if not store_dir.exists():
         raise StoreError(f"{store_dir}: no such store; build one with `qdgraph load --store {store_dir}`")
     pointer = store_dir / CURRENT_FILE
+    if not pointer.is_file() and is_interrupted(store_dir):
+        raise StoreError(f"{store_dir}: its first `qdgraph load` was interrupted before it finished; run "
+                         f"`qdgraph load --store {store_dir}` (with your files) again: it cleans up and builds it")
     if not pointer.is_file():
         raise StoreError(f"{store_dir}: not a qdgraph store (no {CURRENT_FILE} file); "
                          f"build one with `qdgraph load --store {store_dir}`")
@@ -55,6 +58,14 @@ def current_generation(store_dir: Path) -> Path:
 
 def is_store(store_dir: Path) -> bool:
     return (Path(store_dir) / CURRENT_FILE).is_file()
+
+
+def is_interrupted(store_dir: Path) -> bool:
+    """A folder holding only what a killed first build leaves (its lock, unfinished
+    generations, a pointer not yet renamed): safe to build over."""
+    names = [p.name for p in Path(store_dir).iterdir()] if Path(store_dir).is_dir() else []
+    return bool(names) and not is_store(store_dir) and any(n.startswith(GEN_PREFIX) for n in names) and all(
+        n == LOCK_FILE or n.startswith(GEN_PREFIX) or n.startswith(f".{CURRENT_FILE}.") for n in names)
 
 
 @contextlib.contextmanager

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import paths
-from .backend import Backend, LocalBackend
+from .backend import QUERY_BASE, Backend, Dataset, LocalBackend
 from .errors import UsageError
-from .sparql import check_read_only, parse_term
+from .limits import check_timeout
+from .sparql import check_nesting, check_read_only, parse_term
 
 
 class KnowledgeGraph:
@@ -31,11 +32,14 @@ class KnowledgeGraph:
         return len(self.backend)
 
     def query(self, sparql: str, params: Mapping[str, Any] | None = None, *,
-              limit: int | None = None, timeout: float | None = None):
+              limit: int | None = None, timeout: float | None = None, base_iri: str | None = QUERY_BASE,
+              dataset: Dataset | None = None):
         """Run a read-only SPARQL query. ``params`` maps variable names (without ``?``) to RDF
         terms or to strings in the ``--param`` syntax (``<iri>``, ``qd:X``, ``"x"@zh``, 42, text).
         ``limit`` keeps at most that many rows (the result is then marked ``truncated``);
-        ``timeout`` gives up after that many seconds (QueryTimeout).
+        ``timeout`` gives up after that many seconds (QueryTimeout). Relative IRIs resolve
+        against ``base_iri`` (default: the data namespace, qdr:); ``dataset`` names graphs the
+        store holds (the protocol's default-graph-uri / named-graph-uri).
 
             >>> kg = open_graph()
             >>> res = kg.query("SELECT ?l WHERE { ?i rdfs:label ?l FILTER (lang(?l) = 'zh') }",
@@ -45,9 +49,26 @@ class KnowledgeGraph:
             >>> kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=2).truncated
             True
         """
+        timeout = check_timeout(timeout)
+        local = isinstance(self.backend, LocalBackend)
+        check_query(sparql, allow_from=local)
+        bound = param_terms(params)
+        if local:
+            options = {"base_iri": base_iri, "dataset": dataset}
+        elif dataset:
+            raise UsageError("a dataset (default-graph-uri / named-graph-uri) cannot be chosen for a remote endpoint")
+        else:
+            options = {}
+        return self.backend.query(sparql, bound, limit=limit, timeout=timeout, **options)
+
+    def stream(self, sparql: str, params: Mapping[str, Any] | None = None, *, base_iri: str | None = QUERY_BASE):
+        """Like :meth:`query`, but a SELECT on a local graph comes back as a ``LazySelect``
+        whose rows are read from the engine as they are iterated (for writing a huge answer
+        without holding it); other answers are materialised as by :meth:`query`."""
+        if not isinstance(self.backend, LocalBackend):
+            return self.query(sparql, params)
         check_query(sparql)
-        bound = {k: parse_term(v) if isinstance(v, str) else v for k, v in (params or {}).items()}
-        return self.backend.query(sparql, bound, limit=limit, timeout=timeout)
+        return self.backend.stream(sparql, param_terms(params), base_iri=base_iri)
 
     def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
         """Run a query shipped as ``qdgraph/queries/NAME.rq``."""
@@ -92,16 +113,42 @@ class KnowledgeGraph:
         return to_rdflib(self.quads())
 
 
-def check_query(text: str) -> str:
-    """``check_read_only`` (the query form, or UnsafeQueryError), remembered for short queries:
-    dashboards and scripts send the same texts again and again, and the check costs more than
-    running a small query."""
-    return _checked(text) if len(text) <= 16384 else check_read_only(text)
+def check_query(text: str, allow_from: bool = True) -> str:
+    """``check_nesting`` and ``check_read_only`` (the query form, or UnsafeQueryError),
+    remembered for short queries: dashboards and scripts send the same texts again and again,
+    and the check costs more than running a small query. ``allow_from`` (the default: the
+    store engines resolve FROM against graphs they hold, never fetched); False for an engine
+    that might fetch (a remote endpoint)."""
+    if len(text) > 16384:
+        check_nesting(text)
+        return check_read_only(text, allow_from=allow_from)
+    return _checked(text, allow_from)
+
+
+def param_terms(params: Mapping[str, Any] | None) -> dict:
+    """Parameters as RDF terms: strings in the ``--param`` syntax are parsed, a value that is
+    no valid term (``qd:a}b``, bytes that are not UTF-8) is a one-line UsageError."""
+    out = {}
+    for k, v in (params or {}).items():
+        if not isinstance(v, str):
+            out[k] = v
+            continue
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:  # the shell passed bytes that are not UTF-8 (surrogate-escaped)
+            raise UsageError(f"parameter {k}: the value is not valid UTF-8 text") from None
+        try:
+            out[k] = parse_term(v)
+        except ValueError as err:
+            raise UsageError(f"parameter {k}={v!r} is not a valid RDF term: {err}") from None
+    return out
+
 
 
 @lru_cache(maxsize=1024)
-def _checked(text: str) -> str:
-    return check_read_only(text)  # a refusal raises, and is not remembered
+def _checked(text: str, allow_from: bool) -> str:
+    check_nesting(text)  # before any parser sees it: deep nesting crashes parsers
+    return check_read_only(text, allow_from=allow_from)  # a refusal raises, and is not remembered
 
 
 def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,
@@ -133,19 +180,40 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
         files = ([*paths.bundled_files()] if bundled else []) + data
         backend = _in_memory(files, "memory: " + ", ".join(map(str, files)))
     else:
-        from .backend import StoreBackend
-        from .bundle import bundled_store_dir
-
-        d = bundled_store_dir()
-        if d is None:  # no writable cache: parse into memory instead
+        backend = open_bundled()
+        if backend is None:  # no writable cache: parse into memory instead
             backend = _in_memory(paths.bundled_files(), "memory: bundled")
-        else:
-            backend = StoreBackend(d, description=f"bundled ({d})")
     if reason:
         from .reasoning import closure
 
         backend = LocalBackend(closure(backend, reason), description=f"{backend.description}, {reason} closure")
     return KnowledgeGraph(backend)
+
+
+def open_bundled():
+    """The compiled bundled store as a read-only ``StoreBackend`` with its name index read;
+    None if the cache is unusable. A damaged copy (a truncated names.json, database files
+    gone) is deleted and rebuilt once instead of failing every command."""
+    import shutil
+
+    from .backend import StoreBackend
+    from .bundle import bundled_store_dir
+    from .errors import QdgraphError
+
+    for attempt in (1, 2):
+        d = bundled_store_dir()
+        if d is None:
+            return None
+        try:
+            backend = StoreBackend(d, description=f"bundled ({d})")
+            backend.names()  # read now: a damaged index is found here, not in the middle of a command
+            return backend
+        except (OSError, ValueError, QdgraphError) as err:  # JSON errors are ValueErrors
+            if attempt == 2:
+                raise QdgraphError(f"the compiled graph in {d} is damaged and could not be rebuilt ({err}); "
+                                   "delete that folder") from None
+            shutil.rmtree(d, ignore_errors=True)
+    return None
 
 
 def _in_memory(files: list[Path], description: str) -> LocalBackend:

@@ -28,12 +28,14 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 
 from .errors import AmbiguousNameError, NotFoundError, QdgraphError
 from .names import normalize
 from .csvcolumns import BY_NAME, COLUMNS, FACTS, clean, romanise
+from .results import FORMULA_START
 from .namespaces import PREFIXES, QD, QDR
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
@@ -215,6 +217,10 @@ def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> lis
             problems.add(start, "no enterprise name (column name / 企业名称)")
         if not row.chains:
             problems.add(start, f"no chain for {row.name or 'this row'} (column chain / 产业链)")
+        risky = [t for t in (row.name, row.name_en, *row.aliases) if t and t.startswith(FORMULA_START)]
+        if risky:  # kept as written; CSV/TSV output defuses it (results.defuse)
+            warnings.append(f"{path}:{start}: {risky[0]!r} begins like a spreadsheet formula; "
+                            "CSV and TSV output will show it with a leading '")
         rows.append(row)
     if not rows and not problems.items:
         raise CsvError(f"{path}: no rows under the header")
@@ -259,7 +265,8 @@ def row_quote(doc, sha: str, line: int, raw: str) -> tuple:
                    (quote, N(SCHEMA + "position"), ox.Literal(str(line), datatype=N(XSD + "integer")))]
 
 
-def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems) -> tuple[list, dict]:
+def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems,
+                progress: "Progress | None" = None) -> tuple[list, dict]:
     """Every quad the rows give (existing ones included; the caller subtracts), and the
     enterprises touched (IRI → _Enterprise)."""
     doc, sha, quads = source_document(path, data)
@@ -279,7 +286,9 @@ def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problem
     file_names: dict[str, str] = {}   # normalised name -> IRI
     known = set(by_code.values()).union(*by_name.values())  # enterprises already in the store
 
-    for row in rows:
+    for i, row in enumerate(rows, 1):
+        if progress and i % 100 == 0:
+            progress(i, 3 * len(rows))
         if not row.name or not row.chains:
             continue  # already reported
         chains = []
@@ -413,7 +422,7 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
     violation is reported at the row that produced its focus node."""
     from . import paths
 
-    if not paths.SHAPES.is_file():
+    if not paths.shape_files():
         return  # the row checks above are the whole validation then
     from .validate import _shacl
 
@@ -448,7 +457,12 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 
 
 # ------------------------------------------------------------------ the import
-def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False) -> ImportResult:
+# called with (work done, total work): rows planned, then validated, then written
+Progress = Callable[[int, int], None]
+
+
+def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportResult:
     from . import generations
     from .backend import StoreBackend
     from .graph import KnowledgeGraph
@@ -466,7 +480,7 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
     with generations.write_lock(store_dir) if not dry_run else contextlib.nullcontext():
         backend = StoreBackend(store_dir)
         kg = KnowledgeGraph(backend)
-        quads, touched = plan_import(kg, path, rows, data, problems)
+        quads, touched = plan_import(kg, path, rows, data, problems, progress)
         problems.raise_if_any()
         _add_english_names(touched, quads)
         seen, new = set(), []
@@ -487,10 +501,16 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
                     line_of[q[0].value] = int(m[1])
         for ent in touched.values():
             line_of.setdefault(ent.iri, ent.first_line)
+        if progress:
+            progress(len(rows), 3 * len(rows))
         shacl_check(kg, new, touched, path, line_of)
+        if progress:
+            progress(2 * len(rows), 3 * len(rows))
         if dry_run:
             return res
         _write(store_dir, backend, new, touched, path, data, encoding, res)
+        if progress:
+            progress(3 * len(rows), 3 * len(rows))
     return res
 
 

@@ -145,7 +145,10 @@ class IndexScanner(threading.Thread):
 
     def _scan_parsed(self, path: Path, fmt) -> None:
         self.sha256[path] = sha256_file(path)
-        self._add_quads(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+        from .rdfio import open_rdf
+
+        with open_rdf(path) as f:
+            self._add_quads(ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()))
 
     def _scan_lines(self, path: Path, fmt) -> None:
         h = hashlib.sha256()

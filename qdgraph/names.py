@@ -13,6 +13,7 @@ import unicodedata
 from typing import Iterable
 
 from .errors import AmbiguousNameError, NotFoundError
+from .limits import check_name
 from .namespaces import PREFIXES, shorten
 
 INDEX_QUERY = """
@@ -25,6 +26,9 @@ SELECT ?e ?type ?label ?alt WHERE {
   FILTER NOT EXISTS { ?e a qd:Rule }
   FILTER (isIRI(?e))
 }"""
+
+# the command that lists every name of a kind, for "no match" messages
+LISTINGS = {"indicator": "qdgraph indicators", "chain": "qdgraph chains", "pillar": "qdgraph pillars"}
 
 _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
@@ -188,7 +192,7 @@ class NameIndex:
                min_score: float = 20.0, near_misses: bool = True) -> list[tuple[float, dict]]:
         """Entities ranked by how well they match ``text`` (best first); ``near_misses=False``
         leaves out the (slow) edit-distance scores, which all rank below any partial match."""
-        q = normalize(text)
+        q = normalize(check_name(text, "search text"))
         if not q:
             return []
         wanted = set(types or ())
@@ -206,7 +210,7 @@ class NameIndex:
         """The IRI ``text`` names. Raises NotFoundError (with did-you-mean) or
         AmbiguousNameError (with the candidates)."""
         types = list(types or ())
-        iri = _as_iri(text)
+        iri = _as_iri(check_name(text, f"{what} name"))
         e = self.entry(iri) if iri else None
         if e and (not types or set(types) & set(e["types"])):
             return iri
@@ -228,7 +232,12 @@ class NameIndex:
             if fuzzy_top >= self.FUZZY_RESOLVE and fuzzy_top - runner_up >= 0.1:
                 return hits[0][1]["iri"]
         near = [e for s, e in hits[:5] if s >= 20.0]
-        hint = "; did you mean: " + "; ".join(describe_entry(e) for e in near) if near else ""
+        if near:
+            hint = "; did you mean: " + "; ".join(describe_entry(e) for e in near)
+        else:  # nothing close: say where the names are and which kinds of name work
+            listing = LISTINGS.get(what, "qdgraph search WORD")
+            hint = (f"; see `{listing}` for the names; a Chinese or English name, an alias, pinyin "
+                    "(full or initials), part of a name or an IRI all work")
         raise NotFoundError(f"no {what} matches {text!r}{hint}", [describe_entry(e) for e in near])
 
 

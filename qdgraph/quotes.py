@@ -81,6 +81,13 @@ def check_quotes(kg, search_dirs: list[Path]) -> list[QuoteProblem]:
         if doc is None or rel is None:
             continue  # SHACL reports a missing oa:hasSource; a document without text is not checked
         key = rel.value
+        if key not in raw and not _confined(key):
+            if doc.value not in checked_docs:
+                problems.append(QuoteProblem(doc.value, PREFIXES["qd"] + "textFile",
+                                             f"source text path {key!r} must be relative and stay inside the data "
+                                             "folder (no '..', no absolute path)"))
+            checked_docs.add(doc.value)
+            continue
         if key not in raw:
             found = _find(key, search_dirs)
             raw[key] = found.read_bytes() if found else None
@@ -141,9 +148,17 @@ def check_derived(kg) -> list[QuoteProblem]:
     return sorted(out, key=lambda p: (p.focus, p.message))
 
 
+def _confined(rel: str) -> bool:
+    """A qd:textFile names a file under the data folder: never an absolute path or a '..'
+    (a data file must not make ``validate`` read /etc/passwd)."""
+    p = Path(rel)
+    return bool(rel) and "\0" not in rel and not p.is_absolute() and not p.drive and ".." not in p.parts
+
+
 def _find(rel: str, dirs: list[Path]) -> Path | None:
     for d in dirs:
-        p = (d / rel)
-        if p.is_file():
+        root = d.resolve()
+        p = (root / rel).resolve()  # a symlink that leads out of the folder does not count
+        if p.is_relative_to(root) and p.is_file():
             return p
     return None

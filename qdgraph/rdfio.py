@@ -19,7 +19,9 @@ _FORMATS = {
     ".owl": ox.RdfFormat.RDF_XML,
 }
 
-_BETWEEN = re.compile(r"^Parser error (?:between|at) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+# "Parser error at line 1 between columns 1 and 2: …": the position is already in file:line:col
+_BETWEEN = re.compile(r"^Parser error [^:]*: ")
+BOM = b"\xef\xbb\xbf"
 
 
 def rdf_format(path: Path) -> "ox.RdfFormat":
@@ -43,20 +45,43 @@ def check_readable(path: Path) -> None:
         raise QdgraphError(f"{path}: not a file")
 
 
+def open_rdf(path: Path):
+    """``path`` opened for reading, past a UTF-8 byte-order mark (Windows editors write one;
+    the parsers would read it as an invisible first character)."""
+    f = open(path, "rb")
+    if f.read(3) != BOM:
+        f.seek(0)
+    return f
+
+
+def has_bom(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(3) == BOM
+
+
 def parse_file(path: Path | str) -> list["ox.Quad"]:
     """Every quad of one RDF file; raises TurtleSyntaxError (file:line) if it does not parse."""
     path = Path(path)
     check_readable(path)
     try:
         # fresh blank-node ids per file, so two files' _:b0 never merge by accident
-        return list(ox.parse(path=str(path), format=rdf_format(path), base_iri=path.resolve().as_uri(),
-                             rename_blank_nodes=True))
+        with open_rdf(path) as f:
+            return list(ox.parse(f, format=rdf_format(path), base_iri=path.resolve().as_uri(),
+                                 rename_blank_nodes=True))
     except SyntaxError as err:
         raise syntax_error(path, err) from None
     except UnicodeDecodeError as err:
         raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
+
+
+def too_big(path: Path | str, err: MemoryError) -> QdgraphError:
+    """The parser holds one term at most 16 MiB long (a huge literal, or an unclosed quote)."""
+    return QdgraphError(f"{path}: a single term is too large for the parser ({err}); "
+                        "look for an unclosed quote, or split the text")
 
 
 def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:

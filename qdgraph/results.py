@@ -27,6 +27,16 @@ def term_text(term: Any) -> str:
     return str(term)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would run it as a formula (``=cmd|…``,
+    ``+1+1``, ``@SUM``): shown as text, not run. CSV and TSV only; JSON and XML are exact."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def term_json(term: Any) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}

@@ -106,9 +106,10 @@ def _hidden_refusal(query: str, start: int, iri: str) -> str | None:
     return None
 
 
-def check_read_only(query: str) -> str:
+def check_read_only(query: str, *, allow_from: bool = False) -> str:
     """Raise UnsafeQueryError for UPDATE, LOAD, SERVICE or FROM; return the query form
-    (SELECT, ASK, CONSTRUCT or DESCRIBE).
+    (SELECT, ASK, CONSTRUCT or DESCRIBE). ``allow_from``: FROM / FROM NAMED pass, for an engine
+    that resolves them against graphs it holds and never fetches (``backend.LocalBackend``).
 
     Works on SPARQL tokens, so strings, IRIs and comments are never mistaken for keywords, and
     refuses wherever Oxigraph could read the text differently from this scan."""
@@ -120,6 +121,8 @@ def check_read_only(query: str) -> str:
             continue
         text = m.group(0)
         hit = _refusal(kind, m)
+        if hit == "FROM" and allow_from:
+            hit = None
         if hit is None and kind == "iri" and prev in _OPERAND_END and not prologue_iri and "'" in text:
             rereads += 1  # each re-reads the rest of the query: bound the work a query can ask for
             if rereads > _MAX_REREADS:
@@ -151,13 +154,47 @@ def syntax_error(err: SyntaxError, query: str, prologue_lines: int = 0) -> Query
     if not m:
         return QuerySyntaxError("SPARQL syntax error: " + " ".join(text.split())[:200])
     line, col = int(m.group(1)) - prologue_lines, int(m.group(2))
-    msg = " ".join(text[m.end():].split())  # one line, whatever the parser printed
-    if len(msg) > 160:  # the parser can list dozens of expected tokens
-        msg = msg[:157] + "…"
+    unknown = _unknown_prefix(query)
+    if unknown:  # the parser reports these as "expected OPTIONAL": say what is wrong
+        return QuerySyntaxError(unknown)
+    msg = _readable(" ".join(text[m.end():].split()))  # one line, whatever the parser printed
     lines = query.splitlines()
     snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    bare = strip_lexical(query)
+    for opening, closing in ("{}", "()", "[]"):
+        if bare.count(opening) > bare.count(closing):
+            msg = f"the query ends before it is complete: a '{closing}' is missing"
+            break
     where = f"line {line}, column {col}"
     return QuerySyntaxError(f"SPARQL syntax error at {where}: {msg}" + (f"  [{snippet[:80]}]" if snippet else ""))
+
+
+_EXPECTED = re.compile(r"^expected (?:one of )?(.*)$")
+
+
+def _readable(msg: str) -> str:
+    """The parser's "expected one of LATERAL, SERVICE, [_], ['A' ..= 'Z' | …]" as words a
+    user can act on: keep the quoted punctuation it expects, drop grammar internals."""
+    m = _EXPECTED.match(msg)
+    if not m:
+        return msg[:157] + "…" if len(msg) > 160 else msg
+    wanted = [t for t in re.findall(r'"([^"]{1,3})"', m.group(1)) if t not in ("{|", "|}", "~", "<<", ">>")]
+    if wanted:
+        return "unexpected text here; expected " + " or ".join(f"'{t}'" for t in dict.fromkeys(wanted))
+    return "unexpected text here"
+
+
+def _unknown_prefix(query: str) -> str | None:
+    """``unknown prefix 'ex:'`` if the query uses a prefix neither it nor qdgraph declares."""
+    declared = set(PREFIXES) | {p.lower() for p in re.findall(r"(?i)PREFIX\s+([^\s:]*):", strip_lexical(query))}
+    for kind, text, offset in tokens(query):
+        if kind == "pname":
+            prefix = text.split(":", 1)[0]
+            if prefix not in declared and prefix.lower() not in declared:
+                line = query.count("\n", 0, offset) + 1
+                return (f"SPARQL syntax error at line {line}: unknown prefix '{prefix}:'; declare it "
+                        f"(PREFIX {prefix}: <…>) or use one of: {', '.join(sorted(PREFIXES))}")
+    return None
 
 
 _LANG = re.compile(r'^"(.*)"@([A-Za-z]+(?:-[A-Za-z0-9]+)*)$', re.S)
@@ -246,3 +283,23 @@ def where_group_start(query: str) -> int:
     if brace < 0:
         raise QuerySyntaxError("SPARQL syntax error: no WHERE group { … } to bind parameters in")
     return brace + 1
+
+
+def check_nesting(query: str) -> None:
+    """Refuse a query nesting ( [ { deeper than MAX_DEPTH, outside strings, IRIs and
+    comments: the parsers recurse per level and crash (not raise) on thousands of levels."""
+    from .limits import MAX_DEPTH
+
+    if query.count("(") + query.count("{") + query.count("[") <= MAX_DEPTH:
+        return  # the common case: cannot be that deep
+    depth = 0
+    bare = strip_lexical(query)
+    for i, ch in enumerate(bare):
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = bare.count("\n", 0, i) + 1
+                raise QuerySyntaxError(f"query nests brackets more than {MAX_DEPTH} deep (line {line}); "
+                                       "flatten it")
+        elif ch in ")]}":
+            depth = max(0, depth - 1)

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from . import __version__, paths
 from .errors import QdgraphError, TurtleSyntaxError
-from .generations import (LOCK_FILE, STORE_SUBDIR, StoreError, is_store, new_generation, now, publish,
+from .generations import (LOCK_FILE, STORE_SUBDIR, StoreError, is_interrupted, is_store, new_generation, now, publish,
                           write_lock, write_manifest)
 from .indexscan import IndexScanner, index_rows, sha256_file
 from .names import entries_from_tuples
@@ -57,7 +57,7 @@ class _HashingReader:
 def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
     """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
     Errors read ``file:line:col: message``."""
-    from .rdfio import check_readable, parse_file, rdf_format
+    from .rdfio import BOM, check_readable, has_bom, parse_file, rdf_format, too_big
 
     check_readable(path)
     fmt = rdf_format(path)
@@ -68,11 +68,15 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
         return None if hashed else sha256_file(path)
     base = path.resolve().as_uri()
     try:
-        if progress is None:  # Oxigraph reads the file itself: the fastest way
+        if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
             store.bulk_load(path=str(path), format=fmt, base_iri=base)
             return None if hashed else sha256_file(path)
         with open(path, "rb") as f:
+            if f.read(3) != BOM:  # a byte-order mark is hashed, not parsed
+                f.seek(0)
             reader = _HashingReader(f, progress)
+            if f.tell():
+                reader.hash.update(BOM)
             store.bulk_load(reader, format=fmt, base_iri=base)
             while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
                 pass
@@ -83,6 +87,8 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
         raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
     return reader.hash.hexdigest()
 
 
@@ -93,6 +99,8 @@ def check_target(store_dir: Path, force: bool) -> None:
             raise StoreError(f"{store_dir} already holds a store; add --force to rebuild it "
                              "(imports into it are dropped), or add rows with `qdgraph import`")
         return
+    if is_interrupted(store_dir):
+        return  # a killed first build: its leftovers go when this build is published
     if store_dir.exists() and (not store_dir.is_dir() or any(p.name != LOCK_FILE for p in store_dir.iterdir())):
         raise StoreError(f"{store_dir}: exists and is not a qdgraph store; give an empty or new folder")
 

@@ -7,8 +7,6 @@ anything else runs; violations come back as a list, one per focus node and path.
 """
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,20 +69,43 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
 
 
 def _shacl(store) -> list[Violation]:
+    """SHACL over ``store`` (a pyoxigraph Store): simple shapes and SPARQL constraints by
+    Oxigraph, one query per constraint (``qdgraph.shacl``); the others by pySHACL, only if they
+    have a focus node."""
+    import pyoxigraph as ox
+
+    from .shacl import Shapes, check_simple, has_focus, shape_graph_of
+
+    shapes = Shapes(paths.shape_files())
+    out, hard = [], []
+    for shape in shapes.node_shapes():
+        if not shapes.simple(shape) and has_focus(store, shapes, shape):
+            hard.append(shape)  # pySHACL runs what check_simple cannot
+        for f in check_simple(store, shapes, shape):
+            focus = "_:" + f.focus.value if isinstance(f.focus, ox.BlankNode) else f.focus.value
+            out.append(_violation(focus, f.path, f.message,
+                                  f.value.value if isinstance(f.value, ox.NamedNode) else None, f.severity, f.shape))
+    if hard:
+        out += _pyshacl(store, shape_graph_of(shapes, hard))
+    out = list({(v.focus, v.path, v.message): v for v in out}.values())
+    out.sort(key=lambda v: (v.focus, v.path, v.message))
+    return out
+
+
+def _pyshacl(store, shapes_nt: str) -> list[Violation]:
+    import pyoxigraph as ox
     import rdflib
     from pyshacl import validate as shacl_validate
 
-    from .rdfio import to_rdflib
-
-    shapes = rdflib.Graph()
-    for f in paths.shape_files():
-        shapes.parse(str(f), format="turtle")
-    # pySHACL runs a SPARQL constraint once per focus node, parsing its text each time (95 % of
-    # the time); the ones whose focus nodes a pattern can name run here once over the graph
-    out = _sparql_constraints(store, shapes)
-    _, results, _ = shacl_validate(to_rdflib(store), shacl_graph=shapes, inference="none", advanced=True,
+    # everything is in the default graph: hand pySHACL one rdflib Graph, parsed once
+    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in store),
+                      format=ox.RdfFormat.N_TRIPLES)
+    data_graph = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
+    shapes = rdflib.Graph().parse(data=shapes_nt, format="nt")
+    _, results, _ = shacl_validate(data_graph, shacl_graph=shapes, inference="none", advanced=True,
                                    allow_warnings=True)
     SH = rdflib.Namespace(SHACL)
+    out = []
     for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         focus = results.value(r, SH.focusNode)
         path = results.value(r, SH.resultPath)
@@ -95,13 +116,10 @@ def _shacl(store) -> list[Violation]:
                               msgs[0] if msgs else "constraint violated",
                               str(value) if isinstance(value, rdflib.URIRef) else None,
                               str(sev) if sev else None, str(results.value(r, SH.sourceShape) or "")))
-    out.sort(key=lambda v: (v.focus, v.path, v.message))
     return out
 
 
 SHACL = "http://www.w3.org/ns/shacl#"
-_TARGETS = {"targetClass": "?this rdf:type/rdfs:subClassOf* {} .", "targetNode": "VALUES ?this {{ {} }}",
-            "targetSubjectsOf": "?this {} [] .", "targetObjectsOf": "[] {} ?this ."}
 
 
 def _violation(focus: str, path: str, message: str, value: str | None, severity: str | None,
@@ -109,55 +127,6 @@ def _violation(focus: str, path: str, message: str, value: str | None, severity:
     if value and value != focus and value not in message:
         message += f": {shorten(value)}"
     return Violation(focus, path, message, severity.rsplit("#", 1)[-1] if severity else "Violation", shape)
-
-
-def _sparql_constraints(store, shapes) -> list[Violation]:
-    """Evaluate the ``sh:sparql`` constraints of node shapes over the whole graph at once and
-    remove them from ``shapes``. Each query runs as a sub-SELECT joined with a pattern for its
-    shape's targets: the same answers as binding ``$this`` to every focus node in turn, for
-    constraints that project ``$this`` and have no other pre-bound variable. Others stay with
-    pySHACL."""
-    import pyoxigraph as ox
-    import rdflib
-
-    SH = rdflib.Namespace(SHACL)
-    out = []
-    for shape, cons in list(shapes.subject_objects(SH.sparql)):
-        query = shapes.value(cons, SH.select)
-        targets = [(t, shapes.value(shape, SH[t]) and list(shapes.objects(shape, SH[t]))) for t in _TARGETS]
-        targets = [(t, objs) for t, objs in targets if objs]
-        if (query is None or (shape, SH.path, None) in shapes or not targets
-                or shapes.value(cons, SH.deactivated) == rdflib.Literal(True)
-                or not re.match(r"\s*SELECT\s+(DISTINCT\s+)?\$this\b", str(query), re.I)
-                or re.search(r"\$(?!this\b)\w", str(query))):
-            continue
-        prefixes = dict(PREFIXES)
-        for decl in shapes.objects(cons, SH.prefixes):
-            for d in shapes.objects(decl, SH.declare):
-                prefixes[str(shapes.value(d, SH.prefix))] = str(shapes.value(d, SH.namespace))
-        pattern = " UNION ".join("{ " + _TARGETS[t].format(o.n3()) + " }" for t, objs in targets for o in objs)
-        text = (f"SELECT DISTINCT * WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {pattern} }} }} "
-                f"{{ {str(query).replace('$this', '?this')} }} }}")
-        message = str(shapes.value(cons, SH.message) or shapes.value(shape, SH.message) or "constraint violated")
-        severity = shapes.value(shape, SH.severity)
-        for sol in store.query(text, prefixes=prefixes):
-            focus, path, value = sol["this"], sol["path"], sol["value"]
-            out.append(_violation(
-                ("_:" if isinstance(focus, ox.BlankNode) else "") + focus.value,
-                path.value if isinstance(path, ox.NamedNode) else "",
-                _fill(message, sol), value.value if isinstance(value, ox.NamedNode) else None,
-                str(severity) if severity else None, str(shape)))
-        shapes.remove((shape, SH.sparql, cons))
-    return out
-
-
-def _fill(message: str, sol) -> str:
-    """A message template's ``{?var}`` / ``{$var}`` filled from a solution (SHACL 5.3.2)."""
-    def term(m):
-        t = sol[m.group(1)]
-        return "" if t is None else t.value
-
-    return re.sub(r"\{[?$](\w+)\}", term, message)
 
 
 def _node_text(node) -> str:

@@ -218,6 +218,32 @@ def test_harmless_look_alikes_still_run(kg, query):
     kg.query(query)  # no UnsafeQueryError
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+])
+def test_from_is_resolved_against_held_graphs_never_fetched(kg, listener, query):
+    """FROM passes the guard only for the store engine, which reads graphs it holds: a graph it
+    does not hold is refused (the --reason closure holds none), and an endpoint refuses FROM."""
+    from qdgraph.errors import UnsafeQueryError, UsageError
+    from qdgraph.graph import open_graph
+    from qdgraph.remote import EndpointBackend
+    from qdgraph.sparql import check_read_only
+
+    q = query.format(url=listener.url)
+    before = listener.count
+    with pytest.raises(UnsafeQueryError, match="FROM"):
+        check_read_only(q)  # the guard itself still refuses FROM unless told otherwise
+    assert check_read_only(q, allow_from=True) == "SELECT"
+    with pytest.raises(UsageError, match="no graph"):
+        kg.query(q)
+    with pytest.raises(UsageError, match="no graph"):
+        open_graph(reason="rdfs").query(q)
+    with pytest.raises(UnsafeQueryError, match="FROM"):
+        EndpointBackend(listener.url).query(q, {})
+    assert listener.count == before
+
+
 # ------------------------------------------------------------------ server
 @pytest.mark.server
 def test_server_refuses_every_spelling_without_a_connection(tmp_path_factory, _private_cache, listener):

@@ -223,10 +223,9 @@ def test_update_is_forbidden(sparql, kg, args):
 
 @pytest.mark.parametrize("query, word", [
     ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
-    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
     ("LOAD <http://example.org/data.ttl>", "LOAD"),
 ])
-def test_load_service_from_are_refused_with_the_guards_message(sparql, query, word):
+def test_load_service_are_refused_with_the_guards_message(sparql, query, word):
     from qdgraph.errors import UnsafeQueryError
     from qdgraph.sparql import check_read_only
 
@@ -237,6 +236,11 @@ def test_load_service_from_are_refused_with_the_guards_message(sparql, query, wo
     assert h["content-type"].startswith("text/plain")
 
 
+def test_from_names_only_graphs_the_store_holds(sparql):
+    s, h, body = curl(sparql, "--data-urlencode", "query=SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    assert s == 400 and body.startswith("no graph <http://example.org/g> in this store") and "fetched" in body
+
+
 def test_malformed_query_is_400_with_the_parsers_message(sparql):
     s, _, body = curl(sparql, "--data-urlencode", "query=SELECT ?s WHERE { ?s ?p }")
     assert s == 400 and "line 1, column" in body and "\n" == body[-1] and body.count("\n") == 1
@@ -245,7 +249,7 @@ def test_malformed_query_is_400_with_the_parsers_message(sparql):
     s, _, body = curl(sparql, "-H", "Content-Type: text/plain", "--data-binary", "ASK {}")
     assert s == 415
     s, _, body = curl(sparql, "--data-urlencode", "query=ASK {}", "--data-urlencode", "default-graph-uri=urn:x")
-    assert s == 403
+    assert s == 400 and "no graph <urn:x>" in body  # only graphs the store holds; nothing is fetched
 
 
 def test_row_cap_marks_truncation(sparql):

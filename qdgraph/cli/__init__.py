@@ -6,6 +6,7 @@ never pays for pyvis, rdflib or the HTTP server.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 import click
@@ -96,13 +97,18 @@ def run(argv=None) -> int:
         main.main(args=argv, prog_name="qdgraph", standalone_mode=False)
         return 0
     except QdgraphError as err:
-        click.echo(f"qdgraph: error: {err}", err=True)
+        error_line(str(err))
         return err.exit_code
     except click.exceptions.Abort:
         click.echo("qdgraph: aborted", err=True)
         return 130
+    except click.UsageError as err:  # click's four-line usage message, as the README's one line
+        cmd = err.ctx.command_path if err.ctx is not None else "qdgraph"
+        msg = err.format_message().rstrip(".")
+        error_line(f"{msg[:1].lower()}{msg[1:]} (see `{cmd} -h`)")
+        return 2
     except click.ClickException as err:
-        err.show()
+        error_line(err.format_message())
         return err.exit_code
     except click.exceptions.Exit as err:
         return err.exit_code
@@ -119,9 +125,19 @@ def run(argv=None) -> int:
 
         if os.environ.get("QDGRAPH_DEBUG"):
             raise
-        click.echo(f"qdgraph: internal error: {type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)",
-                   err=True)
+        error_line(f"{type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)", "internal error")
         return 70
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def error_line(message: str, label: str = "error") -> None:
+    """``qdgraph: error: MESSAGE`` on one line of stderr. Messages quote what the user typed,
+    so control characters (terminal escapes, newlines) are shown as escapes, never sent raw."""
+    message = " ".join(message.replace("\t", " ").splitlines())
+    message = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", message)
+    click.echo(f"qdgraph: {label}: {message}", err=True)
 
 
 def entry() -> None:

@@ -194,7 +194,7 @@ def _card_text(card, lang) -> str:
 @click.argument("text")
 @click.option("--type", "types", multiple=True, metavar="CLASS",
               help="Only entities of this class (e.g. Indicator, qd:Measure); repeatable.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
 @graph_options
 @format_option(TABLE_FORMATS, "table")
 def search(text, types, limit, kg, fmt):
@@ -327,7 +327,7 @@ def summary(kg, fmt, lang):
 # ---------------------------------------------------------------- query
 @command()
 @click.argument("sparql", required=False)
-@click.option("-f", "--file", "qfile", type=click.File("r", encoding="utf-8"), help="Read the query from FILE.rq ('-' for stdin).")
+@click.option("-f", "--file", "qfile", type=click.File("rb"), help="Read the query from FILE.rq ('-' for stdin).")
 @click.option("--name", "-n", "qname", metavar="NAME", help="Run a named query (see `qdgraph queries`).")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind ?KEY to VALUE (<iri>, qd:name, \"text\"@zh, 42, or plain text); repeatable.")
@@ -343,7 +343,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     The query comes from the SPARQL argument, -f FILE.rq, --name NAME, or stdin. The prefixes
     qd, qdr, rdf, rdfs, owl, xsd, skos, org, prov, dcterms, qudt, unit, time, schema, oa and foaf
     are predeclared. Parameters are bound as RDF terms, never pasted into the query. UPDATE,
-    LOAD, SERVICE and FROM are refused.
+    LOAD and SERVICE are refused; FROM may name only graphs the store holds.
 
     \b
     Examples:
@@ -365,23 +365,42 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         text = nq.text
         bound = nq.bind(bound)
     elif qfile:
-        text = qfile.read()
+        text = query_text(qfile.read(), qfile.name)
     elif sparql:
         text = sparql
     elif not sys.stdin.isatty():
-        text = sys.stdin.read()
+        text = query_text(sys.stdin.buffer.read(), "<stdin>")
     else:
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
-    res = g.query(text, bound, timeout=timeout)
+    if fmt in ("csv", "tsv", "xml", "json") and timeout is None:
+        # rows go out as the engine gives them: a 10-million-row answer is never held whole
+        res = g.stream(text, bound)
+    else:
+        res = g.query(text, bound, timeout=timeout)
     fmt = fmt or ("turtle" if res.kind == "graph" else "table")
     if fmt not in format_names(res.kind):
         forms = "CONSTRUCT/DESCRIBE" if res.kind == "graph" else "SELECT/ASK"
         raise UsageError(f"--format {fmt} is not for {forms}; they give {', '.join(format_names(res.kind))}")
-    emit(write(res, fmt))
+    if res.kind == "select" and fmt in ("csv", "tsv", "xml", "json"):
+        from ..formats import write_select
+
+        write_select(res.variables, res.rows, "json-lines" if fmt == "json" else fmt, sys.stdout)
+    else:
+        emit(write(res, fmt))
     if getattr(res, "truncated", False):
         click.echo(f"qdgraph: warning: the answer was cut at {len(res)} rows by the server's row cap; "
                    "ask for less (LIMIT/OFFSET, a narrower pattern) or raise the cap", err=True)
+
+
+def query_text(data: bytes, name: str) -> str:
+    """A query file's text: UTF-8 (a byte-order mark is dropped); anything else is refused."""
+    if b"\0" in data:
+        raise UsageError(f"{name}: a binary file, not a SPARQL query")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{name}: not UTF-8 text (byte {err.start}); save the query as UTF-8") from None
 
 
 @command()

@@ -6,6 +6,7 @@ import re
 import click
 
 from ..errors import UsageError
+from ..limits import check_timeout
 from .common import command, data_option, store_option
 
 _ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -21,15 +22,17 @@ def _graph_source(fn):
               help="Address to listen on. Only this machine can connect unless you change it.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--timeout", default=10.0, show_default=True, type=float, callback=lambda ctx, p, v: check_timeout(v),
               metavar="SECONDS", help="Stop a query after SECONDS and answer 503.")
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Cut longer answers to N rows (or triples) and mark them truncated.")
 @click.option("--cors", metavar="ORIGIN", help="Let web pages from ORIGIN (or *) read answers. Off by default.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes (default: max(4, CPUs), at most 8).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@click.option("--cache-mb", default=64.0, show_default=True, type=click.FloatRange(min=0),
+              help="Memory for repeated answers, keyed by store generation, query, parameters and format (0: off).")
 @_graph_source
-def serve(host, port, timeout, max_rows, cors, workers, quiet, data, store):
+def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, store):
     """Run a read-only SPARQL 1.1 endpoint, with JSON lookups and a query page.
 
     \b
@@ -40,7 +43,8 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, data, store):
       /api/measures?indicator=NAME   /api/entity?name=NAME   /api/search?q=TEXT
       /api/indicators         /api/queries        /viz/KIND?name=NAME
     Answers: SPARQL JSON, XML, CSV, TSV; Turtle, JSON-LD, N-Triples, RDF/XML (Accept header
-    or ?format=). UPDATE, LOAD, SERVICE and FROM are refused.
+    or ?format=). UPDATE, LOAD and SERVICE are refused; FROM and default-graph-uri /
+    named-graph-uri may name only graphs the store holds.
 
     \b
     Examples:
@@ -62,7 +66,7 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, data, store):
 
     click.echo("qdgraph: starting query workers…", err=True)
     run_server(data=data, store=store, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors,
-               workers=workers, quiet=quiet, ready=ready)
+               workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb)
 
 
 def _seconds(ctx, param, value):

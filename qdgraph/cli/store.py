@@ -21,6 +21,29 @@ def _byte_bar(total: int, label: str):
                              show_percent=True, show_eta=True)
 
 
+class _RowBar:
+    """A progress bar for ``import`` on a terminal, opened once the row count is known (and
+    only for lists long enough to take a while)."""
+
+    FROM_ROWS = 1500  # import_file reports 3 units of work per row
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < self.FROM_ROWS or not sys.stderr.isatty():
+                return
+            self.bar = click.progressbar(length=total, label="importing", file=sys.stderr, show_pos=False,
+                                         show_percent=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
 @command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @store_option(required=True, help="The store folder.")
@@ -77,7 +100,11 @@ def import_csv(csv_file, store, dry_run):
 
     if not Path(csv_file).suffix.lower() in (".csv", ".txt", ".tsv"):
         raise UsageError(f"{csv_file}: expected a .csv file (an enterprise list)")
-    res = import_file(csv_file, store, dry_run=dry_run)
+    bar = _RowBar()
+    try:
+        res = import_file(csv_file, store, dry_run=dry_run, progress=bar)
+    finally:
+        bar.close()
     for w in res.warnings:
         click.echo(f"qdgraph: warning: {w}", err=True)
     verb = "would add" if dry_run else "added"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import QdgraphError
+from .cache import ResultCache
 from .http11 import MAX_HEAD
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,6 +48,8 @@ class App:
     triples: int | None = None
     static: dict = field(default_factory=dict)
     queries_json: bytes = b"[]"
+    cache: ResultCache = field(default_factory=ResultCache)
+    allowed_hosts: frozenset | None = None  # Host names answered (None: any); see host_allowed
 
 
 def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
@@ -58,14 +61,18 @@ def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
     if store:
         return {"path": Path(store)}, None
     if not data:
-        from ..bundle import bundled_store_dir
+        from ..graph import open_bundled
 
-        d = bundled_store_dir()
-        if d is not None:
+        backend = open_bundled()  # checked (and repaired) here, once, before workers open it
+        if backend is not None:
+            d = backend.gen.parent
+            del backend
             return {"path": d, "description": f"bundled ({d})"}, None
+    from ..fileio import owned_tempdir, sweep_orphans
     from ..storage import build_store
 
-    tmp = Path(tempfile.mkdtemp(prefix="qdgraph-serve-"))
+    sweep_orphans(tempfile.gettempdir(), "qdgraph-serve-")  # left by servers that were killed
+    tmp = owned_tempdir("qdgraph-serve-")
     try:  # all or nothing: a file that does not parse is reported as file:line, once
         build_store(tmp / "graph", data)
     except BaseException:
@@ -114,16 +121,23 @@ def common_headers(app: App):
     return lambda req: base
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def serve(*, data=(), store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
-          cors=None, workers=None, quiet=False, ready=None) -> None:
-    """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests."""
+          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64) -> None:
+    """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests.
+    ``cache_mb``: memory for repeated answers (0: no cache)."""
     from .pool import WorkerPool
 
     spec, tmp = graph_spec(data, store)
     pool = None
     try:
         pool = WorkerPool(spec, workers or default_workers())
-        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json())
+        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json(),
+                  ResultCache(int(cache_mb * (1 << 20))),
+                  # listening on loopback: answer only to loopback names (no DNS rebinding)
+                  LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
         asyncio.run(_main(app, host, port, ready))
     finally:
         if pool is not None:

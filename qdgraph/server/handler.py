@@ -15,7 +15,7 @@ import traceback
 from urllib.parse import parse_qs
 
 from ..errors import QdgraphError
-from .http11 import Request, Response
+from .http11 import Request, Response, host_name
 from .negotiate import choose, prefers_html
 
 FORM = "application/x-www-form-urlencoded"
@@ -53,6 +53,11 @@ class Routes:
         path = req.path
         api = path.startswith("/api/")
         try:
+            allowed = self.app.allowed_hosts
+            if allowed is not None and req.headers.get("host") is not None and host_name(req) not in allowed:
+                # a page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) must not read answers
+                raise HttpError(421, "this server answers requests for localhost only (Host: "
+                                     f"{req.headers['host']}); start it with --host to serve other names")
             if req.method == "OPTIONS":
                 return self.options()
             if req.method not in ("GET", "HEAD", "POST"):
@@ -91,6 +96,22 @@ class Routes:
 
     # ------------------------------------------------------------ /sparql
     async def sparql(self, req: Request) -> Response:
+        # A repeated request is answered from the cache before anything is parsed. The key is
+        # the store generation and everything the answer depends on: the query string, the
+        # body with its type (query, parameters, dataset, format) and the Accept header.
+        app = self.app
+        key = (app.pool.generation(), req.method == "POST", req.query, req.body,
+               req.headers.get("content-type", ""), req.headers.get("accept", ""))
+        hit = app.cache.get(key)
+        if hit is not None:
+            return self.reply(hit, api=False, vary=True)
+        response, reply = await self._sparql(req, key[0])
+        if reply is not None and reply[0] == "ok":
+            app.cache.put(key, reply)
+        return response
+
+    async def _sparql(self, req: Request, gen: str) -> tuple[Response, tuple | None]:
+        """The answer, and the worker's reply it came from (None: not a query result)."""
         fields = parse_qs(req.query, keep_blank_values=True)
         query = None
         if req.method == "POST":
@@ -98,12 +119,19 @@ class Routes:
             if ctype == SPARQL_UPDATE:
                 raise HttpError(403, READ_ONLY)
             if ctype == FORM:
-                for k, v in parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True).items():
+                # a form body is ASCII with %-escapes of UTF-8 bytes
+                try:
+                    pairs = parse_qs(body_text(req), keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError:
+                    raise HttpError(400, "the form's %-escapes are not valid UTF-8") from None
+                for k, v in pairs.items():
                     fields.setdefault(k, []).extend(v)
             elif ctype == SPARQL_QUERY:
-                query = req.body.decode("utf-8", "replace")
+                query = body_text(req)
+            elif not ctype:
+                raise HttpError(415, f"the request has no Content-Type: POST a query as {SPARQL_QUERY} or {FORM}")
             else:
-                raise HttpError(415, f"POST a query as {SPARQL_QUERY} or {FORM} (not {ctype or 'no Content-Type'})")
+                raise HttpError(415, f"POST a query as {SPARQL_QUERY} or {FORM}, not {ctype}")
         if "update" in fields:
             raise HttpError(403, READ_ONLY)
         if query is None:
@@ -113,26 +141,31 @@ class Routes:
             query = values[0] if values else None
         elif "query" in fields:
             raise HttpError(400, "give the query once: in the body or in ?query=, not both")
-        if any(fields.get(k) for k in ("default-graph-uri", "named-graph-uri")):
-            raise HttpError(403, "default-graph-uri / named-graph-uri are not allowed: queries run on this graph only")
+        # a dataset of graphs this store holds (checked by the worker: 400 for any other);
+        # nothing is ever fetched
+        dataset = (tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])))
         requested = _one(fields, "format") or _one(fields, "output")
         accept = req.headers.get("accept")
         if query is None:
             if req.method == "POST":
                 raise HttpError(400, "no query: send query=… (form) or a body of type " + SPARQL_QUERY)
-            return self.service_description(accept, requested)
-        return await self.run_query(query, fields.get("param", []), accept, requested)
+            return self.service_description(accept, requested), None
+        reply = await self.run_query(query, fields.get("param", []), accept, requested, dataset, gen)
+        return self.reply(reply, api=False, vary=True), reply
 
-    async def run_query(self, query: str, param_pairs: list[str], accept, requested) -> Response:
-        from ..graph import check_query
-        from ..sparql import parse_params, parse_term
+    async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset, gen) -> tuple:
+        """The worker's reply to ``query``: ("ok", type, body, headers) or ("error", …)."""
+        from ..graph import check_query, param_terms
+        from ..sparql import parse_params
 
-        form = check_query(query)  # UPDATE, LOAD, SERVICE, FROM refused before any worker sees them
-        params = {k: parse_term(v) for k, v in parse_params(param_pairs).items()}
+        # nesting first (thousands of levels crash a parser), then UPDATE, LOAD, SERVICE, FROM
+        # refused before any worker sees them
+        form = check_query(query)
+        params = param_terms(parse_params(param_pairs))
         fmt = choose(form, accept, requested)
-        reply = await self.app.pool.run(("query", {"query": query, "params": params, "fmt": fmt,
-                                                   "max_rows": self.app.max_rows}), self.app.timeout)
-        return self.reply(reply, api=False, vary=True)
+        app = self.app
+        return await app.pool.run(("query", {"query": query, "params": params, "fmt": fmt, "max_rows": app.max_rows,
+                                             "base_iri": app.endpoint_url, "dataset": dataset}), app.timeout, gen)
 
     def service_description(self, accept, requested) -> Response:
         from ..formats import get
@@ -225,6 +258,26 @@ class Routes:
 def _progress_args(q: dict) -> dict:
     """?indicator=NAME and/or ?pillar=NAME for /progress and /api/progress (neither: all)."""
     return {k: (_one(q, k) or "").strip() or None for k in ("indicator", "pillar")}
+
+
+def _charset(req: Request) -> str | None:
+    for part in req.headers.get("content-type", "").split(";")[1:]:
+        k, _, v = part.partition("=")
+        if k.strip().lower() == "charset":
+            return v.strip().strip('"').lower()
+    return None
+
+
+def body_text(req: Request) -> str:
+    """The request body as text. SPARQL is always UTF-8 (its media type says so), so another
+    charset is refused (415) rather than misread, and bytes that are not UTF-8 are a 400."""
+    charset = _charset(req) or "utf-8"
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise HttpError(415, f"send the query as UTF-8 (the request says charset={charset})")
+    try:
+        return req.body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise HttpError(400, f"the body is not valid UTF-8 (byte {err.start})") from None
 
 
 def _one(q: dict, key: str) -> str | None:

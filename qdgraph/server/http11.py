@@ -11,13 +11,14 @@ Supported: keep-alive, ``Content-Length`` bodies (chunked request bodies are ref
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MAX_HEAD = 64 * 1024            # request line + headers
 MAX_BODY = 2 * 1024 * 1024      # a query, even with a large VALUES block, is far below this
@@ -85,10 +86,11 @@ async def read_request(reader: asyncio.StreamReader, writer, peer: str) -> Reque
             raise BadRequest(400, "incomplete request") from None
         return None
     except asyncio.LimitOverrunError:
-        raise BadRequest(431, "request headers too large") from None
+        raise BadRequest(431, f"request line and headers over {MAX_HEAD // 1024} KiB: send a long query with POST "
+                              "(body of type application/sparql-query, or a form)") from None
     except TimeoutError:
         return None
-    lines = raw.decode("latin-1").split("\r\n")
+    lines = raw.decode("latin-1").split("\r\n")  # header values are bytes; the target is decoded below
     while lines and not lines[0]:  # tolerate stray CRLF between requests (RFC 9112 2.2)
         lines.pop(0)
     parts = lines[0].split(" ") if lines else []
@@ -105,6 +107,11 @@ async def read_request(reader: asyncio.StreamReader, writer, peer: str) -> Reque
         key = name.lower()
         headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
     headers[":version"] = version
+    host = headers.get("host")
+    if host is None and version != "HTTP/1.0":
+        raise BadRequest(400, "missing Host header (HTTP/1.1 requires one)")
+    if host is not None and not _HOST.fullmatch(host):
+        raise BadRequest(400, "bad Host header")
     if "chunked" in headers.get("transfer-encoding", "").lower():
         raise BadRequest(411, "send the body with a Content-Length (chunked uploads are not supported)")
     body = b""
@@ -113,7 +120,9 @@ async def read_request(reader: asyncio.StreamReader, writer, peer: str) -> Reque
             n = int(headers["content-length"])
         except ValueError:
             raise BadRequest(400, "bad Content-Length") from None
-        if n < 0 or n > MAX_BODY:
+        if n < 0 or not headers["content-length"].strip().isdigit():
+            raise BadRequest(400, "bad Content-Length")
+        if n > MAX_BODY:
             raise BadRequest(413, f"request body over {MAX_BODY // 1024 // 1024} MiB")
         if n:
             if headers.get("expect", "").lower() == "100-continue":
@@ -123,8 +132,28 @@ async def read_request(reader: asyncio.StreamReader, writer, peer: str) -> Reque
                     body = await reader.readexactly(n)
             except (asyncio.IncompleteReadError, TimeoutError):
                 raise BadRequest(400, "request body shorter than its Content-Length") from None
+    try:  # clients should %-escape, but some send the path's UTF-8 bytes raw
+        target = target.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "request target is not UTF-8") from None
     url = urlsplit(target)
-    return Request(method.upper(), url.path or "/", url.query, headers, body, peer)
+    try:
+        path = unquote(url.path, errors="strict") or "/"
+    except UnicodeDecodeError:
+        raise BadRequest(400, "request path has %-escapes that are not UTF-8") from None
+    return Request(method.upper(), path, url.query, headers, body, peer)
+
+
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?")
+
+
+def host_name(req: Request) -> str | None:
+    """The Host header's name, lower case, without port or brackets."""
+    host = req.headers.get("host")
+    if host is None:
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name.strip("[]").lower()
 
 
 def wants_close(req: Request) -> bool:

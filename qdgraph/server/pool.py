@@ -105,6 +105,7 @@ class WorkerPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.Queue | None = None
         self.triples = None
+        self._gen, self._gen_sig = "", None
         started = [Worker(spec) for _ in range(size)]  # start all, then wait: they load in parallel
         try:
             for w in started:
@@ -121,9 +122,27 @@ class WorkerPool:
         for w in self._workers:
             self._idle.put_nowait(w)
 
-    async def run(self, task, timeout: float):
+    def generation(self) -> str:
+        """The store generation answers come from now: CURRENT of the store folder, looked at
+        on every request (a stat; the file is read only when it changed). Every task carries it and a worker on another generation reopens
+        the store first, so after an ``import`` every answer comes from the new generation and
+        answers never alternate between old and new."""
+        pointer = Path(self.spec["path"]) / "CURRENT"
+        try:
+            st = os.stat(pointer)
+            sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if sig != self._gen_sig:
+                self._gen = pointer.read_text(encoding="utf-8").strip()
+                self._gen_sig = sig
+        except OSError:
+            pass  # mid-swap or removed: keep answering from the generation we know
+        return self._gen
+
+    async def run(self, task, timeout: float, gen: str | None = None):
         """Send ``task`` to an idle worker; its reply, or QueryTimeout / ServerBusy / WorkerCrashed.
-        ``timeout`` bounds the whole wait: for a free worker and for the answer."""
+        ``timeout`` bounds the whole wait: for a free worker and for the answer. The worker
+        answers from generation ``gen`` (default: the current one)."""
+        task = (*task, self.generation() if gen is None else gen)
         loop = self._loop
         deadline = loop.time() + timeout
         if not self._idle.empty():  # the common case: no timer, no task

@@ -28,7 +28,14 @@ def open_spec(spec: dict):
     from ..backend import StoreBackend
     from ..graph import KnowledgeGraph
 
-    return KnowledgeGraph(StoreBackend(spec["path"], description=spec.get("description")))
+    # "generation": a worker following the store to the generation the server names
+    return KnowledgeGraph(StoreBackend(spec["path"], description=spec.get("description"),
+                                       generation=spec.get("generation")))
+
+
+def generation_of(kg) -> str:
+    gen = getattr(kg.backend, "gen", None)
+    return gen.name if gen is not None else ""
 
 
 def main(conn, spec: dict) -> None:
@@ -50,7 +57,16 @@ def main(conn, spec: dict) -> None:
             return  # the server closed the pipe (or died): nothing left to do
         if task is None:
             return
-        conn.send(handle(kg, task))
+        op, args, gen = task
+        if gen and gen != generation_of(kg):  # the store was replaced: follow it
+            try:
+                fresh = open_spec({**spec, "generation": gen})
+            except Exception:  # noqa: BLE001 — that generation is gone already
+                conn.send(("error", 503, "the store was replaced while this request waited; send it again", {}))
+                continue
+            del kg  # close the old database before holding the new one
+            kg = fresh
+        conn.send(handle(kg, (op, args)))
 
 
 def handle(kg, task) -> tuple:
@@ -67,10 +83,15 @@ def handle(kg, task) -> tuple:
 
 
 # ---------------------------------------------------------------- SPARQL
-def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None):
+def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_iri: str | None = None,
+             dataset: tuple = ((), ())):
     """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
-    engine's answer is read, so an over-large answer is never held in memory whole."""
-    res = kg.query(query, params, limit=max_rows)
+    engine's answer is read, so an over-large answer is never held in memory whole. Relative
+    IRIs resolve against ``base_iri`` (the endpoint's URL); ``dataset`` is (default graphs,
+    named graphs), graphs the store holds."""
+    from ..backend import Dataset
+
+    res = kg.query(query, params, limit=max_rows, base_iri=base_iri, dataset=Dataset(*dataset))
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"

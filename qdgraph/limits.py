@@ -1,0 +1,35 @@
+"""Bounds on what a user can ask for, checked before any work starts.
+
+Each bound stops input that would otherwise crash the process or keep a core busy for
+minutes: a parser that recurses once per nesting level (thousands of ``(`` overflow its
+stack), fuzzy matching whose cost grows with the length of the name, a timer that cannot
+hold ``1e10`` seconds.
+"""
+from __future__ import annotations
+
+import math
+
+from .errors import UsageError
+
+MAX_TIMEOUT = 86400.0   # one day: longer is "no limit", which is what leaving it out means
+MAX_NAME = 200          # characters; the longest name in the graph is under 60
+MAX_DEPTH = 128         # nesting of ( [ { in a query (sparql.check_nesting); real queries stay under 20
+
+
+def check_timeout(seconds: float | None, option: str = "--timeout") -> float | None:
+    """``seconds`` if it is a usable time limit (None: no limit)."""
+    if seconds is None:
+        return None
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
+        raise UsageError(f"{option} {seconds:g}: give a number of seconds above 0 and at most "
+                         f"{MAX_TIMEOUT:g} (leave it out for no limit)")
+    return seconds
+
+
+def check_name(text: str, what: str = "name") -> str:
+    """A name to look up, refused when empty or longer than any name could be."""
+    if not text.strip():
+        raise UsageError(f"empty {what}: give a Chinese or English name, pinyin or an IRI")
+    if len(text) > MAX_NAME:
+        raise UsageError(f"{what} of {len(text):,} characters is too long (at most {MAX_NAME})")
+    return text

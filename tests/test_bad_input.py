@@ -1,0 +1,795 @@
+"""The bad-input catalogue: what a careless or hostile user can type, and the answer they get.
+
+Every case asserts the exit code (or HTTP status), a single line `qdgraph: error: …` with no
+traceback, and that nothing was lost or half-written. The CLI runs in-process (``run(argv)``)
+for speed; subprocesses only where a real kill or a real server is the point.
+(push / --endpoint cases live with the remote tests.)
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+from store_fixtures import CHAIN_ZH, build_base_store, copy_store, snapshot
+
+ERROR = re.compile(r"^qdgraph: error: \S.*$")
+
+
+class Result:
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self):
+        return f"<exit {self.code}\nstdout: {self.out[:1500]}\nstderr: {self.err[:1500]}>"
+
+
+@pytest.fixture
+def qd(capsys, monkeypatch):
+    """``qdgraph ARGS`` in this process: (exit code, stdout, stderr)."""
+    from qdgraph.cli import run
+
+    def call(*args, stdin: bytes | None = None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        capsys.readouterr()
+        code = run([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return call
+
+
+def one_line(res: Result, code: int, *fragments: str) -> str:
+    assert res.code == code, res
+    assert "Traceback" not in res.err and "internal error" not in res.err, res
+    lines = [l for l in res.err.splitlines() if l.strip()]
+    assert len(lines) == 1 and ERROR.match(lines[0]), res
+    for f in fragments:
+        assert f in lines[0], res
+    return lines[0]
+
+
+ASK = "ASK { ?s ?p ?o }"
+
+
+# ------------------------------------------------------------------ usage (click)
+@pytest.mark.parametrize("args, code, fragment", [
+    (["query", "--bogus"], 2, "no such option '--bogus'"),
+    (["measures"], 2, "missing argument 'INDICATOR'"),
+    (["mesures", "x"], 2, "did you mean: measures"),
+    (["query", ASK, "--format", "pdf"], 2, "'pdf' is not one of"),
+    (["search", "x", "--limit", "0"], 2, "--limit"),
+    (["search", "x", "--limit", "-5"], 2, "--limit"),
+    (["search", "x", "--limit", "many"], 2, "'many' is not a valid integer"),
+    (["viz", "nothing"], 2, "'nothing' is not one of"),
+    (["serve", "--port", "99999"], 2, "--port"),
+])
+def test_usage_errors_are_one_line(qd, args, code, fragment):
+    line = one_line(qd(*args), code, fragment)
+    assert "-h`" in line  # where to read more
+
+
+# ------------------------------------------------------------------ --timeout
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "1e10", "-inf"])
+def test_unusable_timeouts_are_refused(qd, value):
+    one_line(qd("query", ASK, "--timeout", value), 2, "--timeout", "above 0")
+
+
+def test_a_usable_timeout_answers(qd):
+    res = qd("query", ASK, "--timeout", "30")
+    assert res.code == 0 and res.out.strip() == "true", res
+
+
+# ------------------------------------------------------------------ --param
+@pytest.mark.parametrize("pair, fragment", [
+    ("x=qd:a}b", "not a valid RDF term"),
+    ("x=\udcff\udcfe", "not valid UTF-8"),  # what Python makes of bytes 0xff 0xfe in argv
+    ("novalue", "expected NAME=VALUE"),
+    ("1x=3", "expected NAME=VALUE"),
+    ("x=<not an iri>", "bad IRI"),
+    ('x="a"^^nope:type', "unknown datatype"),
+])
+def test_bad_params(qd, pair, fragment):
+    one_line(qd("query", "SELECT * WHERE { ?x ?p ?o } LIMIT 1", "-p", pair), 2, fragment)
+
+
+# ------------------------------------------------------------------ query text
+def test_query_file_that_is_binary(qd, tmp_path):
+    f = tmp_path / "q.rq"
+    f.write_bytes(b"\x7fELF\x02\x01\x00\x00" + bytes(range(256)))
+    one_line(qd("query", "-f", f), 2, "binary file")
+
+
+def test_query_file_that_is_not_utf8(qd, tmp_path):
+    f = tmp_path / "q.rq"
+    f.write_bytes("ASK { ?s rdfs:label \"青岛\" }".encode("gbk"))
+    one_line(qd("query", "-f", f), 2, "not UTF-8", "save the query as UTF-8")
+
+
+def test_query_file_missing(qd, tmp_path):
+    one_line(qd("query", "-f", tmp_path / "nope.rq"), 2, "nope.rq")
+
+
+def test_query_file_with_bom_runs(qd, tmp_path):
+    f = tmp_path / "q.rq"
+    f.write_bytes(b"\xef\xbb\xbf" + ASK.encode())
+    res = qd("query", "-f", f)
+    assert res.code == 0 and res.out.strip() == "true", res
+
+
+def test_empty_query(qd):
+    one_line(qd("query", "   "), 2, "empty query")
+
+
+def test_control_characters_are_not_echoed_raw(qd):
+    line = one_line(qd("query", "SELECT \x1b[31m WHERE { ?x ?y ?z \x07"), 2)
+    assert "\x1b" not in line and "\x07" not in line
+
+
+@pytest.mark.parametrize("opening, closing", [("(", ")"), ("{", "}"), ("[", "]")])
+def test_deep_nesting_is_refused_before_parsing(qd, opening, closing):
+    deep = {"(": "FILTER " + "(" * 6000 + "true" + ")" * 6000,
+            "{": "{" * 3000 + "}" * 3000,
+            "[": "?s ?p " + "[ ?p " * 3000 + "?o" + " ]" * 3000}[opening]
+    one_line(qd("query", "SELECT * WHERE { " + deep + " }"), 2, "nests brackets more than")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(qd):
+    res = qd("query", 'ASK { FILTER ("' + "(" * 5000 + '" != "") }')
+    assert res.code == 0 and res.out.strip() == "true", res
+
+
+def test_syntax_error_is_one_line_with_position(qd):
+    line = one_line(qd("query", "SELECT ?x WHERE {\n ?x ?y \n}"), 2, "line", "column")
+    assert "Prefix not found" not in line
+
+
+def test_relative_iris_resolve_against_the_data_namespace(qd):
+    res = qd("query", "SELECT ?l WHERE { <indicator-gdp> rdfs:label ?l FILTER (lang(?l) = 'zh') }", "-F", "csv")
+    assert res.code == 0 and res.out.splitlines()[1] == "地区生产总值", res
+
+
+def test_update_is_refused_in_one_line(qd):
+    one_line(qd("query", "DELETE WHERE { ?s ?p ?o }"), 2, "not allowed")
+
+
+# ------------------------------------------------------------------ names
+def test_a_huge_name_is_refused_at_once(qd):
+    start = time.monotonic()
+    one_line(qd("measures", "指" * 100_000), 2, "too long", "at most")
+    assert time.monotonic() - start < 5  # refused, not fuzzy-matched against every name
+
+
+def test_empty_search(qd):
+    one_line(qd("search", ""), 2, "empty search text")
+
+
+def test_blank_name(qd):
+    one_line(qd("show", "   "), 2, "empty")
+
+
+def test_no_match_points_to_the_listing_and_says_what_works(qd):
+    one_line(qd("measures", "不存在的指标xyz"), 1, "no indicator matches", "qdgraph indicators", "pinyin")
+
+
+def test_no_match_for_an_entity_points_to_search(qd):
+    one_line(qd("show", "zzqqxx完全没有"), 1, "no entity matches", "qdgraph search")
+
+
+def test_near_miss_gets_did_you_mean(qd):
+    one_line(qd("measures", "qianrushi"), 1, "did you mean")
+
+
+# ------------------------------------------------------------------ -o output files
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_output_through_a_symlink_writes_the_target(qd, tmp_path):
+    target = tmp_path / "real.ttl"
+    target.write_text("old")
+    link = tmp_path / "link.ttl"
+    link.symlink_to(target)
+    res = qd("export", "-o", link)
+    assert res.code == 0, res
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text().startswith("@prefix")
+
+
+def test_output_keeps_an_existing_files_mode(qd, tmp_path):
+    out = tmp_path / "g.ttl"
+    out.write_text("old")
+    out.chmod(0o640)
+    assert qd("export", "-o", out).code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640 and out.read_text() != "old"
+
+
+def test_new_output_file_gets_the_umask_mode_not_0600(qd, tmp_path):
+    out = tmp_path / "new.ttl"
+    old = os.umask(0o022)
+    try:
+        assert qd("export", "-o", out).code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_output_to_a_fifo_writes_into_it(qd, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = {}
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got["data"] = f.read()
+
+    t = threading.Thread(target=reader)
+    t.start()
+    res = qd("export", "-F", "nt", "-o", fifo)
+    t.join(30)
+    assert res.code == 0, res
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and got["data"].count(b"\n") > 1000
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_output_to_dev_full_fails_and_leaves_the_device(qd):
+    before = os.stat("/dev/full")
+    one_line(qd("export", "-o", "/dev/full"), 1, "/dev/full", "No space left")
+    after = os.stat("/dev/full")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+
+
+def test_output_into_a_missing_folder(qd, tmp_path):
+    one_line(qd("export", "-o", tmp_path / "no" / "such" / "g.ttl"), 1, "does not exist")
+
+
+def test_output_where_a_folder_cannot_be_written(qd, tmp_path):
+    one_line(qd("export", "-o", "/proc/qdgraph-test.ttl"), 1, "cannot write")
+
+
+def test_output_onto_a_folder(qd, tmp_path):
+    one_line(qd("export", "-o", tmp_path), 2, "is a directory")
+
+
+def test_failed_output_leaves_the_old_file_and_no_temporary(qd, tmp_path, monkeypatch):
+    out = tmp_path / "page.html"
+    out.write_text("precious")
+    res = qd("viz", "chain", "没有这个产业链zzz", "-o", out)
+    one_line(res, 1, "no chain matches")
+    assert out.read_text() == "precious" and _listing(tmp_path) == ["page.html"]
+
+
+# ------------------------------------------------------------------ CSV / TSV output
+def _query_out(qd, select, fmt):
+    res = qd("query", select, "-F", fmt)
+    assert res.code == 0, res
+    return res.out.splitlines()
+
+
+FORMULA = 'SELECT ?x WHERE { BIND ("=HYPERLINK(\\"http://x\\",\\"y\\")" AS ?x) }'
+
+
+def test_csv_defuses_formulas(qd):
+    assert _query_out(qd, FORMULA, "csv")[1].startswith("\"'=HYPERLINK")
+
+
+def test_tsv_defuses_formulas(qd):
+    assert _query_out(qd, FORMULA, "tsv")[1].startswith("\"'=HYPERLINK")
+
+
+@pytest.mark.parametrize("start", ["+", "-", "@"])
+def test_csv_defuses_every_formula_start(qd, start):
+    assert _query_out(qd, f'SELECT ?x WHERE {{ BIND ("{start}1+1" AS ?x) }}', "csv")[1] == f"'{start}1+1"
+
+
+def test_negative_numbers_stay_numbers(qd):
+    assert _query_out(qd, "SELECT ?x WHERE { BIND (-5 AS ?x) }", "csv")[1] == "-5"
+    assert _query_out(qd, "SELECT ?x WHERE { BIND (-5 AS ?x) }", "tsv")[1] == "-5"
+
+
+def test_json_keeps_the_exact_value(qd):
+    doc = json.loads(qd("query", FORMULA, "-F", "json").out)
+    assert doc["results"]["bindings"][0]["x"]["value"].startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize("expr, want", [
+    ('"NaN"^^xsd:double', '"NaN"^^<http://www.w3.org/2001/XMLSchema#double>'),
+    ('"1"^^xsd:decimal', '"1"^^<http://www.w3.org/2001/XMLSchema#decimal>'),
+    ('"abc"^^xsd:integer', '"abc"^^<http://www.w3.org/2001/XMLSchema#integer>'),
+    ("1.5", "1.5"),
+    ("4", "4"),
+    ("true", "true"),
+    ('"青岛"@zh', '"青岛"@zh'),
+])
+def test_tsv_writes_terms_that_read_back_with_their_type(qd, expr, want):
+    assert _query_out(qd, f"SELECT ?x WHERE {{ BIND ({expr} AS ?x) }}", "tsv")[1] == want
+
+
+def test_export_csv_defuses(qd, tmp_path):
+    ttl = tmp_path / "f.ttl"
+    ttl.write_text('<http://ex/a> <http://www.w3.org/2000/01/rdf-schema#label> "=cmd|\' /C calc\'!A0" .\n')
+    res = qd("export", "-F", "csv", "--data", ttl)
+    assert res.code == 0
+    assert any(line.startswith("http://ex/a,") and ",'=cmd" in line for line in res.out.splitlines()), res.out[-500:]
+
+
+# ------------------------------------------------------------------ Turtle files
+def test_turtle_with_a_bom_loads(qd, tmp_path):
+    ttl = tmp_path / "bom.ttl"
+    ttl.write_bytes(b"\xef\xbb\xbf@prefix ex: <http://ex/> .\nex:a ex:b \"c\" .\n")
+    res = qd("query", "SELECT ?o WHERE { <http://ex/a> ?p ?o }", "--data", ttl, "-F", "csv")
+    assert res.code == 0 and res.out.splitlines()[1] == "c", res
+
+
+def test_turtle_error_gives_the_position_once(qd, tmp_path):
+    ttl = tmp_path / "bad.ttl"
+    ttl.write_text("@prefix ex: <http://ex/> .\nex:a ex:b ex:c\nex:d ex:e ex:f .\n")
+    line = one_line(qd("query", ASK, "--data", ttl), 2, f"{ttl}:")
+    assert not re.search(r"line \d+ (between|column)", line), line
+
+
+def test_turtle_error_with_control_characters(qd, tmp_path):
+    ttl = tmp_path / "bad.ttl"
+    ttl.write_bytes(b'@prefix ex: <http://ex/> .\nex:a ex:b "c\x1b[2J')
+    line = one_line(qd("query", ASK, "--data", ttl), 2)
+    assert "\x1b" not in line
+
+
+def test_turtle_with_a_term_over_the_parsers_limit(qd, tmp_path):
+    ttl = tmp_path / "big.ttl"
+    ttl.write_text('<http://ex/a> <http://ex/b> "' + "x" * 17_000_000 + '" .\n')
+    one_line(qd("query", ASK, "--data", ttl), 1, "too large")
+
+
+def test_unknown_rdf_file_type(qd, tmp_path):
+    f = tmp_path / "data.xlsx"
+    f.write_bytes(b"PK\x03\x04")
+    one_line(qd("query", ASK, "--data", f), 1, "unknown RDF file type")
+
+
+def test_missing_data_file(qd, tmp_path):
+    one_line(qd("query", ASK, "--data", tmp_path / "none.ttl"), 1, "no such file")
+
+
+def test_validate_does_not_follow_text_files_out_of_the_data_folder(qd, tmp_path):
+    ttl = tmp_path / "evil.ttl"
+    ttl.write_text("""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+<http://ex/doc> a qd:SourceDocument ; dcterms:title "x" ; qd:textFile "../../../../../../etc/passwd" .
+<http://ex/q> a qd:Quote ; oa:hasSource <http://ex/doc> ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "root:x:0:0" ] .
+<http://ex/doc2> a qd:SourceDocument ; dcterms:title "y" ; qd:textFile "/etc/hostname" .
+<http://ex/q2> a qd:Quote ; oa:hasSource <http://ex/doc2> ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "localhost" ] .
+""")
+    res = run_cli("validate", ttl)
+    assert res.code == 1, res
+    text = res.out + res.err
+    assert text.count("must be relative and stay inside the data folder") == 2, res
+    assert "not verbatim" not in text and "not found" not in text, res  # never read, never looked for
+
+
+# ------------------------------------------------------------------ stores
+@pytest.fixture(scope="module")
+def base_store(tmp_path_factory):
+    return build_base_store(tmp_path_factory.mktemp("bad-store"), run_cli)
+
+
+def test_query_a_missing_store(qd, tmp_path):
+    one_line(qd("measures", "人才总量", "--store", tmp_path / "nope"), 1, "no such store", "qdgraph load")
+
+
+def test_query_a_folder_that_is_not_a_store(qd, tmp_path):
+    (tmp_path / "f.txt").write_text("x")
+    one_line(qd("measures", "人才总量", "--store", tmp_path), 1, "not a qdgraph store")
+
+
+def test_load_over_a_folder_that_is_not_a_store(qd, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    one_line(qd("load", "--store", tmp_path), 1, "not a qdgraph store")
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_store_with_data_is_refused(qd, base_store, tmp_path):
+    one_line(qd("measures", "人才总量", "--store", base_store, "--data", tmp_path / "x.ttl"), 2, "--data cannot")
+
+
+def test_interrupted_first_load_is_detected_and_recovered(tmp_path):
+    from store_fixtures import kill_at_publish
+
+    store = tmp_path / "s"
+    kill_at_publish(ROOT, tmp_path / "marker", "load", "--store", store)
+    res = run_cli("measures", "人才总量", "--store", store)
+    one_line(Result(res.code, res.out, res.err), 1, "interrupted", f"qdgraph load --store {store}")
+    res = run_cli("load", "--store", store)
+    assert res.code == 0, res
+    assert [p.name for p in store.iterdir() if p.name.startswith("gen-")].__len__() == 1
+    assert run_cli("measures", "人才总量", "--store", store).code == 0
+
+
+def test_load_force_after_an_interrupted_first_load(tmp_path):
+    from store_fixtures import kill_at_publish
+
+    store = tmp_path / "s"
+    kill_at_publish(ROOT, tmp_path / "marker", "load", "--store", store)
+    res = run_cli("load", "--store", store, "--force")
+    assert res.code == 0, res
+
+
+def test_damaged_cache_is_rebuilt(qd, tmp_path, monkeypatch):
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path / "cache"))
+    assert qd("pillars").code == 0
+    from qdgraph.generations import current_generation
+
+    [d] = (tmp_path / "cache").glob("bundle-*")
+    names = current_generation(d) / "names.json"
+    names.write_bytes(names.read_bytes()[:100])  # truncated
+    res = qd("measures", "人才总量")
+    assert res.code == 0 and "人才总量" in res.out, res
+    [d] = (tmp_path / "cache").glob("bundle-*")
+    for f in (current_generation(d) / "store").iterdir():  # database files gone
+        f.unlink()
+    res = qd("measures", "人才总量")
+    assert res.code == 0 and "人才总量" in res.out, res
+
+
+def test_killed_builds_are_swept_and_live_ones_kept(tmp_path):
+    from qdgraph.fileio import OWNER_FILE, owned_tempdir, sweep_orphans
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / ".build-dead"
+    orphan.mkdir()
+    (orphan / OWNER_FILE).write_text(str(dead.pid))
+    live = owned_tempdir(".build-", tmp_path)
+    sweep_orphans(tmp_path, ".build-")
+    assert not orphan.exists() and live.exists()
+
+
+# ------------------------------------------------------------------ import
+def test_import_warns_about_formula_names(base_store, tmp_path):
+    store = copy_store(base_store, tmp_path / "s")
+    csv = tmp_path / "e.csv"
+    csv.write_text(f"name,chain\n=青岛公式公司,{CHAIN_ZH}\n", encoding="utf-8")
+    res = run_cli("import", csv, "--store", store)
+    assert res.code == 0, res
+    assert "begins like a spreadsheet formula" in res.err, res
+    out = run_cli("search", "青岛公式公司", "--store", store, "-F", "csv")
+    assert "'=青岛公式公司" in out.out, out
+
+
+def test_import_into_a_missing_store_changes_nothing(qd, tmp_path):
+    csv = tmp_path / "e.csv"
+    csv.write_text(f"name,chain\n青岛甲公司,{CHAIN_ZH}\n", encoding="utf-8")
+    one_line(qd("import", csv, "--store", tmp_path / "nope"), 1, "no such store")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_import_bad_rows_leave_the_store_as_it_was(base_store, tmp_path, qd):
+    store = copy_store(base_store, tmp_path / "s")
+    before = snapshot(store)
+    csv = tmp_path / "e.csv"
+    csv.write_text("name,chain\n青岛乙公司,没有这个产业链\n", encoding="utf-8")
+    one_line(qd("import", csv, "--store", store), 2, "e.csv:2")
+    assert snapshot(store) == before
+
+
+def test_import_a_binary_file(qd, base_store, tmp_path):
+    f = tmp_path / "e.csv"
+    f.write_bytes(bytes(range(256)) * 4)
+    one_line(qd("import", f, "--store", base_store), 2, "cannot be read as UTF-8 or GBK")
+
+
+# ------------------------------------------------------------------ serve
+def _start(tmp: Path, *args) -> tuple[subprocess.Popen, str]:
+    log = tmp / "serve.log"
+    fh = open(log, "wb")
+    p = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", "--workers", "2",
+                          *map(str, args)], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        m = re.search(r"serving at (http://127\.0\.0\.1:\d+)/", log.read_text(errors="replace"))
+        if m:
+            return p, m.group(1)
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    p.kill()
+    raise RuntimeError(log.read_text(errors="replace"))
+
+
+def _stop(p):
+    p.terminate()
+    try:
+        p.wait(15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, _private_cache):
+    p, url = _start(tmp_path_factory.mktemp("bad-serve"))
+    yield url
+    _stop(p)
+
+
+def http(method, url, data=None, headers=None):
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8")
+
+
+def raw(base: str, request: bytes) -> tuple[int, str]:
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        try:
+            s.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading it all
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8")
+
+
+def one_line_body(body: str) -> str:
+    assert "Traceback" not in body and body.count("\n") == 1, body
+    return body
+
+
+def form(query, **extra):
+    return urllib.parse.urlencode({"query": query, **extra}, doseq=True).encode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_http_bad_param_is_400(base):
+    s, body = http("POST", base + "/sparql", form("SELECT * WHERE { ?x ?p ?o } LIMIT 1", param="x=qd:a}b"), FORM)
+    assert s == 400 and "not a valid RDF term" in one_line_body(body)
+
+
+def test_http_deep_nesting_is_400(base):
+    s, body = http("POST", base + "/sparql", form("SELECT * WHERE { " + "(" * 6000 + " }"), FORM)
+    assert s == 400 and "nests brackets" in one_line_body(body)
+    assert http("POST", base + "/sparql", form(ASK), FORM)[0] == 200  # the server lives on
+
+
+def test_http_negative_content_length_is_400(base):
+    s, body = raw(base, b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Length: -5\r\n\r\n")
+    assert s == 400 and "Content-Length" in body
+
+
+def test_http_missing_host_is_400(base):
+    s, body = raw(base, b"GET /sparql HTTP/1.1\r\n\r\n")
+    assert s == 400 and "Host" in body
+
+
+def test_http_odd_host_is_400(base):
+    s, body = raw(base, b"GET /sparql HTTP/1.1\r\nHost: a b/c\r\n\r\n")
+    assert s == 400 and "Host" in body
+
+
+def test_http_foreign_host_on_loopback_is_421(base):
+    s, body = http("GET", base + "/sparql?query=" + urllib.parse.quote(ASK), headers={"Host": "evil.example"})
+    assert s == 421 and "localhost only" in one_line_body(body)
+
+
+def test_http_one_megabyte_get_hints_at_post(base):
+    s, body = raw(base, b"GET /sparql?query=" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert s == 431 and "POST" in body
+
+
+def test_http_raw_utf8_path_is_read_as_utf8(base):
+    s, body = raw(base, "GET /中文 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+    assert s == 404 and "/中文" in body
+
+
+def test_http_post_without_content_type(base):
+    s, body = raw(base, b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Length: 6\r\nConnection: close\r\n\r\nASK {}")
+    assert s == 415 and "has no Content-Type" in body and "not no" not in body
+
+
+@pytest.mark.parametrize("charset", ["x-nope", "ISO-8859-1", "UTF-16"])
+def test_http_a_charset_other_than_utf8_is_refused_not_misread(base, charset):
+    q = 'SELECT ?x WHERE { BIND ("é" AS ?x) }'
+    s, body = http("POST", base + "/sparql", q.encode("utf-16" if charset == "UTF-16" else "latin-1"),
+                   {"Content-Type": f"application/sparql-query; charset={charset}"})
+    assert s == 415 and f"charset={charset.lower()}" in one_line_body(body)
+
+
+def test_http_utf8_charset_is_read(base):
+    q = 'SELECT ?x WHERE { BIND ("青岛" AS ?x) }'
+    s, body = http("POST", base + "/sparql", q.encode(),
+                   {"Content-Type": "application/sparql-query; charset=UTF-8", "Accept": "text/csv"})
+    assert s == 200 and body.splitlines()[1] == "青岛"
+
+
+def test_http_body_that_is_not_utf8_is_400(base):
+    s, body = http("POST", base + "/sparql", 'ASK { FILTER ("\xe9" != "") }'.encode("latin-1"),
+                   {"Content-Type": "application/sparql-query"})
+    assert s == 400 and "not valid UTF-8" in one_line_body(body)
+
+
+def test_http_unknown_default_graph_is_400(base):
+    s, body = http("POST", base + "/sparql", form(ASK, **{"default-graph-uri": "http://example.org/g"}), FORM)
+    assert s == 400 and "no graph <http://example.org/g>" in one_line_body(body)
+
+
+def test_http_unknown_named_graph_is_400(base):
+    s, body = http("POST", base + "/sparql", form(ASK, **{"named-graph-uri": "http://example.org/n"}), FORM)
+    assert s == 400 and "nothing is fetched" in one_line_body(body)
+
+
+def test_http_relative_iris_resolve_against_the_endpoint(base):
+    s, body = http("POST", base + "/sparql", form("SELECT ?x WHERE { BIND (<x> AS ?x) }"),
+                   {**FORM, "Accept": "text/tab-separated-values"})
+    assert s == 200 and body.splitlines()[1] == f"<{base}/x>"
+
+
+def test_http_tsv_full_terms(base):
+    s, body = http("POST", base + "/sparql", form('SELECT ?x WHERE { BIND ("NaN"^^xsd:double AS ?x) }'),
+                   {**FORM, "Accept": "text/tab-separated-values"})
+    assert s == 200 and body.splitlines()[1] == '"NaN"^^<http://www.w3.org/2001/XMLSchema#double>'
+
+
+def test_http_update_is_refused(base):
+    s, body = http("POST", base + "/sparql", b"DROP ALL", {"Content-Type": "application/sparql-update"})
+    assert s == 403 and "read-only" in one_line_body(body)
+
+
+@pytest.mark.slow
+def test_serve_store_follows_a_new_generation(base_store, tmp_path):
+    """After `import`, every worker answers from the new generation: no stale answer, no
+    alternation between old and new (repeated queries, cached or not, agree)."""
+    store = copy_store(base_store, tmp_path / "s")
+    p, url = _start(tmp_path, "--store", store)
+    try:
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?e a qd:Enterprise }"
+
+        def n():
+            s, body = http("POST", url + "/sparql", form(count), {**FORM, "Accept": "text/csv"})
+            assert s == 200, body
+            return int(body.splitlines()[1])
+
+        before = {n() for _ in range(6)}
+        assert len(before) == 1
+        csv = tmp_path / "e.csv"
+        csv.write_text(f"name,chain\n青岛新一代公司,{CHAIN_ZH}\n青岛新二代公司,{CHAIN_ZH}\n", encoding="utf-8")
+        assert run_cli("import", csv, "--store", store).code == 0
+        after = [n() for _ in range(8)]
+        assert after == [before.pop() + 2] * 8, after
+    finally:
+        _stop(p)
+
+
+# ------------------------------------------------------------------ huge answers
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["tsv", "json"])
+def test_a_million_rows_stream_out_in_little_memory(fmt, tmp_path):
+    """Rows are written as the engine gives them: a 1,000,000-row answer never sits in memory."""
+    values = " ".join(f"VALUES ?{v} {{ 1 2 3 4 5 6 7 8 9 10 }}" for v in "abcdef")
+    probe = ("import resource, subprocess, sys\n"
+             f"subprocess.run([sys.executable, {str(ROOT / 'cli.py')!r}, 'query', sys.argv[1], '-F', sys.argv[2]],"
+             f" stdout=open({str(tmp_path / 'out')!r}, 'wb'), check=True)\n"
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    res = subprocess.run([sys.executable, "-c", probe, f"SELECT * WHERE {{ {values} }}", fmt],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    lines = sum(1 for _ in open(tmp_path / "out", "rb"))
+    assert lines >= 1_000_000
+    assert int(res.stdout) < 200_000, f"peak {int(res.stdout) // 1024} MB for a streamed answer"
+
+
+# ------------------------------------------------------------------ datasets in the engine
+@pytest.fixture
+def quad_backend():
+    import pyoxigraph as ox
+
+    from qdgraph.graph import LocalBackend
+
+    st = ox.Store()
+    g = ox.NamedNode("http://example.org/g")
+    st.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("in g"), g))
+    return LocalBackend(st)
+
+
+def test_engine_from_a_held_graph_reads_it(quad_backend):
+    res = quad_backend.query("SELECT ?o FROM <http://example.org/g> WHERE { ?s ?p ?o }", {})
+    assert [r["o"].value for r in res.rows] == ["in g"]
+
+
+def test_engine_from_a_graph_not_held_is_refused(quad_backend):
+    from qdgraph.errors import UsageError
+
+    with pytest.raises(UsageError, match="no graph <http://example.org/elsewhere>"):
+        quad_backend.query("SELECT * FROM NAMED <http://example.org/elsewhere> WHERE { ?s ?p ?o }", {})
+
+
+def test_engine_protocol_dataset_replaces_from(quad_backend):
+    from qdgraph.graph import Dataset
+
+    res = quad_backend.query("SELECT ?o FROM <http://example.org/nothing> WHERE { ?s ?p ?o }", {},
+                               dataset=Dataset(default=("http://example.org/g",)))
+    assert [r["o"].value for r in res.rows] == ["in g"]
+
+
+@pytest.mark.slow
+def test_http_dataset_of_held_graphs_is_answered(tmp_path):
+    trig = tmp_path / "g.trig"
+    trig.write_text('<http://example.org/g> { <http://example.org/a> <http://example.org/p> "in g" . }\n')
+    p, url = _start(tmp_path, "--data", trig)
+    try:
+        q = "SELECT ?o WHERE { ?s <http://example.org/p> ?o }"
+        s, body = http("POST", url + "/sparql", form(q, **{"default-graph-uri": "http://example.org/g"}),
+                       {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == ["in g"], body
+        s, body = http("POST", url + "/sparql", form(q), {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == [], body  # the default graph does not hold it
+        s, body = http("POST", url + "/sparql", form("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                                     **{"named-graph-uri": "http://example.org/g"}),
+                       {**FORM, "Accept": "text/csv"})
+        assert s == 200 and body.splitlines()[1:] == ["http://example.org/g"], body
+    finally:
+        _stop(p)
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "-3", "1e9"])
+def test_serve_refuses_unusable_timeouts_before_starting(qd, value):
+    one_line(qd("serve", "--timeout", value, "--port", "0"), 2, "--timeout")
+
+
+def test_load_a_turtle_file_with_a_bom(qd, tmp_path):
+    ttl = tmp_path / "bom.ttl"
+    ttl.write_bytes(b"\xef\xbb\xbf@prefix ex: <http://ex/> .\nex:a ex:b \"c\" .\n")
+    assert qd("load", ttl, "--store", tmp_path / "s").code == 0
+    res = qd("query", "SELECT ?o WHERE { <http://ex/a> ?p ?o }", "--store", tmp_path / "s", "-F", "csv")
+    assert res.code == 0 and res.out.splitlines()[1] == "c", res
+
+
+@pytest.mark.slow
+def test_a_killed_servers_temporary_store_is_removed_by_the_next(tmp_path):
+    import signal
+    import tempfile
+
+    ttl = tmp_path / "x.ttl"
+    ttl.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n")
+    p, _ = _start(tmp_path, "--data", ttl)
+    mine = [d for d in Path(tempfile.gettempdir()).glob("qdgraph-serve-*")
+            if (d / ".owner").is_file() and (d / ".owner").read_text() == str(p.pid)]
+    assert len(mine) == 1
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert mine[0].exists()  # a killed server cannot clean up after itself
+    p2, _ = _start(tmp_path, "--data", ttl)
+    try:
+        assert not mine[0].exists()  # the next one does
+    finally:
+        _stop(p2)
+
+
+def test_output_to_dev_stdout_on_a_pipe(tmp_path):
+    res = subprocess.run(f"{sys.executable} {ROOT / 'cli.py'} export -F nt -o /dev/stdout | wc -l", shell=True,
+                         capture_output=True, text=True, timeout=120)
+    assert int(res.stdout) > 1000 and "error" not in res.stderr, res
