@@ -130,6 +130,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             # (bulk_load releases the GIL and keeps about one core busy; this takes the other)
             scanner = IndexScanner(gen, [f for f, _ in roles])
             scanner.start()
+            disk = None
             try:
                 disk = ox.Store(str(gen / STORE_SUBDIR))
                 shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
@@ -151,6 +152,9 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
                 publish(store_dir, gen)
             except BaseException:
                 scanner.cancel()
+                # close the database first: the traceback keeps this frame (and an open store,
+                # whose background threads would write the folder back) alive
+                disk = None
                 shutil.rmtree(gen, ignore_errors=True)
                 raise
     except BaseException:
