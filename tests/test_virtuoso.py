@@ -219,9 +219,9 @@ def test_queries_go_by_get_or_form_post_never_hang(endpoint):
 
     backend = EndpointBackend(endpoint, timeout=30)
     t0 = time.monotonic()
-    assert backend.execute("ASK { ?s a qd:Indicator }", {}).value is True
+    assert backend.query("ASK { ?s a qd:Indicator }", {}).value is True
     long = "SELECT ?i WHERE { ?i a qd:Indicator # " + "x" * GET_LIMIT + "\n} LIMIT 1"
-    assert len(backend.execute(long, {}).rows) == 1
+    assert len(backend.query(long, {}).rows) == 1
     assert time.monotonic() - t0 < 10  # a direct POST would have hung for the whole timeout
     assert backend._good == {"get", "form"} and not backend._bad
 
