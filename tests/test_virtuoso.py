@@ -186,7 +186,8 @@ def _sample_params(kg):
     """A value for every parameter kind the named queries take, from the graph itself."""
     one = kg.query("SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1").rows[0]["i"].value
     ent = kg.query("SELECT ?e WHERE { ?c rdf:subject ?e } ORDER BY ?e LIMIT 1").rows[0]["e"].value
-    return {"indicator": f"<{one}>", "entity": f"<{ent}>"}
+    obs = kg.query("SELECT ?o WHERE { ?o a qb:Observation ; prov:wasDerivedFrom ?s } ORDER BY ?o LIMIT 1").rows[0]["o"].value
+    return {"indicator": f"<{one}>", "entity": f"<{ent}>", "obs": f"<{obs}>"}
 
 
 def test_every_named_query_matches(endpoint, kg):
