@@ -182,6 +182,25 @@ def test_show_and_search_match(endpoint, kg):
         same(endpoint, "search", text, "--format", "json")
 
 
+def test_paths_ranks_rules_and_progress_match(endpoint, tmp_path):
+    for fmt in ("text", "json"):
+        same(endpoint, "path", "歌尔", "人才总量", "--format", fmt)
+        same(endpoint, "rules", "--format", fmt)
+    same(endpoint, "path", "歌尔", "人才总量", "--lang", "en")
+    for args in ((), ("--type", "Measure"), ("--type", "Enterprise", "--top", "0", "--format", "csv")):
+        same(endpoint, "rank", *args)
+    for args in ((), ("人才总量", "--format", "json"), ("--lang", "en", "--format", "csv")):
+        same(endpoint, "progress", *args)
+    # a picture: the same page, byte for byte
+    pages = []
+    for extra in ((), ("--endpoint", endpoint)):
+        out = tmp_path / f"vr{len(pages)}.html"
+        code, _, err = run("viz", "chain", "虚拟现实", "-o", out, *extra)
+        assert code == 0, err
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
+
+
 def _sample_params(kg):
     """A value for every parameter kind the named queries take, from the graph itself."""
     one = kg.query("SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1").rows[0]["i"].value
