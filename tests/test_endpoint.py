@@ -437,5 +437,9 @@ def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
         assert code == 0 and err == "" and len(out.splitlines()) == len(kg) + 1, err
         code, out, err = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 900", "--format", "csv", "--endpoint", base + "/sparql")
         assert code == 0 and "cut at 700 rows" in err and len(out.splitlines()) == 701
+        from qdgraph.remote import EndpointBackend
+
+        res = EndpointBackend(base + "/sparql").query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {}, limit=10)
+        assert len(res.rows) == 10 and res.truncated  # the backend protocol's own limit
     finally:
         p.stop()
