@@ -90,7 +90,7 @@ def vocab_labels(kg) -> dict[str, dict[str, str]]:
 def _entity_types(kg) -> dict[str, list[str]]:
     types: dict[str, list[str]] = defaultdict(list)
     excluded = set()
-    for r in kg.query(_ENTITIES).rows:
+    for r in in_order(kg.query(_ENTITIES).rows):
         e, t = r["e"].value, r["type"].value
         if t in PROVENANCE_TYPES or not _is_entity_iri(e):
             excluded.add(e)
@@ -141,9 +141,9 @@ def to_networkx(kg, *, lang: str = "zh") -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(lang=lang, vocab=vocab)
     for iri, types in _entity_types(kg).items():
         g.add_node(iri, type=main_type(types), types=sorted(shorten(t) for t in types), zh=None, en=None)
-    _add_literals(g, kg.query(_LITERALS).rows, lang)
+    _add_literals(g, in_order(kg.query(_LITERALS).rows), lang)
     _add_quotes(g, kg.query(_QUOTES).rows)
-    _add_links(g, _claim_index(kg.query(_CLAIMS).rows), kg.query(_LINKS).rows, vocab, lang)
+    _add_links(g, _claim_index(kg.query(_CLAIMS).rows), in_order(kg.query(_LINKS).rows), vocab, lang)
     return g
 
 
@@ -278,7 +278,13 @@ def _rows(kg, template: str, iris, extra: str = "") -> list[dict]:
         # one pass, so IRI text put in for one placeholder is never scanned for the other
         text = re.sub(r"@SKIP@|@@", lambda m: block if m.group(0) == "@@" else extra, template)
         out.extend(kg.query(text).rows)
-    return out
+    return in_order(out)
+
+
+def in_order(rows: list[dict]) -> list[dict]:
+    """Rows sorted by their terms: engines return unordered answers in different orders, and
+    the projection (first label, first value of a fact, edge order) must not depend on it."""
+    return sorted(rows, key=lambda r: [str(t) for t in r.values()])
 
 
 def _classify(types: dict[str, list[str]], rows, var: str = "e", tvar: str = "type") -> None:

@@ -34,6 +34,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
+from .backend import _truncate
 from .errors import QdgraphError
 from .httpclient import EndpointError, Reply, check, first_line, request, target
 from .namespaces import PREFIXES
@@ -77,23 +78,22 @@ class EndpointBackend:
         if timeout:  # a command's own limit, never longer than the endpoint's
             self.timeout = min(float(timeout), saved)
         try:
-            res = self._query(text, params)
+            res = self._query(text, params, limit)
         finally:
             self.timeout = saved
-        if limit is not None:
-            from .backend import _truncate
+        return _truncate(res, limit)
 
-            res = _truncate(res, limit)
-        return res
-
-    def _query(self, query: str, params: Mapping[str, Any]) -> Any:
+    def _query(self, query: str, params: Mapping[str, Any], limit: int | None = None) -> Any:
         form = check_read_only(query)
         body = bind_values(query, params)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self._graph(body)
         res, cut = self._select(body)
         if cut and isinstance(res, SelectResult):
-            res = self._paged(body, res)
+            if limit is not None and len(res.rows) > limit:  # enough rows already: no pages
+                res.truncated = True
+            else:
+                res = self._paged(body, res)
         return res
 
     def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
@@ -105,7 +105,7 @@ class EndpointBackend:
         return [ox.Quad(r["s"], r["p"], r["o"]) for r in res.rows]
 
     def names(self):
-        """The name index, built with SPARQL (``qdgraph.names.build_index``) and kept in the
+        """The name index, built with SPARQL (``qdgraph.names.INDEX_QUERY``) and kept in the
         cache folder for this endpoint, as a store keeps it (``names.sqlite``: a name given
         outright is found without reading the whole index), while the store's state stays the
         same. Building it reads every label — 120,000 rows, tens of seconds through Virtuoso, at

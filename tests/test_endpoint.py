@@ -371,7 +371,7 @@ def test_a_trickling_server_meets_a_total_deadline():
 
         t0 = _time.monotonic()
         with pytest.raises(QueryTimeout):
-            EndpointBackend(url + "/sparql", timeout=1).execute("ASK { ?s ?p ?o }", {})
+            EndpointBackend(url + "/sparql", timeout=1).query("ASK { ?s ?p ?o }", {})
         assert _time.monotonic() - t0 < 3
     finally:
         sock.close()
@@ -393,9 +393,9 @@ def test_protocol_falls_back_to_a_direct_post(server):
     from qdgraph.remote import EndpointBackend
 
     b = EndpointBackend(s.url + "/sparql")
-    assert b.execute("ASK { ?s ?p ?o }", {}).value is True
+    assert b.query("ASK { ?s ?p ?o }", {}).value is True
     assert b._bad == {"get", "form"} and "direct" in b._good
-    assert b.execute("ASK { ?s ?p ?o }", {}).value is True
+    assert b.query("ASK { ?s ?p ?o }", {}).value is True
     assert [r["method"] for r in s.seen[-1:]] == ["POST"] and len(s.seen) == 5  # GET, form, probe, query, query
 
 
@@ -407,7 +407,7 @@ def test_virtuoso_style_answers_are_read(server):
     s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, json.dumps(doc).encode()))
     from qdgraph.remote import EndpointBackend
 
-    row = EndpointBackend(s.url + "/sparql").execute("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
+    row = EndpointBackend(s.url + "/sparql").query("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
     assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
 
 
@@ -437,5 +437,9 @@ def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
         assert code == 0 and err == "" and len(out.splitlines()) == len(kg) + 1, err
         code, out, err = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 900", "--format", "csv", "--endpoint", base + "/sparql")
         assert code == 0 and "cut at 700 rows" in err and len(out.splitlines()) == 701
+        from qdgraph.remote import EndpointBackend
+
+        res = EndpointBackend(base + "/sparql").query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {}, limit=10)
+        assert len(res.rows) == 10 and res.truncated  # the backend protocol's own limit
     finally:
         p.stop()

@@ -104,10 +104,14 @@ def test_jena_shacl_agrees_with_pyshacl(jena, bundled_nt, tmp_path, case):
 
 def _samples(kg, param) -> list:
     """Values to bind ``param`` to: every instance of the class it names (``indicator`` →
-    qd:Indicator), else one instance of each qdgraph class (first by IRI)."""
+    qd:Indicator, ``obs`` → qb:Observation: a class in use whose name starts with it, qd: first),
+    else one instance of each qdgraph class (first by IRI)."""
     if param.kind != "iri":
         return []
-    cls = PREFIXES["qd"] + param.name[:1].upper() + param.name[1:]
+    used = [r["c"].value for r in kg.query("SELECT DISTINCT ?c WHERE { ?x a ?c FILTER isIRI(?x) } ORDER BY ?c").rows]
+    named = sorted((not c.startswith(PREFIXES["qd"]), c) for c in used
+                   if re.split(r"[#/]", c)[-1].lower().startswith(param.name.lower()))
+    cls = named[0][1] if named else PREFIXES["qd"] + param.name
     rows = kg.query("SELECT ?x WHERE { ?x a ?c FILTER isIRI(?x) } ORDER BY ?x", {"c": ox.NamedNode(cls)}).rows
     if not rows:
         rows = kg.query("""SELECT (MIN(STR(?x)) AS ?x) WHERE { ?x a ?c FILTER (isIRI(?x) && STRSTARTS(STR(?c), STR(qd:))) }

@@ -182,11 +182,34 @@ def test_show_and_search_match(endpoint, kg):
         same(endpoint, "search", text, "--format", "json")
 
 
+def test_paths_ranks_rules_and_progress_match(endpoint, tmp_path):
+    for fmt in ("text", "json"):
+        same(endpoint, "path", "歌尔", "人才总量", "--format", fmt)
+        same(endpoint, "rules", "--format", fmt)
+    same(endpoint, "path", "歌尔", "人才总量", "--lang", "en")
+    for args in ((), ("--type", "Measure"), ("--type", "Enterprise", "--top", "0", "--format", "csv")):
+        same(endpoint, "rank", *args)
+    for args in ((), ("人才总量", "--format", "json"), ("--lang", "en", "--format", "csv")):
+        same(endpoint, "progress", *args)
+    # a picture: the same page, byte for byte
+    pages = []
+    for extra in ((), ("--endpoint", endpoint)):
+        out = tmp_path / f"vr{len(pages)}.html"
+        code, _, err = run("viz", "chain", "虚拟现实", "-o", out, *extra)
+        assert code == 0, err
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
+
+
 def _sample_params(kg):
-    """A value for every parameter kind the named queries take, from the graph itself."""
-    one = kg.query("SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1").rows[0]["i"].value
-    ent = kg.query("SELECT ?e WHERE { ?c rdf:subject ?e } ORDER BY ?e LIMIT 1").rows[0]["e"].value
-    return {"indicator": f"<{one}>", "entity": f"<{ent}>"}
+    """Values for every parameter the named queries take, from the graph itself: every
+    indicator, every observation with a source, and one entity of each class (first by IRI)."""
+    def iris(query):
+        return [f"<{r['x'].value}>" for r in kg.query(query).rows]
+
+    return {"indicator": iris("SELECT ?x WHERE { ?x a qd:Indicator } ORDER BY ?x"),
+            "obs": iris("SELECT DISTINCT ?x WHERE { ?x a qb:Observation ; prov:wasDerivedFrom ?s } ORDER BY ?x"),
+            "entity": iris("SELECT (MIN(STR(?e)) AS ?x) WHERE { ?e a ?c FILTER isIRI(?e) } GROUP BY ?c ORDER BY ?x")}
 
 
 def test_every_named_query_matches(endpoint, kg):
@@ -194,11 +217,13 @@ def test_every_named_query_matches(endpoint, kg):
 
     sample = _sample_params(kg)
     for q in all_queries().values():
-        params = [f"{p.name}={sample[p.name]}" for p in q.params]
-        args = ["query", "--name", q.name, *sum((["--param", p] for p in params), [])]
-        for fmt in ("json", "csv", "table"):
-            code = same(endpoint, *args, "--format", fmt)[0]
-            assert code == 0, q.name
+        values = [sample[p.name] for p in q.params]
+        assert all(values), q.name
+        for i, combo in enumerate(zip(*values) if values else [()]):
+            args = ["query", "--name", q.name, *sum((["--param", f"{p.name}={v}"] for p, v in zip(q.params, combo)), [])]
+            for fmt in ("json", "csv", "table") if i == 0 else ("json",):  # every format once, then every value
+                code = same(endpoint, *args, "--format", fmt)[0]
+                assert code == 0, q.name
 
 
 def test_export_through_the_endpoint_is_whole(endpoint, kg):
@@ -219,9 +244,9 @@ def test_queries_go_by_get_or_form_post_never_hang(endpoint):
 
     backend = EndpointBackend(endpoint, timeout=30)
     t0 = time.monotonic()
-    assert backend.execute("ASK { ?s a qd:Indicator }", {}).value is True
+    assert backend.query("ASK { ?s a qd:Indicator }", {}).value is True
     long = "SELECT ?i WHERE { ?i a qd:Indicator # " + "x" * GET_LIMIT + "\n} LIMIT 1"
-    assert len(backend.execute(long, {}).rows) == 1
+    assert len(backend.query(long, {}).rows) == 1
     assert time.monotonic() - t0 < 10  # a direct POST would have hung for the whole timeout
     assert backend._good == {"get", "form"} and not backend._bad
 
