@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qdgraph.cli import entry  # noqa: E402
+from qdgraph.interfaces.cli import entry  # noqa: E402
 
 if __name__ == "__main__":
     entry()

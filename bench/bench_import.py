@@ -26,7 +26,7 @@ def main():
     ap.add_argument("--rows", type=int, nargs="+", default=[500, 5000])
     a = ap.parse_args()
 
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     chains = [r["l"].value for r in open_graph().query(
         'SELECT ?l WHERE { ?c a qd:IndustryChain ; rdfs:label ?l FILTER (lang(?l) = "zh") } ORDER BY ?l').rows]

@@ -61,8 +61,8 @@ assert rows, "the raw script found nothing"
 def raw_command() -> list[str]:
     """The raw pyoxigraph script's command line, on the store `qdgraph measures` opens."""
     sys.path.insert(0, str(ROOT))
-    from qdgraph.bundle import bundled_store_dir
-    from qdgraph.generations import STORE_SUBDIR, current_generation
+    from qdgraph.storage.bundle import bundled_store_dir
+    from qdgraph.storage.generations import STORE_SUBDIR, current_generation
     from qdgraph.namespaces import PREFIXES
 
     db = current_generation(bundled_store_dir()) / STORE_SUBDIR

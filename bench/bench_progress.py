@@ -31,7 +31,7 @@ def bench_triples(n_obs: int, n_ind: int = 12):
     import pyoxigraph as ox
 
     from qdgraph.namespaces import PREFIXES, QD, QDR
-    from qdgraph.periods import Period, period_triples
+    from qdgraph.engine.periods import Period, period_triples
 
     P = {k: PREFIXES[k] for k in PREFIXES}
     n, lit = ox.NamedNode, ox.Literal
@@ -133,7 +133,7 @@ def main() -> None:
               f"   (target 300 ms)")
     # in process, CPU time: imports, then opening the store and computing
     code = ("import time, sys; sys.path.insert(0, %r); t0 = time.process_time(); "
-            "from qdgraph.graph import open_graph; from qdgraph.progress import progress; t1 = time.process_time(); "
+            "from qdgraph.engine.graph import open_graph; from qdgraph.domain.progress import progress; t1 = time.process_time(); "
             "kg = open_graph(store=%r); r = progress(kg, pillar=%r); t2 = time.process_time(); "
             "n = sum(len(i.observations) for i in r.indicators); "
             "print(f'{(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} {len(r.indicators)} {n}')") % (str(ROOT), str(store), PILLAR_ZH)

@@ -12,10 +12,10 @@ is for a user running one command after another):
 - cold commands: `qdgraph measures` and `qdgraph show` as whole processes from the built store,
   against a process that opens the store with pyoxigraph and runs the command's main named query
   (parameters bound by the same VALUES block qdgraph uses);
-- every named query in qdgraph/queries/ (median of 3, in one process) against pyoxigraph's
+- every named query in qdgraph/engine/queries/ (median of 3, in one process) against pyoxigraph's
   query() with the same text and the same VALUES binding;
-- `qdgraph viz chain` on the largest chain, if qdgraph.viz is installed;
-- rule materialisation (qdgraph/rules/, run inside `qdgraph load`; the time is in the store's
+- `qdgraph viz chain` on the largest chain, if qdgraph.presentation.viz is installed;
+- rule materialisation (qdgraph/storage/rules/, run inside `qdgraph load`; the time is in the store's
   manifest) against the load time, and the links each rule derives;
 - the bundled graph's cache built cold (a fresh cache folder), rules included.
 
@@ -58,10 +58,10 @@ RAW_QUERY = """
 import re, sys, pyoxigraph as ox
 sys.path.insert(0, sys.argv[4])
 from qdgraph.namespaces import PREFIXES
-from qdgraph.queries import get_query
+from qdgraph.engine.queries import get_query
 s = ox.Store.read_only(sys.argv[1])
 q = get_query(sys.argv[2])
-from qdgraph.remote import bind_values  # the same VALUES binding qdgraph uses: isolates qdgraph's own cost
+from qdgraph.engine.remote import bind_values  # the same VALUES binding qdgraph uses: isolates qdgraph's own cost
 list(s.query(bind_values(q.text, {q.params[0].name: ox.NamedNode(sys.argv[3])}), prefixes=PREFIXES))
 """
 
@@ -69,11 +69,11 @@ NAMED = """
 import json, re, statistics, sys, time
 sys.path.insert(0, sys.argv[2])
 import pyoxigraph as ox
-from qdgraph.graph import open_graph
+from qdgraph.engine.graph import open_graph
 from qdgraph.namespaces import PREFIXES
-from qdgraph.queries import all_queries
+from qdgraph.engine.queries import all_queries
 binds = json.loads(sys.argv[3])
-from qdgraph.generations import STORE_SUBDIR, current_generation
+from qdgraph.storage.generations import STORE_SUBDIR, current_generation
 kg = open_graph(store=sys.argv[1])
 store = ox.Store.read_only(str(current_generation(sys.argv[1]) / STORE_SUBDIR))  # the same database, raw
 out = {}
@@ -81,7 +81,7 @@ for name, q in sorted(all_queries().items()):
     params = {p.name: ox.NamedNode(binds.get(p.name, binds["entity"])) for p in q.params}
     def qd():
         return len(kg.named(name, params).rows)
-    from qdgraph.remote import bind_values  # the binding qdgraph uses, so the gap is qdgraph's own
+    from qdgraph.engine.remote import bind_values  # the binding qdgraph uses, so the gap is qdgraph's own
     text = bind_values(q.text, params)
     def raw():
         return sum(1 for _ in store.query(text, prefixes=PREFIXES))
@@ -141,13 +141,13 @@ def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
         r[f"load_{side}"] = statistics.median(t for t, _ in loads[side])
         r[f"rss_{side}"] = max(m for _, m in loads[side])
 
-    from qdgraph.generations import STORE_SUBDIR, current_generation, read_manifest
+    from qdgraph.storage.generations import STORE_SUBDIR, current_generation, read_manifest
 
     db = str(current_generation(store) / STORE_SUBDIR)
     manifest = read_manifest(current_generation(store))
     r["rules_seconds"] = manifest.get("rules_seconds")
     r["rules_links"] = sum(manifest.get("rules", {}).values())
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     kg = open_graph(store=store)
     ind = kg.resolve(INDICATOR, types=["qd:Indicator"])
@@ -165,7 +165,7 @@ def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
                     json.dumps({"entity": chain, "indicator": ind})])
     r["named"] = json.loads(cp.stdout)
 
-    if importlib.util.find_spec("qdgraph.viz") is not None:
+    if importlib.util.find_spec("qdgraph.presentation.viz") is not None:
         html = out / f"viz-{label}.html"
         try:
             t, rss, _ = run(CLI + ["viz", "chain", CHAIN, "--store", str(store), "-o", str(html)])
@@ -173,7 +173,7 @@ def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
         except SystemExit as err:
             r["viz"] = f"failed: {str(err).splitlines()[-1][:80]}"
     else:
-        r["viz"] = "skipped (no qdgraph.viz)"
+        r["viz"] = "skipped (no qdgraph.presentation.viz)"
     shutil.rmtree(raw_dir, ignore_errors=True)
     return r
 
@@ -197,7 +197,7 @@ BUNDLE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
 t = time.perf_counter()
-from qdgraph.bundle import bundled_store_dir
+from qdgraph.storage.bundle import bundled_store_dir
 d = bundled_store_dir()
 print(time.perf_counter() - t if d else -1)
 """

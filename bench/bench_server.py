@@ -53,8 +53,8 @@ def query_mixes(kg) -> dict[str, list[str]]:
 def query_mix(kg) -> list[str]:
     """Full query texts (prefix lines included), identical for both servers."""
     from qdgraph.namespaces import sparql_prologue
-    from qdgraph.queries import all_queries
-    from qdgraph.sparql import bind_values
+    from qdgraph.engine.queries import all_queries
+    from qdgraph.engine.sparql import bind_values
 
     named = all_queries()
     mix = [named[n].text for n in ("indicators", "chains", "pillars", "stats") if n in named]
@@ -165,7 +165,7 @@ def main():
     ap.add_argument("--workers", type=int, help="qdgraph serve --workers")
     a = ap.parse_args()
 
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     kg = open_graph()
     tmp = Path(tempfile.mkdtemp(prefix="qdgraph-bench-"))

@@ -54,7 +54,7 @@ def timed(cmd: list[str], runs: int) -> float:
 
 def table(title: str, rows: list[tuple[str, float, float]]) -> None:
     print(f"\n{title}")
-    from qdgraph.formats import pad  # lines up Chinese (wide) characters
+    from qdgraph.presentation.formats import pad  # lines up Chinese (wide) characters
 
     print(f"  {'lookup':<22}{'embedded':>10}{'Virtuoso':>10}{'ratio':>8}")
     for name, a, b in rows:

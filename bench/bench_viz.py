@@ -73,7 +73,7 @@ def median_times(fn, runs: int) -> tuple[float, float]:
 
 
 def bench_build(runs: int) -> str:
-    from qdgraph.viz import build_page
+    from qdgraph.presentation.viz import build_page
 
     build_page(synthetic(10), title="warm-up")  # imports pyvis, reads and caches vis-network
     page_1k = None
@@ -97,7 +97,7 @@ def bench_imports() -> None:
     """pyvis (and the IPython it imports) is paid for by viz only: a lookup imports neither."""
     import subprocess
 
-    code = ("import sys, time; sys.path.insert(0, %r); from qdgraph.cli import run; run(['measures', '人才总量']); "
+    code = ("import sys, time; sys.path.insert(0, %r); from qdgraph.interfaces.cli import run; run(['measures', '人才总量']); "
             "lookup = sorted({m.split('.')[0] for m in sys.modules} & {'pyvis', 'IPython'}); "
             "t = time.perf_counter(); import pyvis.network; print(lookup, time.perf_counter() - t)" % str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -107,8 +107,8 @@ def bench_imports() -> None:
 
 
 def bench_projection(runs: int) -> None:
-    from qdgraph.graph import open_graph
-    from qdgraph.nxgraph import to_networkx
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.nxgraph import to_networkx
 
     kg = open_graph()
     g = to_networkx(kg)

@@ -17,13 +17,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _LAZY = {
-    "open": ("qdgraph.graph", "open_graph"),
-    "open_graph": ("qdgraph.graph", "open_graph"),
-    "KnowledgeGraph": ("qdgraph.graph", "KnowledgeGraph"),
-    "measures_for": ("qdgraph.measures", "measures_for"),
-    "describe": ("qdgraph.entity", "describe"),
-    "picture": ("qdgraph.viz", "picture"),
-    "validate": ("qdgraph.validate", "validate"),
+    "open": ("qdgraph.engine.graph", "open_graph"),
+    "open_graph": ("qdgraph.engine.graph", "open_graph"),
+    "KnowledgeGraph": ("qdgraph.engine.graph", "KnowledgeGraph"),
+    "measures_for": ("qdgraph.domain.measures", "measures_for"),
+    "describe": ("qdgraph.domain.entity", "describe"),
+    "picture": ("qdgraph.presentation.viz", "picture"),
+    "validate": ("qdgraph.domain.validate", "validate"),
     "QdgraphError": ("qdgraph.errors", "QdgraphError"),
 }
 

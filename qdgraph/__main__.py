@@ -1,4 +1,4 @@
 """``python -m qdgraph`` runs the command line."""
-from .cli import entry
+from qdgraph.interfaces.cli import entry
 
 entry()

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import QdgraphError
+from qdgraph.errors import QdgraphError
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:

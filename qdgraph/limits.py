@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import UsageError
+from qdgraph.errors import UsageError
 
 MAX_TIMEOUT = 86400.0   # one day: longer is "no limit", which is what leaving it out means
 MAX_NAME = 200          # characters; the longest name in the graph is under 60

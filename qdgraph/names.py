@@ -12,9 +12,9 @@ import re
 import unicodedata
 from typing import Iterable
 
-from .errors import AmbiguousNameError, NotFoundError
-from .limits import check_name
-from .namespaces import PREFIXES, shorten
+from qdgraph.errors import AmbiguousNameError, NotFoundError
+from qdgraph.limits import check_name
+from qdgraph.namespaces import PREFIXES, shorten
 
 INDEX_QUERY = """
 SELECT ?e ?type ?label ?alt WHERE {
@@ -81,7 +81,7 @@ def build_index(graph) -> list[dict]:
 
 def index_entries(rows: Iterable[dict]) -> list[dict]:
     """The index from rows shaped like INDEX_QUERY's answers (``e``, ``type``, ``label``, ``alt``),
-    so a big store can produce them faster than SPARQL (see ``qdgraph.storage``)."""
+    so a big store can produce them faster than SPARQL (see ``qdgraph.storage.build``)."""
     def plain(row):
         t, lab, alt = row.get("type"), row["label"], row.get("alt")
         return (row["e"].value, None if t is None else t.value, lab.value, lab.language,
@@ -92,7 +92,7 @@ def index_entries(rows: Iterable[dict]) -> list[dict]:
 
 def entries_from_tuples(rows: Iterable[tuple]) -> list[dict]:
     """``index_entries`` on plain strings: rows of (iri, type IRI or None, label, label language
-    or None, alt label or None); what ``qdgraph.storage`` reads straight from N-Triples."""
+    or None, alt label or None); what ``qdgraph.storage.build`` reads straight from N-Triples."""
     qd = PREFIXES["qd"]
     short: dict[str, str] = {}
     entries: dict[str, dict] = {}
@@ -247,6 +247,6 @@ def _as_iri(text: str) -> str | None:
         return t[1:-1]
     if t.startswith(("http://", "https://", "urn:")):
         return t
-    from .namespaces import expand
+    from qdgraph.namespaces import expand
 
     return expand(t) if re.fullmatch(r"[A-Za-z][\w-]*:[^\s:]+", t) else None

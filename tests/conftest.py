@@ -22,7 +22,7 @@ def _private_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def kg(_private_cache):
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     return open_graph()
 
@@ -46,14 +46,14 @@ def run_cli(*args, input=None, cwd=None, env=None, timeout=120) -> CLIResult:
 
 
 def invoke(*args, input=None, cwd=None, env=None) -> CLIResult:
-    """Run the CLI in this process (``qdgraph.cli.run(argv)``, the function the command calls),
+    """Run the CLI in this process (``qdgraph.interfaces.cli.run(argv)``, the function the command calls),
     with stdin, stdout, stderr and the environment isolated by click's CliRunner: 25 ms a
     command instead of 380 ms for a new interpreter."""
     import contextlib
 
     from click.testing import CliRunner
 
-    from qdgraph.cli import run
+    from qdgraph.interfaces.cli import run
 
     runner = CliRunner()
     with runner.isolation(input=input, env=env) as (out, err, _), contextlib.chdir(cwd or ROOT):

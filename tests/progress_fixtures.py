@@ -39,7 +39,7 @@ PREFIXES = """@prefix qd:      <https://w3id.org/qdgraph/ontology#> .
 
 
 def _period(key: str) -> str:
-    from qdgraph.periods import parse_period, period_triples
+    from qdgraph.engine.periods import parse_period, period_triples
 
     import pyoxigraph as ox
 

@@ -54,7 +54,7 @@ def copy_store(base: Path, target: Path) -> Path:
 def triples(store: Path) -> int:
     import pyoxigraph as ox
 
-    from qdgraph.generations import STORE_SUBDIR, current_generation
+    from qdgraph.storage.generations import STORE_SUBDIR, current_generation
 
     s = ox.Store.read_only(str(current_generation(store) / STORE_SUBDIR))
     return len(s)

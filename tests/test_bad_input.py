@@ -41,7 +41,7 @@ class Result:
 @pytest.fixture
 def qd(capsys, monkeypatch):
     """``qdgraph ARGS`` in this process: (exit code, stdout, stderr)."""
-    from qdgraph.cli import run
+    from qdgraph.interfaces.cli import run
 
     def call(*args, stdin: bytes | None = None):
         if stdin is not None:
@@ -433,7 +433,7 @@ def test_load_force_after_an_interrupted_first_load(tmp_path):
 def test_damaged_cache_is_rebuilt(qd, tmp_path, monkeypatch):
     monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path / "cache"))
     assert qd("pillars").code == 0
-    from qdgraph.generations import current_generation
+    from qdgraph.storage.generations import current_generation
 
     [d] = (tmp_path / "cache").glob("bundle-*")
     names = current_generation(d) / "names.json"
@@ -707,7 +707,7 @@ def test_a_million_rows_stream_out_in_little_memory(fmt, tmp_path):
 def quad_backend():
     import pyoxigraph as ox
 
-    from qdgraph.graph import LocalBackend
+    from qdgraph.engine.graph import LocalBackend
 
     st = ox.Store()
     g = ox.NamedNode("http://example.org/g")
@@ -728,7 +728,7 @@ def test_engine_from_a_graph_not_held_is_refused(quad_backend):
 
 
 def test_engine_protocol_dataset_replaces_from(quad_backend):
-    from qdgraph.graph import Dataset
+    from qdgraph.engine.graph import Dataset
 
     res = quad_backend.query("SELECT ?o FROM <http://example.org/nothing> WHERE { ?s ?p ?o }", {},
                                dataset=Dataset(default=("http://example.org/g",)))

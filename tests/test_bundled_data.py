@@ -252,7 +252,7 @@ def test_pillar_goal_links_hang_on_what_the_sentence_names(kg):
 
 def test_every_quote_is_exact_at_its_offsets_and_unique(kg):
     from qdgraph import paths
-    from qdgraph.quotes import check_quotes
+    from qdgraph.domain.quotes import check_quotes
 
     assert check_quotes(kg, [paths.DATA_DIR]) == []
     # and compare by hand: exact characters (line breaks included) at the offsets, unique with context

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from qdgraph.namespaces import sparql_prologue
-from qdgraph.validate import validate
+from qdgraph.domain.validate import validate
 
 SAMPLE = ROOT / "tests" / "data" / "model-sample.ttl"
 QDR = "https://w3id.org/qdgraph/id/"

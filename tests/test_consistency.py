@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qdgraph import consistency, paths
+from qdgraph import paths
+from qdgraph.domain import consistency
 from qdgraph.errors import QdgraphError
 
 pytestmark = [

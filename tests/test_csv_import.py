@@ -14,7 +14,7 @@ HEADER_ZH = "企业名称,英文名称,简称,产业链,统一社会信用代码
 
 
 def code(first17: str) -> str:
-    from qdgraph.csvcolumns import uscc_check_char
+    from qdgraph.domain.csvcolumns import uscc_check_char
 
     return first17 + uscc_check_char(first17)
 
@@ -38,7 +38,7 @@ def write(path, text, encoding="utf-8-sig"):
 
 
 def select(store, sparql):
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     return open_graph(store=store).select(sparql)
 
@@ -148,7 +148,7 @@ def test_unknown_chain_says_did_you_mean(store, tmp_path):
 def test_chain_named_as_in_the_graph(store, tmp_path):
     """Chains of the bundled data work by their label (derived from the graph, never hard-coded)."""
     rows = select(store, "SELECT ?c ?l WHERE { ?c a qd:IndustryChain ; rdfs:label ?l FILTER (lang(?l) = 'zh') }")
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     kg = open_graph(store=store)
     usable = [r for r in rows if r["c"].value != CHAIN_IRI and _resolves(kg, r["l"].value, r["c"].value)]
@@ -188,8 +188,8 @@ def test_shacl_violation_names_the_row(store, tmp_path):
     """Rows that pass the field checks are still SHACL-validated before anything is written."""
     import pyoxigraph as ox
 
-    from qdgraph import importer
-    from qdgraph.graph import open_graph
+    from qdgraph.domain import importer
+    from qdgraph.engine.graph import open_graph
 
     kg = open_graph(store=store)
     e = ox.NamedNode("https://w3id.org/qdgraph/id/enterprise-x")
@@ -200,7 +200,7 @@ def test_shacl_violation_names_the_row(store, tmp_path):
 
 # ------------------------------------------------------------------ field checks
 def test_credit_code_check_digit():
-    from qdgraph.csvcolumns import check_credit_code
+    from qdgraph.domain.csvcolumns import check_credit_code
 
     assert check_credit_code("91350100M000100Y43") == ("91350100M000100Y43", None)  # GB 32100-2015's example
     assert check_credit_code(" 91350100m000100y43 ")[1] is None
@@ -210,7 +210,7 @@ def test_credit_code_check_digit():
 
 
 def test_founded_forms():
-    from qdgraph.csvcolumns import parse_founded
+    from qdgraph.domain.csvcolumns import parse_founded
 
     def v(t):
         lit, why = parse_founded(t)
@@ -231,7 +231,7 @@ def test_header_aliases_and_missing_columns(store, tmp_path):
 
 
 def test_import_help_lists_every_column_of_the_table():
-    from qdgraph.csvcolumns import COLUMNS
+    from qdgraph.domain.csvcolumns import COLUMNS
 
     res = invoke("import", "--help")
     assert res.code == 0, res

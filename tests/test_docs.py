@@ -10,7 +10,7 @@ import shlex
 import pytest
 
 from conftest import ROOT, invoke
-from qdgraph.cli import COMMANDS
+from qdgraph.interfaces.cli import COMMANDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # commands the README shows that need a server, a remote endpoint, a file of one's own, a store
@@ -64,7 +64,7 @@ def test_readme_python_example_runs(capsys):
     assert "qd:" in capsys.readouterr().out  # one line per measure, with its basis
 
 
-@pytest.mark.parametrize("module", ["qdgraph", "qdgraph.graph", "qdgraph.names", "qdgraph.formats", "qdgraph.wording"])
+@pytest.mark.parametrize("module", ["qdgraph", "qdgraph.engine.graph", "qdgraph.names", "qdgraph.presentation.formats", "qdgraph.domain.wording"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0

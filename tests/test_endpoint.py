@@ -72,7 +72,7 @@ def pushed(oxigraph, kg, _private_cache):
 
 @pytest.fixture(scope="module")
 def remote(pushed):
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     return open_graph(endpoint=pushed)
 
@@ -90,13 +90,13 @@ def _has_blank(q) -> bool:
 
 
 def test_push_with_sparql_update_to_a_named_graph(oxigraph, kg):
-    from qdgraph.push import push_update
+    from qdgraph.engine.push import push_update
 
     for _ in range(2):
         assert push_update(kg, oxigraph + "/update", GRAPH, size=500).triples == len(kg)  # small chunks: many requests
         assert count(oxigraph, GRAPH) == len(kg)
     claims = CLAIMS.replace("WHERE {", "WHERE { GRAPH <%s> {" % GRAPH) + " }"
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     assert (open_graph(endpoint=oxigraph + "/query").query(claims).rows[0]["n"].value
             == kg.query(CLAIMS).rows[0]["n"].value)
@@ -105,7 +105,7 @@ def test_push_with_sparql_update_to_a_named_graph(oxigraph, kg):
 
 def test_measures_for_every_indicator_match(remote, kg):
     from qdgraph.errors import QdgraphError
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     rows = kg.query("SELECT ?i ?zh ?en WHERE { ?i a qd:Indicator ; rdfs:label ?zh, ?en "
                     "FILTER(lang(?zh) = 'zh' && lang(?en) = 'en') }").rows
@@ -179,7 +179,7 @@ def test_push_errors_are_one_line(cli):
 
 # ------------------------------------------------------------------ binding parameters (no server)
 def test_values_block_opens_the_where_group():
-    from qdgraph.remote import bind_values
+    from qdgraph.engine.remote import bind_values
 
     params = {"x": ox.Literal('say "WHERE {" } #', language="zh"), "i": ox.NamedNode("https://w3id.org/qdgraph/id/a")}
     q = 'CONSTRUCT { ?i rdfs:label "WHERE {" } # WHERE { in a comment\nWHERE { ?i rdfs:label ?x }'
@@ -195,7 +195,7 @@ def test_values_block_opens_the_where_group():
 
 
 def test_update_requests_carry_no_blank_nodes():
-    from qdgraph.push import GENID, update_requests
+    from qdgraph.engine.push import GENID, update_requests
 
     a = ox.BlankNode("a")
     p = ox.NamedNode("urn:p")
@@ -367,7 +367,7 @@ def test_a_trickling_server_meets_a_total_deadline():
         _one_line(run("push", url + "/store", "--timeout", "1"), 3, "did not finish within 1 s")
         assert _time.monotonic() - t0 < 8
         from qdgraph.errors import QueryTimeout
-        from qdgraph.remote import EndpointBackend
+        from qdgraph.engine.remote import EndpointBackend
 
         t0 = _time.monotonic()
         with pytest.raises(QueryTimeout):
@@ -390,7 +390,7 @@ def test_protocol_falls_back_to_a_direct_post(server):
         return 405, {"Allow": "POST"}, b"method not allowed"
 
     s = server(handle)
-    from qdgraph.remote import EndpointBackend
+    from qdgraph.engine.remote import EndpointBackend
 
     b = EndpointBackend(s.url + "/sparql")
     assert b.query("ASK { ?s ?p ?o }", {}).value is True
@@ -405,7 +405,7 @@ def test_virtuoso_style_answers_are_read(server):
         {"b": {"type": "bnode", "value": "nodeID://b10006"},
          "t": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}
     s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, json.dumps(doc).encode()))
-    from qdgraph.remote import EndpointBackend
+    from qdgraph.engine.remote import EndpointBackend
 
     row = EndpointBackend(s.url + "/sparql").query("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
     assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
@@ -437,7 +437,7 @@ def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
         assert code == 0 and err == "" and len(out.splitlines()) == len(kg) + 1, err
         code, out, err = run("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 900", "--format", "csv", "--endpoint", base + "/sparql")
         assert code == 0 and "cut at 700 rows" in err and len(out.splitlines()) == 701
-        from qdgraph.remote import EndpointBackend
+        from qdgraph.engine.remote import EndpointBackend
 
         res = EndpointBackend(base + "/sparql").query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {}, limit=10)
         assert len(res.rows) == 10 and res.truncated  # the backend protocol's own limit

@@ -42,7 +42,7 @@ def test_every_error_class_is_in_the_documented_error_table():
 
 
 def test_worker_answers_with_the_error_tables_status_and_details(kg):
-    from qdgraph.server.worker import handle
+    from qdgraph.interfaces.server.worker import handle
 
     status = handle(kg, ("entity", {"name": "no-such-thing-at-all"}))
     assert status[:2] == ("error", NotFoundError.http_status)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from qdgraph import formats
-from qdgraph.results import AskResult, GraphResult, SelectResult
-from qdgraph.server.description import service_description
-from qdgraph.server.negotiate import choose
+from qdgraph.presentation import formats
+from qdgraph.engine.results import AskResult, GraphResult, SelectResult
+from qdgraph.interfaces.server.description import service_description
+from qdgraph.interfaces.server.negotiate import choose
 
 SELECT = SelectResult.from_values(["n", "name", "iri"], [[1, "青岛", ox.NamedNode("https://w3id.org/qdgraph/id/x")]])
 GRAPH = GraphResult([ox.Triple(ox.NamedNode("https://w3id.org/qdgraph/id/x"),
@@ -35,7 +35,7 @@ def test_every_format_writes_its_kinds_and_is_negotiated(fmt):
 
 
 def test_cli_query_offers_every_registry_format():
-    from qdgraph.cli.ask import query
+    from qdgraph.interfaces.cli.ask import query
 
     choices = next(p for p in query.params if p.name == "fmt").type.choices
     assert list(choices) == formats.names("select", "ask", "graph")

@@ -50,8 +50,8 @@ def test_no_import_cycles():
 
 
 def test_every_backend_has_the_typed_interface(kg):
-    from qdgraph.backend import Backend, LocalBackend
-    from qdgraph.remote import EndpointBackend
+    from qdgraph.engine.backend import Backend, LocalBackend
+    from qdgraph.engine.remote import EndpointBackend
 
     assert isinstance(kg.backend, Backend)  # the bundled graph: a store on disk
     import pyoxigraph as ox
@@ -82,3 +82,19 @@ def test_every_module_has_a_documented_layer_and_imports_only_downwards():
     upward = [f"{a} ({LAYERS[layer[a]]}) imports {b} ({LAYERS[layer[b]]})"
               for a, b in g.edges if layer[b] > layer[a]]
     assert upward == []
+
+
+def test_each_module_lives_in_its_layers_folder():
+    """The layers are folders: qdgraph/storage, engine, domain, presentation, interfaces; the
+    foundation (errors, paths, namespaces, names, …) sits at the top of the package."""
+    misplaced = []
+    for mod, rank in documented_layers().items():
+        parts = mod.split(".")
+        layer = LAYERS[rank]
+        if layer in ("foundation", "names") or mod == "qdgraph.__main__":  # `python -m qdgraph`
+            ok = len(parts) <= 2
+        else:
+            ok = len(parts) >= 2 and parts[1] == layer
+        if not ok:
+            misplaced.append(f"{mod} ({layer})")
+    assert misplaced == []

@@ -32,21 +32,21 @@ def sample_files(tmp_path_factory):
 def sample_kg(sample_files):
     """The ontology and the sample only: every count below is known exactly."""
     from qdgraph import paths
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     return open_graph([paths.ONTOLOGY, *sample_files], bundled=False)
 
 
 @pytest.fixture(scope="module")
 def sample_g(sample_kg):
-    from qdgraph.nxgraph import to_networkx
+    from qdgraph.domain.nxgraph import to_networkx
 
     return to_networkx(sample_kg)
 
 
 @pytest.fixture(scope="module")
 def bundled_g(kg):
-    from qdgraph.nxgraph import to_networkx
+    from qdgraph.domain.nxgraph import to_networkx
 
     return to_networkx(kg)
 
@@ -93,7 +93,7 @@ def test_edges_are_typed_with_labels_basis_and_evidence(sample_g):
 
 
 def test_english_projection_labels(sample_kg):
-    from qdgraph.nxgraph import to_networkx
+    from qdgraph.domain.nxgraph import to_networkx
 
     g = to_networkx(sample_kg, lang="en")
     assert g.nodes[S + "chain"]["label"] == "sample virtual reality"
@@ -125,7 +125,7 @@ def test_bundled_chain_enterprises_are_linked(kg, bundled_g):
 
 
 def test_graphml_export_of_projection(sample_kg):
-    from qdgraph.export import export_graph
+    from qdgraph.presentation.export import export_graph
 
     text = export_graph(sample_kg, "graphml")
     back = nx.read_graphml(io.StringIO(text))
@@ -134,8 +134,8 @@ def test_graphml_export_of_projection(sample_kg):
 
 # ------------------------------------------------------------------ views
 def test_neighbourhood_depth_and_hubs(sample_g):
-    from qdgraph.nxgraph import HUB_TYPES
-    from qdgraph.nxwalks import neighbourhood, subgraph
+    from qdgraph.domain.nxgraph import HUB_TYPES
+    from qdgraph.domain.nxwalks import neighbourhood, subgraph
 
     assert neighbourhood(sample_g, S + "chain", 0) == {S + "chain"}
     assert neighbourhood(sample_g, S + "chain", 1) == {S + n for n in ("chain", "goertek", "pico", "measure")}
@@ -146,7 +146,7 @@ def test_neighbourhood_depth_and_hubs(sample_g):
 
 def test_subgraph_unknown_iri(sample_g):
     from qdgraph.errors import QdgraphError
-    from qdgraph.nxwalks import subgraph
+    from qdgraph.domain.nxwalks import subgraph
 
     with pytest.raises(QdgraphError):
         subgraph(sample_g, "chain", S + "nope", 1)
@@ -154,7 +154,7 @@ def test_subgraph_unknown_iri(sample_g):
 
 # ------------------------------------------------------------------ path
 def test_path_told_in_words(sample_kg):
-    from qdgraph.analytics import connecting_paths
+    from qdgraph.domain.analytics import connecting_paths
 
     [p] = connecting_paths(sample_kg, "样例歌尔", "样例人才总量")
     assert p.text() == "样例歌尔 —所属产业链→ 样例虚拟现实 ←涉及— 样例壮大虚拟现实产业规模 —影响指标→ 样例人才总量"
@@ -186,7 +186,7 @@ def test_path_errors_are_one_line(cli, sample_files):
 def test_paths_do_not_run_through_an_observations_area(kg):
     """Every figure of the source is in Qingdao (sdmx-dimension:refArea): a path through the city
     would join any two things that have a figure, and say nothing."""
-    from qdgraph.analytics import connecting_paths
+    from qdgraph.domain.analytics import connecting_paths
 
     for p in connecting_paths(kg, "歌尔", "全市人才总量"):
         assert "sdmx-dimension:refArea" not in {h.rel for h in p.hops}, p.text()
@@ -194,7 +194,7 @@ def test_paths_do_not_run_through_an_observations_area(kg):
 
 
 def test_path_max_limits_paths(sample_kg):
-    from qdgraph.analytics import connecting_paths
+    from qdgraph.domain.analytics import connecting_paths
 
     both = connecting_paths(sample_kg, "样例歌尔", "样例虚拟现实", max_paths=5)
     assert len(both) == 1 and len(both[0].hops) == 1
@@ -202,7 +202,7 @@ def test_path_max_limits_paths(sample_kg):
 
 # ------------------------------------------------------------------ rank
 def test_rank_library(sample_kg):
-    from qdgraph.analytics import centrality
+    from qdgraph.domain.analytics import centrality
 
     ranks, estimated = centrality(sample_kg, top=None)
     assert not estimated
@@ -237,8 +237,8 @@ def test_walk_and_project_match_the_whole_projection(kg, bundled_g):
     """The views query only the part they draw (issue 6): for every chain, pillar and
     enterprise of the bundled data, that part equals the same part cut from the whole
     projection — nodes, attributes, edges and their attributes."""
-    from qdgraph.nxgraph import project, walk
-    from qdgraph.nxwalks import subgraph
+    from qdgraph.domain.nxgraph import project, walk
+    from qdgraph.domain.nxwalks import subgraph
 
     starts = [n for n, d in bundled_g.nodes(data=True)
               if d["type"] in ("qd:IndustryChain", "qd:Pillar", "qd:Enterprise", "qd:Platform")]
@@ -256,7 +256,7 @@ def test_walk_and_project_match_the_whole_projection(kg, bundled_g):
 
 def test_walk_unknown_iri(sample_kg):
     from qdgraph.errors import NotFoundError
-    from qdgraph.nxgraph import walk
+    from qdgraph.domain.nxgraph import walk
 
     with pytest.raises(NotFoundError):
         walk(sample_kg, S + "nothing-here", 2)

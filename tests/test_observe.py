@@ -35,7 +35,7 @@ def write(path, text, encoding="utf-8-sig"):
 
 
 def select(store, sparql, **params):
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     return open_graph(store=store).select(sparql, **params)
 
@@ -161,7 +161,7 @@ def test_a_period_already_described_is_not_described_again(store, tmp_path):
 
 
 def test_progress_is_reported_row_by_row(store, tmp_path):
-    from qdgraph.observe import import_observations
+    from qdgraph.domain.observe import import_observations
 
     csv = write(tmp_path / "b.csv", HEADER_ZH + "".join(f"样例金融业占比,{y},{5 + (y - 2000) / 10},%,样例,,\n"
                                                         for y in range(2000, 2021)))

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, assert_one_line_error, run_cli
-from qdgraph.docs import offline
+from qdgraph.presentation.docs import offline
 
 ONTOLOGY = ROOT / "ontology" / "qdgraph.ttl"
 CHROMIUM = "/usr/bin/chromium"

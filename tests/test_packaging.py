@@ -24,7 +24,7 @@ def test_wheel_carries_the_bundle_and_runs_without_a_checkout(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("qdgraph/_bundle/ontology/qdgraph.ttl", "qdgraph/_bundle/ontology/shapes.ttl",
                    "qdgraph/_bundle/data/chains.ttl", "qdgraph/_bundle/data/sources/000_e4ce7d2251e78f88.txt",
-                   "qdgraph/queries/measures-for-indicator.rq"):
+                   "qdgraph/engine/queries/measures-for-indicator.rq"):
         assert needed in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

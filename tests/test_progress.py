@@ -71,8 +71,8 @@ def test_latest_source_and_measures(report):
 def test_one_observation_is_no_data_and_a_passed_period_is_behind(tmp_path):
     from progress_fixtures import _observed
 
-    from qdgraph.graph import open_graph
-    from qdgraph.progress import progress
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
 
     fx = write_fixture(tmp_path)
     extra = tmp_path / "extra.ttl"
@@ -115,9 +115,9 @@ def test_bad_names_are_one_line_errors(store):
 
 
 def test_periods_and_units():
-    from qdgraph.graph import open_graph
-    from qdgraph.periods import parse_period, period_iri
-    from qdgraph.units import UnitError, Units
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.engine.periods import parse_period, period_iri
+    from qdgraph.engine.units import UnitError, Units
 
     assert period_iri("2026") == "https://w3id.org/qdgraph/id/period-2026"
     assert parse_period("2022年3月").key == parse_period("202203").key == "2022-03"

@@ -58,7 +58,7 @@ def test_measures_text_shows_path_basis_and_sentence(cli):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_measures_counts_name_each_basis_in_the_readers_language(kg, cli, lang):
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     res = measures_for(kg, "人才总量")
     line = next(l for l in cli("measures", "人才总量", "--lang", lang).out.splitlines()
@@ -70,7 +70,7 @@ def test_measures_counts_name_each_basis_in_the_readers_language(kg, cli, lang):
 
 
 def test_roadmap_inference_path_runs_through_the_pillar(kg):
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     res = measures_for(kg, "地区生产总值")
     roadmap = [l for l in res.links if l.basis == "qd:InferredFromRoadmap"]

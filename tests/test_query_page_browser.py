@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from qdgraph.formats import FORMATS
+from qdgraph.presentation.formats import FORMATS
 from test_server import http, start_qdgraph
 
 CHROMIUM = "/usr/bin/chromium"

@@ -194,7 +194,7 @@ def test_w3c_update_syntax_tests_never_run(kg):
 
 
 def test_cli_refuses_with_one_line_and_no_connection(listener, capsys):
-    from qdgraph.cli import run
+    from qdgraph.interfaces.cli import run
 
     before = listener.count
     q = f"SELECT * WHERE {{ ?s a qd:Pillar .SERVICE <{listener.url}> {{ ?a ?b ?c }} }}"
@@ -226,9 +226,9 @@ def test_from_is_resolved_against_held_graphs_never_fetched(kg, listener, query)
     """FROM passes the guard only for the store engine, which reads graphs it holds: a graph it
     does not hold is refused (the --reason closure holds none), and an endpoint refuses FROM."""
     from qdgraph.errors import UnsafeQueryError, UsageError
-    from qdgraph.graph import open_graph
-    from qdgraph.remote import EndpointBackend
-    from qdgraph.sparql import check_read_only
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.engine.remote import EndpointBackend
+    from qdgraph.engine.sparql import check_read_only
 
     q = query.format(url=listener.url)
     before = listener.count

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from qdgraph.namespaces import PREFIXES, QD, QDR
-from qdgraph.rules import HERE as ROOT_RULES, all_rules, materialise
+from qdgraph.storage.rules import HERE as ROOT_RULES, all_rules, materialise
 
 PRE = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items())
 
@@ -97,7 +97,7 @@ def test_derived_link_records_rule_premises_and_quotes():
 
 def test_building_twice_gives_the_identical_graph():
     from qdgraph import paths
-    from qdgraph.rdfio import load_files
+    from qdgraph.storage.rdfio import load_files
 
     def build():
         st = ox.Store()
@@ -140,7 +140,7 @@ INDICATORS = ["地区生产总值", "全国先进制造业百强城市排名", "
 
 @pytest.mark.parametrize("name", INDICATORS)
 def test_every_indicator_lists_every_derived_measure_with_rule_premises_and_quotes(kg, name):
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     res = measures_for(kg, name)
     iri = res.indicator
@@ -159,7 +159,7 @@ def test_every_indicator_lists_every_derived_measure_with_rule_premises_and_quot
 
 
 def test_the_reviewers_missing_links_are_there(kg):
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     def measures(name, basis=None):
         return {l.zh for l in measures_for(kg, name, basis).links}
@@ -205,7 +205,7 @@ def test_rules_command_lists_rules_with_link_counts(cli, kg):
 
 
 def test_a_rule_reading_its_own_links_is_refused(tmp_path):
-    from qdgraph.rules import parse_rule
+    from qdgraph.storage.rules import parse_rule
 
     text = (ROOT_RULES / "hierarchy.rq").read_text(encoding="utf-8").replace(
         "VALUES ?b { qd:Stated qd:InferredFromSubject }", "VALUES ?b { qd:InferredFromHierarchy }")

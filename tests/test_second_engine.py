@@ -13,10 +13,10 @@ from conftest import ROOT
 from jena import Jena, unavailable
 from qdgraph import paths
 from qdgraph.namespaces import PREFIXES, sparql_prologue
-from qdgraph.queries import all_queries
-from qdgraph.rdfio import parse_file
-from qdgraph.sparql import bind_values, strip_lexical
-from qdgraph.validate import validate
+from qdgraph.engine.queries import all_queries
+from qdgraph.storage.rdfio import parse_file
+from qdgraph.engine.sparql import bind_values, strip_lexical
+from qdgraph.domain.validate import validate
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(unavailable()), reason=unavailable() or "")]
 

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT
-from qdgraph.formats import write
+from qdgraph.presentation.formats import write
 
 pytestmark = pytest.mark.server
 
@@ -109,7 +109,7 @@ def row_set(rows) -> list:
 
 
 def json_row_set(doc) -> list:
-    from qdgraph.results import term_from_json
+    from qdgraph.engine.results import term_from_json
 
     return row_set([{k: term_from_json(v) for k, v in b.items()} for b in doc["results"]["bindings"]])
 
@@ -227,7 +227,7 @@ def test_update_is_forbidden(sparql, kg, args):
 ])
 def test_load_service_are_refused_with_the_guards_message(sparql, query, word):
     from qdgraph.errors import UnsafeQueryError
-    from qdgraph.sparql import check_read_only
+    from qdgraph.engine.sparql import check_read_only
 
     with pytest.raises(UnsafeQueryError) as err:
         check_read_only(query)
@@ -416,8 +416,8 @@ def test_sparqlwrapper_ask_update_and_bad_query(sparql):
 
 # ------------------------------------------------------------------ JSON lookups
 def test_lookups_match_the_library(kg, server):
-    from qdgraph.entity import describe
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.entity import describe
+    from qdgraph.domain.measures import measures_for
 
     inds = kg.query("SELECT ?i ?zh WHERE { ?i a qd:Indicator ; rdfs:label ?zh FILTER(lang(?zh) = 'zh') }").rows
     assert inds
@@ -440,7 +440,7 @@ def test_lookups_match_the_library(kg, server):
     s, _, body = curl(server + "/api/indicators")
     assert s == 200 and len(json.loads(body)["indicators"]) == len(kg.named("indicators").rows)
     s, _, body = curl(server + "/api/queries")
-    from qdgraph.queries import all_queries
+    from qdgraph.engine.queries import all_queries
 
     assert [q["name"] for q in json.loads(body)["queries"]] == list(all_queries())
 
@@ -464,7 +464,7 @@ def test_viz_page_or_501(kg, server):
 
     chain = kg.query("SELECT ?c WHERE { ?c a qd:IndustryChain } ORDER BY ?c LIMIT 1").rows
     s, h, body = curl(server + "/viz/chain?" + urllib.parse.urlencode({"name": chain[0]["c"].value if chain else "x"}))
-    if importlib.util.find_spec("qdgraph.viz") is None:
+    if importlib.util.find_spec("qdgraph.presentation.viz") is None:
         assert s == 501
     else:
         assert s == 200 and h["content-type"].startswith("text/html") and "<html" in body.lower()
@@ -526,8 +526,8 @@ def test_serve_errors_are_one_line(cli):
 
 # ------------------------------------------------------------------ --endpoint on our own server
 def test_endpoint_backend_against_qdgraph_serve(kg, sparql):
-    from qdgraph.graph import open_graph
-    from qdgraph.measures import measures_for
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.measures import measures_for
 
     remote = open_graph(endpoint=sparql)
     assert len(remote) == len(kg)

@@ -17,7 +17,7 @@ def base(tmp_path_factory):
 
 
 def test_load_records_what_it_was_built_from(base):
-    from qdgraph.generations import current_generation
+    from qdgraph.storage.generations import current_generation
 
     gen = current_generation(base)
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
@@ -46,7 +46,7 @@ def test_commands_take_store(base):
 def test_show_and_measures_take_store(base, kg):
     res = invoke("show", ENT_ZH, "--store", base, "-F", "json")
     if "in its SELECT projection" in res.err:  # graph.py binds params as SEP-0007 substitutions
-        pytest.xfail("qdgraph.graph: Oxigraph substitutes only projected variables (reported to the lead)")
+        pytest.xfail("qdgraph.engine.graph: Oxigraph substitutes only projected variables (reported to the lead)")
     assert res.code == 0, res
     assert json.loads(res.out)["iri"] == ENT_IRI
     ind = kg.select("SELECT ?l WHERE { ?i a qd:Indicator ; rdfs:label ?l FILTER (lang(?l) = 'zh') } LIMIT 1")
@@ -58,11 +58,11 @@ def test_show_and_measures_take_store(base, kg):
 
 
 def test_store_is_opened_read_only_and_answers_like_the_bundle(base, monkeypatch):
-    from qdgraph import namestore
-    from qdgraph.generations import current_generation
-    from qdgraph.graph import open_graph
+    from qdgraph.storage import namestore
+    from qdgraph.storage.generations import current_generation
+    from qdgraph.engine.graph import open_graph
     from qdgraph.names import NameIndex
-    from qdgraph.namestore import StoreNameIndex
+    from qdgraph.storage.namestore import StoreNameIndex
 
     monkeypatch.setattr(namestore, "LAZY_FROM", 0)  # a big store's index, on a small one
     kg = open_graph(store=base)
@@ -145,9 +145,9 @@ def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path
     import pyoxigraph as ox
 
     from qdgraph.names import entries_from_tuples
-    from qdgraph.generations import current_generation
-    from qdgraph.indexscan import index_rows
-    from qdgraph.storage import build_store
+    from qdgraph.storage.generations import current_generation
+    from qdgraph.storage.indexscan import index_rows
+    from qdgraph.storage.build import build_store
 
     nt = tmp_path / "tricky.nt"
     lab = "<http://www.w3.org/2000/01/rdf-schema#label>"

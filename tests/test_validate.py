@@ -4,7 +4,7 @@ claims' shapes and the Data Cube observations' shapes)."""
 from __future__ import annotations
 
 from qdgraph import paths
-from qdgraph.validate import validate
+from qdgraph.domain.validate import validate
 
 BAD = """@prefix qd: <https://w3id.org/qdgraph/ontology#> .
 @prefix qdr: <https://w3id.org/qdgraph/id/> .

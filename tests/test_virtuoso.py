@@ -41,8 +41,8 @@ def virtuoso(tmp_path_factory):
 
 
 def run(*args, env=None):
-    """The CLI in this process (``qdgraph.cli.run``): (exit code, stdout, stderr)."""
-    from qdgraph.cli import run as cli_run
+    """The CLI in this process (``qdgraph.interfaces.cli.run``): (exit code, stdout, stderr)."""
+    from qdgraph.interfaces.cli import run as cli_run
 
     out, err = io.StringIO(), io.StringIO()
     old = {k: os.environ.get(k) for k in (env or {})}
@@ -213,7 +213,7 @@ def _sample_params(kg):
 
 
 def test_every_named_query_matches(endpoint, kg):
-    from qdgraph.queries import all_queries
+    from qdgraph.engine.queries import all_queries
 
     sample = _sample_params(kg)
     for q in all_queries().values():
@@ -227,7 +227,7 @@ def test_every_named_query_matches(endpoint, kg):
 
 
 def test_export_through_the_endpoint_is_whole(endpoint, kg):
-    from qdgraph.graph import open_graph
+    from qdgraph.engine.graph import open_graph
 
     remote = open_graph(endpoint=endpoint)
     assert len(remote) == len(kg)
@@ -240,7 +240,7 @@ def test_export_through_the_endpoint_is_whole(endpoint, kg):
 
 # ------------------------------------------------------------------ protocol, caps, blank nodes
 def test_queries_go_by_get_or_form_post_never_hang(endpoint):
-    from qdgraph.remote import GET_LIMIT, EndpointBackend
+    from qdgraph.engine.remote import GET_LIMIT, EndpointBackend
 
     backend = EndpointBackend(endpoint, timeout=30)
     t0 = time.monotonic()
@@ -254,7 +254,7 @@ def test_queries_go_by_get_or_form_post_never_hang(endpoint):
 @pytest.fixture(scope="session")
 def big(virtuoso, tmp_path_factory):
     """A graph of ROWS triples (more than the store's 10,000-row cap) and one blank node."""
-    from qdgraph.httpclient import check, request
+    from qdgraph.engine.httpclient import check, request
 
     lines = [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(ROWS - 1)] + ['_:b1 <urn:p> "blank" .']
     reply = request(virtuoso + "/sparql-graph-crud-auth?" + urllib.parse.urlencode({"graph": BIG}), method="PUT",

@@ -134,7 +134,7 @@ def test_indicator_view_has_every_measure_and_the_pillar(kg, cli, tmp_path):
 
 
 def test_all_view(kg, cli, tmp_path):
-    from qdgraph.nxgraph import to_networkx
+    from qdgraph.domain.nxgraph import to_networkx
 
     page = _viz(cli, tmp_path, "all")
     total = to_networkx(kg).number_of_nodes()
@@ -153,8 +153,8 @@ def test_query_view(kg, cli, tmp_path):
 
 # ------------------------------------------------------------------ hostile text
 def test_hostile_labels_are_data_not_markup(sample_files):
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import render
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import render
 
     kg = open_graph(sample_files)
     for kind, name in (("chain", "样例虚拟现实"), ("enterprise", "window.__pwned=1"), ("all", None)):
@@ -169,7 +169,7 @@ def test_hostile_labels_are_data_not_markup(sample_files):
 
 
 def test_script_json_escapes_markup():
-    from qdgraph.viz.page import script_json
+    from qdgraph.presentation.viz.page import script_json
 
     text = script_json({"a": "</script><!-- & -->"})
     assert "<" not in text and ">" not in text and "&" not in text
@@ -187,7 +187,7 @@ def synthetic(n: int) -> nx.MultiDiGraph:
 
 
 def test_big_graph_is_capped_and_says_so():
-    from qdgraph.viz import build_page
+    from qdgraph.presentation.viz import build_page
 
     g = synthetic(2500)
     g.graph["focus"] = "urn:x:2499"
@@ -236,8 +236,8 @@ def big_chain_turtle(n: int) -> str:
 
 
 def test_chain_with_thousands_of_enterprises_is_grouped(cli, tmp_path, sample_files):
-    from qdgraph.viz import GROUP_OVER
-    from qdgraph.viz.cluster import GROUP_SHOW
+    from qdgraph.presentation.viz import GROUP_OVER
+    from qdgraph.presentation.viz.cluster import GROUP_SHOW
 
     big = tmp_path / "big.ttl"
     big.write_text(big_chain_turtle(3000), encoding="utf-8")
@@ -273,7 +273,7 @@ def test_chain_with_thousands_of_enterprises_is_grouped(cli, tmp_path, sample_fi
 
 
 def test_group_leaves_library():
-    from qdgraph.viz.cluster import find_groups
+    from qdgraph.presentation.viz.cluster import find_groups
 
     types = {"c": "qd:IndustryChain", "d": "qd:IndustryChain", **{f"e{i}": "qd:Enterprise" for i in range(10)}}
     links = [(f"e{i}", "qd:inChain", "c") for i in range(10)] + [("e0", "qd:inChain", "d")]
@@ -320,8 +320,8 @@ def test_size_degree_is_each_nodes_links_in_the_picture(cli, tmp_path, sample_fi
 def test_size_measures_pick_the_hub(sample_files, measure):
     """In the sample chain's picture the chain lies on most shortest paths and most arrows lead
     to it; an enterprise leaf lies on no path (betweenness 0) but still has a PageRank."""
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import render
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import render
 
     data = payload(render(open_graph(sample_files), "chain", "样例虚拟现实", size=measure, lang="en"))
     ranked = sorted(data["nodes"], key=lambda n: -n["value"])
@@ -334,9 +334,9 @@ def test_path_view_highlights_every_shortest_path(kg):
     """A pair the bundled graph joins by several shortest paths (found here with NetworkX
     directly): every node of every one is on the page and marked, their links are red, and
     each marked node's neighbours are there as context."""
-    from qdgraph.nxgraph import to_networkx
-    from qdgraph.nxwalks import undirected
-    from qdgraph.viz import render
+    from qdgraph.domain.nxgraph import to_networkx
+    from qdgraph.domain.nxwalks import undirected
+    from qdgraph.presentation.viz import render
 
     g = to_networkx(kg)
     h = undirected(g)
@@ -374,8 +374,8 @@ def test_path_view_cli_sample(cli, tmp_path, sample_files):
 
 
 def test_rank_view_draws_the_most_central_and_what_links_them(kg, cli, tmp_path):
-    from qdgraph.nxgraph import to_networkx
-    from qdgraph.nxwalks import undirected
+    from qdgraph.domain.nxgraph import to_networkx
+    from qdgraph.domain.nxwalks import undirected
 
     g = to_networkx(kg)
     h = undirected(g)
@@ -438,7 +438,7 @@ def test_lookups_import_neither_pyvis_nor_ipython(tmp_path):
     code = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from qdgraph.cli import run
+from qdgraph.interfaces.cli import run
 import qdgraph
 heavy = lambda: sorted({{m.split(".")[0] for m in sys.modules}} & {{"pyvis", "IPython"}})
 assert run(["measures", "人才总量"]) == 0 and run(["show", "歌尔"]) == 0
@@ -453,8 +453,8 @@ print("viz:", heavy())
 
 
 def test_picture_object_saves_and_prints_its_page(sample_files, tmp_path):
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import picture
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import picture
 
     pic = picture(open_graph(sample_files), "rank", types=["Enterprise"], lang="en")
     assert pic.title == "The most central entities" and str(pic) == pic.html

@@ -35,10 +35,10 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, kg):
-    """The pictures under test: one written by the real CLI, the rest by ``qdgraph.viz.render``
+    """The pictures under test: one written by the real CLI, the rest by ``qdgraph.presentation.viz.render``
     in-process (the same code, without a process start per page)."""
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import render
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import render
 
     d = tmp_path_factory.mktemp("pages")
     sample = write_sample(d, hostile=True)
@@ -275,8 +275,8 @@ def test_every_view_draws_offline_and_downloads_a_png(browser, pages, key, tmp_p
 def test_notebook_picture_runs_in_its_iframe_under_its_own_csp(browser, tmp_path, pages):
     """What Jupyter shows for a picture (``_repr_html_``), put in a host page: the page runs
     inside a sandboxed iframe, draws, keeps its CSP, and the hostile label stays text."""
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import picture
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import picture
 
     kg = open_graph([pages["dir"] / "sample.ttl", pages["dir"] / "hostile.ttl"])
     host = tmp_path / "notebook.html"

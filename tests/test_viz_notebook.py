@@ -45,8 +45,8 @@ def html_output(cell) -> str:
 
 
 def test_notebook_shows_results_and_pictures_inline(tmp_path):
-    from qdgraph.graph import open_graph
-    from qdgraph.viz import render
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.presentation.viz import render
 
     files = [str(f) for f in write_sample(tmp_path, hostile=True)]
     nb = nbformat.v4.new_notebook()

@@ -2,7 +2,7 @@
 ``$QDGRAPH_SHARED/w3c``), never copied into the project; skipped, saying so, where absent.
 
 - RDF 1.1 Turtle: every positive and negative syntax and evaluation test through the project's
-  Turtle loading path (``qdgraph.rdfio.parse_file``, what ``--data`` uses);
+  Turtle loading path (``qdgraph.storage.rdfio.parse_file``, what ``--data`` uses);
 - SPARQL 1.1 query syntax: positive queries run or are refused by the read-only guard,
   negative ones are one-line syntax errors, never anything else;
 - SPARQL 1.1 Protocol (prose tests, one case each) and the CSV/TSV and JSON result-format
@@ -73,7 +73,7 @@ TURTLE = manifest_entries(W3C / "rdf-turtle")
 @pytest.mark.parametrize("name, kind, props", TURTLE, ids=[t[0] for t in TURTLE] or None)
 def test_turtle_suite(name, kind, props):
     from qdgraph.errors import TurtleSyntaxError
-    from qdgraph.rdfio import parse_file
+    from qdgraph.storage.rdfio import parse_file
 
     action = local(props[MF + "action"][0])
     if kind.endswith(("PositiveSyntax", "TestTurtleEval")):
@@ -114,7 +114,7 @@ SYNTAX = manifest_entries(W3C / "sparql11" / "syntax-query")
 
 @pytest.fixture(scope="module")
 def empty_kg():
-    from qdgraph.graph import KnowledgeGraph, LocalBackend
+    from qdgraph.engine.graph import KnowledgeGraph, LocalBackend
 
     return KnowledgeGraph(LocalBackend(ox.Store()))
 

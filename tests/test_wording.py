@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qdgraph.wording import indicator_rows
+from qdgraph.domain.wording import indicator_rows
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -26,6 +26,6 @@ def test_cli_and_measures_use_the_same_words(kg, cli):
     res = cli("indicators", "--lang", "en")
     assert res.code == 0, res
     assert "more than 3 million people" in res.out and "万人" not in res.out
-    from qdgraph.measures import measures_for
+    from qdgraph.domain.measures import measures_for
 
     assert measures_for(kg, "全市人才总量").target["en"] == "more than 3 million people"

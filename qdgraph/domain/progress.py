@@ -1,0 +1,337 @@
+"""Progress toward the targets: are we on track for 2026?
+
+For each indicator: its target (value, comparator, period — a Data Cube observation of value
+kind qd:TargetValue), its observed values (qd:ObservedValue) converted to the target's unit,
+the latest one and its source, the gap, the yearly change still needed beside the average
+yearly change so far, and a status:
+
+- ``met``: the latest value already satisfies the target's comparator;
+- ``on-track``: not yet, but carrying on at the average yearly change so far meets it in time;
+- ``behind``: carrying on at that pace does not, or the target period is over;
+- ``no-data``: no observed value, or only one (a pace needs two periods);
+- ``qualitative``: the target has no number (完成省下达任务): progress cannot be computed;
+- ``no-target``: the source sets no target for the indicator.
+
+Periods are placed at their end (``qdgraph.engine.periods``); "yearly" means per year of that scale.
+Also listed: the measures that bear on the indicator (``qdgraph.domain.measures.measures_for``).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from qdgraph.namespaces import QD, shorten
+from qdgraph.engine.periods import period_of_iri
+from qdgraph.engine.units import with_unit
+
+# status key -> (zh, en); the order is the order of the legend
+STATUSES: dict[str, tuple[str, str]] = {
+    "met": ("已达成", "met"),
+    "on-track": ("进度正常", "on track"),
+    "behind": ("进度滞后", "behind"),
+    "no-data": ("数据不足", "no data"),
+    "qualitative": ("定性目标", "qualitative"),
+    "no-target": ("未设目标", "no target"),
+}
+_LOWER = QD + "LowerIsBetter"
+
+
+@dataclass
+class Point:
+    period: str
+    label_zh: str
+    label_en: str
+    t: float
+    value: float          # in the indicator's display unit (the target's, when there is one)
+    stated_value: str     # as stored, in its own unit
+    unit: str
+    obs: str
+
+
+@dataclass
+class Target:
+    iri: str
+    period: str | None
+    t: float | None
+    value: float | None
+    unit: str | None
+    comparator: str | None
+    comparator_zh: str
+    comparator_en: str
+    symbol: str
+    stated_as: str | None
+    qualitative_zh: str | None
+    qualitative_en: str | None
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: str
+    notation: str | None
+    zh: str
+    en: str
+    pillar: str | None
+    pillar_zh: str | None
+    pillar_en: str | None
+    direction: str                     # "higher" or "lower" (is better)
+    unit: str | None                   # the unit values are given in
+    unit_zh: str = ""
+    unit_en: str = ""
+    target: Target | None = None
+    observations: list = field(default_factory=list)   # [Point], oldest first
+    latest: Point | None = None
+    sources: list = field(default_factory=list)        # of the latest value: [{title, url, file, exact}]
+    gap: float | None = None                           # target − latest, in ``unit``
+    years_left: float | None = None
+    needed_per_year: float | None = None
+    average_per_year: float | None = None
+    projected: float | None = None                     # latest + average × years left
+    status: str = "no-data"
+    status_zh: str = ""
+    status_en: str = ""
+    reason_zh: str = ""
+    reason_en: str = ""
+    notes: list = field(default_factory=list)          # observations left out, and why
+    measures: list = field(default_factory=list)       # [{measure, zh, en, basis, stated}]
+
+    def to_dict(self) -> dict:
+        # dataclasses.asdict deep-copies every value: ten times slower at 10k observations
+        out = dict(vars(self))
+        out["target"] = dict(vars(self.target)) if self.target is not None else None
+        out["latest"] = dict(vars(self.latest)) if self.latest is not None else None
+        out["observations"] = [dict(vars(o)) for o in self.observations]
+        out["sources"] = [dict(s) for s in self.sources]
+        out["measures"] = [dict(m) for m in self.measures]
+        out["notes"] = list(self.notes)
+        return out
+
+
+@dataclass
+class ProgressReport:
+    indicators: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"statuses": {k: {"zh": zh, "en": en} for k, (zh, en) in STATUSES.items()},
+                "indicators": [i.to_dict() for i in self.indicators]}
+
+
+def progress(kg, indicator: str | None = None, *, pillar: str | None = None, with_measures: bool = True) -> ProgressReport:
+    """Progress of one indicator (a name, alias, pinyin or IRI), of a pillar's indicators, or
+    of every indicator."""
+    import pyoxigraph as ox
+
+    from qdgraph.errors import UsageError
+    from qdgraph.engine.units import Units
+
+    if indicator is not None and pillar is not None:
+        raise UsageError("give an indicator or a pillar, not both")
+    params = {}
+    if indicator is not None:
+        params["indicator"] = ox.NamedNode(kg.resolve(indicator, types=["qd:Indicator"], what="indicator"))
+    pillar_iri = kg.resolve(pillar, types=["qd:Pillar"], what="pillar") if pillar is not None else None
+    rows = _named(kg, "progress-indicators", params)
+    if pillar_iri is not None:
+        rows = [r for r in rows if r.get("pillar") is not None and r["pillar"].value == pillar_iri]
+    units = Units.load(kg)
+    targets: dict[str, list] = {}
+    for r in _named(kg, "indicator-targets", params):
+        targets.setdefault(r["indicator"].value, []).append(r)
+    target_iris = {r["target"].value for rows_ in targets.values() for r in rows_}
+    observed: dict[str, list] = {}
+    for r in _named(kg, "indicator-observations" if params else "indicator-observations-all", params):
+        if r["obs"].value not in target_iris:  # the figures query returns targets too
+            observed.setdefault(r["indicator"].value, []).append(r)
+    labels = _comparator_labels(kg)
+    periods: dict = {}
+
+    out, seen = [], set()
+    for r in sorted(rows, key=_order):
+        iri = r["indicator"].value
+        if iri in seen:  # an indicator with two labels in a language would repeat
+            continue
+        seen.add(iri)
+        ip = IndicatorProgress(iri, _v(r.get("notation")), _v(r.get("zh")) or shorten(iri), _v(r.get("en")) or shorten(iri),
+                               _v(r.get("pillar")), _v(r.get("pillar_zh")), _v(r.get("pillar_en")),
+                               "lower" if _v(r.get("direction")) == _LOWER else "higher", None)
+        ip.target = _pick_target(targets.get(iri, []), labels)
+        if ip.target is not None and ip.target.comparator == QD + "AtMost" and r.get("direction") is None:
+            ip.direction = "lower"
+        _observations(ip, observed.get(iri, []), units, periods)
+        _assess(ip)
+        ip.status_zh, ip.status_en = STATUSES[ip.status]
+        if ip.latest is not None:
+            ip.sources = _sources(kg, ip.latest.obs)
+        if with_measures:
+            ip.measures = _measures(kg, iri)
+        out.append(ip)
+    return ProgressReport(out)
+
+
+# ------------------------------------------------------------------ reading
+def _named(kg, name: str, params: dict) -> list:
+    """A named query with ``indicator`` bound or, when it is not given, unbound (every indicator)."""
+    from qdgraph.engine.queries import get_query
+
+    return kg.query(get_query(name).text, params).rows
+
+
+def _order(r):
+    """By notation, numbers compared as numbers ("I2" before "I10"), then IRI."""
+    n = _v(r.get("notation"))
+    parts = [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", n)] if n else []
+    return (n is None, parts, r["indicator"].value)
+
+
+def _comparator_labels(kg) -> dict:
+    rows = kg.query("""SELECT ?c ?zh ?en ?sym WHERE { ?c a qd:Comparator .
+        OPTIONAL { ?c rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) } OPTIONAL { ?c rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
+        OPTIONAL { ?c skos:notation ?sym } }""").rows
+    return {r["c"].value: (_v(r.get("zh")) or "", _v(r.get("en")) or "", _v(r.get("sym")) or "") for r in rows}
+
+
+def _pick_target(rows: list, labels: dict) -> Target | None:
+    """The latest target (a plan may set one for 2024 and one for 2026: the last counts)."""
+    best = None
+    for r in rows:
+        p = period_of_iri(_v(r.get("period")) or "")
+        cmp_ = _v(r.get("comparator"))
+        zh, en, sym = labels.get(cmp_, ("", "", "")) if cmp_ else ("", "", "")
+        t = Target(r["target"].value, p.key if p else None, p.t if p else None,
+                   float(Decimal(r["value"].value)) if r.get("value") is not None else None, _v(r.get("unit")),
+                   cmp_, zh, en, sym, _v(r.get("statedAs")), _v(r.get("qualitative")), _v(r.get("qualitative_en")))
+        if best is None or (t.t or 0, t.value is not None) > (best.t or 0, best.value is not None):
+            best = t
+    return best
+
+
+def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> None:
+    """The observed values, oldest first, in the target's unit (else the most used one).
+    ``periods`` caches period IRI → (t, key, zh label, en label) across indicators."""
+    points = []
+    for r in rows:
+        iri = r["period"].value
+        if iri not in periods:
+            p = period_of_iri(iri)
+            periods[iri] = (p.t, p.key, p.label("zh"), p.label("en")) if p else None
+        if periods[iri] is None:
+            ip.notes.append(f"{shorten(r['obs'].value)}: period {shorten(iri)} is not a qdr:period-YYYY[-MM]")
+            continue
+        points.append((periods[iri], r["obs"].value, r["value"].value, r["unit"].value))
+    points.sort()
+    numeric = ip.target is not None and ip.target.value is not None
+    if numeric:
+        unit = ip.target.unit
+    else:  # no target to follow: the unit most values are given in (the latest's on a tie)
+        counts = Counter(p[3] for p in points)
+        unit = max(reversed([p[3] for p in points]), key=counts.__getitem__, default=None)
+    ip.unit = unit
+    if unit is not None:
+        ip.unit_zh, ip.unit_en = units.get(unit).label("zh"), units.get(unit).label("en")
+    factors: dict[str, tuple] = {}  # unit → (multiplier to ``unit`` or None if it does not convert, label)
+    last = None
+    for (t, key, zh, en), obs, value, u in points:
+        if u not in factors:
+            ok = unit is not None and units.convertible(u, unit)
+            factors[u] = (units.convert(Decimal(1), u, unit) if ok else None, units.get(u).label())
+        factor, label = factors[u]
+        if factor is None:
+            ip.notes.append(f"{key}: {with_unit(value, label)} cannot be converted to {ip.unit_zh}; left out")
+            continue
+        if key == last:
+            continue  # one value per period (Data Cube IC-12); a duplicate is the import's to report
+        last = key
+        number = float(value) if factor == 1 else float(Decimal(value) * factor)  # exact either way
+        ip.observations.append(Point(key, zh, en, t, number, with_unit(value, label), u, obs))
+    if numeric and ip.target.t is not None:  # values after the target period say nothing about it
+        ip.observations = [o for o in ip.observations if o.t <= ip.target.t + 1e-9]
+    ip.latest = ip.observations[-1] if ip.observations else None
+
+
+# ------------------------------------------------------------------ judging
+def satisfies(value: float, target: float, comparator: str | None, direction: str) -> bool:
+    """Whether ``value`` meets ``target`` under the comparator (达到 is read along the direction)."""
+    eps = 1e-9 * max(1.0, abs(target))
+    c = (comparator or "").removeprefix(QD)
+    if c == "AtLeast":
+        return value >= target - eps
+    if c in ("MoreThan", "Exceeds"):
+        return value > target + eps
+    if c == "AtMost":
+        return value <= target + eps
+    if c == "Exactly":
+        return abs(value - target) <= eps
+    return value <= target + eps if direction == "lower" else value >= target - eps
+
+
+def _assess(ip: IndicatorProgress) -> None:
+    t, obs, latest = ip.target, ip.observations, ip.latest
+    numeric = t is not None and t.value is not None
+    if len(obs) > 1 and latest.t > obs[0].t:
+        ip.average_per_year = (latest.value - obs[0].value) / (latest.t - obs[0].t)
+    if numeric and latest is not None:
+        ip.gap = t.value - latest.value
+        if t.t is not None:
+            ip.years_left = t.t - latest.t
+            if ip.years_left > 0:
+                ip.needed_per_year = ip.gap / ip.years_left
+                if ip.average_per_year is not None:
+                    ip.projected = latest.value + ip.average_per_year * ip.years_left
+    ip.status, ip.reason_zh, ip.reason_en = _status(ip)
+
+
+def _status(ip: IndicatorProgress) -> tuple[str, str, str]:
+    t, latest = ip.target, ip.latest
+    if t is None:
+        return "no-target", "图谱中没有该指标的目标值", "the graph holds no target for this indicator"
+    if t.value is None:
+        q_zh, q_en = t.qualitative_zh or t.stated_as or "", t.qualitative_en or t.qualitative_zh or t.stated_as or ""
+        return ("qualitative", f"目标为定性要求“{q_zh}”，没有数值，无法计算进度",
+                f"the target is qualitative (“{q_en}”), with no number: progress cannot be computed")
+    if latest is None:
+        return "no-data", "尚无观测值（用 qdgraph observe import 导入）", "no observed value yet (add some with qdgraph observe import)"
+    if satisfies(latest.value, t.value, t.comparator, ip.direction):
+        return "met", f"{latest.label_zh}已达到目标", f"the target is already met ({latest.label_en})"
+    if ip.years_left is not None and ip.years_left <= 0:
+        return "behind", "目标时期已过，未达到目标", "the target period is over and the target was not met"
+    if ip.average_per_year is None:
+        return ("no-data", f"只有一个观测值（{latest.label_zh}），至少需要两个时期才能算出年均变化",
+                f"only one observed value ({latest.label_en}): a yearly pace needs two periods")
+    # carrying on at the average pace: does the projection meet the target? (等于 is read
+    # along the gap: "exactly 2" is on track when the pace gets there in time)
+    exact = (t.comparator or "").removeprefix(QD) == "Exactly"
+    way = ("lower" if ip.gap < 0 else "higher") if exact else ip.direction
+    if ip.projected is not None and satisfies(ip.projected, t.value, None if exact else t.comparator, way):
+        return "on-track", "按目前的年均变化，可在目标时期前达到", "at the average yearly change so far, the target is reached in time"
+    return "behind", "按目前的年均变化，到目标时期仍达不到", "at the average yearly change so far, the target is not reached in time"
+
+
+def _sources(kg, obs: str) -> list[dict]:
+    """The documents and sentences the value rests on; cited publications before import files."""
+    import pyoxigraph as ox
+
+    from qdgraph.engine.queries import get_query
+
+    found: dict[str, dict] = {}
+    for r in kg.query(get_query("observation-sources").text, {"obs": ox.NamedNode(obs)}).rows:
+        doc = r["doc"].value
+        s = found.setdefault(doc, {"document": doc, "title": _v(r.get("title")), "url": _v(r.get("url")),
+                                   "file": _v(r.get("file")), "exact": None, "import": _v(r.get("format")) == "text/csv"})
+        if r.get("exact") is not None and not s["import"]:
+            s["exact"] = r["exact"].value
+    ordered = sorted(found.values(), key=lambda s: (s["import"], s["document"]))
+    for s in ordered:
+        del s["import"]
+    return ordered
+
+
+def _measures(kg, iri: str) -> list[dict]:
+    from qdgraph.domain.measures import measures_for
+
+    return [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}
+            for l in measures_for(kg, iri).links]
+
+
+def _v(term):
+    return term.value if term is not None else None

@@ -1,0 +1,248 @@
+"""Backends: where a KnowledgeGraph's queries run. Every backend has the same small, typed
+interface (``Backend``), so nothing above this layer needs to know which one it holds:
+
+- ``LocalBackend``: an Oxigraph store in this process (in memory);
+- ``StoreBackend``: a store on disk (``qdgraph load``, or the bundled graph's compiled cache),
+  opened read-only, with its name index;
+- ``qdgraph.engine.remote.EndpointBackend``: a SPARQL 1.1 endpoint over HTTP.
+
+A backend answers query text whose prefixes are predeclared, with parameters bound as RDF terms
+by the engine, never pasted into the text; the read-only guard runs before (``qdgraph.engine.graph``).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Protocol, Union, runtime_checkable
+
+import pyoxigraph as ox
+
+from qdgraph.errors import QdgraphError, QueryTimeout, UsageError
+from qdgraph.storage.generations import STORE_SUBDIR, StoreError, current_generation
+from qdgraph.names import NameIndex
+from qdgraph.namespaces import PREFIXES
+from qdgraph.engine.results import AskResult, GraphResult, SelectResult
+from qdgraph.engine.sparql import bind_values, syntax_error, tokens
+
+Result = Union[SelectResult, AskResult, GraphResult]
+
+# Relative IRIs in a query (``<indicator-gdp>``) resolve against the data namespace (qdr:);
+# the server resolves against its endpoint URL instead, as SPARQL endpoints do.
+QUERY_BASE = PREFIXES["qdr"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An RDF dataset chosen by the protocol's default-graph-uri / named-graph-uri (IRIs)."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.default or self.named)
+
+
+def query_dataset(query: str) -> Dataset:
+    """The graphs a query's FROM / FROM NAMED clauses name (IRIs or prefixed names)."""
+    from qdgraph.namespaces import expand
+
+    default, named, want = [], [], None
+    for kind, text, _ in tokens(query):
+        if kind in ("ws", "comment"):
+            continue
+        word = text.upper() if kind == "word" else None
+        if word == "FROM":
+            want = default
+        elif word == "NAMED" and want is default:
+            want = named
+        elif want is not None and kind in ("iri", "pname"):
+            want.append(text[1:-1] if kind == "iri" else expand(text) or text)
+            want = None
+        else:
+            want = None
+    return Dataset(tuple(default), tuple(named))
+
+
+@runtime_checkable
+class Backend(Protocol):
+    description: str
+
+    def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None) -> Result:
+        """The answer, materialised; at most ``limit`` rows or triples (``truncated`` set when
+        there were more); ``QueryTimeout`` after ``timeout`` seconds."""
+
+    def quads(self, subject: Any = None, predicate: Any = None, object: Any = None) -> Iterable["ox.Quad"]:
+        """The quads matching a pattern (None: any)."""
+
+    def names(self) -> NameIndex | None:
+        """The stored name index, or None: the graph then builds one with SPARQL."""
+
+    def __len__(self) -> int: ...
+
+
+class LocalBackend:
+    """An Oxigraph store in this process."""
+
+    def __init__(self, store: "ox.Store", description: str = "memory"):
+        self._store = store
+        self.description = description
+
+    def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None, base_iri: str | None = QUERY_BASE,
+              dataset: Dataset | None = None) -> Result:
+        """As ``Backend.query``; relative IRIs resolve against ``base_iri``, and ``dataset``
+        (or the query's FROM / FROM NAMED) picks graphs this store holds, never fetched."""
+        def run():
+            cut = None if limit is None else limit + 1
+            return _truncate(materialise(self.run(text, params, base_iri=base_iri, dataset=dataset), cut), limit)
+
+        return run() if not timeout else with_timeout(run, timeout)
+
+    def stream(self, text: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE):
+        """A SELECT as a ``LazySelect`` whose rows are read from the engine as they are
+        iterated (a huge answer is never held whole); other answers materialised."""
+        res = self.run(text, params, base_iri=base_iri)
+        if not isinstance(res, ox.QuerySolutions):
+            return materialise(res)
+        return LazySelect([v.value for v in res.variables], res)
+
+    def run(self, text: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE,
+            dataset: Dataset | None = None):
+        """The engine's lazy answer (pyoxigraph QuerySolutions / QueryTriples / QueryBoolean);
+        the server iterates it itself to cut at its row cap."""
+        subs = {ox.Variable(k): v for k, v in params.items()}
+        # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
+        # 2.1.4); either way only graphs this store holds, never anything fetched
+        chosen = dataset or (query_dataset(text) if "from" in text.lower() else None)  # cheap look first
+        graphs = self.resolve_dataset(chosen) if chosen else {}
+        try:
+            try:
+                return self._store.query(text, prefixes=PREFIXES, substitutions=subs or None, base_iri=base_iri,
+                                         **graphs)
+            except RuntimeError as err:
+                # pyoxigraph 0.5 only substitutes variables a SELECT projects; bind the others
+                # with a VALUES block, as for a remote endpoint (terms written by pyoxigraph).
+                if not subs or "projection" not in str(err):
+                    raise
+                return self._store.query(bind_values(text, params), prefixes=PREFIXES, base_iri=base_iri, **graphs)
+        except SyntaxError as err:
+            raise syntax_error(err, text) from None
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QdgraphError(f"query failed: {err}") from None
+
+    def resolve_dataset(self, dataset: Dataset) -> dict:
+        """The query's dataset as Oxigraph's ``default_graph`` / ``named_graphs``: only graphs
+        this store holds (anything else is refused: nothing is ever fetched to fill it)."""
+        def held(g: str) -> bool:
+            try:
+                return self._store.contains_named_graph(ox.NamedNode(g))
+            except ValueError:  # not an absolute IRI
+                return False
+
+        missing = [g for g in (*dataset.default, *dataset.named) if not held(g)]
+        if missing:
+            raise UsageError(f"no graph <{missing[0]}> in this store: the dataset can only name graphs it holds, "
+                             "and nothing is fetched")
+        return {"default_graph": [ox.NamedNode(g) for g in dataset.default],
+                "named_graphs": [ox.NamedNode(g) for g in dataset.named]}
+
+    def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
+        return self._store.quads_for_pattern(subject, predicate, object, None)
+
+    def names(self) -> NameIndex | None:
+        return None
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class StoreBackend(LocalBackend):
+    """A store on disk (see ``qdgraph.storage.generations``), opened read-only."""
+
+    def __init__(self, store_dir: Path, description: str | None = None, generation: str | None = None):
+        self.gen = Path(store_dir) / generation if generation else current_generation(store_dir)
+        try:
+            store = ox.Store.read_only(str(self.gen / STORE_SUBDIR))
+        except OSError as err:
+            raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
+        super().__init__(store, description or f"store {store_dir}")
+        self._names = None
+
+    def names(self) -> NameIndex:
+        from qdgraph.storage.namestore import open_names
+
+        if self._names is None:
+            self._names = open_names(self.gen)
+        return self._names
+
+    def backup(self, target: Path) -> None:
+        """Copy the database to ``target`` (hard links where it can: cheap), for a writer
+        building the next generation."""
+        self._store.backup(str(target))
+
+
+def materialise(res, limit: int | None = None) -> Result:
+    """A pyoxigraph answer as a qdgraph result, reading at most ``limit`` rows or triples
+    (evaluation errors surface while iterating, so they are caught here too)."""
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return AskResult(bool(res))
+        if isinstance(res, ox.QueryTriples):
+            return GraphResult(list(islice(res, limit)))
+        variables = [v.value for v in res.variables]
+        # a solution iterates its values in variable order: cheaper than sol[v] lookups
+        rows = [{v: t for v, t in zip(variables, sol) if t is not None} for sol in islice(res, limit)]
+        return SelectResult(variables, rows)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QdgraphError(f"query failed: {err}") from None
+
+
+class LazySelect:
+    """A SELECT answer read from the engine while it is iterated (once)."""
+
+    kind = "select"
+
+    def __init__(self, variables: list[str], solutions):
+        self.variables, self._solutions = variables, solutions
+
+    @property
+    def rows(self):
+        variables = self.variables
+        try:
+            for sol in self._solutions:
+                yield {v: t for v, t in zip(variables, sol) if t is not None}
+        except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
+            raise QdgraphError(f"query failed: {err}") from None
+
+
+def _truncate(res: Result, limit: int | None) -> Result:
+    """Keep at most ``limit`` rows (or triples); mark the result truncated if some were cut."""
+    items = res.rows if res.kind == "select" else res.triples if res.kind == "graph" else None
+    if items is not None and limit is not None and len(items) > limit:
+        del items[limit:]
+        res.truncated = True
+    return res
+
+
+def with_timeout(fn, seconds: float):
+    """Run ``fn`` in a worker thread; give up after ``seconds``. The engine cannot be
+    interrupted, so the worker is left to finish in the background (daemon thread)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as err:  # handed to the caller's thread
+            box["error"] = err
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise QueryTimeout(f"query did not finish within {seconds:g} s (--timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,101 @@
+"""Named SPARQL queries shipped as ``.rq`` files in this folder.
+
+Each file starts with a comment header the CLI and server read::
+
+    # title: Measures that affect an indicator
+    # description: one line for `qdgraph queries`
+    # param: indicator iri   The indicator (name, IRI or qd: name)
+
+``param`` lines give the variable (without ``?``), its kind (``iri``, ``literal``, ``integer``)
+and help text. Values are bound as RDF terms (never spliced into the text).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from qdgraph.errors import NotFoundError, UsageError
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Param:
+    name: str
+    kind: str
+    help: str
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: list[Param] = field(default_factory=list)
+    path: Path | None = None
+
+    def bind(self, values: dict) -> dict:
+        """Check ``values`` against the declared params; return them ready for ``query``."""
+        known = {p.name: p for p in self.params}
+        unknown = [k for k in values if k not in known]
+        if unknown:
+            raise UsageError(f"query {self.name!r} has no parameter {unknown[0]!r}"
+                             + (f" (it takes: {', '.join(known)})" if known else " (it takes none)"))
+        missing = [p.name for p in self.params if p.name not in values]
+        if missing:
+            raise UsageError(f"query {self.name!r} needs --param {missing[0]}=VALUE")
+        out = {}
+        for k, v in values.items():
+            if isinstance(v, str) and known[k].kind == "literal":
+                import pyoxigraph as ox
+
+                v = ox.Literal(v)
+            out[k] = v
+        return out
+
+
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+
+
+def parse_rq(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, value = m.groups()
+        if key == "param":
+            name, kind, *rest = value.split(None, 2) + [""]
+            params.append(Param(name, kind, (rest[0] if rest else "").strip()))
+        else:
+            meta[key] = value.strip()
+    return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, params, path)
+
+
+@lru_cache(maxsize=None)
+def all_queries() -> dict[str, NamedQuery]:
+    return {p.stem: _parsed(p) for p in sorted(HERE.glob("*.rq"))}
+
+
+@lru_cache(maxsize=None)
+def _parsed(path: Path) -> NamedQuery:
+    return parse_rq(path)
+
+
+def get_query(name: str) -> NamedQuery:
+    path = HERE / f"{name}.rq"
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) and path.is_file():  # one file, not all of them
+        return _parsed(path)
+    queries = all_queries()
+    import difflib
+
+    near = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.4)
+    hint = f"; did you mean: {', '.join(near)}" if near else f"; known: {', '.join(queries)}"
+    raise NotFoundError(f"no named query {name!r}{hint}", near)

@@ -1,0 +1,300 @@
+"""A remote SPARQL 1.1 endpoint as a graph backend (``--endpoint URL``).
+
+Every command runs the same named queries whether the graph is embedded or remote, so this
+backend must give answers identical to ``LocalBackend``, on any store (tested on Oxigraph and
+OpenLink Virtuoso):
+
+- the predeclared prefixes are sent as ``PREFIX`` lines (remote engines have no prefix map);
+- parameters are bound with a ``VALUES`` block at the start of the outermost ``WHERE`` group,
+  written from pyoxigraph's N-Triples serialisation of each term (which escapes it), never by
+  pasting what the user typed into the query;
+- the whole SPARQL 1.1 Protocol: GET for short queries, a form POST for long ones, a direct
+  POST (``application/sparql-query``) only as a fallback, probed first with a short timeout
+  (Virtuoso 7.2 never answers a direct POST: trying it blind would hang for the whole timeout);
+  a method the server refuses (405, 414, 415, 501) is not tried again;
+- SELECT/ASK answers are read as SPARQL JSON with the standard library, so blank-node labels of
+  any shape (Virtuoso's ``nodeID://b10006``) are accepted; CONSTRUCT/DESCRIBE as N-Triples (or
+  whatever RDF syntax the server chose);
+- row caps are detected (Virtuoso's ``X-SPARQL-MaxRows`` header, ``qdgraph serve``'s
+  ``X-Qdgraph-Truncated``) and a cut SELECT is read again in pages (the query wrapped as an
+  ordered sub-query, ``LIMIT``/``OFFSET`` outside it — Virtuoso refuses to sort past its cap
+  otherwise), then the row count is checked against ``COUNT(*)``. An answer that cannot be paged
+  (the query has its own LIMIT, or is a CONSTRUCT) is marked ``truncated`` and the CLI says so.
+
+The endpoint URL may carry protocol parameters (``?default-graph-uri=…`` picks the graph a
+store such as Virtuoso should query) and credentials (see ``qdgraph.engine.httpclient``).
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import replace
+from typing import Any, Iterable, Mapping
+
+import pyoxigraph as ox
+
+from qdgraph.engine.backend import _truncate
+from qdgraph.errors import QdgraphError
+from qdgraph.engine.httpclient import EndpointError, Reply, check, first_line, request, target
+from qdgraph.namespaces import PREFIXES
+from qdgraph.engine.results import AskResult, GraphResult, SelectResult, term_from_json
+from qdgraph.engine.sparql import bind_values, check_read_only, strip_lexical  # noqa: F401  (bind_values: part of this module's API)
+
+__all__ = ["EndpointBackend", "EndpointError", "bind_values"]
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+# Set by `qdgraph serve` when it cut a result at --max-rows (see qdgraph.interfaces.server).
+TRUNCATED_HEADER = "X-Qdgraph-Truncated"
+MAXROWS_HEADER = "X-SPARQL-MaxRows"  # Virtuoso, when its ResultSetMaxRows cut the answer
+GET_LIMIT = 2000  # characters of URL: longer queries go by POST (proxies and servers cap URLs)
+PROBE_TIMEOUT = 5.0  # seconds for "does this method work?" (ASK {} answers in milliseconds)
+_REFUSED = {405, 411, 414, 415, 501}  # "not this way": try the next method
+_STATE = """SELECT ?triples ?labels ?chars WHERE {
+  { SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o } }
+  { SELECT (COUNT(*) AS ?labels) (SUM(STRLEN(STR(?l))) AS ?chars) WHERE { ?e rdfs:label|skos:altLabel ?l } }
+}"""  # what the cached name index of an endpoint is checked against (see EndpointBackend.names)
+_PROLOGUE = re.compile(r"(?i)\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*")  # on strip_lexical text: IRIs are blanks
+_CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
+
+
+class EndpointBackend:
+    """Runs queries on a SPARQL 1.1 endpoint over HTTP."""
+
+    def __init__(self, url: str, timeout: float = 60.0, user: str | None = None):
+        self.target = target(url, user)
+        self.url = self.target.shown
+        self.timeout = float(timeout)
+        self.description = f"endpoint {self.url}"
+        self._good: set[str] = set()
+        self._bad: set[str] = set()
+        self.cap: int | None = None  # the store's row cap, once seen
+
+    # -- the backend interface ------------------------------------------------
+    def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
+              timeout: float | None = None) -> Any:
+        saved = self.timeout
+        if timeout:  # a command's own limit, never longer than the endpoint's
+            self.timeout = min(float(timeout), saved)
+        try:
+            res = self._query(text, params, limit)
+        finally:
+            self.timeout = saved
+        return _truncate(res, limit)
+
+    def _query(self, query: str, params: Mapping[str, Any], limit: int | None = None) -> Any:
+        form = check_read_only(query)
+        body = bind_values(query, params)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return self._graph(body)
+        res, cut = self._select(body)
+        if cut and isinstance(res, SelectResult):
+            if limit is not None and len(res.rows) > limit:  # enough rows already: no pages
+                res.truncated = True
+            else:
+                res = self._paged(body, res)
+        return res
+
+    def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
+        # a SELECT, not a CONSTRUCT: SELECT answers can be paged past a row cap and counted
+        pattern = {k: t for k, t in (("s", subject), ("p", predicate), ("o", object)) if t is not None}
+        res = self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", pattern)
+        if res.truncated:
+            raise EndpointError(f"{self.url} cut the graph short at its row cap and it could not be read in pages")
+        return [ox.Quad(r["s"], r["p"], r["o"]) for r in res.rows]
+
+    def names(self):
+        """The name index, built with SPARQL (``qdgraph.names.INDEX_QUERY``) and kept in the
+        cache folder for this endpoint, as a store keeps it (``names.sqlite``: a name given
+        outright is found without reading the whole index), while the store's state stays the
+        same. Building it reads every label — 120,000 rows, tens of seconds through Virtuoso, at
+        1M triples — so a lookup pays that once, not every time. The state is the triple count,
+        the label count and their total length: a change that keeps all three (a label swapped
+        for one of the same length) goes unseen until the cache folder is deleted."""
+        import hashlib
+        import os
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from qdgraph import paths
+        from qdgraph.names import NameIndex, build_index
+        from qdgraph.storage.namestore import StoreNameIndex, write_names
+
+        state = [str(v.value) for v in self.query(_STATE, {}).rows[0].values()]
+        folder = paths.cache_dir() / "endpoints" / hashlib.sha256(self.target.url.encode()).hexdigest()[:24]
+        try:
+            if json.loads((folder / "state.json").read_text(encoding="utf-8")) == state:
+                return StoreNameIndex(folder)
+        except (OSError, ValueError):
+            pass
+        entries = build_index(self)
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
+            write_names(tmp, entries)
+            (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")  # last: marks it complete
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
+        except OSError:
+            return NameIndex(entries)  # no cache: still right, only slower next time
+        return StoreNameIndex(folder)
+
+    def __len__(self) -> int:
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}).rows
+        return int(rows[0]["n"].value) if rows else 0
+
+    def __repr__(self) -> str:
+        return f"<EndpointBackend {self.url}>"
+
+    # -- SELECT / ASK ------------------------------------------------------------
+    def _select(self, body: str):
+        reply = self._ask_server(body, f"{RESULTS_JSON}, application/json;q=0.9")
+        try:
+            res = parse_results_json(reply.body)
+        except (ValueError, KeyError, TypeError) as err:
+            raise EndpointError(f"{self.url} sent a reply that is not SPARQL JSON results ({reply.content_type or 'no type'}): "
+                                f"{first_line(reply.body) or err}") from None
+        cut = False
+        if isinstance(res, SelectResult):
+            cap = _cap(reply)
+            if cap is not None:
+                self.cap = cap
+            cut = reply.headers.get(TRUNCATED_HEADER) is not None or (cap is not None and len(res.rows) >= cap)
+        return res, cut
+
+    def _paged(self, body: str, first: SelectResult) -> SelectResult:
+        """Read a SELECT that met the row cap again, in pages of the cap's size."""
+        bare = strip_lexical(body)
+        tail = bare[bare.rfind("}") + 1:]
+        if re.search(r"(?i)\b(LIMIT|OFFSET)\b", tail):  # its own LIMIT: cannot page it
+            first.truncated = True
+            return first
+        # a total order over every column (after the query's own, if any), so pages neither
+        # overlap nor skip rows
+        keys = " ".join("?" + v for v in first.variables)
+        body += (" " if re.search(r"(?i)\bORDER\s+BY\b", tail) else "\nORDER BY ") + keys
+        size = self.cap or len(first.rows)
+        head = _PROLOGUE.match(bare).end()  # the query's own PREFIX/BASE lines stay in front
+        prologue, body = body[:head], body[head:]
+        rows: list = []
+        while True:
+            page, _ = self._select(f"{prologue}SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {size} OFFSET {len(rows)}")
+            rows.extend(page.rows)
+            if len(page.rows) < size:
+                break
+        counted, _ = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ {{\n{body}\n}} }}")
+        n = int(counted.rows[0]["n"].value)
+        if n != len(rows):
+            raise EndpointError(f"{self.url} gave {len(rows)} rows in pages but counts {n}: "
+                                "the data changed while it was read, or the store cut a page")
+        return SelectResult(first.variables, rows)
+
+    # -- CONSTRUCT / DESCRIBE ------------------------------------------------------
+    def _graph(self, body: str) -> GraphResult:
+        reply = self._ask_server(body, f"{N_TRIPLES}, text/turtle;q=0.9, application/rdf+xml;q=0.5")
+        fmt = ox.RdfFormat.from_media_type(reply.content_type) or ox.RdfFormat.N_TRIPLES
+        try:
+            res = GraphResult([q.triple for q in ox.parse(reply.body, format=fmt)])
+        except (SyntaxError, ValueError) as err:
+            raise EndpointError(f"{self.url} sent a reply that is not {fmt.name}: {err}") from None
+        res.truncated = reply.headers.get(TRUNCATED_HEADER) is not None
+        if len(res) >= _CUT_SUSPECT and not res.truncated:
+            # stores send no header when they cut a CONSTRUCT: learn the cap from a SELECT
+            cap = self.cap or self._learn_cap(len(res) + 1)
+            res.truncated = cap is not None and len(res) >= cap
+        return res
+
+    def _learn_cap(self, rows: int) -> int | None:
+        reply = self._ask_server(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {rows}", "text/csv, */*;q=0.1")
+        self.cap = _cap(reply)
+        return self.cap
+
+    # -- the protocol ------------------------------------------------------------
+    def _ask_server(self, body: str, accept: str) -> Reply:
+        text = _prologue(body) + body
+        short = len(self._get_url(text)) <= GET_LIMIT
+        order = [m for m in (("get", "form", "direct") if short else ("form", "direct", "get")) if m not in self._bad]
+        if not order:
+            raise EndpointError(f"{self.url} refused every way of sending a query (GET, form POST, direct POST)")
+        for i, method in enumerate(order):
+            if method == "direct" and method not in self._good and not self._works(method):
+                self._bad.add(method)
+                continue
+            reply = self._send(method, text, accept, self.timeout)
+            if reply.status in _REFUSED and i < len(order) - 1:
+                self._bad.add(method)
+                continue
+            self._good.add(method)
+            return check(reply)
+        raise EndpointError(f"{self.url} refused every way of sending a query (GET, form POST, direct POST)")
+
+    def _works(self, method: str) -> bool:
+        try:
+            reply = self._send(method, "ASK {}", RESULTS_JSON, min(PROBE_TIMEOUT, self.timeout))
+        except QdgraphError:
+            return False
+        return reply.status < 300
+
+    def _get_url(self, text: str) -> str:
+        sep = "&" if urllib.parse.urlsplit(self.target.url).query else "?"
+        return self.target.url + sep + urllib.parse.urlencode({"query": text})
+
+    def _send(self, method: str, text: str, accept: str, timeout: float) -> Reply:
+        headers = {"Accept": accept}
+        if method == "get":
+            return request(replace(self.target, url=self._get_url(text)), headers=headers, timeout=timeout)
+        if method == "form":
+            data = urllib.parse.urlencode({"query": text}).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            data = text.encode("utf-8")
+            headers["Content-Type"] = "application/sparql-query; charset=utf-8"
+        return request(self.target, method="POST", body=data, headers=headers, timeout=timeout)
+
+
+def _prologue(body: str) -> str:
+    """PREFIX lines for the predeclared prefixes the query uses (short queries can go by GET)."""
+    used = set(re.findall(r"(?<![\w?$])([A-Za-z][\w-]*):", strip_lexical(body)))
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p in used)
+
+
+def _cap(reply: Reply) -> int | None:
+    for name in (MAXROWS_HEADER, TRUNCATED_HEADER):
+        m = re.search(r"\d+", reply.headers.get(name) or "")
+        if m:
+            return int(m.group(0))
+    return None
+
+
+def parse_results_json(body: bytes):
+    """SPARQL 1.1 JSON results as a SelectResult or AskResult. Read here rather than by
+    pyoxigraph, which refuses blank-node labels that are not N-Triples labels; any label is
+    mapped to a valid one the same way every time."""
+    doc = json.loads(body)
+    if "boolean" in doc:
+        value = doc["boolean"]
+        if isinstance(value, str):
+            value = value.strip().lower() in ("true", "1")
+        return AskResult(bool(value))
+    variables = list(doc["head"]["vars"])
+    rows = []
+    for binding in doc["results"]["bindings"]:
+        rows.append({v: _term(t) for v, t in binding.items() if v in variables})
+    return SelectResult(variables, rows)
+
+
+_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)")
+
+
+_BOOLEAN = PREFIXES["xsd"] + "boolean"
+
+
+def _term(obj: dict):
+    if obj.get("type") == "bnode" and not _LABEL.fullmatch(obj.get("value", "")):
+        return ox.BlankNode("x" + obj["value"].encode("utf-8").hex())
+    if obj.get("datatype") == _BOOLEAN and obj.get("value") in ("0", "1"):
+        # "1"^^xsd:boolean is valid but not canonical (Virtuoso writes booleans so): read it as true
+        return ox.Literal("true" if obj["value"] == "1" else "false", datatype=ox.NamedNode(_BOOLEAN))
+    return term_from_json(obj)

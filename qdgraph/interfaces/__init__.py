@@ -1,0 +1,1 @@
+"""The interfaces layer (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,152 @@
+"""The ``qdgraph`` command. This layer parses arguments and prints; the library does the work.
+
+Subcommands are imported only when run (click's lazy-group pattern), so ``qdgraph measures``
+never pays for pyvis, rdflib or the HTTP server.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+
+import click
+
+from qdgraph import __version__
+from qdgraph.errors import QdgraphError
+from qdgraph.interfaces.cli.common import CONTEXT
+
+# name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "measures": ("qdgraph.interfaces.cli.ask:measures", "Which measures affect an indicator, and why (rule, premises, source sentences)."),
+    "show": ("qdgraph.interfaces.cli.ask:show", "An entity card: type, labels, facts, relations, provenance."),
+    "search": ("qdgraph.interfaces.cli.ask:search", "Ranked name search over every entity (Chinese, English, pinyin)."),
+    "pillars": ("qdgraph.interfaces.cli.ask:pillars", "The four pillars (四个走在前列) with indicator and measure counts."),
+    "indicators": ("qdgraph.interfaces.cli.ask:indicators", "The twelve indicators with pillar, target, unit, year, baseline."),
+    "chains": ("qdgraph.interfaces.cli.ask:chains", "Industry chains with category, cluster tier and enterprises."),
+    "query": ("qdgraph.interfaces.cli.ask:query", "Run a read-only SPARQL query (argument, -f FILE, stdin or --name)."),
+    "queries": ("qdgraph.interfaces.cli.ask:queries", "List the named queries shipped with qdgraph."),
+    "export": ("qdgraph.interfaces.cli.ask:export", "Write the whole graph as Turtle, JSON-LD, N-Triples, GraphML or CSV."),
+    "summary": ("qdgraph.interfaces.cli.ask:summary", "What the graph holds: entities per class, sources, claims."),
+    "validate": ("qdgraph.interfaces.cli.validate:validate", "Check data against the SHACL shapes and every quote against its source."),
+    "docs": ("qdgraph.interfaces.cli.docs:docs", "Write the ontology's documentation (pyLODE) as offline HTML."),
+    "path": ("qdgraph.interfaces.cli.analytics:path", "Shortest connecting paths between two entities, told in words."),
+    "rank": ("qdgraph.interfaces.cli.analytics:rank", "Most central measures, enterprises, chains (degree, betweenness)."),
+    "viz": ("qdgraph.interfaces.cli.viz:viz", "Write an interactive, offline HTML picture of part of the graph."),
+    "serve": ("qdgraph.interfaces.cli.serve:serve", "Run a read-only SPARQL 1.1 endpoint with a query page."),
+    "push": ("qdgraph.interfaces.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
+    "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
+    "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+    "rules": ("qdgraph.interfaces.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
+    "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
+    "progress": ("qdgraph.interfaces.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        target = COMMANDS[name][0]
+        mod, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("qdgraph"):
+                return None  # command not built in this install
+            raise
+        return getattr(module, attr)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            near = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.5)
+            hint = f"; did you mean: {', '.join(near)}" if near else ""
+            raise click.UsageError(f"no such command {name!r}{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="qdgraph")
+def main():
+    """qdgraph: the knowledge graph of Qingdao's modern-industry pioneer city plan
+    (青岛打造现代产业先行城市, 2022–2026).
+
+    \b
+    Examples:
+      qdgraph measures 人才总量          which measures affect an indicator, and why
+      qdgraph indicators                the twelve indicators and their targets
+      qdgraph show 歌尔                  everything the graph says about an entity
+      qdgraph query 'SELECT * WHERE { ?i a qd:Indicator }'
+      qdgraph viz chain 虚拟现实 -o vr.html
+    """
+
+
+def run(argv=None) -> int:
+    """Entry point: user mistakes become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        main.main(args=argv, prog_name="qdgraph", standalone_mode=False)
+        return 0
+    except QdgraphError as err:
+        error_line(str(err))
+        return err.exit_code
+    except click.exceptions.Abort:
+        click.echo("qdgraph: aborted", err=True)
+        return 130
+    except click.UsageError as err:  # click's four-line usage message, as the README's one line
+        cmd = err.ctx.command_path if err.ctx is not None else "qdgraph"
+        msg = err.format_message().rstrip(".")
+        error_line(f"{msg[:1].lower()}{msg[1:]} (see `{cmd} -h`)")
+        return 2
+    except click.ClickException as err:
+        error_line(err.format_message())
+        return err.exit_code
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except KeyboardInterrupt:
+        click.echo("qdgraph: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as err:  # a bug, not a user mistake: still one line, traceback on request
+        import os
+
+        if os.environ.get("QDGRAPH_DEBUG"):
+            raise
+        error_line(f"{type(err).__name__}: {err} (set QDGRAPH_DEBUG=1 for a traceback)", "internal error")
+        return 70
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def error_line(message: str, label: str = "error") -> None:
+    """``qdgraph: error: MESSAGE`` on one line of stderr. Messages quote what the user typed,
+    so control characters (terminal escapes, newlines) are shown as escapes, never sent raw."""
+    message = " ".join(message.replace("\t", " ").splitlines())
+    message = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", message)
+    click.echo(f"qdgraph: {label}: {message}", err=True)
+
+
+def entry() -> None:
+    code = run()
+    sys.stdout.flush()
+    # a timed-out query leaves a worker thread in the engine; don't wait for it at exit
+    if code == 3:
+        import os
+
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -1,0 +1,73 @@
+"""Options shared by the commands that read the graph, and output helpers."""
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def command(**kwargs):
+    """``click.command`` with the settings every qdgraph command shares (``-h``, width)."""
+    return click.command(context_settings=CONTEXT, **kwargs)
+
+
+def data_option(fn):
+    return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
+                        help="Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable.")(fn)
+
+
+def store_option(required: bool = False, help: str = "Use an on-disk store built by `qdgraph load`."):
+    return click.option("--store", "store", required=required, type=click.Path(file_okay=False), metavar="DIR",
+                        help=help)
+
+
+def graph_options(fn):
+    """--data / --store / --endpoint, turned into a ``kg`` argument (opened lazily on first use)."""
+
+    @data_option
+    @store_option()
+    @click.option("--endpoint", metavar="URL", help="Query a remote SPARQL 1.1 endpoint instead.")
+    @functools.wraps(fn)
+    def wrapper(*args, data, store, endpoint, **kwargs):
+        return fn(*args, kg=GraphOpener(data, store, endpoint), **kwargs)
+
+    return wrapper
+
+
+class GraphOpener:
+    """Opens the graph on first use, so argument errors are reported before any loading."""
+
+    def __init__(self, data, store, endpoint):
+        self.args = (data, store, endpoint)
+        self._kg = None
+
+    def __call__(self, reason=None):
+        if self._kg is None:
+            from qdgraph.engine.graph import open_graph
+
+            data, store, endpoint = self.args
+            self._kg = open_graph(data, store=store, endpoint=endpoint, reason=reason)
+        return self._kg
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def emit_json(obj) -> None:
+    """A lookup's plain data (dicts and lists), written by the format registry."""
+    from qdgraph.presentation.formats import write
+
+    emit(write(obj, "json"))
+
+
+def format_option(choices, default):
+    return click.option("--format", "-F", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                           help="Language of labels.")

@@ -1,0 +1,214 @@
+"""A pool of query worker processes that can be killed.
+
+Measured with pyoxigraph 0.5: the engine releases the GIL while it evaluates, so a slow query
+in a thread would not freeze the others. But it cannot be interrupted: a timed-out query in a
+thread keeps a core busy until it ends (a cross join may take hours), and a few of those take
+the server down. A process can be killed. So each request borrows an idle worker, and a worker
+that misses the deadline is killed and replaced in the background.
+
+The pool is driven from the server's asyncio loop: waiting for a worker's answer is a reader
+callback on its socket, so thousands of waiting requests cost no threads.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from qdgraph.errors import QdgraphError, QueryTimeout
+
+START_TIMEOUT = 120.0  # opening a large store can take a while
+_PKG_PARENT = str(Path(__file__).resolve().parents[3])  # so `-m qdgraph.interfaces.server.worker` finds this copy
+
+
+class ServerBusy(QdgraphError):
+    """Every worker is taken for longer than the time limit."""
+
+    http_status = 503
+
+
+class WorkerCrashed(QdgraphError):
+    """A worker died while answering (out of memory, a crash in the engine)."""
+
+    http_status = 500
+
+
+class Worker:
+    """One ``python -m qdgraph.interfaces.server.worker`` process, talking over a socket pair.
+
+    A plain subprocess rather than ``multiprocessing``: spawn-mode multiprocessing re-imports
+    the caller's main module in every child (a script that calls ``serve()`` without an
+    ``if __name__ == "__main__"`` guard would start servers recursively), and fork is unsafe
+    once threads exist."""
+
+    def __init__(self, spec: dict):
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PKG_PARENT, env.get("PYTHONPATH")) if p)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "qdgraph.interfaces.server.worker", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
+        except OSError as err:
+            ours.close()
+            raise QdgraphError(f"cannot start a query worker: {err}") from None
+        finally:
+            theirs.close()  # only the worker holds its end now: its death gives us EOF
+        self.conn = Connection(ours.detach())
+        self.conn.send(spec)
+
+    def wait_ready(self, timeout: float) -> int:
+        """Block until the worker has opened the graph; its triple count."""
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise QdgraphError(f"a query worker did not start within {timeout:g} s")
+        try:
+            msg = self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise QdgraphError(f"a query worker exited at start (exit code {self.proc.poll()})") from None
+        if msg[0] != "ready":
+            self.kill()
+            raise QdgraphError(f"a query worker could not open the graph: {msg[1]}")
+        return msg[1]
+
+    def kill(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+class WorkerPool:
+    """``size`` worker processes serving the graph ``spec`` (see ``worker.open_spec``).
+
+    Build it before the event loop runs (starting workers blocks); then call ``attach(loop)``."""
+
+    def __init__(self, spec: dict, size: int, log=None):
+        self.spec = spec
+        self.size = size
+        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self._lock = threading.Lock()
+        self._workers: set[Worker] = set()
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle: asyncio.Queue | None = None
+        self.triples = None
+        self._gen, self._gen_sig = "", None
+        started = [Worker(spec) for _ in range(size)]  # start all, then wait: they load in parallel
+        try:
+            for w in started:
+                self.triples = w.wait_ready(START_TIMEOUT)
+        except BaseException:
+            for w in started:
+                w.kill()
+            raise
+        self._workers.update(started)
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._idle = asyncio.Queue()
+        for w in self._workers:
+            self._idle.put_nowait(w)
+
+    def generation(self) -> str:
+        """The store generation answers come from now: CURRENT of the store folder, looked at
+        on every request (a stat; the file is read only when it changed). Every task carries it and a worker on another generation reopens
+        the store first, so after an ``import`` every answer comes from the new generation and
+        answers never alternate between old and new."""
+        pointer = Path(self.spec["path"]) / "CURRENT"
+        try:
+            st = os.stat(pointer)
+            sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if sig != self._gen_sig:
+                self._gen = pointer.read_text(encoding="utf-8").strip()
+                self._gen_sig = sig
+        except OSError:
+            pass  # mid-swap or removed: keep answering from the generation we know
+        return self._gen
+
+    async def run(self, task, timeout: float, gen: str | None = None):
+        """Send ``task`` to an idle worker; its reply, or QueryTimeout / ServerBusy / WorkerCrashed.
+        ``timeout`` bounds the whole wait: for a free worker and for the answer. The worker
+        answers from generation ``gen`` (default: the current one)."""
+        task = (*task, self.generation() if gen is None else gen)
+        loop = self._loop
+        deadline = loop.time() + timeout
+        if not self._idle.empty():  # the common case: no timer, no task
+            w = self._idle.get_nowait()
+        else:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    w = await self._idle.get()
+            except TimeoutError:
+                raise ServerBusy(f"all {self.size} query workers are busy; try again shortly") from None
+        fd = w.conn.fileno()
+        readable = loop.create_future()
+        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        try:
+            w.conn.send(task)
+            async with asyncio.timeout_at(deadline):
+                await readable
+            # The worker writes its whole reply at once, so reading it blocks only for a copy.
+            reply = w.conn.recv()
+        except TimeoutError:
+            loop.remove_reader(fd)
+            self._replace(w)
+            raise QueryTimeout(f"query did not finish within {timeout:g} s (the server's --timeout); it was stopped") from None
+        except (EOFError, OSError):
+            loop.remove_reader(fd)
+            self._replace(w)
+            raise WorkerCrashed("the query worker died while answering (out of memory?); it has been replaced") from None
+        except BaseException:  # cancelled: the worker's state is unknown, so replace it
+            loop.remove_reader(fd)
+            self._replace(w)
+            raise
+        loop.remove_reader(fd)
+        self._idle.put_nowait(w)
+        return reply
+
+    def _replace(self, w: Worker) -> None:
+        with self._lock:
+            self._workers.discard(w)
+        # killing waits for the process, and a new worker takes a moment to open the graph:
+        # both happen off the event loop
+        threading.Thread(target=self._respawn, args=(w,), daemon=True, name="qdgraph-respawn").start()
+
+    def _respawn(self, old: Worker) -> None:
+        old.kill()
+        if self._closed:
+            return
+        try:
+            w = Worker(self.spec)
+            w.wait_ready(START_TIMEOUT)
+        except QdgraphError as err:
+            self.log(f"qdgraph: cannot replace a query worker: {err}")
+            return
+        with self._lock:
+            if self._closed:
+                w.kill()
+                return
+            self._workers.add(w)
+        try:
+            self._loop.call_soon_threadsafe(self._idle.put_nowait, w)
+        except RuntimeError:  # the loop has stopped: the server is shutting down
+            w.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+            self._workers.clear()
+        for w in workers:
+            w.kill()

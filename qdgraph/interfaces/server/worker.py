@@ -1,0 +1,173 @@
+"""The code that runs inside a query worker process.
+
+The engine cannot be interrupted once a query starts, so the server runs every query (and
+every lookup, which is a handful of queries) in a worker process it can kill when the time
+limit passes (see ``pool.py``). A worker opens the graph read-only once, then answers tasks
+from its pipe until the pipe closes. Results are serialised here, in the worker, so the
+serving process only moves bytes.
+
+A task is a tuple ``(op, args)``; the reply is ``("ok", content_type, body, headers)`` or
+``("error", status, message, extra)``.
+"""
+from __future__ import annotations
+
+import json
+import signal
+from typing import Any
+
+from qdgraph.errors import QdgraphError
+
+JSON_TYPE = "application/json; charset=utf-8"
+TRUNCATED_HEADER = "X-Qdgraph-Truncated"
+
+
+def open_spec(spec: dict):
+    """The KnowledgeGraph a worker serves, from the picklable description the server made:
+    a store on disk (``qdgraph load``'s, the bundled cache, or the --data graph the server
+    compiled once for all workers)."""
+    from qdgraph.engine.backend import StoreBackend
+    from qdgraph.engine.graph import KnowledgeGraph
+
+    # "generation": a worker following the store to the generation the server names
+    return KnowledgeGraph(StoreBackend(spec["path"], description=spec.get("description"),
+                                       generation=spec.get("generation")))
+
+
+def generation_of(kg) -> str:
+    gen = getattr(kg.backend, "gen", None)
+    return gen.name if gen is not None else ""
+
+
+def main(conn, spec: dict) -> None:
+    """Open the graph, then serve tasks from ``conn`` until it closes."""
+    try:
+        kg = open_spec(spec)
+        size = len(kg)
+    except QdgraphError as err:
+        conn.send(("failed", str(err)))
+        return
+    except Exception as err:  # noqa: BLE001 — reported to the server, which prints one line
+        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        return
+    conn.send(("ready", size))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the server closed the pipe (or died): nothing left to do
+        if task is None:
+            return
+        op, args, gen = task
+        if gen and gen != generation_of(kg):  # the store was replaced: follow it
+            try:
+                fresh = open_spec({**spec, "generation": gen})
+            except Exception:  # noqa: BLE001 — that generation is gone already
+                conn.send(("error", 503, "the store was replaced while this request waited; send it again", {}))
+                continue
+            del kg  # close the old database before holding the new one
+            kg = fresh
+        conn.send(handle(kg, (op, args)))
+
+
+def handle(kg, task) -> tuple:
+    op, args = task
+    try:
+        return OPS[op](kg, **args)
+    except QdgraphError as err:  # the error table (qdgraph.errors) gives status and details
+        return ("error", err.http_status, str(err), err.details())
+    except Exception as err:  # noqa: BLE001 — a bug: answer 500, keep the worker alive
+        import traceback
+
+        traceback.print_exc()
+        return ("error", 500, f"internal error: {type(err).__name__}: {err}", {})
+
+
+# ---------------------------------------------------------------- SPARQL
+def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_iri: str | None = None,
+             dataset: tuple = ((), ())):
+    """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
+    engine's answer is read, so an over-large answer is never held in memory whole. Relative
+    IRIs resolve against ``base_iri`` (the endpoint's URL); ``dataset`` is (default graphs,
+    named graphs), graphs the store holds."""
+    from qdgraph.engine.backend import Dataset
+
+    res = kg.query(query, params, limit=max_rows, base_iri=base_iri, dataset=Dataset(*dataset))
+    headers = {}
+    if getattr(res, "truncated", False):
+        headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
+    from qdgraph.presentation.formats import get, write
+
+    options = {"compact": True} if fmt == "json" else {}
+    return ("ok", get(fmt).content_type, write(res, fmt, **options).encode("utf-8"), headers)
+
+
+# ---------------------------------------------------------------- lookups
+def _json(obj) -> tuple:
+    return ("ok", JSON_TYPE, json.dumps(obj, ensure_ascii=False).encode("utf-8"), {})
+
+
+def op_measures(kg, indicator: str, basis: str | None = None):
+    from qdgraph.domain.measures import measures_for
+
+    return _json(measures_for(kg, indicator, basis).to_dict())
+
+
+def op_entity(kg, name: str):
+    from qdgraph.domain.entity import describe
+
+    return _json(describe(kg, name).to_dict())
+
+
+def op_search(kg, q: str, types: list, limit: int):
+    hits = kg.names().search(q, types, limit=limit)
+    return _json({"query": q, "results": [
+        {"score": s, "iri": e["iri"], "zh": e.get("zh"), "en": e.get("en"), "types": e["types"]} for s, e in hits]})
+
+
+def op_indicators(kg):
+    from qdgraph.domain.wording import indicator_rows
+
+    return _json({"indicators": indicator_rows(kg)})
+
+
+def op_viz(kg, kind: str, name: str, options: dict):
+    try:
+        from qdgraph.presentation import viz
+        render = viz.render
+    except (ImportError, AttributeError):
+        return ("error", 501, "pictures are not available in this install (qdgraph.presentation.viz is missing)", {})
+    html = render(kg, kind, name, **options)
+    return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
+
+
+def op_progress(kg, indicator: str | None, pillar: str | None):
+    from qdgraph.domain.progress import progress
+
+    return _json(progress(kg, indicator, pillar=pillar).to_dict())
+
+
+def op_progress_page(kg, indicator: str | None, pillar: str | None, lang: str):
+    from qdgraph.presentation.viz.progress import render_progress
+
+    html = render_progress(kg, indicator, pillar=pillar, lang=lang)
+    return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
+
+
+OPS: dict[str, Any] = {
+    "query": op_query, "measures": op_measures, "entity": op_entity, "search": op_search,
+    "indicators": op_indicators, "viz": op_viz, "progress": op_progress, "progress_page": op_progress_page,
+}
+
+
+if __name__ == "__main__":  # started by pool.Worker: python -m qdgraph.interfaces.server.worker FD
+    import sys
+    from multiprocessing.connection import Connection
+
+    # Ctrl-C in the terminal reaches the whole process group; the server stops its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _conn = Connection(int(sys.argv[1]))
+    try:
+        _spec = _conn.recv()
+    except (EOFError, OSError):
+        sys.exit(0)
+    main(_conn, _spec)

@@ -1,0 +1,1 @@
+"""The presentation layer (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,196 @@
+"""``qdgraph load``: build a store (see ``qdgraph.storage.generations`` for its layout) from the
+ontology, the bundled data and the user's RDF files, streaming big files into Oxigraph's bulk
+loader while a second thread reads the name index from the same files (``qdgraph.storage.indexscan``).
+All or nothing: the new generation is only published once complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from qdgraph import __version__, paths
+from qdgraph.errors import QdgraphError, TurtleSyntaxError
+from qdgraph.storage.generations import LOCK_FILE, STORE_SUBDIR, StoreError, is_interrupted, is_store, new_generation, now, publish, write_lock, write_manifest
+from qdgraph.storage.indexscan import IndexScanner, index_rows, sha256_file
+from qdgraph.names import entries_from_tuples
+from qdgraph.storage.namestore import write_names
+
+# Formats Oxigraph bulk-loads (streaming, parallel); other RDF files are parsed in memory.
+_BULK = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG}
+_PARSER_PREFIX = re.compile(r"^Parser error [^:]*: ")
+
+Progress = Callable[[int], None]  # called with a number of bytes just read
+
+
+def file_record(path: Path, sha256: str, role: str) -> dict:
+    return {"path": str(path.resolve()), "name": path.name, "role": role, "bytes": path.stat().st_size,
+            "sha256": sha256}
+
+
+class _HashingReader:
+    """A file object for bulk_load that hashes what it reads and reports progress, so the
+    manifest's sha256 and the progress bar cost no second pass over a big file."""
+
+    def __init__(self, f, progress: Progress | None):
+        self.f, self.progress, self.hash = f, progress, hashlib.sha256()
+
+    def read(self, n=-1):
+        chunk = self.f.read(n)
+        self.hash.update(chunk)
+        if self.progress and chunk:
+            self.progress(len(chunk))
+        return chunk
+
+    def readinto(self, buf):  # pragma: no cover - used by some readers
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
+    """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
+    Errors read ``file:line:col: message``."""
+    from qdgraph.storage.rdfio import BOM, check_readable, has_bom, parse_file, rdf_format, too_big
+
+    check_readable(path)
+    fmt = rdf_format(path)
+    if fmt not in _BULK:  # JSON-LD, RDF/XML: small in practice, parsed whole
+        store.extend(parse_file(path))
+        if progress:
+            progress(path.stat().st_size)
+        return None if hashed else sha256_file(path)
+    base = path.resolve().as_uri()
+    try:
+        if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
+            store.bulk_load(path=str(path), format=fmt, base_iri=base)
+            return None if hashed else sha256_file(path)
+        with open(path, "rb") as f:
+            if f.read(3) != BOM:  # a byte-order mark is hashed, not parsed
+                f.seek(0)
+            reader = _HashingReader(f, progress)
+            if f.tell():
+                reader.hash.update(BOM)
+            store.bulk_load(reader, format=fmt, base_iri=base)
+            while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
+                pass
+    except SyntaxError as err:
+        msg = _PARSER_PREFIX.sub("", str(err.msg if hasattr(err, "msg") else err))
+        raise TurtleSyntaxError(str(path), err.lineno, err.offset, msg) from None
+    except UnicodeDecodeError as err:
+        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
+    return reader.hash.hexdigest()
+
+
+def check_target(store_dir: Path, force: bool) -> None:
+    """Refuse to build over something we did not make, or over a store without --force."""
+    if is_store(store_dir):
+        if not force:
+            raise StoreError(f"{store_dir} already holds a store; add --force to rebuild it "
+                             "(imports into it are dropped), or add rows with `qdgraph import`")
+        return
+    if is_interrupted(store_dir):
+        return  # a killed first build: its leftovers go when this build is published
+    if store_dir.exists() and (not store_dir.is_dir() or any(p.name != LOCK_FILE for p in store_dir.iterdir())):
+        raise StoreError(f"{store_dir}: exists and is not a qdgraph store; give an empty or new folder")
+
+
+def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, force: bool = False,
+                bundled: bool = True, progress: Progress | None = None) -> dict:
+    """Build a store of the ontology, the bundled data and ``files`` at ``store_dir``; returns
+    the manifest. All or nothing: on any error the folder is as it was."""
+    from qdgraph.storage.rdfio import check_readable, rdf_format
+    from qdgraph.storage.rules import materialise
+
+    store_dir = Path(store_dir)
+    files = [Path(f) for f in files]
+    for f in files:  # cheap checks first, before any work
+        check_readable(f)
+        rdf_format(f)
+    check_target(store_dir, force)
+    created = not store_dir.exists()
+    try:
+        with write_lock(store_dir):
+            check_target(store_dir, force)  # again, under the lock
+            gen = new_generation(store_dir)
+            base = paths.bundled_files() if bundled else []
+            roles = [(f, "ontology" if f == paths.ONTOLOGY else "bundled") for f in base]
+            roles += [(f, "data") for f in files]
+            # the name index is built from the files themselves while Oxigraph loads them
+            # (bulk_load releases the GIL and keeps about one core busy; this takes the other)
+            scanner = IndexScanner(gen, [f for f, _ in roles])
+            scanner.start()
+            disk = None
+            try:
+                disk = ox.Store(str(gen / STORE_SUBDIR))
+                shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
+                        for f, role in roles]
+                started = time.perf_counter()
+                rules = materialise(disk)
+                rules_seconds = time.perf_counter() - started
+                disk.flush()
+                scanner.join()
+                shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
+                records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
+                manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
+                            "created": now(), "files": records, "imports": [],
+                            "rules": rules, "rules_seconds": round(rules_seconds, 3)}
+                if not scanner.ok:  # the fallback: the index from the loaded store
+                    write_names(gen, entries_from_tuples(index_rows(disk)))
+                write_manifest(gen, manifest, len(disk))
+                del disk
+                publish(store_dir, gen)
+            except BaseException:
+                scanner.cancel()
+                # close the database first: the traceback keeps this frame (and an open store,
+                # whose background threads would write the folder back) alive
+                disk = None
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+    except BaseException:
+        if created:  # leave no empty folder behind a failed first build
+            shutil.rmtree(store_dir, ignore_errors=True)
+        raise
+    return manifest
+
+
+def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:
+    """Add ``new`` quads to the store as a new generation: the current database copied (hard
+    links: cheap), the quads added in one transaction, the name index entries of the IRIs in
+    ``reindex`` rebuilt, ``record`` appended to the manifest's imports; then swapped in. The
+    caller holds ``write_lock``; ``backend`` is the ``StoreBackend`` of the current generation."""
+    from qdgraph.storage.generations import read_manifest, write_manifest
+    from qdgraph.names import build_index
+    from qdgraph.storage.namestore import load_names
+
+    old = backend.gen
+    gen = new_generation(store_dir)
+    try:
+        backend.backup(gen / STORE_SUBDIR)
+        disk = ox.Store(str(gen / STORE_SUBDIR))
+        disk.extend(ox.Quad(*q) for q in new)
+        disk.flush()
+        mini = ox.Store()
+        for iri in reindex:
+            mini.extend(disk.quads_for_pattern(ox.NamedNode(iri), None, None, None))
+        fresh = {e["iri"]: e for e in build_index(mini)}
+        entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
+        entries.sort(key=lambda e: e["iri"])
+        manifest = read_manifest(old)
+        manifest.setdefault("imports", []).append(record)
+        write_names(gen, entries)
+        write_manifest(gen, manifest, len(disk))
+        del disk
+        publish(store_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise

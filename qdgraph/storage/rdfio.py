@@ -1,0 +1,109 @@
+"""Reading RDF files into an Oxigraph store, with errors a user can act on (``file:line: message``)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from qdgraph.errors import QdgraphError, TurtleSyntaxError
+
+_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+
+# "Parser error at line 1 between columns 1 and 2: …": the position is already in file:line:col
+_BETWEEN = re.compile(r"^Parser error [^:]*: ")
+BOM = b"\xef\xbb\xbf"
+
+
+def rdf_format(path: Path) -> "ox.RdfFormat":
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(_FORMATS))
+        raise QdgraphError(f"{path}: unknown RDF file type {path.suffix!r} (known: {known})") from None
+
+
+def syntax_error(path: Path | str, err: SyntaxError) -> TurtleSyntaxError:
+    """Turn pyoxigraph's SyntaxError into ``file:line:col: message``."""
+    message = _BETWEEN.sub("", str(err.msg if hasattr(err, "msg") else err))
+    return TurtleSyntaxError(str(path), err.lineno, err.offset, message)
+
+
+def check_readable(path: Path) -> None:
+    if not path.exists():
+        raise QdgraphError(f"{path}: no such file")
+    if not path.is_file():
+        raise QdgraphError(f"{path}: not a file")
+
+
+def open_rdf(path: Path):
+    """``path`` opened for reading, past a UTF-8 byte-order mark (Windows editors write one;
+    the parsers would read it as an invisible first character)."""
+    f = open(path, "rb")
+    if f.read(3) != BOM:
+        f.seek(0)
+    return f
+
+
+def has_bom(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(3) == BOM
+
+
+def parse_file(path: Path | str) -> list["ox.Quad"]:
+    """Every quad of one RDF file; raises TurtleSyntaxError (file:line) if it does not parse."""
+    path = Path(path)
+    check_readable(path)
+    try:
+        # fresh blank-node ids per file, so two files' _:b0 never merge by accident
+        with open_rdf(path) as f:
+            return list(ox.parse(f, format=rdf_format(path), base_iri=path.resolve().as_uri(),
+                                 rename_blank_nodes=True))
+    except SyntaxError as err:
+        raise syntax_error(path, err) from None
+    except UnicodeDecodeError as err:
+        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
+
+
+def too_big(path: Path | str, err: MemoryError) -> QdgraphError:
+    """The parser holds one term at most 16 MiB long (a huge literal, or an unclosed quote)."""
+    return QdgraphError(f"{path}: a single term is too large for the parser ({err}); "
+                        "look for an unclosed quote, or split the text")
+
+
+def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:
+    """Parse every file first, then add them all: a broken file leaves the store untouched."""
+    quads: list[ox.Quad] = []
+    for p in paths:
+        quads.extend(parse_file(p))
+    store.extend(quads)
+
+
+def to_rdflib(quads: Iterable["ox.Quad"]):
+    """An rdflib Graph of the default-graph view of ``quads`` (for pySHACL, owlrl and users
+    who want rdflib's API), passed through N-Triples, which both libraries write and read fast."""
+    import rdflib
+
+    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt", bnode_context=_SameBlankNodes())
+
+
+class _SameBlankNodes(dict):
+    """rdflib's N-Triples parser renames blank nodes; keeping Oxigraph's ids lets a report name
+    one blank node the same way whichever engine found the problem."""
+
+    def get(self, key, default=None):
+        return key
