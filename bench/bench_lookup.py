@@ -66,7 +66,7 @@ def raw_command() -> list[str]:
     from qdgraph.namespaces import PREFIXES
 
     db = current_generation(bundled_store_dir()) / STORE_SUBDIR
-    query = ROOT / "qdgraph" / "queries" / "measures-for-indicator.rq"
+    query = ROOT / "qdgraph" / "engine" / "queries" / "measures-for-indicator.rq"
     iri = "https://w3id.org/qdgraph/id/indicator-total-talent"
     return [sys.executable, "-c", RAW, str(db), str(query), iri, *(f"{k}={v}" for k, v in PREFIXES.items())]
 
