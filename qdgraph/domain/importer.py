@@ -34,7 +34,7 @@ import pyoxigraph as ox
 
 from qdgraph.errors import AmbiguousNameError, NotFoundError, QdgraphError
 from qdgraph.names import normalize
-from qdgraph.domain.csvcolumns import BY_NAME, COLUMNS, FACTS, clean, romanise
+from qdgraph.domain.csvcolumns import COLUMNS, FACTS, clean, romanise
 from qdgraph.engine.results import FORMULA_START
 from qdgraph.namespaces import PREFIXES, QD, QDR
 
@@ -424,8 +424,6 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 
     if not paths.shape_files():
         return  # the row checks above are the whole validation then
-    from qdgraph.domain.validate import _shacl
-
     mini = ox.Store()
     mini.extend(ox.Quad(*q) for q in new)
     from qdgraph.storage.rdfio import parse_file
@@ -446,11 +444,18 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
     for o in objects:  # types of what we point at (sh:class checks)
         for q in kg.quads(o, A):
             mini.add(q)
+    raise_first_violation(mini, new, path, line_of)
+
+
+def raise_first_violation(mini: "ox.Store", new: list, path: Path, line_of: dict) -> None:
+    """SHACL over ``mini`` (the new triples and what they point at); the first violation of a
+    new node is reported at the row that gave it (``line_of``: IRI → line)."""
+    from qdgraph.domain.validate import _shacl
+    from qdgraph.namespaces import shorten
+
     ours = {q[0].value for q in new}
     for v in _shacl(mini):
         if v.severity == "Violation" and v.focus in ours:
-            from qdgraph.namespaces import shorten
-
             line = line_of.get(v.focus)
             where = f"{path}:{line}" if line else str(path)
             raise CsvError(f"{where}: {shorten(v.focus)} {v.message}" + (f" ({shorten(v.path)})" if v.path else ""))
@@ -461,18 +466,27 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 Progress = Callable[[int, int], None]
 
 
+def open_csv(csv_path: str | Path, store_dir: str | Path) -> tuple[Path, Path, bytes, str, str]:
+    """A CSV file to import into a store: (path, store folder, bytes, text, encoding). The store
+    is checked first, so a wrong folder is said before any reading."""
+    from qdgraph.storage import generations
+    from qdgraph.storage.rdfio import check_readable
+
+    path, store_dir = Path(csv_path), Path(store_dir)
+    check_readable(path)
+    generations.current_generation(store_dir)
+    data = path.read_bytes()
+    text, encoding = decode(path, data)
+    return path, store_dir, data, text, encoding
+
+
 def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = False,
                 progress: Progress | None = None) -> ImportResult:
     from qdgraph.storage import generations
     from qdgraph.engine.backend import StoreBackend
     from qdgraph.engine.graph import KnowledgeGraph
-    from qdgraph.storage.rdfio import check_readable
 
-    path, store_dir = Path(csv_path), Path(store_dir)
-    check_readable(path)
-    generations.current_generation(store_dir)  # a clear error before reading anything
-    data = path.read_bytes()
-    text, encoding = decode(path, data)
+    path, store_dir, data, text, encoding = open_csv(csv_path, store_dir)
     problems = _Problems(path)
     warnings: list[str] = []
     rows = read_rows(path, text, problems, warnings)

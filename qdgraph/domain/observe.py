@@ -30,7 +30,8 @@ from typing import Callable
 import pyoxigraph as ox
 
 from qdgraph.errors import AmbiguousNameError, NotFoundError
-from qdgraph.domain.importer import CsvError, _Problems, decode, read_table, row_quote, source_document
+from qdgraph.domain.importer import (CsvError, _Problems, open_csv, raise_first_violation, read_table, row_quote,
+                                     source_document)
 from qdgraph.namespaces import PREFIXES, QD, QDR
 from qdgraph.engine.periods import parse_period, period_of_iri, period_triples
 
@@ -81,13 +82,8 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
     from qdgraph.storage import build as storage
     from qdgraph.engine.backend import StoreBackend
     from qdgraph.engine.graph import KnowledgeGraph
-    from qdgraph.storage.rdfio import check_readable
 
-    path, store_dir = Path(csv_path), Path(store_dir)
-    check_readable(path)
-    generations.current_generation(store_dir)  # a clear error before reading anything
-    data = path.read_bytes()
-    text, encoding = decode(path, data)
+    path, store_dir, data, text, encoding = open_csv(csv_path, store_dir)
     problems, warnings = _Problems(path), []
     records = list(read_table(path, text, COLUMNS, REQUIRED, problems, warnings))
     if not records and not problems.items:
@@ -283,9 +279,7 @@ def _shacl_check(kg, new: list, path: Path, line_of: dict) -> None:
     """SHACL over the new triples, the ontology and what they point at in the store (the
     indicators' types, an observation's other facts); a violation is reported at its row."""
     from qdgraph import paths
-    from qdgraph.namespaces import shorten
     from qdgraph.storage.rdfio import parse_file
-    from qdgraph.domain.validate import _shacl
 
     mini = ox.Store()
     mini.extend(ox.Quad(*q) for q in new)
@@ -296,9 +290,4 @@ def _shacl_check(kg, new: list, path: Path, line_of: dict) -> None:
         mini.extend(held.quads(node))
     for node in {q.object for q in mini if isinstance(q.object, ox.NamedNode)}:  # types, for sh:class
         mini.extend(held.quads(node, A))
-    ours = {q[0].value for q in new}
-    for v in _shacl(mini):
-        if v.severity == "Violation" and v.focus in ours:
-            line = line_of.get(v.focus)
-            where = f"{path}:{line}" if line else str(path)
-            raise CsvError(f"{where}: {shorten(v.focus)} {v.message}" + (f" ({shorten(v.path)})" if v.path else ""))
+    raise_first_violation(mini, new, path, line_of)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdgraph import paths
-from qdgraph.namespaces import PREFIXES, shorten
+from qdgraph.namespaces import shorten
 
 
 @dataclass

@@ -6,7 +6,6 @@ All or nothing: the new generation is only published once complete.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import time
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from qdgraph import __version__, paths
-from qdgraph.errors import QdgraphError, TurtleSyntaxError
 from qdgraph.storage.generations import LOCK_FILE, STORE_SUBDIR, StoreError, is_interrupted, is_store, new_generation, now, publish, write_lock, write_manifest
 from qdgraph.storage.indexscan import IndexScanner, index_rows, sha256_file
 from qdgraph.names import entries_from_tuples
@@ -23,7 +21,6 @@ from qdgraph.storage.namestore import write_names
 
 # Formats Oxigraph bulk-loads (streaming, parallel); other RDF files are parsed in memory.
 _BULK = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG}
-_PARSER_PREFIX = re.compile(r"^Parser error [^:]*: ")
 
 Progress = Callable[[int], None]  # called with a number of bytes just read
 
@@ -56,7 +53,7 @@ class _HashingReader:
 def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
     """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
     Errors read ``file:line:col: message``."""
-    from qdgraph.storage.rdfio import BOM, check_readable, has_bom, parse_file, rdf_format, too_big
+    from qdgraph.storage.rdfio import BOM, check_readable, has_bom, parse_file, rdf_errors, rdf_format
 
     check_readable(path)
     fmt = rdf_format(path)
@@ -66,7 +63,7 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
             progress(path.stat().st_size)
         return None if hashed else sha256_file(path)
     base = path.resolve().as_uri()
-    try:
+    with rdf_errors(path):
         if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
             store.bulk_load(path=str(path), format=fmt, base_iri=base)
             return None if hashed else sha256_file(path)
@@ -79,15 +76,6 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
             store.bulk_load(reader, format=fmt, base_iri=base)
             while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
                 pass
-    except SyntaxError as err:
-        msg = _PARSER_PREFIX.sub("", str(err.msg if hasattr(err, "msg") else err))
-        raise TurtleSyntaxError(str(path), err.lineno, err.offset, msg) from None
-    except UnicodeDecodeError as err:
-        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise QdgraphError(f"{path}: {err.strerror or err}") from None
-    except MemoryError as err:
-        raise too_big(path, err) from None
     return reader.hash.hexdigest()
 
 

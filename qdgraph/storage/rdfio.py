@@ -1,6 +1,8 @@
 """Reading RDF files into an Oxigraph store, with errors a user can act on (``file:line: message``)."""
 from __future__ import annotations
 
+import contextlib
+
 import re
 from pathlib import Path
 from typing import Iterable
@@ -38,6 +40,21 @@ def syntax_error(path: Path | str, err: SyntaxError) -> TurtleSyntaxError:
     return TurtleSyntaxError(str(path), err.lineno, err.offset, message)
 
 
+@contextlib.contextmanager
+def rdf_errors(path: Path):
+    """Reading or parsing ``path``: every failure as one line that names the file."""
+    try:
+        yield
+    except SyntaxError as err:
+        raise syntax_error(path, err) from None
+    except UnicodeDecodeError as err:
+        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise QdgraphError(f"{path}: {err.strerror or err}") from None
+    except MemoryError as err:
+        raise too_big(path, err) from None
+
+
 def check_readable(path: Path) -> None:
     if not path.exists():
         raise QdgraphError(f"{path}: no such file")
@@ -63,19 +80,9 @@ def parse_file(path: Path | str) -> list["ox.Quad"]:
     """Every quad of one RDF file; raises TurtleSyntaxError (file:line) if it does not parse."""
     path = Path(path)
     check_readable(path)
-    try:
-        # fresh blank-node ids per file, so two files' _:b0 never merge by accident
-        with open_rdf(path) as f:
-            return list(ox.parse(f, format=rdf_format(path), base_iri=path.resolve().as_uri(),
-                                 rename_blank_nodes=True))
-    except SyntaxError as err:
-        raise syntax_error(path, err) from None
-    except UnicodeDecodeError as err:
-        raise QdgraphError(f"{path}: not UTF-8 ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise QdgraphError(f"{path}: {err.strerror or err}") from None
-    except MemoryError as err:
-        raise too_big(path, err) from None
+    with rdf_errors(path), open_rdf(path) as f:
+        return list(ox.parse(f, format=rdf_format(path), base_iri=path.resolve().as_uri(),
+                             rename_blank_nodes=True))
 
 
 def too_big(path: Path | str, err: MemoryError) -> QdgraphError:
