@@ -77,3 +77,9 @@ def kill_at_publish(root: Path, marker: Path, *args) -> None:
     assert marker.exists(), f"qdgraph {args[0]} never reached the swap"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def write_csv(path, text, encoding="utf-8-sig"):
+    """A CSV file as a spreadsheet saves it (UTF-8 with a byte-order mark unless told otherwise)."""
+    path.write_bytes(text.encode(encoding))
+    return path

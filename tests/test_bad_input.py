@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from test_server import start_qdgraph
 from conftest import ROOT, run_cli
 from store_fixtures import CHAIN_ZH, build_base_store, copy_store, snapshot
 
@@ -495,36 +496,17 @@ def test_import_a_binary_file(qd, base_store, tmp_path):
 
 
 # ------------------------------------------------------------------ serve
-def _start(tmp: Path, *args) -> tuple[subprocess.Popen, str]:
-    log = tmp / "serve.log"
-    fh = open(log, "wb")
-    p = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", "--workers", "2",
-                          *map(str, args)], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
-    end = time.monotonic() + 120
-    while time.monotonic() < end:
-        m = re.search(r"serving at (http://127\.0\.0\.1:\d+)/", log.read_text(errors="replace"))
-        if m:
-            return p, m.group(1)
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    p.kill()
-    raise RuntimeError(log.read_text(errors="replace"))
-
-
-def _stop(p):
-    p.terminate()
-    try:
-        p.wait(15)
-    except subprocess.TimeoutExpired:
-        p.kill()
+def _start(tmp: Path, *args):
+    """A real `qdgraph serve` with two workers: (its Proc, its base URL)."""
+    proc, base = start_qdgraph(tmp, "--workers", "2", *map(str, args))
+    return proc, base
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, _private_cache):
     p, url = _start(tmp_path_factory.mktemp("bad-serve"))
     yield url
-    _stop(p)
+    p.stop()
 
 
 def http(method, url, data=None, headers=None):
@@ -681,7 +663,7 @@ def test_serve_store_follows_a_new_generation(base_store, tmp_path):
         after = [n() for _ in range(8)]
         assert after == [before.pop() + 2] * 8, after
     finally:
-        _stop(p)
+        p.stop()
 
 
 # ------------------------------------------------------------------ huge answers
@@ -752,7 +734,7 @@ def test_http_dataset_of_held_graphs_is_answered(tmp_path):
                        {**FORM, "Accept": "text/csv"})
         assert s == 200 and body.splitlines()[1:] == ["http://example.org/g"], body
     finally:
-        _stop(p)
+        p.stop()
 
 
 @pytest.mark.parametrize("value", ["nan", "0", "-3", "1e9"])
@@ -777,16 +759,16 @@ def test_a_killed_servers_temporary_store_is_removed_by_the_next(tmp_path):
     ttl.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n")
     p, _ = _start(tmp_path, "--data", ttl)
     mine = [d for d in Path(tempfile.gettempdir()).glob("qdgraph-serve-*")
-            if (d / ".owner").is_file() and (d / ".owner").read_text() == str(p.pid)]
+            if (d / ".owner").is_file() and (d / ".owner").read_text() == str(p.proc.pid)]
     assert len(mine) == 1
-    p.send_signal(signal.SIGKILL)
-    p.wait()
+    p.proc.send_signal(signal.SIGKILL)
+    p.proc.wait()
     assert mine[0].exists()  # a killed server cannot clean up after itself
     p2, _ = _start(tmp_path, "--data", ttl)
     try:
         assert not mine[0].exists()  # the next one does
     finally:
-        _stop(p2)
+        p2.stop()
 
 
 def test_output_to_dev_stdout_on_a_pipe(tmp_path):

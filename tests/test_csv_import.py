@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT, assert_one_line_error, invoke
 from store_fixtures import (CHAIN_IRI, CHAIN_ZH, ENT_IRI, ENT_ZH, build_base_store, copy_store, kill_at_publish,
                             snapshot, triples)
+from store_fixtures import write_csv as write
 
 QD = "https://w3id.org/qdgraph/ontology#"
 HEADER_ZH = "企业名称,英文名称,简称,产业链,统一社会信用代码,区市,成立日期,来源,备注\n"
@@ -30,11 +31,6 @@ def base(tmp_path_factory):
 @pytest.fixture
 def store(base, tmp_path):
     return copy_store(base, tmp_path / "store")
-
-
-def write(path, text, encoding="utf-8-sig"):
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def select(store, sparql):

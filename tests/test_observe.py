@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, assert_one_line_error, run_cli
 from progress_fixtures import IND, write_fixture
 from store_fixtures import copy_store, kill_at_publish, snapshot
+from store_fixtures import write_csv as write
 
 HEADER_ZH = "指标,时期,数值,单位,来源,网址,原文\n"
 HEADER_EN = "indicator,period,value,unit,source,url,quote\n"
@@ -27,11 +28,6 @@ def base(tmp_path_factory):
 @pytest.fixture
 def store(base, tmp_path):
     return copy_store(base, tmp_path / "store")
-
-
-def write(path, text, encoding="utf-8-sig"):
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def select(store, sparql, **params):

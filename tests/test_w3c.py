@@ -13,9 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from test_server import start_qdgraph
 from conftest import ROOT
 
 SHARED = Path(os.environ.get("QDGRAPH_SHARED") or ROOT.parent / "shared")
@@ -141,29 +139,10 @@ def test_sparql_query_syntax_suite(empty_kg, name, kind, props):
 
 
 # ------------------------------------------------------------------ a real server
-def _serve(tmp: Path, *args) -> tuple[subprocess.Popen, str]:
-    log = tmp / "serve.log"
-    fh = open(log, "wb")
-    p = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", "--workers", "2",
-                          *map(str, args)], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
-    end = time.monotonic() + 120
-    while time.monotonic() < end:
-        m = re.search(r"serving at (http://127\.0\.0\.1:\d+)/", log.read_text(errors="replace"))
-        if m:
-            return p, m.group(1) + "/sparql"
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    p.kill()
-    raise RuntimeError(log.read_text(errors="replace"))
-
-
-def _stop(p):
-    p.terminate()
-    try:
-        p.wait(15)
-    except subprocess.TimeoutExpired:
-        p.kill()
+def _serve(tmp: Path, *args):
+    """A real `qdgraph serve` with two workers: (its Proc, its endpoint URL)."""
+    proc, base = start_qdgraph(tmp, "--workers", "2", *map(str, args))
+    return proc, base + "/sparql"
 
 
 def request(method, url, body=None, headers=None):
@@ -181,7 +160,7 @@ def endpoint(tmp_path_factory, _private_cache):
         pytest.skip(f"W3C test suites not found at {W3C}")
     p, url = _serve(tmp_path_factory.mktemp("w3c-serve"))
     yield url
-    _stop(p)
+    p.stop()
 
 
 # ------------------------------------------------------------------ SPARQL 1.1 Protocol
@@ -289,7 +268,7 @@ def result_endpoints(tmp_path_factory, _private_cache):
         yield urls
     finally:
         for p in servers:
-            _stop(p)
+            p.stop()
 
 
 def _bnodes(text: str) -> str:

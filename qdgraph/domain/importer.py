@@ -466,6 +466,16 @@ def raise_first_violation(mini: "ox.Store", new: list, path: Path, line_of: dict
 Progress = Callable[[int, int], None]
 
 
+def new_quads(backend, quads) -> list:
+    """``quads`` without repeats and without those the store already holds, in order."""
+    seen, new = set(), []
+    for q in quads:
+        if q not in seen and next(iter(backend.quads(q[0], q[1], q[2])), None) is None:
+            seen.add(q)
+            new.append(q)
+    return new
+
+
 def open_csv(csv_path: str | Path, store_dir: str | Path) -> tuple[Path, Path, bytes, str, str]:
     """A CSV file to import into a store: (path, store folder, bytes, text, encoding). The store
     is checked first, so a wrong folder is said before any reading."""
@@ -497,11 +507,7 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
         quads, touched = plan_import(kg, path, rows, data, problems, progress)
         problems.raise_if_any()
         _add_english_names(touched, quads)
-        seen, new = set(), []
-        for q in quads:
-            if q not in seen and not any(kg.quads(*q)):
-                seen.add(q)
-                new.append(q)
+        new = new_quads(kg.backend, quads)
         res = ImportResult(str(path), encoding, len(rows), len(new), warnings=warnings,
                            new_enterprises=sum(1 for e in touched.values() if not e.existing),
                            merged_enterprises=sum(1 for e in touched.values() if e.existing), quads=new)

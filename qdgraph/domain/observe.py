@@ -30,8 +30,8 @@ from typing import Callable
 import pyoxigraph as ox
 
 from qdgraph.errors import AmbiguousNameError, NotFoundError
-from qdgraph.domain.importer import (CsvError, _Problems, open_csv, raise_first_violation, read_table, row_quote,
-                                     source_document)
+from qdgraph.domain.importer import (CsvError, _Problems, new_quads, open_csv, raise_first_violation, read_table,
+                                     row_quote, source_document)
 from qdgraph.namespaces import PREFIXES, QD, QDR
 from qdgraph.engine.periods import parse_period, period_of_iri, period_triples
 
@@ -95,11 +95,7 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
         res = ObserveResult(str(path), encoding, len(records), warnings=warnings)
         quads, line_of = _plan(kg, path, data, records, problems, res, progress)
         problems.raise_if_any()
-        seen, new = set(), []
-        for q in quads:
-            if q not in seen and next(iter(backend.quads(q[0], q[1], q[2])), None) is None:
-                seen.add(q)
-                new.append(q)
+        new = new_quads(backend, quads)
         res.added = len(new)
         if not new:
             return res

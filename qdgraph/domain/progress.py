@@ -117,7 +117,7 @@ class ProgressReport:
                 "indicators": [i.to_dict() for i in self.indicators]}
 
 
-def progress(kg, indicator: str | None = None, *, pillar: str | None = None, with_measures: bool = True) -> ProgressReport:
+def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> ProgressReport:
     """Progress of one indicator (a name, alias, pinyin or IRI), of a pillar's indicators, or
     of every indicator."""
     import pyoxigraph as ox
@@ -163,8 +163,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None, wit
         ip.status_zh, ip.status_en = STATUSES[ip.status]
         if ip.latest is not None:
             ip.sources = _sources(kg, ip.latest.obs)
-        if with_measures:
-            ip.measures = _measures(kg, iri)
+        ip.measures = _measures(kg, iri)
         out.append(ip)
     return ProgressReport(out)
 

@@ -11,6 +11,8 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 """
 from __future__ import annotations
 
+import functools
+
 import threading
 from dataclasses import dataclass
 from itertools import islice
@@ -44,6 +46,7 @@ class Dataset:
         return bool(self.default or self.named)
 
 
+@functools.lru_cache(maxsize=1024)  # the same queries come again (named ones, dashboards)
 def query_dataset(query: str) -> Dataset:
     """The graphs a query's FROM / FROM NAMED clauses name (IRIs or prefixed names)."""
     from qdgraph.namespaces import expand

@@ -7,7 +7,6 @@ first; parameters are bound as RDF terms by the engine, never pasted into the te
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -15,7 +14,7 @@ from qdgraph import paths
 from qdgraph.engine.backend import QUERY_BASE, Backend, Dataset, LocalBackend
 from qdgraph.errors import UsageError
 from qdgraph.limits import check_timeout
-from qdgraph.engine.sparql import check_nesting, check_read_only, parse_term
+from qdgraph.engine.sparql import check_query, parse_term
 
 
 class KnowledgeGraph:
@@ -113,18 +112,6 @@ class KnowledgeGraph:
         return to_rdflib(self.quads())
 
 
-def check_query(text: str, allow_from: bool = True) -> str:
-    """``check_nesting`` and ``check_read_only`` (the query form, or UnsafeQueryError),
-    remembered for short queries: dashboards and scripts send the same texts again and again,
-    and the check costs more than running a small query. ``allow_from`` (the default: the
-    store engines resolve FROM against graphs they hold, never fetched); False for an engine
-    that might fetch (a remote endpoint)."""
-    if len(text) > 16384:
-        check_nesting(text)
-        return check_read_only(text, allow_from=allow_from)
-    return _checked(text, allow_from)
-
-
 def param_terms(params: Mapping[str, Any] | None) -> dict:
     """Parameters as RDF terms: strings in the ``--param`` syntax are parsed, a value that is
     no valid term (``qd:a}b``, bytes that are not UTF-8) is a one-line UsageError."""
@@ -143,12 +130,6 @@ def param_terms(params: Mapping[str, Any] | None) -> dict:
             raise UsageError(f"parameter {k}={v!r} is not a valid RDF term: {err}") from None
     return out
 
-
-
-@lru_cache(maxsize=1024)
-def _checked(text: str, allow_from: bool) -> str:
-    check_nesting(text)  # before any parser sees it: deep nesting crashes parsers
-    return check_read_only(text, allow_from=allow_from)  # a refusal raises, and is not remembered
 
 
 def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,

@@ -104,21 +104,3 @@ def period_triples(p: Period) -> list[tuple]:
         out += [(node, n(TIME + prop), inst), (inst, a, n(TIME + "Instant")),
                 (inst, n(TIME + "inXSDDate"), ox.Literal(day.isoformat(), datatype=n(XSD + "date")))]
     return out
-
-
-def period_bounds(key: str) -> tuple[str, str]:
-    """First and last day of the period, as xsd:date strings."""
-    p = parse_period(key)
-    return p.begin.isoformat(), p.end.isoformat()
-
-
-def period_turtle(key: str) -> str:
-    """The period's triples in Turtle (prefixes of ``namespaces.PREFIXES``, see turtle_prefixes)."""
-    import pyoxigraph as ox
-
-    triples = period_triples(parse_period(key))
-    return ox.serialize((ox.Triple(*t) for t in triples), format=ox.RdfFormat.TURTLE).decode("utf-8")
-
-
-def turtle_prefixes() -> str:
-    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items())

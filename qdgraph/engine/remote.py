@@ -39,7 +39,7 @@ from qdgraph.errors import QdgraphError
 from qdgraph.engine.httpclient import EndpointError, Reply, check, first_line, request, target
 from qdgraph.namespaces import PREFIXES
 from qdgraph.engine.results import AskResult, GraphResult, SelectResult, term_from_json
-from qdgraph.engine.sparql import bind_values, check_read_only, strip_lexical  # noqa: F401  (bind_values: part of this module's API)
+from qdgraph.engine.sparql import bind_values, check_query, strip_lexical  # noqa: F401  (bind_values: part of this module's API)
 
 __all__ = ["EndpointBackend", "EndpointError", "bind_values"]
 
@@ -84,7 +84,7 @@ class EndpointBackend:
         return _truncate(res, limit)
 
     def _query(self, query: str, params: Mapping[str, Any], limit: int | None = None) -> Any:
-        form = check_read_only(query)
+        form = check_query(query, allow_from=False)  # cached; nothing here resolves FROM: refuse it
         body = bind_values(query, params)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self._graph(body)

@@ -8,6 +8,7 @@ an operation, and runs before any engine sees the query.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping
 
 from qdgraph.errors import QuerySyntaxError, UnsafeQueryError, UsageError
@@ -303,3 +304,21 @@ def check_nesting(query: str) -> None:
                                        "flatten it")
         elif ch in ")]}":
             depth = max(0, depth - 1)
+
+
+def check_query(text: str, allow_from: bool = True) -> str:
+    """``check_nesting`` and ``check_read_only`` (the query form, or UnsafeQueryError),
+    remembered for short queries: dashboards and scripts send the same texts again and again,
+    and the check costs more than running a small query. ``allow_from`` (the default: the
+    store engines resolve FROM against graphs they hold, never fetched); False for an engine
+    that might fetch (a remote endpoint)."""
+    if len(text) > 16384:
+        check_nesting(text)
+        return check_read_only(text, allow_from=allow_from)
+    return _checked(text, allow_from)
+
+
+@lru_cache(maxsize=1024)
+def _checked(text: str, allow_from: bool) -> str:
+    check_nesting(text)  # before any parser sees it: deep nesting crashes parsers
+    return check_read_only(text, allow_from=allow_from)  # a refusal raises, and is not remembered

@@ -50,10 +50,10 @@ class _HashingReader:
         return len(data)
 
 
-def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: bool = False) -> str | None:
-    """Add one file to ``store``; its sha256 (None if ``hashed``: someone else is hashing it).
-    Errors read ``file:line:col: message``."""
-    from qdgraph.storage.rdfio import BOM, check_readable, has_bom, parse_file, rdf_errors, rdf_format
+def _load_one(store: "ox.Store", path: Path, progress: Progress | None) -> str | None:
+    """Add one file to ``store``; its sha256 when hashing it cost nothing extra (else None: the
+    index scanner hashes every file). Errors read ``file:line:col: message``."""
+    from qdgraph.storage.rdfio import BOM, check_readable, has_bom, open_rdf, parse_file, rdf_errors, rdf_format
 
     check_readable(path)
     fmt = rdf_format(path)
@@ -61,15 +61,13 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, hashed: 
         store.extend(parse_file(path))
         if progress:
             progress(path.stat().st_size)
-        return None if hashed else sha256_file(path)
+        return None
     base = path.resolve().as_uri()
     with rdf_errors(path):
         if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
             store.bulk_load(path=str(path), format=fmt, base_iri=base)
-            return None if hashed else sha256_file(path)
-        with open(path, "rb") as f:
-            if f.read(3) != BOM:  # a byte-order mark is hashed, not parsed
-                f.seek(0)
+            return None
+        with open_rdf(path) as f:  # past a byte-order mark: it is hashed, not parsed
             reader = _HashingReader(f, progress)
             if f.tell():
                 reader.hash.update(BOM)
@@ -120,7 +118,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             disk = None
             try:
                 disk = ox.Store(str(gen / STORE_SUBDIR))
-                shas = [_load_one(disk, f, progress if role == "data" else None, hashed=True)
+                shas = [_load_one(disk, f, progress if role == "data" else None)
                         for f, role in roles]
                 started = time.perf_counter()
                 rules = materialise(disk)

@@ -1,6 +1,7 @@
 """Options shared by the commands that read the graph, and output helpers."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 
@@ -71,3 +72,26 @@ def format_option(choices, default):
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                            help="Language of labels.")
+
+
+@contextlib.contextmanager
+def work_bar(label: str, minimum: int):
+    """A progress callback ``(done, total)`` that draws a bar on stderr once the total is known
+    to reach ``minimum`` and stderr is a terminal; otherwise it draws nothing."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = None
+            if total >= minimum and sys.stderr.isatty():
+                state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
+                                                 show_percent=True, show_eta=True)
+                state["bar"].__enter__()
+        if state["bar"] is not None:
+            state["bar"].update(done - state["bar"].pos)
+
+    try:
+        yield update
+    finally:
+        if state.get("bar") is not None:
+            state["bar"].__exit__(None, None, None)

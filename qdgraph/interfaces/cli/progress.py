@@ -1,14 +1,13 @@
 """``qdgraph observe import`` and ``qdgraph progress``: observed values in, progress out."""
 from __future__ import annotations
 
-import contextlib
-import sys
 from pathlib import Path
 
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import CONTEXT, command, emit, emit_json, format_option, graph_options, lang_option
+from qdgraph.interfaces.cli.common import (CONTEXT, command, emit, emit_json, format_option, graph_options,
+                                           lang_option, work_bar)
 
 _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
@@ -22,28 +21,6 @@ def observe():
       qdgraph observe import bulletin-2023.csv --store ~/qd-store
       qdgraph observe import bulletin-2023.csv --store ~/qd-store --dry-run
     """
-
-
-@contextlib.contextmanager
-def _row_bar():
-    """A progress callback drawing a bar on stderr for big files on a terminal."""
-    state = {}
-
-    def update(done, total):
-        if "bar" not in state:
-            if total < _BAR_FROM or not sys.stderr.isatty():
-                state["bar"] = None
-                return
-            state["bar"] = click.progressbar(length=total, label="checking rows", file=sys.stderr, show_eta=True)
-            state["bar"].__enter__()
-        if state["bar"] is not None:
-            state["bar"].update(1)
-
-    try:
-        yield update
-    finally:
-        if state.get("bar") is not None:
-            state["bar"].__exit__(None, None, None)
 
 
 @observe.command("import", context_settings=CONTEXT)
@@ -79,7 +56,7 @@ def observe_import(csv_file, store, dry_run):
 
     if Path(csv_file).suffix.lower() not in (".csv", ".txt", ".tsv"):
         raise UsageError(f"{csv_file}: expected a .csv file (observed values)")
-    with _row_bar() as bar:
+    with work_bar("checking rows", _BAR_FROM) as bar:
         res = import_observations(csv_file, store, dry_run=dry_run, progress=bar)
     for w in res.warnings:
         click.echo(f"qdgraph: warning: {w}", err=True)

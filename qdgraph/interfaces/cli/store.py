@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import command, store_option
+from qdgraph.interfaces.cli.common import command, store_option, work_bar
 
 _BAR_FROM = 8 << 20  # bytes: below this a load takes well under a second, a bar is noise
+_ROWS_FROM = 500     # rows: below this an import takes a moment
 
 
 def _byte_bar(total: int, label: str):
@@ -19,29 +20,6 @@ def _byte_bar(total: int, label: str):
         return contextlib.nullcontext()
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False,
                              show_percent=True, show_eta=True)
-
-
-class _RowBar:
-    """A progress bar for ``import`` on a terminal, opened once the row count is known (and
-    only for lists long enough to take a while)."""
-
-    FROM_ROWS = 1500  # import_file reports 3 units of work per row
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if total < self.FROM_ROWS or not sys.stderr.isatty():
-                return
-            self.bar = click.progressbar(length=total, label="importing", file=sys.stderr, show_pos=False,
-                                         show_percent=True, show_eta=True)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 @command()
@@ -100,11 +78,8 @@ def import_csv(csv_file, store, dry_run):
 
     if not Path(csv_file).suffix.lower() in (".csv", ".txt", ".tsv"):
         raise UsageError(f"{csv_file}: expected a .csv file (an enterprise list)")
-    bar = _RowBar()
-    try:
+    with work_bar("importing", _ROWS_FROM * 3) as bar:  # import_file reports 3 units of work per row
         res = import_file(csv_file, store, dry_run=dry_run, progress=bar)
-    finally:
-        bar.close()
     for w in res.warnings:
         click.echo(f"qdgraph: warning: {w}", err=True)
     verb = "would add" if dry_run else "added"

@@ -16,15 +16,12 @@ class ResultCache:
         self.max_bytes, self.max_entry = max_bytes, max_entry
         self._items: OrderedDict = OrderedDict()
         self._bytes = 0
-        self.hits = self.misses = 0
 
     def get(self, key):
         reply = self._items.get(key)
         if reply is None:
-            self.misses += 1
             return None
         self._items.move_to_end(key)
-        self.hits += 1
         return reply
 
     def put(self, key, reply: tuple) -> None:

@@ -155,7 +155,8 @@ class Routes:
 
     async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset, gen) -> tuple:
         """The worker's reply to ``query``: ("ok", type, body, headers) or ("error", …)."""
-        from qdgraph.engine.graph import check_query, param_terms
+        from qdgraph.engine.graph import param_terms
+        from qdgraph.engine.sparql import check_query
         from qdgraph.engine.sparql import parse_params
 
         # nesting first (thousands of levels crash a parser), then UPDATE, LOAD, SERVICE, FROM

@@ -54,6 +54,14 @@ def _page_js() -> str:
     return (STATIC / "page.js").read_text(encoding="utf-8")
 
 
+@functools.cache
+def _csp() -> str:
+    """The page's policy: only our two inline scripts (by hash), no network at all."""
+    return ("default-src 'none'; script-src " + _csp_hash(_vis("vis-network.min.js")) + " " + _csp_hash(_page_js())
+            + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+            "form-action 'none'; base-uri 'none'")
+
+
 def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
 
@@ -318,12 +326,8 @@ def _use_template(net, page: dict) -> None:
     env.autoescape = True
     env.filters["script_json"] = lambda obj: Markup(script_json(obj))
     env.filters["json_text"] = lambda text: Markup(_escape_script(text))
-    vis_js = _vis("vis-network.min.js")
-    csp = ("default-src 'none'; script-src " + _csp_hash(vis_js) + " " + _csp_hash(_page_js())
-           + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
-           "form-action 'none'; base-uri 'none'")
-    env.globals.update(page=page, csp=Markup(csp),  # our own text: its quotes stay readable
-                       vis_js=Markup(vis_js), vis_css=Markup(_vis("vis-network.css")))
+    env.globals.update(page=page, csp=Markup(_csp()),  # our own text: its quotes stay readable
+                       vis_js=Markup(_vis("vis-network.min.js")), vis_css=Markup(_vis("vis-network.css")))
 
 
 def build_page(g: nx.MultiDiGraph, *, title: str, **options) -> str:

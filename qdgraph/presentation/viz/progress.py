@@ -10,6 +10,7 @@ http(s) URLs), so a hostile label is shown as text and does nothing.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -30,6 +31,11 @@ _TEXT = {
            "no_chart": "no figures to draw", "vs": "needed {n}/yr · so far {a}/yr", "pace": "yearly change", "gap": "gap",
            "sources": "latest value from", "count": "{n} indicators"},
 }
+
+
+@functools.cache
+def _css() -> str:
+    return (STATIC / "progress.css").read_text(encoding="utf-8")
 
 
 def render_progress(kg, indicator: str | None = None, *, pillar: str | None = None, lang: str = "zh") -> str:
@@ -62,7 +68,7 @@ def build_progress_page(report, lang: str = "zh") -> str:
 <meta name="generator" content="qdgraph">
 <title>{e(title)}</title>
 <style>
-{(STATIC / 'progress.css').read_text(encoding='utf-8')}</style>
+{_css()}</style>
 </head>
 <body>
 <header>

@@ -77,7 +77,7 @@ def parse_rule(path: Path) -> Rule:
                 dependent=bool(re.search(r"rdf:predicate\s+qd:affects\s*;", where)))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=None)  # the files ship with the package: read them once per process
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, those that read derived links last."""
     rules = [parse_rule(p) for p in sorted(HERE.glob("*.rq"))]
@@ -85,7 +85,7 @@ def all_rules() -> tuple[Rule, ...]:
 
 
 def rule_files() -> list[Path]:
-    return [r.path for r in all_rules()]
+    return sorted(HERE.glob("*.rq"))
 
 
 def materialise(store, rules=None) -> dict[str, int]:
