@@ -450,11 +450,11 @@ def shacl_check(kg, new: list, touched: dict, path: Path, line_of: dict) -> None
 def raise_first_violation(mini: "ox.Store", new: list, path: Path, line_of: dict) -> None:
     """SHACL over ``mini`` (the new triples and what they point at); the first violation of a
     new node is reported at the row that gave it (``line_of``: IRI → line)."""
-    from qdgraph.domain.validate import _shacl
+    from qdgraph.domain.validate import shacl_violations
     from qdgraph.namespaces import shorten
 
     ours = {q[0].value for q in new}
-    for v in _shacl(mini):
+    for v in shacl_violations(mini):
         if v.severity == "Violation" and v.focus in ours:
             line = line_of.get(v.focus)
             where = f"{path}:{line}" if line else str(path)

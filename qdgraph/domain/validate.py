@@ -59,7 +59,7 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
         store.extend(parse_file(f))
     materialise(store)
     report = Report([str(f) for f in targets], len(store))
-    report.violations += _shacl(store)
+    report.violations += shacl_violations(store)
     kg = KnowledgeGraph(LocalBackend(store))
     dirs = [paths.DATA_DIR] + [f.resolve().parent for f in files]
     report.violations += [Violation(p.focus, p.path, p.message, shape="quotes")
@@ -68,7 +68,7 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
     return report
 
 
-def _shacl(store) -> list[Violation]:
+def shacl_violations(store) -> list[Violation]:
     """SHACL over ``store`` (a pyoxigraph Store): simple shapes and SPARQL constraints by
     Oxigraph, one query per constraint (``qdgraph.engine.shacl``); the others by pySHACL, only if they
     have a focus node."""
