@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from test_server import start_qdgraph
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke
 from store_fixtures import CHAIN_ZH, build_base_store, copy_store, snapshot
 
 ERROR = re.compile(r"^qdgraph: error: \S.*$")
@@ -377,7 +377,7 @@ def test_validate_does_not_follow_text_files_out_of_the_data_folder(qd, tmp_path
 <http://ex/doc2> a qd:SourceDocument ; dcterms:title "y" ; qd:textFile "/etc/hostname" .
 <http://ex/q2> a qd:Quote ; oa:hasSource <http://ex/doc2> ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "localhost" ] .
 """)
-    res = run_cli("validate", ttl)
+    res = invoke("validate", ttl)
     assert res.code == 1, res
     text = res.out + res.err
     assert text.count("must be relative and stay inside the data folder") == 2, res
@@ -387,7 +387,7 @@ def test_validate_does_not_follow_text_files_out_of_the_data_folder(qd, tmp_path
 # ------------------------------------------------------------------ stores
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory):
-    return build_base_store(tmp_path_factory.mktemp("bad-store"), run_cli)
+    return build_base_store(tmp_path_factory.mktemp("bad-store"), invoke)
 
 
 def test_query_a_missing_store(qd, tmp_path):
@@ -414,12 +414,12 @@ def test_interrupted_first_load_is_detected_and_recovered(tmp_path):
 
     store = tmp_path / "s"
     kill_at_publish(ROOT, tmp_path / "marker", "load", "--store", store)
-    res = run_cli("measures", "人才总量", "--store", store)
+    res = invoke("measures", "人才总量", "--store", store)
     one_line(Result(res.code, res.out, res.err), 1, "interrupted", f"qdgraph load --store {store}")
-    res = run_cli("load", "--store", store)
+    res = invoke("load", "--store", store)
     assert res.code == 0, res
     assert [p.name for p in store.iterdir() if p.name.startswith("gen-")].__len__() == 1
-    assert run_cli("measures", "人才总量", "--store", store).code == 0
+    assert invoke("measures", "人才总量", "--store", store).code == 0
 
 
 def test_load_force_after_an_interrupted_first_load(tmp_path):
@@ -427,7 +427,7 @@ def test_load_force_after_an_interrupted_first_load(tmp_path):
 
     store = tmp_path / "s"
     kill_at_publish(ROOT, tmp_path / "marker", "load", "--store", store)
-    res = run_cli("load", "--store", store, "--force")
+    res = invoke("load", "--store", store, "--force")
     assert res.code == 0, res
 
 
@@ -466,10 +466,10 @@ def test_import_warns_about_formula_names(base_store, tmp_path):
     store = copy_store(base_store, tmp_path / "s")
     csv = tmp_path / "e.csv"
     csv.write_text(f"name,chain\n=青岛公式公司,{CHAIN_ZH}\n", encoding="utf-8")
-    res = run_cli("import", csv, "--store", store)
+    res = invoke("import", csv, "--store", store)
     assert res.code == 0, res
     assert "begins like a spreadsheet formula" in res.err, res
-    out = run_cli("search", "青岛公式公司", "--store", store, "-F", "csv")
+    out = invoke("search", "青岛公式公司", "--store", store, "-F", "csv")
     assert "'=青岛公式公司" in out.out, out
 
 
@@ -659,7 +659,7 @@ def test_serve_store_follows_a_new_generation(base_store, tmp_path):
         assert len(before) == 1
         csv = tmp_path / "e.csv"
         csv.write_text(f"name,chain\n青岛新一代公司,{CHAIN_ZH}\n青岛新二代公司,{CHAIN_ZH}\n", encoding="utf-8")
-        assert run_cli("import", csv, "--store", store).code == 0
+        assert invoke("import", csv, "--store", store).code == 0
         after = [n() for _ in range(8)]
         assert after == [before.pop() + 2] * 8, after
     finally:
@@ -667,21 +667,30 @@ def test_serve_store_follows_a_new_generation(base_store, tmp_path):
 
 
 # ------------------------------------------------------------------ huge answers
-@pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["tsv", "json"])
-def test_a_million_rows_stream_out_in_little_memory(fmt, tmp_path):
-    """Rows are written as the engine gives them: a 1,000,000-row answer never sits in memory."""
-    values = " ".join(f"VALUES ?{v} {{ 1 2 3 4 5 6 7 8 9 10 }}" for v in "abcdef")
+def _peak_kb(tmp_path, fmt: str, width: int) -> tuple[int, int]:
+    """(rows written, peak memory in KB) of ``qdgraph query`` run as a real process on a
+    ``width``**7-row answer."""
+    values = " ".join(f"VALUES ?{v} {{ {' '.join(map(str, range(width)))} }}" for v in "abcdefg")
+    out = tmp_path / f"out-{width}"
     probe = ("import resource, subprocess, sys\n"
              f"subprocess.run([sys.executable, {str(ROOT / 'cli.py')!r}, 'query', sys.argv[1], '-F', sys.argv[2]],"
-             f" stdout=open({str(tmp_path / 'out')!r}, 'wb'), check=True)\n"
+             f" stdout=open({str(out)!r}, 'wb'), check=True)\n"
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     res = subprocess.run([sys.executable, "-c", probe, f"SELECT * WHERE {{ {values} }}", fmt],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
-    lines = sum(1 for _ in open(tmp_path / "out", "rb"))
-    assert lines >= 1_000_000
-    assert int(res.stdout) < 200_000, f"peak {int(res.stdout) // 1024} MB for a streamed answer"
+    return sum(1 for _ in open(out, "rb")), int(res.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["tsv", "json"])
+def test_a_huge_answer_streams_out_in_little_memory(fmt, tmp_path):
+    """Rows are written as the engine gives them: 280,000 rows (~20 MB of output) take no more
+    memory than one row does. Held in memory, they would take over 100 MB."""
+    one_rows, one_peak = _peak_kb(tmp_path, fmt, 1)  # first: it may build the bundled store
+    rows, peak = _peak_kb(tmp_path, fmt, 6)
+    assert rows >= 6 ** 7 and one_rows >= 1
+    assert peak - one_peak < 16_000, f"{(peak - one_peak) // 1024} MB more for a streamed answer"
 
 
 # ------------------------------------------------------------------ datasets in the engine

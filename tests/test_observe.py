@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from conftest import ROOT, assert_one_line_error, invoke
 from progress_fixtures import IND, write_fixture
 from store_fixtures import copy_store, kill_at_publish, snapshot
 from store_fixtures import write_csv as write
@@ -20,7 +20,7 @@ HEADER_EN = "indicator,period,value,unit,source,url,quote\n"
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("observe")
-    res = run_cli("load", write_fixture(root), "--store", root / "base")
+    res = invoke("load", write_fixture(root), "--store", root / "base")
     assert res.code == 0, res
     return root / "base"
 
@@ -37,7 +37,7 @@ def select(store, sparql, **params):
 
 
 def progress_of(store, key):
-    res = run_cli("progress", IND[key], "--store", store, "-F", "json")
+    res = invoke("progress", IND[key], "--store", store, "-F", "json")
     assert res.code == 0, res
     [ip] = json.loads(res.out)["indicators"]
     return ip
@@ -48,7 +48,7 @@ def test_import_adds_observations_with_provenance_then_again_adds_nothing(store,
                 + "样例金融业占比,2022,6.1,%,样例统计公报2022,https://example.org/b2022,样例：金融业增加值占比6.1%。\n"
                 + "样例金融业占比,2023年,6.4,％,样例统计公报2023,https://example.org/b2023,样例：金融业增加值占比6.4%。\n")
     assert progress_of(store, "finance")["status"] == "no-data"
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert res.code == 0 and "2 new observations" in res.err, res
     ip = progress_of(store, "finance")
     assert [(o["period"], o["value"]) for o in ip["observations"]] == [("2022", 6.1), ("2023", 6.4)]
@@ -71,7 +71,7 @@ def test_import_adds_observations_with_provenance_then_again_adds_nothing(store,
     assert manifest_imports[-1]["name"] == "bulletin.csv" and manifest_imports[-1]["new_observations"] == 2
 
     before = snapshot(store)
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert res.code == 0 and "nothing new" in res.err, res
     assert snapshot(store) == before
 
@@ -79,7 +79,7 @@ def test_import_adds_observations_with_provenance_then_again_adds_nothing(store,
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8", "utf-16"])
 def test_encodings_and_english_header(store, tmp_path, encoding):
     csv = write(tmp_path / "e.csv", HEADER_EN + "样例金融业占比,2024-03,6.6,%,样例月报,,\n", encoding)
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert res.code == 0 and "1 new observations" in res.err, res
     assert progress_of(store, "finance")["latest"]["period"] == "2024-03"
 
@@ -87,7 +87,7 @@ def test_encodings_and_english_header(store, tmp_path, encoding):
 def test_same_value_in_another_unit_confirms_and_adds_its_source(store, tmp_path):
     # the fixture stores 样例人才总量 2023 as 2 600 000 人; 260 万人 is the same value
     csv = write(tmp_path / "t.csv", HEADER_ZH + "样例人才总量,2023,260,万人,样例人才报告,report.pdf,\n")
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert res.code == 0 and "0 new observations, 1 already known" in res.err, res
     titles = {r["t"].value for r in select(store, "SELECT ?t WHERE { ?o prov:wasDerivedFrom/oa:hasSource?/dcterms:title ?t }",
                                             o="<https://w3id.org/qdgraph/id/pt-obs-talent-2023>")}
@@ -99,7 +99,7 @@ def test_same_value_in_another_unit_confirms_and_adds_its_source(store, tmp_path
 def test_units_convert_to_the_target_unit(store, tmp_path):
     csv = write(tmp_path / "u.csv", HEADER_ZH + "样例人才总量,2024,2700000,人,样例人才报告,,\n"
                 + "样例制造业占比,2024,0.295,比率,样例统计公报,,\n")
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert res.code == 0, res
     assert progress_of(store, "talent")["latest"]["value"] == 270  # 万人, the target's unit
     assert progress_of(store, "manufacturing")["latest"]["value"] == pytest.approx(29.5)  # %
@@ -108,14 +108,14 @@ def test_units_convert_to_the_target_unit(store, tmp_path):
 def test_conflict_with_the_store_is_refused(store, tmp_path):
     before = snapshot(store)
     csv = write(tmp_path / "c.csv", HEADER_ZH + "样例金融业占比,2023,6.4,%,样例,,\n样例制造业占比,2023,28.5,%,样例,,\n")
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert_one_line_error(res, 2, f"{csv}:3:", "28.5", "conflicts with 29% from the store")
     assert snapshot(store) == before
 
 
 def test_conflict_within_the_file_names_both_lines(store, tmp_path):
     csv = write(tmp_path / "c.csv", HEADER_ZH + "样例金融业占比,2023,6.4,%,样例,,\n样例金融业占比,2023年,6.5,%,样例,,\n")
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert_one_line_error(res, 2, f"{csv}:3:", "conflicts with 6.4% from line 2")
 
 
@@ -128,26 +128,26 @@ def test_bad_rows_are_all_found_and_nothing_is_written(store, tmp_path):
                 + "样例金融业占比,2023,6.4,斤,样例,,\n"         # unknown unit
                 + "样例金融业占比,2023,6,家,样例,,\n"           # a count for a percentage
                 + "样例金融业占比,2023,6.4,%,,,\n")             # no source
-    res = run_cli("observe", "import", csv, "--store", store)
+    res = invoke("observe", "import", csv, "--store", store)
     assert_one_line_error(res, 2, f"{csv}:2:", "no indicator matches", "and 5 more problems: line 3, 4, 5, 6, 7")
     assert snapshot(store) == before
     for line, fragment in [(3, "month 13"), (4, "not a number"), (5, "unknown unit '斤'"),
                            (6, "cannot be converted to its target's unit '%'"), (7, "no source title")]:
         one = write(tmp_path / f"one{line}.csv", HEADER_ZH + csv.read_text(encoding="utf-8-sig").splitlines()[line - 1] + "\n")
-        res = run_cli("observe", "import", one, "--store", store)
+        res = invoke("observe", "import", one, "--store", store)
         assert_one_line_error(res, 2, f"{one}:2:", fragment)
 
 
 def test_missing_column_and_wrong_file(store, tmp_path):
     csv = write(tmp_path / "h.csv", "指标,时期,数值,来源\n样例金融业占比,2023,6.4,样例\n")
-    assert_one_line_error(run_cli("observe", "import", csv, "--store", store), 2, f"{csv}:1:", "no unit (单位) column")
-    assert_one_line_error(run_cli("observe", "import", tmp_path / "none.csv", "--store", store), 1, "none.csv")
-    assert_one_line_error(run_cli("observe", "import", csv, "--store", tmp_path / "nostore"), 1, "no such store")
+    assert_one_line_error(invoke("observe", "import", csv, "--store", store), 2, f"{csv}:1:", "no unit (单位) column")
+    assert_one_line_error(invoke("observe", "import", tmp_path / "none.csv", "--store", store), 1, "none.csv")
+    assert_one_line_error(invoke("observe", "import", csv, "--store", tmp_path / "nostore"), 1, "no such store")
 
 
 def test_a_period_already_described_is_not_described_again(store, tmp_path):
     csv = write(tmp_path / "p.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n样例金融业占比,2024-03,6.6,%,样例,,\n")
-    assert run_cli("observe", "import", csv, "--store", store).code == 0
+    assert invoke("observe", "import", csv, "--store", store).code == 0
     counts = {r["p"].value.rsplit("-", 1)[-1] if "2021" in r["p"].value else "2024-03": int(r["n"].value) for r in select(
         store, "SELECT ?p (COUNT(?b) AS ?n) WHERE { VALUES ?p { qdr:period-2021 qdr:period-2024-03 } "
                "?p time:hasBeginning ?b } GROUP BY ?p")}
@@ -169,7 +169,7 @@ def test_progress_is_reported_row_by_row(store, tmp_path):
 def test_dry_run_writes_nothing(store, tmp_path):
     before = snapshot(store)
     csv = write(tmp_path / "d.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n")
-    res = run_cli("observe", "import", csv, "--store", store, "--dry-run")
+    res = invoke("observe", "import", csv, "--store", store, "--dry-run")
     assert res.code == 0 and "would add" in res.err, res
     assert snapshot(store) == before
 
@@ -180,5 +180,5 @@ def test_killed_at_the_swap_leaves_the_store_as_it_was(store, tmp_path):
     csv = write(tmp_path / "k.csv", HEADER_ZH + "样例金融业占比,2021,5.9,%,样例,,\n")
     kill_at_publish(ROOT, tmp_path / "marker", "observe", "import", csv, "--store", store)
     assert (store / "CURRENT").read_text() == before[0]
-    assert run_cli("progress", IND["finance"], "--store", store, "-F", "json").code == 0
+    assert invoke("progress", IND["finance"], "--store", store, "-F", "json").code == 0
     assert progress_of(store, "finance")["observations"] == []

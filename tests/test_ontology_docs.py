@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from conftest import ROOT, assert_one_line_error, invoke
 from qdgraph.presentation.docs import offline
 
 ONTOLOGY = ROOT / "ontology" / "qdgraph.ttl"
@@ -57,7 +57,7 @@ def ontology_terms() -> set[str]:
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs") / "site" / "ontology"
-    res = run_cli("docs", "-o", out)
+    res = invoke("docs", "-o", out)
     assert res.code == 0, res
     return out
 
@@ -95,7 +95,7 @@ def test_offline_strips_what_pylode_or_a_theme_would_fetch():
 def test_docs_into_a_file_is_a_one_line_error(tmp_path):
     target = tmp_path / "taken"
     target.write_text("keep me", encoding="utf-8")
-    assert_one_line_error(run_cli("docs", "-o", target), 1, "not a folder")
+    assert_one_line_error(invoke("docs", "-o", target), 1, "not a folder")
     assert target.read_text(encoding="utf-8") == "keep me"
 
 

@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli
+from conftest import assert_one_line_error, invoke
 from progress_fixtures import IND, write_fixture
 
 PILLAR = "样例进度任务"
@@ -20,14 +20,14 @@ HOSTILE = "<img src=x onerror=\"window.__pwned=1;alert(1)\">样例</script><scri
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     root = tmp_path_factory.mktemp("progress")
-    res = run_cli("load", write_fixture(root), "--store", root / "store")
+    res = invoke("load", write_fixture(root), "--store", root / "store")
     assert res.code == 0, res
     return root / "store"
 
 
 @pytest.fixture(scope="module")
 def report(store):
-    res = run_cli("progress", "--pillar", PILLAR, "--store", store, "-F", "json")
+    res = invoke("progress", "--pillar", PILLAR, "--store", store, "-F", "json")
     assert res.code == 0, res
     return {ip["indicator"]: ip for ip in json.loads(res.out)["indicators"]}
 
@@ -87,19 +87,19 @@ def test_one_observation_is_no_data_and_a_passed_period_is_behind(tmp_path):
 
 
 def test_table_with_sparkline_both_languages(store):
-    res = run_cli("progress", "--pillar", PILLAR, "--store", store)
+    res = invoke("progress", "--pillar", PILLAR, "--store", store)
     assert res.code == 0, res
     lines = res.out.splitlines()
     assert lines[0].split()[:3] == ["指标", "目标", "最新值"]
     row = next(l for l in lines if l.startswith("样例制造业占比"))
     assert "30%以上（到2026年）" in row and "29%（2023年）" in row and "▁▃▆" in row and "进度正常" in row
     assert "完成省下达任务" in res.out and "相关措施 (1): 样例培育先进制造业 (原文陈述)" in res.out
-    en = run_cli("progress", "样例人才总量", "--store", store, "--lang", "en")
+    en = invoke("progress", "样例人才总量", "--store", store, "--lang", "en")
     assert en.code == 0 and "sample talent pool" in en.out and "behind" in en.out and "样例人才总量" not in en.out.split("\n")[2]
 
 
 def test_csv_one_row_per_indicator(store):
-    res = run_cli("progress", "--pillar", PILLAR, "--store", store, "-F", "csv", "--lang", "en")
+    res = invoke("progress", "--pillar", PILLAR, "--store", store, "-F", "csv", "--lang", "en")
     assert res.code == 0, res
     rows = list(csv.DictReader(io.StringIO(res.out)))
     assert len(rows) == len(IND)
@@ -109,9 +109,9 @@ def test_csv_one_row_per_indicator(store):
 
 
 def test_bad_names_are_one_line_errors(store):
-    assert_one_line_error(run_cli("progress", "无此指标QQ", "--store", store), 1, "no indicator matches")
-    assert_one_line_error(run_cli("progress", "样例人才总量", "--pillar", PILLAR, "--store", store), 2, "not both")
-    assert_one_line_error(run_cli("progress", "--pillar", "无此任务QQ", "--store", store), 1, "pillar")
+    assert_one_line_error(invoke("progress", "无此指标QQ", "--store", store), 1, "no indicator matches")
+    assert_one_line_error(invoke("progress", "样例人才总量", "--pillar", PILLAR, "--store", store), 2, "not both")
+    assert_one_line_error(invoke("progress", "--pillar", "无此任务QQ", "--store", store), 1, "pillar")
 
 
 def test_periods_and_units():
@@ -142,7 +142,7 @@ def pages(tmp_path_factory):
     d = tmp_path_factory.mktemp("progress-pages")
     fx = write_fixture(d, hostile=HOSTILE)
     for lang in ("zh", "en"):
-        res = run_cli("viz", "progress", "--data", fx, "--lang", lang, "-o", d / f"{lang}.html")
+        res = invoke("viz", "progress", "--data", fx, "--lang", lang, "-o", d / f"{lang}.html")
         assert res.code == 0, res
     return d
 
@@ -229,7 +229,7 @@ def test_an_indicator_without_pillar_gets_none(tmp_path):
     extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
                      '<https://w3id.org/qdgraph/id/pt-lone> a qd:Indicator ; rdfs:label "样例无任务指标"@zh , "sample lone indicator"@en .\n',
                      encoding="utf-8")
-    res = run_cli("progress", "样例无任务指标", "--data", extra, "-F", "json")
+    res = invoke("progress", "样例无任务指标", "--data", extra, "-F", "json")
     assert res.code == 0, res
     [ip] = json.loads(res.out)["indicators"]
     assert (ip["pillar"], ip["status"], ip["measures"]) == (None, "no-target", [])

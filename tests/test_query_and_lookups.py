@@ -222,6 +222,28 @@ def test_reasoning_adds_inferred_types(cli):
     assert int(rdfs.out.splitlines()[1]) > int(plain.out.splitlines()[1])
 
 
+def test_a_closure_is_reasoned_once_and_a_damaged_copy_recomputed(tmp_path, monkeypatch):
+    import owlrl
+
+    from qdgraph.engine.graph import open_graph
+
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path))
+    extra = tmp_path / "extra.ttl"  # a graph of its own: nothing cached yet
+    extra.write_text("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                     "<urn:x:Sub> rdfs:subClassOf <urn:x:Super> . <urn:x:e> a <urn:x:Sub> .\n", encoding="utf-8")
+    ask = "ASK { <urn:x:e> a <urn:x:Super> }"
+    runs = []
+    real = owlrl.DeductiveClosure.expand
+    monkeypatch.setattr(owlrl.DeductiveClosure, "expand", lambda self, g: (runs.append(1), real(self, g))[1])
+    assert open_graph([extra], bundled=False, reason="rdfs").query(ask).value
+    assert open_graph([extra], bundled=False, reason="rdfs").query(ask).value
+    assert len(runs) == 1
+    (cached,) = tmp_path.glob("closure-*.nt")
+    cached.write_text("<urn:x:e> <urn:x:broken", encoding="utf-8")
+    assert open_graph([extra], bundled=False, reason="rdfs").query(ask).value
+    assert len(runs) == 2
+
+
 def test_extra_data_file_is_added_and_broken_one_changes_nothing(cli, tmp_path):
     extra = tmp_path / "extra.ttl"
     extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n<urn:x:e1> a qd:Enterprise ; '
