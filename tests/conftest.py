@@ -11,6 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Keep compiled modules even where PYTHONDONTWRITEBYTECODE is set (as on these machines): the
+# test modules' rewritten asserts (2 s a run) and the library that every server and CLI
+# subprocess imports are then compiled once, not in every process.
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,6 +68,23 @@ def invoke(*args, input=None, cwd=None, env=None) -> CLIResult:
         sys.stdout.flush()
         sys.stderr.flush()
         return CLIResult(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test a worker runs (Playwright's sync API allows
+    one driver per thread, so tests must share it rather than start their own)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture

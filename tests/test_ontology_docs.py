@@ -2,18 +2,16 @@
 served at /ontology, where the ontology IRI answers HTML or Turtle by content negotiation."""
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, assert_one_line_error, invoke
+from conftest import ROOT, assert_one_line_error, invoke, needs_chromium
 from qdgraph.presentation.docs import offline
 
 ONTOLOGY = ROOT / "ontology" / "qdgraph.ttl"
-CHROMIUM = "/usr/bin/chromium"
 QD = "https://w3id.org/qdgraph/ontology#"
 
 
@@ -156,31 +154,23 @@ def test_ontology_refuses_what_it_cannot_write(server):
 # --- in a real browser, offline ---------------------------------------------------------------
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_docs_page_in_chromium_offline(written, server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from test_viz_browser import ARGS
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            for name, url, own in [("file", (written / "index.html").as_uri(), "file://"),
-                                   ("served", server + "/ontology", server + "/")]:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                errors, elsewhere = [], []
-                page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(own)
-                           else (elsewhere.append(r.request.url), r.abort()))
-                page.goto(url)
-                assert "青岛现代产业先行城市知识图谱本体" in page.title(), name
-                # pyLODE's sections, each with content, and its styles applied (inline CSS)
-                assert page.locator("h2", has_text="Classes").count() == 1, name
-                assert page.locator("#classes .entity, #classes table").count() >= 5, name
-                shot = tmp_path / f"{name}.png"
-                page.screenshot(path=str(shot), full_page=False)
-                assert shot.stat().st_size > 20_000, name
-                assert errors == [] and elsewhere == [], (name, errors, elsewhere)
-                page.close()
-        finally:
-            browser.close()
+@needs_chromium
+def test_docs_page_in_chromium_offline(written, server, tmp_path, browser):
+    for name, url, own in [("file", (written / "index.html").as_uri(), "file://"),
+                           ("served", server + "/ontology", server + "/")]:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors, elsewhere = [], []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(own)
+                   else (elsewhere.append(r.request.url), r.abort()))
+        page.goto(url)
+        assert "青岛现代产业先行城市知识图谱本体" in page.title(), name
+        # pyLODE's sections, each with content, and its styles applied (inline CSS)
+        assert page.locator("h2", has_text="Classes").count() == 1, name
+        assert page.locator("#classes .entity, #classes table").count() >= 5, name
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert shot.stat().st_size > 20_000, name
+        assert errors == [] and elsewhere == [], (name, errors, elsewhere)
+        page.close()

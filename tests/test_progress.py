@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import urllib.parse
 
 import pytest
 
-from conftest import assert_one_line_error, invoke
+from conftest import assert_one_line_error, invoke, needs_chromium
 from progress_fixtures import IND, write_fixture
 
 PILLAR = "样例进度任务"
@@ -158,45 +157,35 @@ def test_page_is_offline_and_escaped(pages):
     assert "sample talent pool" in en and "behind" in en and 'lang="en"' in en
 
 
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_page_in_chromium(pages, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from test_viz_browser import ARGS
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors, requests, dialogs = [], [], []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
-                       else (requests.append(r.request.url), r.abort()))
-            page.goto((pages / "zh.html").as_uri())
-            page.wait_for_timeout(300)
-            card = page.locator(f'section[data-indicator="{IND["manufacturing"]}"]')
-            assert card.locator("h2").text_content() == HOSTILE  # shown as text, run as nothing
-            rank = page.locator(f'section[data-indicator="{IND["rank"]}"]')
-            rank.locator("summary").first.click()  # open the sources: the hostile title is text, not a link
-            assert HOSTILE in rank.locator("details").first.text_content()
-            assert rank.locator('a[href^="javascript"]').count() == 0
-            assert page.evaluate("() => window.__pwned") is None
-            assert card.locator(".badge").text_content() == "进度正常"
-            box = card.locator("svg.chart").bounding_box()
-            assert box and box["width"] > 250 and box["height"] > 120  # the chart is drawn, not empty
-            assert card.locator("svg.chart path").count() > 5
-            talent = page.locator(f'section[data-indicator="{IND["talent"]}"]')
-            assert "超过300万人" in talent.text_content() and "进度滞后" in talent.text_content()
-            assert "没有可画的数值" in page.locator(f'section[data-indicator="{IND["energy"]}"]').text_content()
-            page.screenshot(path=str(tmp_path / "progress.png"), full_page=True)
-            assert (tmp_path / "progress.png").stat().st_size > 20_000
-            assert (errors, requests, dialogs) == ([], [], [])
-        finally:
-            browser.close()
+@needs_chromium
+def test_page_in_chromium(pages, tmp_path, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests, dialogs = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+               else (requests.append(r.request.url), r.abort()))
+    page.goto((pages / "zh.html").as_uri())
+    page.wait_for_timeout(300)
+    card = page.locator(f'section[data-indicator="{IND["manufacturing"]}"]')
+    assert card.locator("h2").text_content() == HOSTILE  # shown as text, run as nothing
+    rank = page.locator(f'section[data-indicator="{IND["rank"]}"]')
+    rank.locator("summary").first.click()  # open the sources: the hostile title is text, not a link
+    assert HOSTILE in rank.locator("details").first.text_content()
+    assert rank.locator('a[href^="javascript"]').count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+    assert card.locator(".badge").text_content() == "进度正常"
+    box = card.locator("svg.chart").bounding_box()
+    assert box and box["width"] > 250 and box["height"] > 120  # the chart is drawn, not empty
+    assert card.locator("svg.chart path").count() > 5
+    talent = page.locator(f'section[data-indicator="{IND["talent"]}"]')
+    assert "超过300万人" in talent.text_content() and "进度滞后" in talent.text_content()
+    assert "没有可画的数值" in page.locator(f'section[data-indicator="{IND["energy"]}"]').text_content()
+    page.screenshot(path=str(tmp_path / "progress.png"), full_page=True)
+    assert (tmp_path / "progress.png").stat().st_size > 20_000
+    assert (errors, requests, dialogs) == ([], [], [])
+    page.close()
 
 
 # ------------------------------------------------------------------ served

@@ -135,12 +135,10 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
                 write_manifest(gen, manifest, len(disk))
                 del disk
                 publish(store_dir, gen)
-            except BaseException:
+            except BaseException as err:
                 scanner.cancel()
-                # close the database first: the traceback keeps this frame (and an open store,
-                # whose background threads would write the folder back) alive
-                disk = None
-                shutil.rmtree(gen, ignore_errors=True)
+                del disk  # this frame's reference; _discard clears the traceback's
+                _discard(gen, err)
                 raise
     except BaseException:
         if created:  # leave no empty folder behind a failed first build
@@ -177,6 +175,18 @@ def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], recor
         write_manifest(gen, manifest, len(disk))
         del disk
         publish(store_dir, gen)
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
+    except BaseException as err:
+        _discard(gen, err)
         raise
+
+
+def _discard(gen: Path, err: BaseException) -> None:
+    """Delete the unfinished generation ``gen``. The frames of ``err``'s traceback still hold the
+    open database (``_load_one(disk, …)``), whose RocksDB threads would write files back into
+    the folder after it is deleted: clear them first, so the database closes."""
+    import gc
+    import traceback
+
+    traceback.clear_frames(err.__traceback__)
+    gc.collect()
+    shutil.rmtree(gen, ignore_errors=True)
