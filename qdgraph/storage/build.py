@@ -95,7 +95,6 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     """Build a store of the ontology, the bundled data and ``files`` at ``store_dir``; returns
     the manifest. All or nothing: on any error the folder is as it was."""
     from qdgraph.storage.rdfio import check_readable, rdf_format
-    from qdgraph.storage.rules import materialise
 
     store_dir = Path(store_dir)
     files = [Path(f) for f in files]
@@ -115,29 +114,11 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             # (bulk_load releases the GIL and keeps about one core busy; this takes the other)
             scanner = IndexScanner(gen, [f for f, _ in roles])
             scanner.start()
-            disk = None
             try:
-                disk = ox.Store(str(gen / STORE_SUBDIR))
-                shas = [_load_one(disk, f, progress if role == "data" else None)
-                        for f, role in roles]
-                started = time.perf_counter()
-                rules = materialise(disk)
-                rules_seconds = time.perf_counter() - started
-                disk.flush()
-                scanner.join()
-                shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
-                records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
-                manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
-                            "created": now(), "files": records, "imports": [],
-                            "rules": rules, "rules_seconds": round(rules_seconds, 3)}
-                if not scanner.ok:  # the fallback: the index from the loaded store
-                    write_names(gen, entries_from_tuples(index_rows(disk)))
-                write_manifest(gen, manifest, len(disk))
-                del disk
+                manifest = _fill(gen, roles, scanner, progress)
                 publish(store_dir, gen)
             except BaseException as err:
                 scanner.cancel()
-                del disk  # this frame's reference; _discard clears the traceback's
                 _discard(gen, err)
                 raise
     except BaseException:
@@ -147,37 +128,63 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     return manifest
 
 
+def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | None) -> dict:
+    """Load the files into the database of the new generation ``gen``, derive the rules'
+    links, write its name index and manifest; returns the manifest."""
+    from qdgraph.storage.rules import materialise
+
+    disk = ox.Store(str(gen / STORE_SUBDIR))
+    shas = [_load_one(disk, f, progress if role == "data" else None) for f, role in roles]
+    started = time.perf_counter()
+    rules = materialise(disk)
+    rules_seconds = time.perf_counter() - started
+    disk.flush()
+    scanner.join()
+    shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
+    records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
+    manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
+                "created": now(), "files": records, "imports": [],
+                "rules": rules, "rules_seconds": round(rules_seconds, 3)}
+    if not scanner.ok:  # the fallback: the index from the loaded store
+        write_names(gen, entries_from_tuples(index_rows(disk)))
+    write_manifest(gen, manifest, len(disk))
+    return manifest  # the database closes as this frame ends
+
+
 def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:
     """Add ``new`` quads to the store as a new generation: the current database copied (hard
     links: cheap), the quads added in one transaction, the name index entries of the IRIs in
     ``reindex`` rebuilt, ``record`` appended to the manifest's imports; then swapped in. The
     caller holds ``write_lock``; ``backend`` is the ``StoreBackend`` of the current generation."""
+    gen = new_generation(store_dir)
+    try:
+        _extend(gen, backend, new, reindex, record)
+        publish(store_dir, gen)
+    except BaseException as err:
+        _discard(gen, err)
+        raise
+
+
+def _extend(gen: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:
     from qdgraph.storage.generations import read_manifest, write_manifest
     from qdgraph.names import build_index
     from qdgraph.storage.namestore import load_names
 
     old = backend.gen
-    gen = new_generation(store_dir)
-    try:
-        backend.backup(gen / STORE_SUBDIR)
-        disk = ox.Store(str(gen / STORE_SUBDIR))
-        disk.extend(ox.Quad(*q) for q in new)
-        disk.flush()
-        mini = ox.Store()
-        for iri in reindex:
-            mini.extend(disk.quads_for_pattern(ox.NamedNode(iri), None, None, None))
-        fresh = {e["iri"]: e for e in build_index(mini)}
-        entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
-        entries.sort(key=lambda e: e["iri"])
-        manifest = read_manifest(old)
-        manifest.setdefault("imports", []).append(record)
-        write_names(gen, entries)
-        write_manifest(gen, manifest, len(disk))
-        del disk
-        publish(store_dir, gen)
-    except BaseException as err:
-        _discard(gen, err)
-        raise
+    backend.backup(gen / STORE_SUBDIR)
+    disk = ox.Store(str(gen / STORE_SUBDIR))
+    disk.extend(ox.Quad(*q) for q in new)
+    disk.flush()
+    mini = ox.Store()
+    for iri in reindex:
+        mini.extend(disk.quads_for_pattern(ox.NamedNode(iri), None, None, None))
+    fresh = {e["iri"]: e for e in build_index(mini)}
+    entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
+    entries.sort(key=lambda e: e["iri"])
+    manifest = read_manifest(old)
+    manifest.setdefault("imports", []).append(record)
+    write_names(gen, entries)
+    write_manifest(gen, manifest, len(disk))  # the database closes as this frame ends
 
 
 def _discard(gen: Path, err: BaseException) -> None:
