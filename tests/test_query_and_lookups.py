@@ -244,6 +244,18 @@ def test_a_closure_is_reasoned_once_and_a_damaged_copy_recomputed(tmp_path, monk
     assert len(runs) == 2
 
 
+def test_only_queries_the_files_with_the_ontology(cli, tmp_path):
+    extra = tmp_path / "extra.ttl"
+    extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n<urn:x:e1> a qd:Enterprise .\n',
+                     encoding="utf-8")
+    count = "SELECT (COUNT(?e) AS ?n) WHERE { ?e a qd:Enterprise }"
+    assert cli("query", count, "--data", extra, "-F", "csv").out.splitlines()[1] != "1"  # the bundled ones too
+    assert cli("query", count, "--data", extra, "--only", "-F", "csv").out.splitlines()[1] == "1"
+    label = 'ASK { qd:Enterprise rdfs:label "企业"@zh }'  # the ontology is still there
+    assert cli("query", label, "--data", extra, "--only", "-F", "csv").out.strip().endswith("true")
+    assert_one_line_error(cli("query", count, "--only"), 2, "--only needs at least one --data FILE")
+
+
 def test_extra_data_file_is_added_and_broken_one_changes_nothing(cli, tmp_path):
     extra = tmp_path / "extra.ttl"
     extra.write_text('@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n<urn:x:e1> a qd:Enterprise ; '

@@ -99,13 +99,14 @@ def load_files(store: "ox.Store", paths: Iterable[Path | str]) -> None:
     store.extend(quads)
 
 
-def to_rdflib(quads: Iterable["ox.Quad"]):
+def to_rdflib(quads: Iterable["ox.Quad"], store: str = "Memory"):
     """An rdflib Graph of the default-graph view of ``quads`` (for pySHACL, owlrl and users
-    who want rdflib's API), passed through N-Triples, which both libraries write and read fast."""
+    who want rdflib's API), passed through N-Triples, which both libraries write and read fast.
+    ``store="SimpleMemory"`` (no contexts) makes lookups about 1.5× faster, for reasoners."""
     import rdflib
 
     nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
-    return rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt", bnode_context=_SameBlankNodes())
+    return rdflib.Graph(store=store).parse(data=nt.decode("utf-8"), format="nt", bnode_context=_SameBlankNodes())
 
 
 class _SameBlankNodes(dict):

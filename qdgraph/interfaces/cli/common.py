@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from qdgraph.errors import UsageError
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -16,8 +18,22 @@ def command(**kwargs):
 
 
 def data_option(fn):
+    """--data FILE (repeatable) and --only: the files with the ontology, without the bundled data."""
+    fn = click.option("--only", is_flag=True,
+                      help="Use the --data files with the ontology alone, without the bundled data.")(fn)
     return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
                         help="Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable.")(fn)
+
+
+def graph_files(data, only: bool) -> tuple[list, bool]:
+    """(files, bundled) for ``open_graph``: with --only, the ontology and the --data files."""
+    if not only:
+        return list(data), True
+    if not data:
+        raise UsageError("--only needs at least one --data FILE")
+    from qdgraph import paths
+
+    return [*paths.ontology_files(), *data], False
 
 
 def store_option(required: bool = False, help: str = "Use an on-disk store built by `qdgraph load`."):
@@ -32,8 +48,8 @@ def graph_options(fn):
     @store_option()
     @click.option("--endpoint", metavar="URL", help="Query a remote SPARQL 1.1 endpoint instead.")
     @functools.wraps(fn)
-    def wrapper(*args, data, store, endpoint, **kwargs):
-        return fn(*args, kg=GraphOpener(data, store, endpoint), **kwargs)
+    def wrapper(*args, data, only, store, endpoint, **kwargs):
+        return fn(*args, kg=GraphOpener(data, store, endpoint, only), **kwargs)
 
     return wrapper
 
@@ -41,16 +57,17 @@ def graph_options(fn):
 class GraphOpener:
     """Opens the graph on first use, so argument errors are reported before any loading."""
 
-    def __init__(self, data, store, endpoint):
-        self.args = (data, store, endpoint)
+    def __init__(self, data, store, endpoint, only=False):
+        self.files, self.bundled = graph_files(data, only)
+        self.args = (store, endpoint)
         self._kg = None
 
     def __call__(self, reason=None):
         if self._kg is None:
             from qdgraph.engine.graph import open_graph
 
-            data, store, endpoint = self.args
-            self._kg = open_graph(data, store=store, endpoint=endpoint, reason=reason)
+            store, endpoint = self.args
+            self._kg = open_graph(self.files, store=store, endpoint=endpoint, bundled=self.bundled, reason=reason)
         return self._kg
 
 

@@ -7,7 +7,7 @@ import click
 
 from qdgraph.errors import UsageError
 from qdgraph.limits import check_timeout
-from qdgraph.interfaces.cli.common import command, data_option, store_option
+from qdgraph.interfaces.cli.common import command, data_option, graph_files, store_option
 
 _ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -32,7 +32,7 @@ def _graph_source(fn):
 @click.option("--cache-mb", default=64.0, show_default=True, type=click.FloatRange(min=0),
               help="Memory for repeated answers, keyed by store generation, query, parameters and format (0: off).")
 @_graph_source
-def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, store):
+def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, only, store):
     """Run a read-only SPARQL 1.1 endpoint, with JSON lookups and a query page.
 
     \b
@@ -50,12 +50,14 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, s
     Examples:
       qdgraph serve
       qdgraph serve --port 8080 --timeout 30 --max-rows 50000
+      qdgraph serve --data city.ttl --only     # your file and the ontology, nothing else
       curl 'http://127.0.0.1:7878/sparql' --data-urlencode 'query=SELECT * WHERE { ?i a qd:Indicator }'
     """
     from qdgraph.interfaces.server import serve as run_server
 
     if data and store:
         raise UsageError("--data cannot be combined with --store here; add the files to the store with `qdgraph load`")
+    files, bundled = graph_files(data, only)
     if cors and not _ORIGIN.fullmatch(cors):
         raise UsageError(f"--cors {cors!r}: give an origin such as https://example.org, or *")
     if host not in LOOPBACK:
@@ -65,7 +67,7 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, s
         click.echo(f"qdgraph: serving at {base}/  (SPARQL endpoint: {base}/sparql)  Ctrl-C to stop", err=True)
 
     click.echo("qdgraph: starting query workers…", err=True)
-    run_server(data=data, store=store, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors,
+    run_server(data=files, bundled=bundled, store=store, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors,
                workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb)
 
 
@@ -106,7 +108,7 @@ def ask_password(user):
 @click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=1, max=86400),
               callback=_seconds, metavar="SECONDS", help="Give up (exit 3) when the push has not finished by then.")
 @_graph_source
-def push(store_url, graph, update_url, user, timeout, data, store):
+def push(store_url, graph, update_url, user, timeout, data, only, store):
     """Upload the graph (ontology and data) to a triple store, replacing the target graph.
 
     STORE_URL is a SPARQL 1.1 Graph Store Protocol endpoint; the graph is sent in one PUT.
@@ -133,8 +135,9 @@ def push(store_url, graph, update_url, user, timeout, data, store):
     from qdgraph.engine.httpclient import target
 
     target(store_url or update_url)  # a bad URL is reported before the graph is opened
+    files, bundled = graph_files(data, only)
     user = ask_password(user)
-    kg = open_graph(data, store=store)
+    kg = open_graph(files, store=store, bundled=bundled)
     if update_url:
         res = push_update(kg, update_url, graph, timeout=timeout, user=user)
     else:

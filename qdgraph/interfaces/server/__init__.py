@@ -52,7 +52,7 @@ class App:
     allowed_hosts: frozenset | None = None  # Host names answered (None: any); see host_allowed
 
 
-def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
+def graph_spec(data=(), store=None, bundled: bool = True) -> tuple[dict, Path | None]:
     """How workers open the graph, and a temporary folder to delete at exit (or None).
 
     Extra ``--data`` files are parsed once here (so a broken file is reported once, before
@@ -60,7 +60,7 @@ def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
     read-only, sharing the operating system's page cache instead of a parsed copy each."""
     if store:
         return {"path": Path(store)}, None
-    if not data:
+    if not data and bundled:
         from qdgraph.engine.graph import open_bundled
 
         backend = open_bundled()  # checked (and repaired) here, once, before workers open it
@@ -74,12 +74,12 @@ def graph_spec(data=(), store=None) -> tuple[dict, Path | None]:
     sweep_orphans(tempfile.gettempdir(), "qdgraph-serve-")  # left by servers that were killed
     tmp = owned_tempdir("qdgraph-serve-")
     try:  # all or nothing: a file that does not parse is reported as file:line, once
-        build_store(tmp / "graph", data)
+        build_store(tmp / "graph", data, bundled=bundled)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = ", ".join(map(str, data))
-    return {"path": tmp / "graph", "description": f"bundled + {files}"}, tmp
+    return {"path": tmp / "graph", "description": f"bundled + {files}" if bundled else files}, tmp
 
 
 def _queries_json() -> bytes:
@@ -124,13 +124,14 @@ def common_headers(app: App):
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-def serve(*, data=(), store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
+def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
           cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64) -> None:
     """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests.
-    ``cache_mb``: memory for repeated answers (0: no cache)."""
+    ``cache_mb``: memory for repeated answers (0: no cache). ``bundled=False``: serve the
+    ``data`` files alone."""
     from qdgraph.interfaces.server.pool import WorkerPool
 
-    spec, tmp = graph_spec(data, store)
+    spec, tmp = graph_spec(data, store, bundled)
     pool = None
     try:
         pool = WorkerPool(spec, workers or default_workers())
