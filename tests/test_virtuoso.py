@@ -183,11 +183,13 @@ def test_show_and_search_match(endpoint, kg):
 
 
 def test_paths_ranks_rules_and_progress_match(endpoint, tmp_path):
-    for fmt in ("text", "json"):
-        same(endpoint, "path", "歌尔", "人才总量", "--format", fmt)
-        same(endpoint, "rules", "--format", fmt)
+    # each command reads the whole graph through the endpoint once; the formats are written from
+    # what it read, so one call per command and language tells whether the two graphs agree
+    same(endpoint, "path", "歌尔", "人才总量", "--format", "json")
     same(endpoint, "path", "歌尔", "人才总量", "--lang", "en")
-    for args in ((), ("--type", "Measure"), ("--type", "Enterprise", "--top", "0", "--format", "csv")):
+    for fmt in ("text", "json"):
+        same(endpoint, "rules", "--format", fmt)
+    for args in (("--type", "Measure"), ("--type", "Enterprise", "--top", "0", "--format", "csv")):
         same(endpoint, "rank", *args)
     for args in ((), ("人才总量", "--format", "json"), ("--lang", "en", "--format", "csv")):
         same(endpoint, "progress", *args)
