@@ -166,17 +166,21 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
 
         w = csv.writer(out, lineterminator="\r\n")
         w.writerow(variables)
+        cell = _Memo(_csv_cell)
         for row in rows:
-            w.writerow([_csv_cell(row.get(v)) for v in variables])
+            w.writerow([cell(row.get(v)) for v in variables])
     elif fmt == "tsv":
         out.write("\t".join("?" + v for v in variables) + "\n")
+        cell = _Memo(_tsv_term)
         for row in rows:
-            out.write("\t".join(_tsv_term(row.get(v)) for v in variables) + "\n")
+            out.write("\t".join(cell(row.get(v)) for v in variables) + "\n")
     elif fmt == "json-lines":
         out.write(json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": [')
         sep = "\n"
-        for row in rows:
-            out.write(sep + json.dumps({k: term_json(t) for k, t in row.items() if t is not None}, ensure_ascii=False))
+        keys = {v: _json_string(v) + ": " for v in variables}
+        binding = _Memo(_term_json_text)
+        for row in rows:  # the text json.dumps writes for {var: term_json(t)}, 3x faster
+            out.write(sep + "{" + ", ".join(keys[k] + binding(t) for k, t in row.items() if t is not None) + "}")
             sep = ",\n"
         out.write("\n]}}\n")
     elif fmt == "xml":
@@ -189,6 +193,38 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
         out.write("</results>\n</sparql>\n")
     else:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
+
+
+class _Memo(dict):
+    """A term's text, computed once: answers repeat the same IRIs and values row after row.
+    Emptied when it grows past 100,000 terms, so a huge answer never makes it grow further."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, term):
+        if len(self) > 100_000:
+            self.clear()
+        text = self[term] = self.fn(term)
+        return text
+
+    def __call__(self, term) -> str:
+        return self[term]
+
+
+_json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False)
+
+
+def _term_json_text(term: Any) -> str:
+    """``json.dumps(term_json(term), ensure_ascii=False)``, without building the dict."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type": "uri", "value": ' + _json_string(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        extra = (', "xml:lang": ' + _json_string(term.language) if term.language else
+                 "" if term.datatype.value == XSD + "string" else ', "datatype": ' + _json_string(term.datatype.value))
+        return '{"type": "literal", "value": ' + _json_string(term.value) + extra + "}"
+    return json.dumps(term_json(term), ensure_ascii=False)
 
 
 def _xml_binding(var: str, t: Any) -> str:
