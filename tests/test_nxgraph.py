@@ -52,6 +52,22 @@ def bundled_g(kg):
 
 
 # ------------------------------------------------------------------ projection
+def test_a_stores_projection_is_made_once_per_generation(sample_files, tmp_path):
+    from qdgraph.domain.nxgraph import to_networkx
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.storage.build import build_store
+
+    build_store(tmp_path / "s", sample_files, bundled=False)
+    first = to_networkx(open_graph(store=tmp_path / "s"))
+    first.remove_node(S + "pico")  # a caller's change stays in its copy
+    again = to_networkx(open_graph(store=tmp_path / "s"))
+    assert S + "pico" in again and again is not first
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(f'<{S}newco> a <https://w3id.org/qdgraph/ontology#Enterprise> .\n', encoding="utf-8")
+    build_store(tmp_path / "s", [*sample_files, extra], bundled=False, force=True)  # a new generation
+    assert S + "newco" in to_networkx(open_graph(store=tmp_path / "s"))
+
+
 def test_sample_nodes_are_entities_with_labels_and_facts(sample_g):
     g = sample_g
     assert isinstance(g, nx.MultiDiGraph)

@@ -136,7 +136,22 @@ def _local(iri: str) -> str:
 def to_networkx(kg, *, lang: str = "zh") -> nx.MultiDiGraph:
     """Project ``kg`` into a ``MultiDiGraph`` (see the module docstring for the attributes).
     Reads the whole graph (linear in its size): for one entity's surroundings use
-    :func:`walk` and :func:`project`, which touch only that part."""
+    :func:`walk` and :func:`project`, which touch only that part. A store's generation never
+    changes, so its projection is made once per process and each call gets a copy."""
+    key = kg.backend.snapshot
+    if key is None:
+        return _project(kg, lang)
+    if (key, lang) not in _PROJECTIONS:
+        if len(_PROJECTIONS) >= 4:  # a long-running server follows new generations
+            _PROJECTIONS.pop(next(iter(_PROJECTIONS)))
+        _PROJECTIONS[key, lang] = _project(kg, lang)
+    return _PROJECTIONS[key, lang].copy()
+
+
+_PROJECTIONS: dict = {}
+
+
+def _project(kg, lang: str) -> nx.MultiDiGraph:
     vocab = vocab_labels(kg)
     g = nx.MultiDiGraph(lang=lang, vocab=vocab)
     for iri, types in _entity_types(kg).items():

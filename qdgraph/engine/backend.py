@@ -71,6 +71,9 @@ def query_dataset(query: str) -> Dataset:
 @runtime_checkable
 class Backend(Protocol):
     description: str
+    # what identifies the content when it can never change (a store generation), else None:
+    # callers may keep what they compute from the whole graph under this key
+    snapshot: str | None
 
     def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
               timeout: float | None = None) -> Result:
@@ -88,6 +91,8 @@ class Backend(Protocol):
 
 class LocalBackend:
     """An Oxigraph store in this process."""
+
+    snapshot = None  # an in-memory store can change
 
     def __init__(self, store: "ox.Store", description: str = "memory"):
         self._store = store
@@ -172,6 +177,7 @@ class StoreBackend(LocalBackend):
         except OSError as err:
             raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
         super().__init__(store, description or f"store {store_dir}")
+        self.snapshot = str(self.gen.resolve())  # a generation is never written again
         self._names = None
 
     def names(self) -> NameIndex:

@@ -62,6 +62,8 @@ _CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
 class EndpointBackend:
     """Runs queries on a SPARQL 1.1 endpoint over HTTP."""
 
+    snapshot = None  # the far store can change between two requests
+
     def __init__(self, url: str, timeout: float = 60.0, user: str | None = None):
         self.target = target(url, user)
         self.url = self.target.shown
