@@ -67,7 +67,12 @@ class Proc:
 
 
 def start_qdgraph(tmp: Path, *args: str) -> tuple[Proc, str]:
-    p = Proc([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", *args], tmp / "serve.log")
+    """A real ``qdgraph serve`` on a free port: (its Proc, its base URL). Two query workers
+    unless ``args`` say otherwise (each is a process of its own: the default four cost twice
+    the start-up, and two already show one worker's fate cannot block the other)."""
+    workers = () if "--workers" in args else ("--workers", "2")
+    p = Proc([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--quiet", *workers, *args],
+             tmp / "serve.log")
     try:
         base = p.wait_for(r"serving at (http://127\.0\.0\.1:\d+)/").group(1)
     except BaseException:
