@@ -36,9 +36,10 @@ VIEWS = [*KINDS, "progress"]
               help="rank: rank only this entity type (Measure, Enterprise, 企业, qd:X …); repeatable.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
               help=f"rank: draw the N most central entities (default {RANK_TOP}).")
+@click.option("--pillar", metavar="PILLAR", help="progress: only the indicators of this pillar (name, alias or IRI).")
 @graph_options
 @lang_option
-def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, types, top, kg, lang):
+def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, types, top, pillar, kg, lang):
     """Write an interactive HTML picture of part of the graph.
 
     \b
@@ -51,7 +52,8 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
       query FILE.rq     the result of a CONSTRUCT or DESCRIBE query
       path A B          every shortest path between two entities, in red, with their surroundings
       rank              the most central entities (--type, --top) and what links them
-      progress [NAME]   charts of progress toward the targets: every indicator, or one
+      progress [NAME]   charts of progress toward the targets: every indicator, one, or
+                        those of --pillar
 
     The page is one UTF-8 file that works offline (nothing is loaded from the network): send
     it to a colleague or open it on an intranet. Hover for a node's facts and source sentence,
@@ -67,6 +69,7 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
       qdgraph viz path 歌尔 人才总量
       qdgraph viz rank --type Measure --top 15
       qdgraph viz all --color community --size pagerank
+      qdgraph viz progress --pillar 数字赋能典范 -o progress.html
     """
     from qdgraph.fileio import write_atomic
     from qdgraph.presentation.viz import render
@@ -80,6 +83,8 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
         raise UsageError(f"viz {kind} takes one NAME (quote a name with spaces)")
     if kind != "rank" and (types or top is not None):
         raise UsageError("--type and --top are for viz rank")
+    if pillar and kind != "progress":
+        raise UsageError("--pillar is for viz progress")
     name = names if kind == "path" else names[0] if names else None
     if kind == "query":
         if not name:
@@ -97,7 +102,7 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
     if kind == "progress":  # small multiples of charts, not a network picture
         from qdgraph.presentation.viz.progress import render_progress
 
-        page = render_progress(kg(), name, lang=lang)
+        page = render_progress(kg(), name, pillar=pillar, lang=lang)
     else:
         page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
                       group_over=group_over, size=size, color=color, types=types, top=top or RANK_TOP)
