@@ -17,6 +17,13 @@ sys.path.insert(0, str(ROOT))
 sys.dont_write_bytecode = False
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker more than there are cores. Many tests wait on a server, a
+    browser or a JVM; the extra worker keeps the cores busy meanwhile (on 2 cores: 116 s for
+    the suite with 3 workers, 127 s with 2)."""
+    return (os.cpu_count() or 1) + 1
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
     """Tests build their own compiled store, never touching the user's cache."""
