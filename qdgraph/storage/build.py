@@ -191,9 +191,7 @@ def _discard(gen: Path, err: BaseException) -> None:
     """Delete the unfinished generation ``gen``. The frames of ``err``'s traceback still hold the
     open database (``_load_one(disk, …)``), whose RocksDB threads would write files back into
     the folder after it is deleted: clear them first, so the database closes."""
-    import gc
     import traceback
 
-    traceback.clear_frames(err.__traceback__)
-    gc.collect()
+    traceback.clear_frames(err.__traceback__)  # the last reference: the database closes now
     shutil.rmtree(gen, ignore_errors=True)
