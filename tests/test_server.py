@@ -28,7 +28,7 @@ pytestmark = pytest.mark.server
 SLOW_VALUES = " ".join(str(i) for i in range(80))
 # A query whose cost does not depend on the data: 80^5 rows to count (minutes of work).
 SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?{v} {{ {SLOW_VALUES} }}" for v in "abcde") + " }")
-TIMEOUT = 3
+TIMEOUT = 2  # seconds: long enough for every other query here, short for the ones that must time out
 
 
 # ------------------------------------------------------------------ helpers (also used by test_endpoint)
@@ -301,11 +301,12 @@ def test_slow_query_times_out_without_freezing_fast_ones(sparql):
                                headers={"Accept": "application/sparql-results+json"})
         fast.append(time.monotonic() - t)
         assert status == 200 and json.loads(body)["boolean"] is True
+        time.sleep(0.02)  # a client asking again and again, not a busy loop
     th.join()
     assert slow["status"] == 503, slow
-    assert b"did not finish within 3 s" in slow["body"]
+    assert f"did not finish within {TIMEOUT:g} s".encode() in slow["body"]
     assert TIMEOUT - 0.2 < slow["secs"] < TIMEOUT + 2
-    assert len(fast) >= 10 and max(fast) < 1.0, fast  # answered all along, promptly
+    assert len(fast) >= 10 and max(fast) < 0.5, fast  # answered all along, promptly
 
 
 @pytest.mark.slow  # waits out a real time limit, or kills a real writer
