@@ -140,3 +140,12 @@ def write_fixture(folder: Path, hostile: str | None = None) -> Path:
     path = folder / "progress-fixture.ttl"
     path.write_text(fixture_turtle(hostile), encoding="utf-8")
     return path
+
+
+def fixture_store(root: Path) -> Path:
+    """``qdgraph load`` of the bundled graph and the fixture into ``root / "store"``."""
+    from conftest import invoke
+
+    res = invoke("load", write_fixture(root), "--store", root / "store")
+    assert res.code == 0, res
+    return root / "store"

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from conftest import ROOT, assert_one_line_error, invoke
-from progress_fixtures import IND, write_fixture
+from progress_fixtures import IND, fixture_store
 from store_fixtures import copy_store, kill_at_publish, snapshot
 from store_fixtures import write_csv as write
 
@@ -19,10 +19,7 @@ HEADER_EN = "indicator,period,value,unit,source,url,quote\n"
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    root = tmp_path_factory.mktemp("observe")
-    res = invoke("load", write_fixture(root), "--store", root / "base")
-    assert res.code == 0, res
-    return root / "base"
+    return fixture_store(tmp_path_factory.mktemp("observe"))
 
 
 @pytest.fixture

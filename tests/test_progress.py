@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from conftest import assert_one_line_error, invoke, needs_chromium
-from progress_fixtures import IND, write_fixture
+from progress_fixtures import IND, fixture_store, write_fixture
 
 PILLAR = "样例进度任务"
 HOSTILE = "<img src=x onerror=\"window.__pwned=1;alert(1)\">样例</script><script>window.__pwned=2</script>"
@@ -18,10 +18,7 @@ HOSTILE = "<img src=x onerror=\"window.__pwned=1;alert(1)\">样例</script><scri
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("progress")
-    res = invoke("load", write_fixture(root), "--store", root / "store")
-    assert res.code == 0, res
-    return root / "store"
+    return fixture_store(tmp_path_factory.mktemp("progress"))
 
 
 @pytest.fixture(scope="module")

@@ -293,12 +293,7 @@ def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problem
             continue  # already reported
         chains = []
         for text in row.chains:
-            if text not in chain_cache:
-                try:
-                    chain_cache[text] = kg.resolve(text, types=["qd:IndustryChain"], what="chain")
-                except (NotFoundError, AmbiguousNameError) as err:
-                    chain_cache[text] = err
-            hit = chain_cache[text]
+            hit = resolve_once(kg, chain_cache, text, "qd:IndustryChain", "chain")
             if isinstance(hit, Exception):
                 problems.add(row.line, str(hit))
             else:
@@ -308,6 +303,17 @@ def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problem
             continue
         quads += _row_quads(row, ent, chains, doc, sha, problems)
     return quads, touched
+
+
+def resolve_once(kg, cache: dict, text: str, kind: str, what: str):
+    """``kg.resolve(text)`` once per text of a file: the entity, or the name error to report
+    on every row that gives the text."""
+    if text not in cache:
+        try:
+            cache[text] = kg.resolve(text, types=[kind], what=what)
+        except (NotFoundError, AmbiguousNameError) as err:
+            cache[text] = err
+    return cache[text]
 
 
 def _identify(kg, row, by_code, by_name, known, file_codes, file_names, touched, problems) -> _Enterprise | None:

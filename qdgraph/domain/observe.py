@@ -29,9 +29,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from qdgraph.errors import AmbiguousNameError, NotFoundError
 from qdgraph.domain.importer import (CsvError, _Problems, new_quads, open_csv, raise_first_violation, read_table,
-                                     row_quote, source_document)
+                                     resolve_once, row_quote, source_document)
 from qdgraph.namespaces import PREFIXES, QD, QDR
 from qdgraph.engine.periods import parse_period, period_of_iri, period_triples
 
@@ -132,12 +131,7 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
         if not name:
             problems.add(line, "no indicator (column indicator / 指标)")
             continue
-        if name not in resolved:
-            try:
-                resolved[name] = kg.resolve(name, types=["qd:Indicator"], what="indicator")
-            except (NotFoundError, AmbiguousNameError) as err:
-                resolved[name] = err
-        ind = resolved[name]
+        ind = resolve_once(kg, resolved, name, "qd:Indicator", "indicator")
         if isinstance(ind, Exception):
             problems.add(line, str(ind))
             continue

@@ -177,9 +177,9 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
     elif fmt == "json-lines":
         out.write(json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": [')
         sep = "\n"
-        keys = {v: _json_string(v) + ": " for v in variables}
-        binding = _Memo(_term_json_text)
-        for row in rows:  # the text json.dumps writes for {var: term_json(t)}, 3x faster
+        keys = {v: json.dumps(v, ensure_ascii=False) + ": " for v in variables}
+        binding = _Memo(lambda t: json.dumps(term_json(t), ensure_ascii=False))
+        for row in rows:  # the text json.dumps writes for {var: term_json(t)}, each term's once: 3x faster
             out.write(sep + "{" + ", ".join(keys[k] + binding(t) for k, t in row.items() if t is not None) + "}")
             sep = ",\n"
         out.write("\n]}}\n")
@@ -211,20 +211,6 @@ class _Memo(dict):
 
     def __call__(self, term) -> str:
         return self[term]
-
-
-_json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False)
-
-
-def _term_json_text(term: Any) -> str:
-    """``json.dumps(term_json(term), ensure_ascii=False)``, without building the dict."""
-    if isinstance(term, ox.NamedNode):
-        return '{"type": "uri", "value": ' + _json_string(term.value) + "}"
-    if isinstance(term, ox.Literal):
-        extra = (', "xml:lang": ' + _json_string(term.language) if term.language else
-                 "" if term.datatype.value == XSD + "string" else ', "datatype": ' + _json_string(term.datatype.value))
-        return '{"type": "literal", "value": ' + _json_string(term.value) + extra + "}"
-    return json.dumps(term_json(term), ensure_ascii=False)
 
 
 def _xml_binding(var: str, t: Any) -> str:
