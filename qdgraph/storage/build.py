@@ -189,9 +189,15 @@ def _extend(gen: Path, backend, new: list, reindex: Iterable[str], record: dict)
 
 def _discard(gen: Path, err: BaseException) -> None:
     """Delete the unfinished generation ``gen``. The frames of ``err``'s traceback still hold the
-    open database (``_load_one(disk, …)``), whose RocksDB threads would write files back into
-    the folder after it is deleted: clear them first, so the database closes."""
+    open database (``_load_one(disk, …)``): clear them first, so the database closes. A bulk
+    load stopped by a syntax error may still have loader threads writing files for a moment
+    (1 build in 13 under load left its folder behind): delete until the folder stays gone."""
+    import time
     import traceback
 
     traceback.clear_frames(err.__traceback__)  # the last reference: the database closes now
-    shutil.rmtree(gen, ignore_errors=True)
+    for _ in range(40):  # at most 2 s, on a failed build only
+        shutil.rmtree(gen, ignore_errors=True)
+        time.sleep(0.05)
+        if not gen.exists():
+            return
