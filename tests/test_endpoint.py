@@ -400,16 +400,35 @@ def test_protocol_falls_back_to_a_direct_post(server):
     assert [r["method"] for r in s.seen[-1:]] == ["POST"] and len(s.seen) == 5  # GET, form, probe, query, query
 
 
-def test_virtuoso_style_answers_are_read(server):
-    """Blank nodes labelled nodeID://…, booleans as 0/1 and a row-cap header, from a stand-in."""
-    doc = {"head": {"vars": ["b", "t"]}, "results": {"bindings": [
+VIRTUOSO_STYLE = {
+    "application/sparql-results+json": json.dumps({"head": {"vars": ["b", "t"]}, "results": {"bindings": [
         {"b": {"type": "bnode", "value": "nodeID://b10006"},
-         "t": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}
-    s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, json.dumps(doc).encode()))
+         "t": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}),
+    "application/sparql-results+xml": """<?xml version="1.0"?>
+<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="b"/><variable name="t"/></head>
+<results><result><binding name="b"><bnode>nodeID://b10006</bnode></binding>
+<binding name="t"><literal datatype="http://www.w3.org/2001/XMLSchema#boolean">1</literal></binding></result></results>
+</sparql>"""}
+
+
+@pytest.mark.parametrize("media_type", sorted(VIRTUOSO_STYLE))
+def test_virtuoso_style_answers_are_read(server, media_type):
+    """Blank nodes labelled nodeID://… and booleans as 0/1, from a stand-in, in either results format."""
+    s = server(lambda h, body: (200, {"Content-Type": media_type}, VIRTUOSO_STYLE[media_type].encode()))
     from qdgraph.engine.remote import EndpointBackend
 
     row = EndpointBackend(s.url + "/sparql").query("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
     assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
+    assert s.seen[0]["headers"]["Accept"].startswith("application/sparql-results+xml")  # asked for first
+
+
+def test_xml_answers_with_a_doctype_are_refused(server):
+    """Entities are how XML is made to blow up; SPARQL results have no document type."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE sparql [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+            b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>true</boolean></sparql>')
+    s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+xml"}, bomb))
+    _one_line(run("query", "ASK { ?s ?p ?o }", "--endpoint", s.url + "/sparql"), 1,
+              "not SPARQL XML results", "document type")
 
 
 def test_regional_chinese_tags_count_as_chinese(tmp_path):

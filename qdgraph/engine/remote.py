@@ -12,9 +12,11 @@ OpenLink Virtuoso):
   POST (``application/sparql-query``) only as a fallback, probed first with a short timeout
   (Virtuoso 7.2 never answers a direct POST: trying it blind would hang for the whole timeout);
   a method the server refuses (405, 414, 415, 501) is not tried again;
-- SELECT/ASK answers are read as SPARQL JSON with the standard library, so blank-node labels of
-  any shape (Virtuoso's ``nodeID://b10006``) are accepted; CONSTRUCT/DESCRIBE as N-Triples (or
-  whatever RDF syntax the server chose);
+- SELECT/ASK answers are asked for as SPARQL XML, then JSON: Virtuoso (the store DBpedia runs
+  on) writes XML results four times faster than JSON (8,000 rows: 0.27 s against 1.0 s of its
+  CPU), and every SPARQL store writes XML. Both are read with the standard library, so
+  blank-node labels of any shape (Virtuoso's ``nodeID://b10006``) are accepted;
+  CONSTRUCT/DESCRIBE as N-Triples (or whatever RDF syntax the server chose);
 - row caps are detected (Virtuoso's ``X-SPARQL-MaxRows`` header, ``qdgraph serve``'s
   ``X-Qdgraph-Truncated``) and a cut SELECT is read again in pages (the query wrapped as an
   ordered sub-query, ``LIMIT``/``OFFSET`` outside it — Virtuoso refuses to sort past its cap
@@ -44,6 +46,8 @@ from qdgraph.engine.sparql import bind_values, check_query, strip_lexical  # noq
 __all__ = ["EndpointBackend", "EndpointError", "bind_values"]
 
 RESULTS_JSON = "application/sparql-results+json"
+RESULTS_XML = "application/sparql-results+xml"
+SELECT_ACCEPT = f"{RESULTS_XML}, {RESULTS_JSON};q=0.9, application/json;q=0.8"
 N_TRIPLES = "application/n-triples"
 # Set by `qdgraph serve` when it cut a result at --max-rows (see qdgraph.interfaces.server).
 TRUNCATED_HEADER = "X-Qdgraph-Truncated"
@@ -152,12 +156,13 @@ class EndpointBackend:
 
     # -- SELECT / ASK ------------------------------------------------------------
     def _select(self, body: str):
-        reply = self._ask_server(body, f"{RESULTS_JSON}, application/json;q=0.9")
+        reply = self._ask_server(body, SELECT_ACCEPT)
+        xml = "xml" in (reply.content_type or "") or (not reply.content_type and reply.body.lstrip()[:1] == b"<")
         try:
-            res = parse_results_json(reply.body)
-        except (ValueError, KeyError, TypeError) as err:
-            raise EndpointError(f"{self.url} sent a reply that is not SPARQL JSON results ({reply.content_type or 'no type'}): "
-                                f"{first_line(reply.body) or err}") from None
+            res = parse_results_xml(reply.body) if xml else parse_results_json(reply.body)
+        except (ValueError, KeyError, TypeError, IndexError, SyntaxError) as err:  # ET.ParseError is a SyntaxError
+            raise EndpointError(f"{self.url} sent a reply that is not SPARQL {'XML' if xml else 'JSON'} results "
+                                f"({reply.content_type or 'no type'}): {(err if xml else first_line(reply.body)) or err}") from None
         cut = False
         if isinstance(res, SelectResult):
             cap = _cap(reply)
@@ -293,10 +298,69 @@ _LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)")
 _BOOLEAN = PREFIXES["xsd"] + "boolean"
 
 
+def _blank(label: str) -> "ox.BlankNode":
+    """Any label as a valid one, the same way every time."""
+    return ox.BlankNode(label if _LABEL.fullmatch(label) else "x" + label.encode("utf-8").hex())
+
+
+def _boolean(value: str) -> str:
+    # "1"^^xsd:boolean is valid but not canonical (Virtuoso writes booleans so): read it as true
+    return {"1": "true", "0": "false"}.get(value, value)
+
+
 def _term(obj: dict):
-    if obj.get("type") == "bnode" and not _LABEL.fullmatch(obj.get("value", "")):
-        return ox.BlankNode("x" + obj["value"].encode("utf-8").hex())
-    if obj.get("datatype") == _BOOLEAN and obj.get("value") in ("0", "1"):
-        # "1"^^xsd:boolean is valid but not canonical (Virtuoso writes booleans so): read it as true
-        return ox.Literal("true" if obj["value"] == "1" else "false", datatype=ox.NamedNode(_BOOLEAN))
+    if obj.get("type") == "bnode":
+        return _blank(obj.get("value", ""))
+    if obj.get("datatype") == _BOOLEAN:
+        return ox.Literal(_boolean(obj.get("value", "")), datatype=ox.NamedNode(_BOOLEAN))
     return term_from_json(obj)
+
+
+_SR = "{http://www.w3.org/2005/sparql-results#}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def parse_results_xml(body: bytes):
+    """SPARQL XML results as a SelectResult or AskResult (blank-node labels as in
+    parse_results_json). A document type declaration is refused before parsing: results never
+    have one, and entities are how XML is made to blow up."""
+    import xml.etree.ElementTree as ET
+
+    if b"<!DOCTYPE" in body[:body.find(b"<sparql")].upper():
+        raise ValueError("a document type declaration in SPARQL results")
+    root = ET.fromstring(body)
+    if root.tag != _SR + "sparql":
+        raise ValueError(f"the root element is {root.tag}, not sparql")
+    answer = root.find(_SR + "boolean")
+    if answer is not None:
+        return AskResult((answer.text or "").strip().lower() in ("true", "1"))
+    iris: dict[str, ox.NamedNode] = {}  # the same IRIs come back row after row: make each once
+
+    def iri(value: str) -> "ox.NamedNode":
+        node = iris.get(value)
+        if node is None:
+            node = iris[value] = ox.NamedNode(value)
+        return node
+
+    def term(el):
+        tag, value = el.tag, el.text or ""
+        if tag == _SR + "uri":
+            return iri(value)
+        if tag == _SR + "literal":
+            lang, datatype = el.get(_XML_LANG), el.get("datatype")
+            if lang:
+                return ox.Literal(value, language=lang)
+            if datatype:
+                return ox.Literal(_boolean(value) if datatype == _BOOLEAN else value, datatype=iri(datatype))
+            return ox.Literal(value)
+        if tag == _SR + "bnode":
+            return _blank(value)
+        if tag == _SR + "triple":
+            parts = {part.tag: term(part[0]) for part in el}
+            return ox.Triple(parts[_SR + "subject"], parts[_SR + "predicate"], parts[_SR + "object"])
+        raise ValueError(f"unknown term element {tag}")
+
+    variables = [v.get("name") for v in root.iter(_SR + "variable")]
+    rows = [{b.get("name"): term(b[0]) for b in result if b.get("name") in variables}
+            for result in root.iter(_SR + "result")]
+    return SelectResult(variables, rows)
