@@ -122,7 +122,14 @@ def entries_from_tuples(rows: Iterable[tuple]) -> list[dict]:
         pys = [_pinyin(t) for t in zh_texts]
         e["pinyin"] = [p for p, _ in pys]
         e["initials"] = [i for _, i in pys]
+        e["normalized"] = normalized_labels(e)
     return sorted(entries.values(), key=lambda e: e["iri"])
+
+
+def normalized_labels(e: dict) -> list[str]:
+    """The entry's labels as ``normalize`` gives them: kept in the index, so a lookup does not
+    normalise every name again (a few milliseconds of every command)."""
+    return [normalize(t) for t in [e.get("zh"), e.get("en"), *e["alt"]] if t]
 
 
 def describe_entry(e: dict) -> str:
@@ -141,7 +148,8 @@ class NameIndex:
         self.entries = entries
         self.by_iri = {e["iri"]: e for e in entries}
         for e in entries:
-            e["_labels"] = [normalize(t) for t in [e.get("zh"), e.get("en"), *e["alt"]] if t]
+            if "normalized" not in e:  # an index written before it was kept there
+                e["normalized"] = normalized_labels(e)
 
     def label(self, iri: str, lang: str = "zh") -> str:
         e = self.entry(iri)
@@ -159,7 +167,7 @@ class NameIndex:
 
     def _score(self, q: str, e: dict, near_misses: bool = True) -> float:
         best = 0.0
-        for key in e["_labels"]:
+        for key in e["normalized"]:
             if not key:
                 continue
             if q == key:
@@ -182,7 +190,7 @@ class NameIndex:
                 best = max(best, 85.0)
         if best or not near_misses:
             return best
-        keys = e["_labels"] + e.get("pinyin", [])
+        keys = e["normalized"] + e.get("pinyin", [])
         import difflib  # near misses only
 
         ratio = max((difflib.SequenceMatcher(None, q, k).ratio() for k in keys if k), default=0.0)

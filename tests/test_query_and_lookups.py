@@ -187,11 +187,22 @@ def test_params_are_bound_as_terms_not_text(cli):
     # FROM may only name graphs the store holds (nothing is ever fetched)
     ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "no graph <http://example.org/g>"),
     ("SELECT * FROM NAMED <http://example.org/g> WHERE { ?s ?p ?o }", "no graph <http://example.org/g>"),
+    ("SELECT * FROM # a comment is white space\n <http://example.org/g> WHERE { ?s ?p ?o }", "no graph <http://example.org/g>"),
 ])
 def test_writes_and_network_are_refused_before_running(cli, q, word):
     res = cli("query", q)
     assert_one_line_error(res, 2, word)
     assert res.out == ""
+
+
+def test_named_queries_pass_the_guard():
+    """``KnowledgeGraph.named`` runs the shipped queries without the read-only guard (it would
+    tokenise them on every call), so each must pass it: read-only, offline, and no FROM."""
+    from qdgraph.engine.queries import all_queries
+    from qdgraph.engine.sparql import check_query
+
+    for q in all_queries().values():
+        assert check_query(q.text, allow_from=False) in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), q.name
 
 
 def test_keywords_inside_strings_and_names_are_fine(cli):

@@ -175,3 +175,34 @@ def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path
     assert a["types"] == ["qd:Enterprise"] and a["en"] == "Quoted Co" and a["alt"] == ["甲乙"]
     iris = {e["iri"] for e in stored}
     assert "http://ex.org/q" not in iris and "http://ex.org/d" not in iris and "http://ex.org/e" in iris
+
+
+def test_bundle_key_follows_every_edit(tmp_path, monkeypatch):
+    """The compiled bundle is keyed by its files' bytes; the key is kept with the files' stamps,
+    and still no edit goes unseen, not even two within one tick of the file system's clock."""
+    import os
+    import time
+
+    from qdgraph.storage import bundle
+
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "d.ttl"
+
+    def write(text, age=None, ns=None):
+        data.write_text(text, encoding="utf-8")
+        if ns is None:
+            ns = time.time_ns() - int(age * 1e9)
+        os.utime(data, ns=(ns, ns))
+        return ns
+
+    write("<urn:a> <urn:b> 1 .\n", age=60)
+    first = bundle.bundle_key([data])
+    assert (tmp_path / "cache" / bundle.KEY_MEMO).is_file()
+    assert bundle.bundle_key([data]) == first                      # from the kept stamps
+    write("<urn:a> <urn:b> 2 .\n", age=60)                          # same size, a new stamp
+    second = bundle.bundle_key([data])
+    now = write("<urn:a> <urn:b> 3 .\n", age=0)                     # just edited …
+    third = bundle.bundle_key([data])
+    write("<urn:a> <urn:b> 4 .\n", ns=now)                          # … and again, with the same stamp
+    fourth = bundle.bundle_key([data])
+    assert len({first, second, third, fourth}) == 4

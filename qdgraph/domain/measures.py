@@ -183,10 +183,10 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
                                top.basis == "qd:Stated", top.strength, top.rule, top.rule_zh, top.rule_en,
                                top.rationale, top.evidence, top.premises, top.path, ls))
     out.sort(key=lambda l: (l.strength, len(l.path), l.zh, l.measure))
-    pillar = _pillar(kg, iri)
+    pillar, target = _pillar_and_target(kg, iri)
     return IndicatorMeasures(iri, names.label(iri, "zh"), names.label(iri, "en"), pillar,
                              names.label(pillar, "zh") if pillar else None,
-                             names.label(pillar, "en") if pillar else None, _target(kg, iri),
+                             names.label(pillar, "en") if pillar else None, target,
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
                              labels, sorted(keep), out)
 
@@ -228,40 +228,19 @@ def _path(measure: str, indicator: str, link: Link, names) -> list[Step]:
     return [step(measure, "qd:affects", quote), step(indicator)]
 
 
-_PILLAR = "SELECT ?pillar WHERE { ?indicator qd:measuredUnder ?pillar } LIMIT 1"
-
-# ?indicator projected: pyoxigraph binds only projected variables in place (a VALUES join is 10x slower)
-_TARGET = """SELECT ?indicator ?stated ?value ?unit ?cmp ?cmp_en ?qual ?qual_en ?year WHERE {
-  ?t a qd:Target ; qd:indicator ?indicator .
-  OPTIONAL { ?t qd:statedAs ?stated }
-  OPTIONAL { ?t sdmx-measure:obsValue ?value }
-  OPTIONAL { ?t sdmx-attribute:unitMeasure ?unit }
-  OPTIONAL { ?t qd:comparator ?c . ?c rdfs:label ?cmp FILTER (langMatches(lang(?cmp), "zh")) ?c rdfs:label ?cmp_en FILTER (langMatches(lang(?cmp_en), "en")) }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual FILTER (langMatches(lang(?qual), "zh")) }
-  OPTIONAL { ?t qd:qualitativeTarget ?qual_en FILTER (langMatches(lang(?qual_en), "en")) }
-  OPTIONAL { ?t sdmx-dimension:refPeriod/rdfs:label ?year }
-}"""
-
-
-def _pillar(kg, iri: str) -> str | None:
+def _pillar_and_target(kg, iri: str) -> tuple[str | None, dict]:
+    """The indicator's pillar, and its target in the source's words: comparator + figure, or the
+    qualitative aim (``indicator-target.rq``)."""
     import pyoxigraph as ox
 
-    rows = kg.query(_PILLAR, {"indicator": ox.NamedNode(iri)}).rows
-    return rows[0]["pillar"].value if rows else None
-
-
-def _target(kg, iri: str) -> dict:
-    """The indicator's target in the source's words: comparator + figure, or the qualitative aim."""
-    import pyoxigraph as ox
-
-    rows = kg.query(_TARGET, {"indicator": ox.NamedNode(iri)}).rows
-    if not rows:
-        return {}
+    rows = kg.named("indicator-target", {"indicator": ox.NamedNode(iri)}).rows
+    r = {k: v.value for k, v in rows[0].items()} if rows else {}
+    if not r.get("target"):
+        return r.get("pillar"), {}
     from qdgraph.domain.wording import target_text
 
-    r = {k: v.value for k, v in rows[0].items()}
     t = target_text(r.get("stated", ""), r.get("cmp", ""), r.get("cmp_en", ""), r.get("qual", ""), r.get("qual_en", ""))
-    return {"zh": t.zh, "en": t.en, "year": r.get("year")}
+    return r.get("pillar"), {"zh": t.zh, "en": t.en, "year": r.get("year")}
 
 
 def _v(term):

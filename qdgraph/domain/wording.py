@@ -18,7 +18,7 @@ never Chinese units.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # comparators written after the figure (30%以上), not before it (达到30%)
 _SUFFIX = ("以上", "以下", "左右")
@@ -31,8 +31,7 @@ _UNIT_EN = {"%": "%", "人": "people", "家": "", "个": "", "项": "", "所": "
 _FIGURE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<scale>[万亿千百]?)余?(?P<unit>.*?)\s*$")  # 110余家: "more than" is the comparator
 
 
-@dataclass(frozen=True)
-class TargetText:
+class TargetText(NamedTuple):
     zh: str
     en: str
     unit_zh: str

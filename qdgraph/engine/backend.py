@@ -12,12 +12,12 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 from __future__ import annotations
 
 import functools
+import re
 
 import threading
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol, Union, runtime_checkable
+from typing import Any, Iterable, Mapping, NamedTuple, Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -35,8 +35,7 @@ Result = Union[SelectResult, AskResult, GraphResult]
 QUERY_BASE = PREFIXES["qdr"]
 
 
-@dataclass(frozen=True)
-class Dataset:
+class Dataset(NamedTuple):
     """An RDF dataset chosen by the protocol's default-graph-uri / named-graph-uri (IRIs)."""
 
     default: tuple[str, ...] = ()
@@ -44,6 +43,12 @@ class Dataset:
 
     def __bool__(self):
         return bool(self.default or self.named)
+
+
+# FROM is followed by an IRI or a prefixed name: a query without this has no FROM clause (a
+# comment saying "from the file" no longer sends every named query through the tokeniser)
+_GAP = r"(?:\s|#[^\r\n]*[\r\n])+"  # white space and comments
+_MAY_HAVE_FROM = re.compile(rf"(?i)\bfrom{_GAP}(?:named{_GAP})?(?:<|[^\W\d][\w.-]*:|:)")
 
 
 @functools.lru_cache(maxsize=1024)  # the same queries come again (named ones, dashboards)
@@ -124,7 +129,7 @@ class LocalBackend:
         subs = {ox.Variable(k): v for k, v in params.items()}
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
         # 2.1.4); either way only graphs this store holds, never anything fetched
-        chosen = dataset or (query_dataset(text) if "from" in text.lower() else None)  # cheap look first
+        chosen = dataset or (query_dataset(text) if _MAY_HAVE_FROM.search(text) else None)  # cheap look first
         graphs = self.resolve_dataset(chosen) if chosen else {}
         try:
             try:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from qdgraph.storage.generations import NAMES_DB, NAMES_FILE
-from qdgraph.names import NameIndex, normalize
+from qdgraph.names import NameIndex, normalize, normalized_labels
 
 
 def write_names(gen: Path, entries: list[dict]) -> None:
@@ -31,7 +31,7 @@ def write_names(gen: Path, entries: list[dict]) -> None:
 
 def _exact_keys(e: dict) -> set[str]:
     """The texts that name ``e`` outright: its labels (normalised) and its full pinyin."""
-    keys = {normalize(t) for t in [e.get("zh"), e.get("en"), *e.get("alt", [])] if t}
+    keys = set(e.get("normalized") or normalized_labels(e))
     keys.update(e.get("pinyin", []))
     keys.discard("")
     return keys

@@ -19,7 +19,7 @@ A rule may read links other rules derive (it then runs after them), not links of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,8 +29,7 @@ HERE = Path(__file__).resolve().parent
 _HEADER = re.compile(r"^#\s*(iri|name@zh|name@en|description@zh|description@en|basis):\s*(.*)$")
 
 
-@dataclass
-class Rule:
+class Rule(NamedTuple):  # read from its file, never changed
     name: str                     # the file's stem, e.g. "roadmap"
     iri: str
     label: dict                   # {"zh": …, "en": …}
@@ -38,7 +37,7 @@ class Rule:
     basis: str
     text: str
     path: Path
-    dependent: bool = field(default=False)   # reads qd:affects claims: runs after the others
+    dependent: bool = False   # reads qd:affects claims: runs after the others
 
     def triples(self) -> list:
         """The rule's own description, as it goes into the graph."""
