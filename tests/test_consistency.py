@@ -10,7 +10,7 @@ from qdgraph.domain import consistency
 from qdgraph.errors import QdgraphError
 
 pytestmark = [
-    pytest.mark.slow,   # owlrl's closure over the vocabularies takes ~10 s
+    pytest.mark.slow,   # two OWL 2 RL closures over the vocabularies: ~4 s
     pytest.mark.skipif(not (paths.shared_dir() / "vocab" / "prov-o.ttl").is_file(),
                        reason=f"published vocabularies not in {paths.shared_dir() / 'vocab'} (set QDGRAPH_SHARED)"),
 ]
