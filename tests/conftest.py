@@ -111,12 +111,15 @@ def assert_one_line_error(res: CLIResult, code: int, *fragments: str):
 def pytest_collection_modifyitems(config, items):
     """A real browser takes seconds a page: browser tests count as slow (``-m "not slow"``).
 
-    Files whose every test is slow (Virtuoso, Jena, the browsers, the reasoner) run first
-    (with ``--no-loadscope-reorder``, xdist hands out files in this order): each keeps a
-    worker busy for tens of seconds, and one started last would finish alone while the other
-    workers wait."""
+    Files are handed to the workers longest first (with ``--no-loadscope-reorder``, xdist hands
+    them out in this order), so no long file starts last and finishes alone while the other
+    workers wait: first the files whose every test is slow (Virtuoso, Jena, the browsers, the
+    reasoner), then the others; within each, the bigger file first (its size stands in for its
+    time: a tail of small files evens out the end)."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
     light = {item.path for item in items if not item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path in light)  # stable: the order within a file is kept
+    size = {path: path.stat().st_size for path in {item.path for item in items}}
+    # stable: the order within a file is kept
+    items.sort(key=lambda item: (item.path in light, -size[item.path], str(item.path)))

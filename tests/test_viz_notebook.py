@@ -14,11 +14,15 @@ import pytest
 from conftest import ROOT
 from conftest_viz import HOSTILE_IMG, HOSTILE_SCRIPT, write_sample
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def jupyter():
+    """(nbformat, nbclient), imported when the test runs: every worker collects this file, even
+    in runs that leave slow tests out, and the imports take a third of a second."""
+    pytest.importorskip("ipykernel")
+    return pytest.importorskip("nbformat"), pytest.importorskip("nbclient")
 
 QUERY = """SELECT ?e ?label WHERE { ?e a qd:Enterprise ; rdfs:label ?label
   FILTER (STRSTARTS(STR(?e), "https://w3id.org/qdgraph/id/sample/")) } ORDER BY ?e ?label"""
@@ -44,7 +48,8 @@ def html_output(cell) -> str:
     return out.data["text/html"]
 
 
-def test_notebook_shows_results_and_pictures_inline(tmp_path):
+def test_notebook_shows_results_and_pictures_inline(tmp_path, jupyter):
+    nbformat, nbclient = jupyter
     from qdgraph.engine.graph import open_graph
     from qdgraph.presentation.viz import render
 

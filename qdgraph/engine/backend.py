@@ -12,6 +12,7 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 import threading
@@ -178,7 +179,7 @@ class StoreBackend(LocalBackend):
     def __init__(self, store_dir: Path, description: str | None = None, generation: str | None = None):
         self.gen = Path(store_dir) / generation if generation else current_generation(store_dir)
         try:
-            store = ox.Store.read_only(str(self.gen / STORE_SUBDIR))
+            store = _open_read_only(self.gen / STORE_SUBDIR)
         except OSError as err:
             raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
         super().__init__(store, description or f"store {store_dir}")
@@ -196,6 +197,37 @@ class StoreBackend(LocalBackend):
         """Copy the database to ``target`` (hard links where it can: cheap), for a writer
         building the next generation."""
         self._store.backup(str(target))
+
+
+# Read-only databases already open in this process, by folder and the stamp of RocksDB's CURRENT
+# file. A generation is never written again, so one handle serves every graph opened on it:
+# opening costs 8 ms (more on a busy machine), paid by each in-process command, notebook cell
+# and test that opens the graph again. A folder deleted and built again has a new stamp.
+_OPEN: dict[tuple, "ox.Store"] = {}
+_OPEN_MAX = 4
+_INHERITED: list = []  # a forked child's copies: never closed there (the parent owns them)
+
+
+def _open_read_only(folder: Path) -> "ox.Store":
+    st = (folder / "CURRENT").stat()  # OSError when the database is gone: reported as "cannot open"
+    key = (str(folder), st.st_ino, st.st_mtime_ns, st.st_size)
+    store = _OPEN.get(key)
+    if store is None:
+        store = ox.Store.read_only(str(folder))
+        while len(_OPEN) >= _OPEN_MAX:
+            _OPEN.pop(next(iter(_OPEN)))
+        _OPEN[key] = store
+    return store
+
+
+def _after_fork_in_child() -> None:
+    # RocksDB is not fork-safe: a child opens its own handles, and never closes the parent's
+    _INHERITED.extend(_OPEN.values())
+    _OPEN.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def materialise(res, limit: int | None = None) -> Result:
