@@ -38,6 +38,14 @@ def kg(_private_cache):
     return open_graph()
 
 
+def turtle_prefixes(qdr: str | None = None) -> str:
+    """``@prefix`` lines for test data: the library's own prefixes, with ``qdr:`` bound to ``qdr``
+    if given (sample data keeps to a namespace of its own)."""
+    from qdgraph.namespaces import PREFIXES
+
+    return "".join(f"@prefix {p}: <{qdr if p == 'qdr' and qdr else iri}> .\n" for p, iri in PREFIXES.items())
+
+
 class CLIResult:
     def __init__(self, code: int, out: str, err: str):
         self.code, self.out, self.err = code, out, err

@@ -11,24 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PREFIXES = """\
-@prefix qd:      <https://w3id.org/qdgraph/ontology#> .
-@prefix qdr:     <https://w3id.org/qdgraph/id/sample/> .
-@prefix rdf:     <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
-@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
-@prefix prov:    <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix qudt:    <http://qudt.org/schema/qudt/> .
-@prefix unit:    <http://qudt.org/vocab/unit/> .
-@prefix oa:      <http://www.w3.org/ns/oa#> .
-@prefix time:    <http://www.w3.org/2006/time#> .
-@prefix qb:      <http://purl.org/linked-data/cube#> .
-@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
-@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
-@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
-"""
+from conftest import turtle_prefixes
+
+PREFIXES = turtle_prefixes("https://w3id.org/qdgraph/id/sample/")
 
 def _turtle_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -15,27 +15,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import turtle_prefixes
+
 NS = "https://w3id.org/qdgraph/id/"
 PILLAR = NS + "pt-pillar"
 IND = {k: NS + f"pt-indicator-{k}" for k in ("manufacturing", "talent", "centres", "energy", "finance", "gdp", "rank")}
 
-PREFIXES = """@prefix qd:      <https://w3id.org/qdgraph/ontology#> .
-@prefix qdr:     <https://w3id.org/qdgraph/id/> .
-@prefix rdf:     <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
-@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
-@prefix prov:    <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix oa:      <http://www.w3.org/ns/oa#> .
-@prefix time:    <http://www.w3.org/2006/time#> .
-@prefix unit:    <http://qudt.org/vocab/unit/> .
-@prefix cur:     <http://qudt.org/vocab/currency/> .
-@prefix qb:      <http://purl.org/linked-data/cube#> .
-@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
-@prefix sdmx-measure:   <http://purl.org/linked-data/sdmx/2009/measure#> .
-@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
-"""
+PREFIXES = turtle_prefixes()
 
 
 def _period(key: str) -> str:
