@@ -232,6 +232,9 @@ class _Server:
                 body = self.rfile.read(n) if n else b""
                 outer.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
                 status, headers, data = handle(self, body)
+                headers = dict(headers)
+                if "Server" in headers:  # the software this stand-in says it is, in place of BaseHTTP's
+                    self.server_version, self.sys_version = headers.pop("Server"), ""
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -413,13 +416,18 @@ VIRTUOSO_STYLE = {
 
 @pytest.mark.parametrize("media_type", sorted(VIRTUOSO_STYLE))
 def test_virtuoso_style_answers_are_read(server, media_type):
-    """Blank nodes labelled nodeID://… and booleans as 0/1, from a stand-in, in either results format."""
-    s = server(lambda h, body: (200, {"Content-Type": media_type}, VIRTUOSO_STYLE[media_type].encode()))
+    """Blank nodes labelled nodeID://… and booleans as 0/1, from a stand-in, in either results
+    format; once the server has said it is Virtuoso, XML is asked for first (it writes XML
+    four times faster than JSON)."""
+    s = server(lambda h, body: (200, {"Content-Type": media_type, "Server": "Virtuoso/07.20.3240 (Linux)"},
+                                VIRTUOSO_STYLE[media_type].encode()))
     from qdgraph.engine.remote import EndpointBackend
 
-    row = EndpointBackend(s.url + "/sparql").query("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
-    assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
-    assert s.seen[0]["headers"]["Accept"].startswith("application/sparql-results+xml")  # asked for first
+    for _ in range(2):
+        row = EndpointBackend(s.url + "/sparql").query("SELECT ?b ?t WHERE { ?b ?p ?t }", {}).rows[0]
+        assert isinstance(row["b"], ox.BlankNode) and row["t"].value == "true"
+    first, second = (r["headers"]["Accept"].split(",")[0] for r in s.seen)
+    assert (first, second) == ("application/sparql-results+json", "application/sparql-results+xml")
 
 
 def test_xml_answers_with_a_doctype_are_refused(server):

@@ -185,9 +185,11 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
         out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n')
         out.write("".join(f'<variable name="{xml_escape(v)}"/>\n' for v in variables))
         out.write("</head>\n<results>\n")
+        opening = {v: f'<binding name="{xml_escape(v)}">' for v in variables}
+        term = _Memo(_xml_term)
         for row in rows:
-            out.write("<result>\n" + "".join(_xml_binding(v, row[v]) for v in variables if row.get(v) is not None)
-                      + "</result>\n")
+            out.write("<result>\n" + "".join(opening[v] + term(row[v]) + "</binding>\n"
+                                              for v in variables if row.get(v) is not None) + "</result>\n")
         out.write("</results>\n</sparql>\n")
     else:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
@@ -211,17 +213,15 @@ class _Memo(dict):
         return self[term]
 
 
-def _xml_binding(var: str, t: Any) -> str:
+def _xml_term(t: Any) -> str:
     if isinstance(t, ox.NamedNode):
-        inner = f"<uri>{xml_escape(t.value)}</uri>"
-    elif isinstance(t, ox.BlankNode):
-        inner = f"<bnode>{xml_escape(t.value)}</bnode>"
-    else:
-        attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
-                 "" if t.datatype.value == XSD + "string" else
-                 f' datatype="{xml_escape(t.datatype.value)}"')
-        inner = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
-    return f'<binding name="{xml_escape(var)}">{inner}</binding>\n'
+        return f"<uri>{xml_escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{xml_escape(t.value)}</bnode>"
+    attrs = (f' xml:lang="{xml_escape(t.language)}"' if t.language else
+             "" if t.datatype.value == XSD + "string" else
+             f' datatype="{xml_escape(t.datatype.value)}"')
+    return f"<literal{attrs}>{xml_escape(t.value)}</literal>"
 
 
 def _rdf_writer(fmt: "ox.RdfFormat", prefixes: bool = False):
