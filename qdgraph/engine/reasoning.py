@@ -96,7 +96,7 @@ def _semantics(kind: str):
             super().empty_stored_triples()
 
         def store_triple(self, t):
-            if t not in self._known:
+            if t not in getattr(self, "_known", ()):
                 super().store_triple(t)
 
     class RDFS(Known, owlrl.RDFS_Semantics):
