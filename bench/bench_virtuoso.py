@@ -34,7 +34,8 @@ from virtuoso_server import MISSING, Virtuoso  # noqa: E402
 
 PASSWORD = "bench-pw"
 GRAPH = "https://w3id.org/qdgraph/graph"
-LOOKUPS = [["measures", "人才总量"], ["show", "歌尔"], ["indicators"], ["chains"]]
+LOOKUPS = [["measures", "人才总量"], ["show", "歌尔"], ["indicators"], ["chains"],
+           ["path", "歌尔", "人才总量"], ["rank", "--type", "Measure"]]  # the last two read the whole graph
 
 
 def qdgraph() -> list[str]:
