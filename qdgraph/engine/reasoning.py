@@ -48,7 +48,7 @@ def closure(backend, kind: str) -> "ox.Store":
 
 
 def _compute(triples: bytes, kind: str) -> bytes:
-    import owlrl  # noqa: F401  (imported before its modules are given plain namespaces)
+    import owlrl
     import rdflib
 
     from qdgraph.storage.rdfio import to_rdflib

@@ -25,7 +25,7 @@ from qdgraph.engine.results import FORMULA_START, XSD, defuse, display, term_jso
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
-class Format(NamedTuple):  # a registry row, never changed (a NamedTuple is made 10x faster than a dataclass)
+class Format(NamedTuple):  # a registry row, never changed (see queries.Param on NamedTuples)
     name: str
     label: str
     media_type: str

@@ -22,27 +22,27 @@ KEY_MEMO = "bundle.key.json"  # in the cache folder: the last key and the file s
 SETTLED_NS = 2_000_000_000    # a file unchanged this long keeps its stamp
 
 
-def key_inputs(files: list[Path]) -> list[Path]:
-    """What the compiled store depends on: the index format and the store layout (their
-    modules), the rules, and the bundled files."""
+def _code_inputs() -> list[Path]:
+    """The code the compiled store depends on besides the bundled files: the index format and
+    the store layout (their modules) and the rules."""
     from qdgraph import names
     from qdgraph.storage import generations
     from qdgraph.storage.rules import rule_files
 
-    return [Path(names.__file__), Path(generations.__file__), *rule_files(), *files]
+    return [Path(names.__file__), Path(generations.__file__), *rule_files()]
 
 
 def bundle_key(files: list[Path]) -> str:
-    """A hash of the bytes of ``key_inputs(files)``. Every command needs it, so it is kept with
-    the stamps (size, modification time, inode) of the files it was computed from and hashed
-    again only when a stamp changes, as make and git do: reading and hashing the files (and
-    loading OpenSSL for it) was 4 ms of every lookup. As in git, stamps of files changed in the
-    last seconds are not kept: a second edit within the file system's clock tick would leave
-    the same stamp."""
-    inputs = key_inputs(files)
+    """A hash of the bytes (and names) of ``files`` and of the code the store depends on
+    (``_code_inputs``). Every command needs it, so it is kept with the stamps (size,
+    modification time, inode) of the files it was computed from and hashed again only when a
+    stamp changes, as make and git do: reading and hashing the files (and loading OpenSSL for
+    it) was 4 ms of every lookup. As in git, stamps of files changed in the last seconds are
+    not kept: a second edit within the file system's clock tick would leave the same stamp."""
+    code = _code_inputs()
     try:
-        stamps = [__version__, *([str(f), st.st_size, st.st_mtime_ns, st.st_ino]
-                                 for f, st in ((f, os.stat(f)) for f in inputs))]
+        stamps = [__version__] + [[str(f), st.st_size, st.st_mtime_ns, st.st_ino]
+                                  for f in [*code, *files] for st in [os.stat(f)]]
     except OSError:
         stamps = None
     memo = paths.cache_dir() / KEY_MEMO
@@ -53,7 +53,7 @@ def bundle_key(files: list[Path]) -> str:
                 return saved["key"]
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    key = _hash(inputs, len(inputs) - len(files))
+    key = _hash(code, files)
     if stamps is not None and max(st[2] for st in stamps[1:]) < time.time_ns() - SETTLED_NS:
         try:  # a whole file or none: written aside, then renamed
             memo.parent.mkdir(parents=True, exist_ok=True)
@@ -65,13 +65,14 @@ def bundle_key(files: list[Path]) -> str:
     return key
 
 
-def _hash(inputs: list[Path], code: int) -> str:
+def _hash(code: list[Path], files: list[Path]) -> str:
     import hashlib
 
     h = hashlib.sha256(__version__.encode())
-    for i, f in enumerate(inputs):
-        if i >= code:  # a data file: its name counts too
-            h.update(f.name.encode() + b"\0")
+    for f in code:
+        h.update(f.read_bytes())
+    for f in files:
+        h.update(f.name.encode() + b"\0")
         h.update(f.read_bytes())
     return h.hexdigest()[:20]
 

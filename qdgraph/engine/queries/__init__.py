@@ -21,8 +21,8 @@ from qdgraph.errors import NotFoundError, UsageError
 HERE = Path(__file__).resolve().parent
 
 
-# Records read from files, never changed: NamedTuples, which Python makes ten times faster
-# than dataclasses (every command imports this module)
+# Records read from files, never changed: NamedTuples, whose classes Python makes in 0.08 ms
+# where a dataclass takes 0.4 ms and a frozen one 0.6 ms (every command imports this module)
 class Param(NamedTuple):
     name: str
     kind: str
