@@ -5,7 +5,8 @@ the user did not name is replaced.
 - a FIFO, a device or a socket is written into, never replaced (``-o /dev/stdout`` works,
   ``-o /dev/full`` reports the full device and leaves it a device);
 - a regular file is replaced atomically (temporary file beside it, then rename) and keeps its
-  permission bits; a new file gets the usual ``0666 & ~umask``.
+  permission bits; a new file gets the usual ``0666 & ~umask``;
+- nothing is ever written inside a store folder (``export -o st/CURRENT`` would break the store).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
         _write_special(shown, data)
         return shown
     target = Path(os.path.realpath(shown))  # through every symlink, to the file that gets replaced
+    refuse_inside_store(shown, target)
     folder = target.parent
     if not folder.is_dir():
         raise QdgraphError(f"{shown}: folder {shown.parent} does not exist")
@@ -55,6 +57,17 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return shown
+
+
+def refuse_inside_store(shown: str | Path, target: str | Path | None = None) -> None:
+    """A one-line error if ``shown`` (resolved: ``target``) is inside a qdgraph store folder:
+    its files are the store's own, replaced only by `load` and `import`."""
+    from qdgraph.storage.generations import is_store
+
+    target = Path(target or os.path.realpath(shown))
+    for folder in target.parents:
+        if is_store(folder):
+            raise QdgraphError(f"{shown}: is inside the qdgraph store {folder}; write the file elsewhere")
 
 
 def _write_special(shown: Path, data: bytes) -> None:

@@ -784,3 +784,53 @@ def test_output_to_dev_stdout_on_a_pipe(tmp_path):
     res = subprocess.run(f"{sys.executable} {ROOT / 'cli.py'} export -F nt -o /dev/stdout | wc -l", shell=True,
                          capture_output=True, text=True, timeout=120)
     assert int(res.stdout) > 1000 and "error" not in res.stderr, res
+
+
+# data and hygiene (H6)
+def test_load_never_deletes_a_users_gen_folder(qd, tmp_path):
+    d = tmp_path / "d"
+    (d / "gen-important").mkdir(parents=True)
+    (d / "gen-important" / "notes.txt").write_text("mine")
+    one_line(qd("load", "--store", d), 1, "not a qdgraph store")
+    assert (d / "gen-important" / "notes.txt").read_text() == "mine"
+
+
+def test_load_force_keeps_a_users_gen_folder_inside_a_store(qd, base_store, tmp_path):
+    store = copy_store(base_store, tmp_path / "s")
+    (store / "gen-mine").mkdir()
+    (store / "gen-mine" / "a.txt").write_text("mine")
+    old = (store / "CURRENT").read_text().strip()
+    res = qd("load", "--store", store, "--force")
+    assert res.code == 0 and "Traceback" not in res.err, res
+    assert (store / "gen-mine" / "a.txt").read_text() == "mine"
+    assert not (store / old).exists()  # the old generation, which qdgraph made, is gone
+    assert sorted(p.name for p in store.iterdir() if p.name.startswith("gen-")) == sorted(
+        ["gen-mine", (store / "CURRENT").read_text().strip()])
+
+
+@pytest.mark.parametrize("inside", ["CURRENT", "GEN/names.json", "GEN/new.ttl", "extra.nt"])
+def test_export_never_writes_inside_a_store(qd, base_store, tmp_path, inside):
+    store = copy_store(base_store, tmp_path / "s")
+    gen = (store / "CURRENT").read_text().strip()
+    target = store / inside.replace("GEN", gen)
+    before = snapshot(store), (store / gen / "names.json").read_bytes()
+    one_line(qd("export", "--store", store, "-F", "nt", "-o", target), 1, "inside the qdgraph store", str(target))
+    assert (snapshot(store), (store / gen / "names.json").read_bytes()) == before
+    link = tmp_path / "link.nt"  # nor through a symlink that leads into it
+    link.symlink_to(store / "CURRENT")
+    one_line(qd("export", "--store", store, "-o", link), 1, "inside the qdgraph store")
+    assert snapshot(store) == before[0]
+    assert qd("show", CHAIN_ZH, "--store", store).code == 0
+
+
+@pytest.mark.parametrize("victim", ["CURRENT", "GEN/names.json", "GEN/manifest.json"])
+def test_a_damaged_store_file_is_named_in_one_short_line(qd, base_store, tmp_path, victim):
+    store = copy_store(base_store, tmp_path / "s")
+    f = store / victim.replace("GEN", (store / "CURRENT").read_text().strip())
+    f.write_text("@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n" * 30000)  # an export, 1.4 MB
+    cmd = ("import", tmp_path / "e.csv") if victim.endswith("manifest.json") else ("show", CHAIN_ZH)
+    (tmp_path / "e.csv").write_text(f"name,chain\n青岛丙公司,{CHAIN_ZH}\n", encoding="utf-8")
+    line = one_line(qd(*cmd, "--store", store), 1, str(f), "damaged store file", "--force")
+    assert len(line) < 400
+    assert qd("load", "--store", store, "--force").code == 0  # and the way out works
+    assert qd("measures", "人才总量", "--store", store).code == 0

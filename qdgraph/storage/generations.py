@@ -8,6 +8,7 @@ A store folder holds *generations*; the file ``CURRENT`` names the one in use::
     DIR/gen-…/names.json     the name index (qdgraph.names entries)
     DIR/gen-…/names.sqlite   the same, keyed for lookups that must not read it all
     DIR/gen-…/manifest.json  what the store was built from (files, sha256, sizes, triples, imports)
+    DIR/gen-…/.qdgraph-generation  written first: qdgraph made this folder and may delete it
     DIR/.lock                held (flock) by whoever is writing
 
 A writer (load, import) builds a complete new generation beside the current one and only then
@@ -32,6 +33,9 @@ NAMES_DB = "names.sqlite"
 MANIFEST_FILE = "manifest.json"
 STORE_SUBDIR = "store"
 GEN_PREFIX = "gen-"
+# Written inside each generation as it is made. Only a folder holding it (or the one CURRENT named)
+# is ever deleted: a user's own `gen-important/` beside a store is not ours, whatever its name.
+GEN_MARKER = ".qdgraph-generation"
 
 
 class StoreError(QdgraphError):
@@ -50,7 +54,12 @@ def current_generation(store_dir: Path) -> Path:
     if not pointer.is_file():
         raise StoreError(f"{store_dir}: not a qdgraph store (no {CURRENT_FILE} file); "
                          f"build one with `qdgraph load --store {store_dir}`")
-    gen = store_dir / pointer.read_text(encoding="utf-8").strip()
+    with open(pointer, "rb") as f:  # a few bytes: a damaged CURRENT may hold a whole export
+        raw = f.read(257)
+    name = raw.decode("utf-8", "replace").strip()
+    if len(raw) > 256 or not name.startswith(GEN_PREFIX) or "/" in name or "\\" in name or not name.isprintable():
+        raise damaged(pointer, store_dir)
+    gen = store_dir / name
     if not (gen / STORE_SUBDIR).is_dir():
         raise StoreError(f"{store_dir}: damaged store ({CURRENT_FILE} names {gen.name}, which is missing)")
     return gen
@@ -63,9 +72,20 @@ def is_store(store_dir: Path) -> bool:
 def is_interrupted(store_dir: Path) -> bool:
     """A folder holding only what a killed first build leaves (its lock, unfinished
     generations, a pointer not yet renamed): safe to build over."""
-    names = [p.name for p in Path(store_dir).iterdir()] if Path(store_dir).is_dir() else []
-    return bool(names) and not is_store(store_dir) and any(n.startswith(GEN_PREFIX) for n in names) and all(
-        n == LOCK_FILE or n.startswith(GEN_PREFIX) or n.startswith(f".{CURRENT_FILE}.") for n in names)
+    entries = list(Path(store_dir).iterdir()) if Path(store_dir).is_dir() else []
+    return bool(entries) and not is_store(store_dir) and any(_ours(p) for p in entries) and all(
+        p.name == LOCK_FILE or _ours(p) or _our_pointer(p) for p in entries)
+
+
+def _ours(gen: Path) -> bool:
+    """A generation folder qdgraph made: named gen-…, holding the marker written as it was made."""
+    return gen.name.startswith(GEN_PREFIX) and not gen.is_symlink() and (gen / GEN_MARKER).is_file()
+
+
+def _our_pointer(p: Path) -> bool:
+    """A CURRENT not yet renamed into place by a killed writer: `.CURRENT.<pid>`, a small file."""
+    rest = p.name.removeprefix(f".{CURRENT_FILE}.")
+    return rest != p.name and rest.isdigit() and p.is_file() and not p.is_symlink() and p.stat().st_size < 256
 
 
 @contextlib.contextmanager
@@ -94,29 +114,46 @@ def new_generation(store_dir: Path) -> Path:
     import tempfile  # writers only: a lookup never pays for it
 
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    return Path(tempfile.mkdtemp(prefix=f"{GEN_PREFIX}{stamp}-", dir=store_dir))
+    gen = Path(tempfile.mkdtemp(prefix=f"{GEN_PREFIX}{stamp}-", dir=store_dir))
+    (gen / GEN_MARKER).write_text("made by qdgraph; deleted with the generation\n", encoding="utf-8")
+    return gen
 
 
 def publish(store_dir: Path, gen: Path) -> None:
-    """Point CURRENT at ``gen`` (atomic), then delete every other generation (the lock is held,
-    so those are old stores or the leftovers of a killed writer)."""
+    """Point CURRENT at ``gen`` (atomic), then delete every other generation qdgraph made (the
+    lock is held, so those are old stores or the leftovers of a killed writer)."""
     _pause_for_tests("publish")
+    previous = _named_generation(store_dir)
     tmp = store_dir / f".{CURRENT_FILE}.{os.getpid()}"
     tmp.write_text(gen.name + "\n", encoding="utf-8")
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, store_dir / CURRENT_FILE)
-    cleanup(store_dir, keep=gen)
+    cleanup(store_dir, keep=gen, previous=previous)
 
 
-def cleanup(store_dir: Path, keep: Path | None = None) -> None:
+def _named_generation(store_dir: Path) -> Path | None:
+    """The generation folder CURRENT names, if it names one directly inside ``store_dir``."""
+    try:
+        name = (store_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    gen = store_dir / name
+    ok = name.startswith(GEN_PREFIX) and "/" not in name and name not in (".", "..")
+    return gen if ok and gen.is_dir() and not gen.is_symlink() else None
+
+
+def cleanup(store_dir: Path, keep: Path | None = None, previous: Path | None = None) -> None:
+    """Delete the generations qdgraph made (marker inside) other than ``keep``, and ``previous``
+    (the one CURRENT named: ours, even from a version that wrote no marker). Never by name alone."""
+    import shutil
+
     for old in store_dir.glob(GEN_PREFIX + "*"):
-        if old != keep:
-            import shutil
-
+        if old != keep and (_ours(old) or old == previous):
             shutil.rmtree(old, ignore_errors=True)
     for old in store_dir.glob(f".{CURRENT_FILE}.*"):
-        old.unlink(missing_ok=True)
+        if _our_pointer(old):
+            old.unlink(missing_ok=True)
 
 
 def _pause_for_tests(stage: str) -> None:
@@ -135,7 +172,20 @@ def write_manifest(gen: Path, manifest: dict, triples: int) -> None:
 
 
 def read_manifest(gen: Path) -> dict:
-    return json.loads((gen / MANIFEST_FILE).read_text(encoding="utf-8"))
+    f = gen / MANIFEST_FILE
+    try:
+        manifest = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise damaged(f, gen.parent)
+    return manifest
+
+
+def damaged(file: Path, store_dir: Path) -> StoreError:
+    """The one-line error for a store file that is not what qdgraph wrote there."""
+    return StoreError(f"{file}: damaged store file (not what qdgraph wrote there); "
+                      f"rebuild the store with `qdgraph load --store {store_dir} --force`")
 
 
 def now() -> str:

@@ -40,7 +40,15 @@ def _exact_keys(e: dict) -> set[str]:
 def load_names(gen: Path) -> list | None:
     f = gen / NAMES_FILE
     if f.is_file():
-        return json.loads(f.read_text(encoding="utf-8"))
+        try:
+            entries = json.loads(f.read_text(encoding="utf-8"))
+        except ValueError:  # JSON and UTF-8 errors: a file overwritten or cut short (H6)
+            entries = None
+        if not isinstance(entries, list):
+            from qdgraph.storage.generations import damaged
+
+            raise damaged(f, gen.parent)
+        return entries
     return None
 
 
