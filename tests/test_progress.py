@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from conftest import assert_one_line_error, invoke, needs_chromium
-from progress_fixtures import IND, fixture_store, write_fixture
+from progress_fixtures import IND, fixture_store, fixture_turtle, write_fixture
 
 PILLAR = "样例进度任务"
 HOSTILE = "<img src=x onerror=\"window.__pwned=1;alert(1)\">样例</script><script>window.__pwned=2</script>"
@@ -64,7 +64,7 @@ def test_latest_source_and_measures(report):
     assert [(x["zh"], x["stated"]) for x in m["measures"]] == [("样例培育先进制造业", True)]
 
 
-def test_one_observation_is_no_data_and_a_passed_period_is_behind(tmp_path):
+def test_one_observation_has_a_gap_but_no_pace_and_a_passed_period_is_behind(tmp_path):
     from progress_fixtures import _observed
 
     from qdgraph.engine.graph import open_graph
@@ -76,7 +76,9 @@ def test_one_observation_is_no_data_and_a_passed_period_is_behind(tmp_path):
                      + _observed("talent", "2027", 290, "qd:TenThousandPersons"), encoding="utf-8")
     kg = open_graph([fx, extra])
     one = progress(kg, IND["finance"]).indicators[0]
-    assert one.status == "no-data" and "two periods" in one.reason_en and one.gap == pytest.approx(0.5)
+    # one value: its gap is known, so the status does not say "no data" beside it
+    assert one.status == "one-value" and "two periods" in one.reason_en and one.gap == pytest.approx(0.5)
+    assert one.status_zh == "仅一期数据" and one.status_zh != "数据不足"
     # a value after the target period says nothing about it; the target year has not passed here
     talent = progress(kg, IND["talent"]).indicators[0]
     assert [o.period for o in talent.observations] == ["2021", "2023"]
@@ -130,6 +132,55 @@ def test_periods_and_units():
         units.convert(Decimal(1), units.resolve("家"), units.resolve("%"))
     with pytest.raises(UnitError, match="did you mean|known units"):
         units.resolve("斤")
+
+
+def test_units_as_the_target_states_them(tmp_path):
+    """The bundled target is stored as 3000000 (a bare count) and worded 超过300万人: a value of
+    2,600,000 persons is shown as 260万人, its gap as +40万人, all in the target's 万人."""
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+    from qdgraph.presentation.charts import progress_text
+
+    obs = tmp_path / "talent.ttl"
+    obs.write_text(fixture_turtle().split("\nqdr:pt-doc")[0] + """
+qdr:h4-obs a qb:Observation ; qd:indicator qdr:indicator-total-talent ; sdmx-dimension:refPeriod qdr:period-2023 ;
+  sdmx-measure:obsValue "2600000"^^xsd:decimal ; sdmx-attribute:unitMeasure qd:Persons ; qd:valueKind qd:ObservedValue .
+""", encoding="utf-8")
+    kg = open_graph([obs])
+    stored = kg.query("SELECT ?v WHERE { ?t a qd:Target ; qd:indicator qdr:indicator-total-talent ; sdmx-measure:obsValue ?v }").rows
+    [ip] = progress(kg, "indicator-total-talent").indicators
+    assert (ip.unit_zh, ip.target.value, ip.latest.value, ip.gap) == ("万人", 300, 260, 40)
+    assert float(stored[0]["v"].value) == 300 * 10_000   # the data is unchanged: the display converts it
+    row = next(l for l in progress_text(progress(kg, "indicator-total-talent"), "zh").splitlines() if "超过300万人" in l)
+    assert "260万人（2023年）" in row and "+40万人" in row and "2,600,000" not in row and "400,000" not in row
+    assert "仅一期数据" in row and "数据不足" not in row
+
+
+def test_percentage_gap_in_points_and_one_source_line(store):
+    zh = invoke("progress", "--pillar", PILLAR, "--store", store)
+    en = invoke("progress", "--pillar", PILLAR, "--store", store, "--lang", "en")
+    assert zh.code == 0 and en.code == 0, (zh, en)
+    row = next(l for l in zh.out.splitlines() if l.startswith("样例制造业占比"))
+    assert "+1 个百分点" in row and "+1%" not in row      # 29 % → 30 %: one point, not one per cent
+    row = next(l for l in en.out.splitlines() if l.startswith("sample manufacturing share"))
+    assert "+1 pp" in row and "+1%" not in row
+    section = zh.out.split("1. 样例制造业占比")[1].split("\n2. ")[0]
+    assert section.count("最新值来源") == 1
+
+
+def test_chart_axis_spans_the_plan_and_the_data(tmp_path):
+    """A target with no data is drawn on the plan's years (2022–2026), not on 1919–2119."""
+    import re
+
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+    from qdgraph.presentation.charts import chart_svg
+
+    kg = open_graph([write_fixture(tmp_path)])
+    for key, years in (("finance", {2022, 2026}), ("manufacturing", {2021, 2026})):
+        [ip] = progress(kg, IND[key]).indicators
+        ticks = {int(y) for y in re.findall(r">(\d{4})</text>", chart_svg(ip))}
+        assert years <= ticks and min(ticks) >= 2021 and max(ticks) <= 2027, (key, ticks)
 
 
 # ------------------------------------------------------------------ the page

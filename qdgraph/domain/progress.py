@@ -8,7 +8,8 @@ yearly change so far, and a status:
 - ``met``: the latest value already satisfies the target's comparator;
 - ``on-track``: not yet, but carrying on at the average yearly change so far meets it in time;
 - ``behind``: carrying on at that pace does not, or the target period is over;
-- ``no-data``: no observed value, or only one (a pace needs two periods);
+- ``one-value``: one observed value: the gap is known, but a pace needs two periods;
+- ``no-data``: no observed value;
 - ``qualitative``: the target has no number (完成省下达任务): progress cannot be computed;
 - ``no-target``: the source sets no target for the indicator.
 
@@ -31,6 +32,7 @@ STATUSES: dict[str, tuple[str, str]] = {
     "met": ("已达成", "met"),
     "on-track": ("进度正常", "on track"),
     "behind": ("进度滞后", "behind"),
+    "one-value": ("仅一期数据", "one value only"),
     "no-data": ("数据不足", "no data"),
     "qualitative": ("定性目标", "qualitative"),
     "no-target": ("未设目标", "no target"),
@@ -88,6 +90,7 @@ class IndicatorProgress:
     needed_per_year: float | None = None
     average_per_year: float | None = None
     projected: float | None = None                     # latest + average × years left
+    plan: tuple | None = None                          # (first, last) year of the plan the target belongs to
     status: str = "no-data"
     status_zh: str = ""
     status_en: str = ""
@@ -144,6 +147,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
         if r["obs"].value not in target_iris:  # the figures query returns targets too
             observed.setdefault(r["indicator"].value, []).append(r)
     labels = _comparator_labels(kg)
+    plans = _plan_periods(kg)
     periods: dict = {}
 
     out, seen = [], set()
@@ -156,6 +160,9 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
                                _v(r.get("pillar")), _v(r.get("pillar_zh")), _v(r.get("pillar_en")),
                                "lower" if _v(r.get("direction")) == _LOWER else "higher", None)
         ip.target = _pick_target(targets.get(iri, []), labels)
+        if ip.target is not None:
+            _unit_as_stated(ip.target, units)
+            ip.plan = _plan_of(ip.target, plans)
         if ip.target is not None and ip.target.comparator == QD + "AtMost" and r.get("direction") is None:
             ip.direction = "lower"
         _observations(ip, observed.get(iri, []), units, periods)
@@ -188,6 +195,55 @@ def _comparator_labels(kg) -> dict:
         OPTIONAL { ?c rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) } OPTIONAL { ?c rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
         OPTIONAL { ?c skos:notation ?sym } }""").rows
     return {r["c"].value: (_v(r.get("zh")) or "", _v(r.get("en")) or "", _v(r.get("sym")) or "") for r in rows}
+
+
+def _plan_periods(kg) -> list[tuple[int, int]]:
+    """(first, last) year of each plan document's period (五年规划 2022—2026 …)."""
+    rows = kg.query("""SELECT DISTINCT ?b ?e WHERE { ?plan a qd:PlanDocument ; dcterms:temporal ?p .
+        ?p time:hasBeginning/time:inXSDDate ?b ; time:hasEnd/time:inXSDDate ?e }""").rows
+    out = set()
+    for r in rows:
+        try:
+            out.add((int(r["b"].value[:4]), int(r["e"].value[:4])))
+        except ValueError:  # a date the data got wrong is no plan period to draw
+            continue
+    return sorted(out)
+
+
+def _plan_of(t: Target, plans: list) -> tuple[int, int] | None:
+    """The plan period ending in the target's year (the longest one), else one that holds it."""
+    year = int(t.period[:4]) if t.period else None
+    if year is None:
+        return None
+    fits = [p for p in plans if p[1] == year] or [p for p in plans if p[0] <= year <= p[1]]
+    return min(fits, key=lambda p: (p[0], -p[1])) if fits else None
+
+
+# a number and the words after it in a target's wording: 超过300万人 → ("300", "万人")
+_STATED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([^\d\s，。、；（）()]{1,6})")
+
+
+def _unit_as_stated(t: Target, units) -> None:
+    """Give the target in the unit its wording uses: the source says 超过300万人, the data holds
+    3000000 (unit:NUM); values and gap are then shown in 万人 like the target. Only when the
+    stated number in that unit is the stored value (the units module converts)."""
+    if t.value is None or not t.unit or not t.stated_as:
+        return
+    from qdgraph.engine.units import UnitError
+
+    for number, words_ in _STATED.findall(t.stated_as):
+        for n in range(len(words_), 0, -1):   # 万人以上 → 万人以上, 万人以, 万人, 万
+            try:
+                u = units.resolve(words_[:n])
+            except UnitError:
+                continue
+            if u == t.unit or not units.convertible(u, t.unit):
+                break
+            value = Decimal(number.replace(",", ""))
+            if units.convert(value, u, t.unit) == Decimal(str(t.value)):
+                t.value, t.unit = float(value), u
+                return
+            break
 
 
 def _pick_target(rows: list, labels: dict) -> Target | None:
@@ -295,7 +351,7 @@ def _status(ip: IndicatorProgress) -> tuple[str, str, str]:
     if ip.years_left is not None and ip.years_left <= 0:
         return "behind", "目标时期已过，未达到目标", "the target period is over and the target was not met"
     if ip.average_per_year is None:
-        return ("no-data", f"只有一个观测值（{latest.label_zh}），至少需要两个时期才能算出年均变化",
+        return ("one-value", f"只有一个观测值（{latest.label_zh}），至少需要两个时期才能算出年均变化",
                 f"only one observed value ({latest.label_en}): a yearly pace needs two periods")
     # carrying on at the average pace: does the projection meet the target? (等于 is read
     # along the gap: "exactly 2" is on track when the pace gets there in time)
@@ -319,7 +375,10 @@ def _sources(kg, obs: str) -> list[dict]:
                                    "file": _v(r.get("file")), "exact": None, "import": _v(r.get("format")) == "text/csv"})
         if r.get("exact") is not None and not s["import"]:
             s["exact"] = r["exact"].value
-    ordered = sorted(found.values(), key=lambda s: (s["import"], s["document"]))
+    # the import file that brought a value in is no second source beside the publication it
+    # cites (else every imported value lists its source twice); it is the source when none is cited
+    cited = [s for s in found.values() if not s["import"]]
+    ordered = sorted(cited or found.values(), key=lambda s: s["document"])
     for s in ordered:
         del s["import"]
     return ordered

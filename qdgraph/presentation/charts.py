@@ -19,12 +19,14 @@ COLOURS = {"observed": "#1f5fa8", "target": "#c0392b", "needed": "#c0392b", "pac
 _TEXT = {
     "zh": {"indicator": "指标", "target": "目标", "latest": "最新值", "gap": "差距", "needed": "需年均变化",
            "average": "已年均变化", "trend": "走势", "status": "状态", "source": "最新值来源", "measures": "相关措施",
-           "stated": "原文陈述", "inferred": "推断", "by": "到{p}", "none": "无", "notes": "说明"},
+           "stated": "原文陈述", "inferred": "推断", "by": "到{p}", "none": "无", "notes": "说明",
+           "points": "{n} 个百分点"},
     "en": {"indicator": "indicator", "target": "target", "latest": "latest", "gap": "gap", "needed": "needed/yr",
            "average": "average/yr", "trend": "trend", "status": "status", "source": "latest value from",
            "measures": "measures", "stated": "stated", "inferred": "inferred", "by": "by {p}", "none": "none",
-           "notes": "notes"},
+           "notes": "notes", "points": "{n} pp"},
 }
+PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 
 
 def words(lang: str) -> dict:
@@ -90,6 +92,26 @@ def target_text(ip, lang: str) -> str:
     return f"{text}（{by}）" if lang == "zh" else f"{text} ({by})"
 
 
+def change_text(ip, value: float | None, lang: str) -> str:
+    """A difference of two values in the indicator's unit, signed: +40万人; a difference of two
+    percentages is in percentage points (+1.5 个百分点 / +1.5 pp), never "+1.5%"."""
+    if value is None:
+        return "—"
+    if ip.unit == PERCENT:
+        return words(lang)["points"].format(n=num(value, True))
+    return with_unit(num(value, True), unit_text(ip, lang), lang)
+
+
+def source_lines(ip, lang: str) -> list[str]:
+    """The latest value's sources, one line each: title, address and the sentence."""
+    out = []
+    for s in ip.sources:
+        where = s.get("url") or s.get("file") or ""
+        quote = f" “{s['exact']}”" if s.get("exact") else ""
+        out.append(f"{words(lang)['source']}: {s.get('title') or s['document']} {where}{quote}".rstrip())
+    return out
+
+
 def latest_text(ip, lang: str) -> str:
     if ip.latest is None:
         return "—"
@@ -131,18 +153,15 @@ def progress_text(report, lang: str) -> str:
     rows = []
     for ip in report.indicators:
         tv = ip.target.value if ip.target else None
-        rows.append([getattr(ip, lang), target_text(ip, lang), latest_text(ip, lang), num(ip.gap, True),
-                     num(ip.needed_per_year, True), num(ip.average_per_year, True),
+        rows.append([getattr(ip, lang), target_text(ip, lang), latest_text(ip, lang), change_text(ip, ip.gap, lang),
+                     change_text(ip, ip.needed_per_year, lang), change_text(ip, ip.average_per_year, lang),
                      sparkline([o.value for o in ip.observations], tv),
                      ip.status_zh if lang == "zh" else ip.status_en])
     out = [render_table(headers, rows).rstrip("\n"), ""]
     for i, ip in enumerate(report.indicators, 1):
         status = ip.status_zh if lang == "zh" else ip.status_en
         out.append(f"{i}. {getattr(ip, lang)} — {status}: {ip.reason_zh if lang == 'zh' else ip.reason_en}")
-        for s in ip.sources[:2]:
-            where = s.get("url") or s.get("file") or ""
-            quote = f" “{s['exact']}”" if s.get("exact") else ""
-            out.append(f"   {w['source']}: {s.get('title') or s['document']} {where}{quote}".rstrip())
+        out += ["   " + line for line in source_lines(ip, lang)]
         if ip.measures:
             ms = "; ".join(f"{m[lang]} ({w['stated'] if m['stated'] else w['inferred']})" for m in ip.measures)
             out.append(f"   {w['measures']} ({len(ip.measures)}): {ms}")
@@ -178,7 +197,16 @@ def chart_svg(ip, width: float = 3.4, height: float = 2.1) -> str | None:
             ax.plot([ip.latest.t, t.t], [ip.latest.value, t.value], color=COLOURS["needed"], linestyle="--", linewidth=1.1)
         if ip.latest is not None and ip.projected is not None:
             ax.plot([ip.latest.t, t.t], [ip.latest.value, ip.projected], color=COLOURS["pace"], linestyle=":", linewidth=1.3)
-    # the x axis is years at period ends: label the tick at Y+1.0 as year Y
+    # the x axis is years at period ends (a year Y sits at Y+1.0, labelled Y). It spans the
+    # plan's period (2022–2026) and the data: left to itself, matplotlib widens a lone target
+    # point by ±10 % of 2027, an axis from 1919 to 2119
+    ends = [*xs, *([t.t] if t is not None and t.t is not None else [])]
+    if ip.plan:
+        ends += [ip.plan[0] + 1.0, ip.plan[1] + 1.0]
+    if ends:
+        ax.set_xlim(min(ends) - 0.4, max(ends) + 0.4)
+    if not xs and t is not None and t.value is not None:  # a lone target: some room above and below
+        ax.set_ylim(*sorted((0, t.value * 1.15)))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{int(round(x)) - 1}" if abs(x - round(x)) < 1e-6 else "")
     ax.yaxis.set_major_formatter(lambda y, _pos: num(y))

@@ -14,8 +14,7 @@ import functools
 import html
 import re
 
-from qdgraph.presentation.charts import COLOURS, chart_svg, latest_text, num, target_text, words
-from qdgraph.engine.units import with_unit
+from qdgraph.presentation.charts import COLOURS, change_text, chart_svg, latest_text, target_text, words
 from qdgraph.domain.progress import STATUSES
 from qdgraph.presentation.viz.page import STATIC
 
@@ -28,7 +27,7 @@ _TEXT = {
     "en": {"title": "Progress toward the plan's targets", "sub": "One chart per indicator: observed values, the target, "
            "the path needed to reach it, and where the average yearly change so far leads.",
            "observed": "observed", "target_mark": "target", "needed_line": "path needed", "pace_line": "at the pace so far",
-           "no_chart": "no figures to draw", "vs": "needed {n}/yr · so far {a}/yr", "pace": "yearly change", "gap": "gap",
+           "no_chart": "no figures to draw", "vs": "needed {n} a year · so far {a} a year", "pace": "yearly change", "gap": "gap",
            "sources": "latest value from", "count": "{n} indicators"},
 }
 
@@ -98,12 +97,12 @@ def _card(ip, lang: str) -> str:
     status = ip.status_zh if lang == "zh" else ip.status_en
     svg = chart_svg(ip)
     chart = svg if svg is not None else f'<p class="nochart">{e(T["no_chart"])}</p>'
-    unit = ip.unit_zh if lang == "zh" else ip.unit_en
     rows = [(W["target"], target_text(ip, lang)), (W["latest"], latest_text(ip, lang))]
     if ip.gap is not None:
-        rows.append((T["gap"], with_unit(num(ip.gap, True), unit, lang)))
+        rows.append((T["gap"], change_text(ip, ip.gap, lang)))
     if ip.needed_per_year is not None or ip.average_per_year is not None:
-        rows.append((T["pace"], T["vs"].format(n=num(ip.needed_per_year, True), a=num(ip.average_per_year, True))))
+        rows.append((T["pace"], T["vs"].format(n=change_text(ip, ip.needed_per_year, lang),
+                                               a=change_text(ip, ip.average_per_year, lang))))
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
     parts = [f'<section class="card s-{e(ip.status)}" data-indicator="{e(ip.indicator)}">',
              f"<h2>{e(getattr(ip, lang))}</h2>", f'<p class="other">{e(getattr(ip, other))}</p>',
