@@ -834,3 +834,47 @@ def test_a_damaged_store_file_is_named_in_one_short_line(qd, base_store, tmp_pat
     assert len(line) < 400
     assert qd("load", "--store", store, "--force").code == 0  # and the way out works
     assert qd("measures", "人才总量", "--store", store).code == 0
+
+
+@pytest.mark.parametrize("value, why", [
+    ("9" * 5000, "too large"), ("1" + "0" * 15, "too large"), ("0." + "0" * 40 + "1", "after the point"),
+    ("12345678.12345678", "significant digits")])
+def test_observe_import_refuses_values_a_float_cannot_keep(qd, base_store, tmp_path, value, why):
+    store = copy_store(base_store, tmp_path / "s")
+    before = snapshot(store)
+    csv = tmp_path / "obs.csv"
+    csv.write_text(f"indicator,period,value,unit,source\n人才总量,2023,300,万人,公报\n人才总量,2024,{value},万人,公报\n",
+                   encoding="utf-8")
+    line = one_line(qd("observe", "import", csv, "--store", store), 2, "obs.csv:3", why)
+    assert len(line) < 300  # the 5,000 digits are not repeated
+    assert snapshot(store) == before
+    res = qd("progress", "人才总量", "--store", store, "-F", "json")
+    assert res.code == 0 and "Infinity" not in res.out and "NaN" not in res.out, res
+
+
+def test_observe_import_keeps_the_largest_value_it_allows(qd, base_store, tmp_path):
+    store = copy_store(base_store, tmp_path / "s")
+    csv = tmp_path / "obs.csv"
+    csv.write_text("indicator,period,value,unit,source\n人才总量,2023,999999999999999,万人,公报\n", encoding="utf-8")
+    assert qd("observe", "import", csv, "--store", store).code == 0
+    res = qd("progress", "人才总量", "--store", store, "-F", "json")
+    assert res.code == 0 and "999999999999999" in res.out and "Infinity" not in res.out, res
+
+
+def test_docs_o_writes_through_a_symlink_and_into_a_fifo(qd, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    real = tmp_path / "real.html"
+    real.write_text("old")
+    (out / "index.html").symlink_to(real)
+    os.mkfifo(out / "qdgraph.ttl")
+    got = []
+    reader = threading.Thread(target=lambda: got.append((out / "qdgraph.ttl").read_bytes()), daemon=True)
+    reader.start()
+    res = qd("docs", "-o", out)
+    reader.join(30)
+    assert res.code == 0 and "Traceback" not in res.err, res
+    assert (out / "index.html").is_symlink() and "<html" in real.read_text()
+    assert stat.S_ISFIFO(os.lstat(out / "qdgraph.ttl").st_mode)
+    assert got and got[0] == (ROOT / "ontology" / "qdgraph.ttl").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "qdgraph.ttl"]  # no temporary left

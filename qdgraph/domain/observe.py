@@ -142,7 +142,10 @@ def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: 
             continue
         value = _number(get("value"))
         if value is None:
-            problems.add(line, f"value {get('value')!r} is not a number (write 29.5 or 1,234)")
+            problems.add(line, f"value {_short(get('value'))} is not a number (write 29.5 or 1,234)")
+            continue
+        if (why := _out_of_range(value)) is not None:
+            problems.add(line, f"value {_short(get('value'))} {why}")
             continue
         unit_text = get("unit")
         if unit_text not in unit_cache:
@@ -225,6 +228,36 @@ def _number(text: str) -> Decimal | None:
         return Decimal(t.replace(",", ""))
     except InvalidOperation:
         return None
+
+
+# Observed values are read back as floats (progress, charts, JSON): a float keeps 15 significant
+# digits exactly, and a 5,000-digit value became inf, then NaN in `progress` and `Infinity` in JSON.
+MAX_DIGITS = 15          # significant digits
+MAX_MAGNITUDE = 15       # the value is below 10^15 (a city's GDP in yuan is ~10^12)
+MIN_EXPONENT = -9        # at most 9 digits after the point
+
+
+def _out_of_range(value: Decimal) -> str | None:
+    """Why ``value`` cannot be kept exactly as a float, or None when it can."""
+    if not value:
+        return None
+    t = value.as_tuple()  # not normalize(): it rounds to the context's 28 digits
+    zeros = len(t.digits) - len("".join(map(str, t.digits)).rstrip("0"))
+    digits, exponent = len(t.digits) - zeros, t.exponent + zeros
+    if value.adjusted() >= MAX_MAGNITUDE:
+        return f"is too large ({value.adjusted() + 1:,} digits before the point; below 10^{MAX_MAGNITUDE} is kept)"
+    if exponent < MIN_EXPONENT:
+        return f"has {-exponent:,} digits after the point (at most {-MIN_EXPONENT})"
+    if digits > MAX_DIGITS:
+        return f"has {digits:,} significant digits (at most {MAX_DIGITS}, what a float keeps exactly)"
+    return None
+
+
+def _short(text: str, keep: int = 24) -> str:
+    """``text`` quoted, cut in the middle when long (a 5,000-digit value is not repeated whole)."""
+    if len(text) <= keep:
+        return repr(text)
+    return repr(text[:keep // 2] + "…" + text[-keep // 2:]) + f" ({len(text):,} characters)"
 
 
 def _slug(iri: str) -> str:

@@ -6,9 +6,7 @@ Content-Security-Policy forbids every fetch, because users read the page on intr
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -104,33 +102,19 @@ def ontology_document(fmt: str) -> bytes:
                         format=formats[fmt], prefixes=PREFIXES if fmt == "rdf-xml" else None)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_docs(out: Path) -> list[Path]:
     """Write ``index.html`` (the documentation) and ``qdgraph.ttl`` (the ontology it documents)
-    into ``out``; each file appears whole or not at all."""
+    into ``out``; each file as every ``-o`` is written (``qdgraph.fileio``): whole or not at all,
+    a symlink written through, a FIFO written into, never replaced."""
+    from qdgraph.fileio import refuse_inside_store, write_atomic
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise QdgraphError(f"{out}: exists and is not a folder")
+    refuse_inside_store(out / "index.html")
     files = {"index.html": ontology_html().encode("utf-8"), paths.ONTOLOGY.name: paths.ONTOLOGY.read_bytes()}
     try:
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, body in files.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(body)
-                os.chmod(tmp, 0o666 & ~_umask())     # mkstemp makes it private; docs are for reading
-                os.replace(tmp, out / name)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-            written.append(out / name)
     except OSError as err:
         raise QdgraphError(f"{out}: cannot write the documentation: {err.strerror or err}") from None
-    return written
+    return [write_atomic(out / name, body) for name, body in files.items()]

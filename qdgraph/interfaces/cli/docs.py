@@ -18,6 +18,7 @@ def docs(out):
       qdgraph docs -o site/ontology
     """
     from qdgraph.presentation.docs import write_docs
+    from qdgraph.presentation.terminal import echo
 
     for path in write_docs(out):
-        click.echo(str(path))
+        echo(str(path))
