@@ -59,14 +59,17 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     return shown
 
 
+# The file that makes a folder a store (qdgraph.storage.generations.CURRENT_FILE, defined here so
+# this foundation module needs nothing from the storage layer above it).
+STORE_POINTER = "CURRENT"
+
+
 def refuse_inside_store(shown: str | Path, target: str | Path | None = None) -> None:
     """A one-line error if ``shown`` (resolved: ``target``) is inside a qdgraph store folder:
     its files are the store's own, replaced only by `load` and `import`."""
-    from qdgraph.storage.generations import is_store
-
     target = Path(target or os.path.realpath(shown))
     for folder in target.parents:
-        if is_store(folder):
+        if (folder / STORE_POINTER).is_file():
             raise QdgraphError(f"{shown}: is inside the qdgraph store {folder}; write the file elsewhere")
 
 

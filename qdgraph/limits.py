@@ -15,6 +15,13 @@ MAX_TIMEOUT = 86400.0   # one day: longer is "no limit", which is what leaving i
 MAX_NAME = 200          # characters; the longest name in the graph is under 60
 MAX_DEPTH = 128         # nesting of ( [ { in a query (sparql.check_nesting); real queries stay under 20
 
+# Characters a terminal obeys instead of showing (C0 controls but tab and newline, DEL, C1 controls),
+# the bidi embeddings, overrides and isolates that make text read backwards (U+202A–U+202E,
+# U+2066–U+2069), and the line/paragraph separators: the one list that `import` refuses in names
+# and that qdgraph.presentation.terminal shows escaped in everything written to a terminal.
+UNSAFE_CHARS = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),
+                          *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029])
+
 
 def check_timeout(seconds: float | None, option: str = "--timeout") -> float | None:
     """``seconds`` if it is a usable time limit (None: no limit)."""

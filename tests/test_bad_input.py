@@ -878,3 +878,28 @@ def test_docs_o_writes_through_a_symlink_and_into_a_fifo(qd, tmp_path):
     assert stat.S_ISFIFO(os.lstat(out / "qdgraph.ttl").st_mode)
     assert got and got[0] == (ROOT / "ontology" / "qdgraph.ttl").read_bytes()
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "qdgraph.ttl"]  # no temporary left
+
+
+@pytest.mark.parametrize("bad, named", [
+    ("\x00", "U+0000"), ("\x1b]0;pwned\x07", "U+001B"), ("\x1b[2J", "U+001B"), ("\u202e", "U+202E"),
+    ("\u2066", "U+2066"), ("\x9b", "U+009B")])
+@pytest.mark.parametrize("column", ["name", "alias"])
+def test_import_refuses_names_with_control_or_direction_characters(qd, base_store, tmp_path, bad, named, column):
+    store = copy_store(base_store, tmp_path / "s")
+    before = snapshot(store)
+    csv = tmp_path / "e.csv"
+    name, alias = (f"青岛{bad}公司", "甲") if column == "name" else ("青岛丁公司", f"丁{bad}")
+    csv.write_text(f"name,alias,chain\n青岛戊公司,戊,{CHAIN_ZH}\n{name},{alias},{CHAIN_ZH}\n", encoding="utf-8")
+    line = one_line(qd("import", csv, "--store", store), 2, "e.csv:3", column, named)
+    assert bad not in line and "\x1b" not in line and "\x00" not in line
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["measures", "人才总量"], ["query", ASK], ["load"], ["import", "x.csv"], ["observe", "import", "x.csv"],
+    ["progress"], ["export"]])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_store_name_is_refused(qd, args, empty, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    one_line(qd(*args, "--store", empty), 2, "--store", "empty name")
+    assert list(tmp_path.iterdir()) == []  # nothing built in the current folder

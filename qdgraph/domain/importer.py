@@ -33,6 +33,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from qdgraph.errors import AmbiguousNameError, NotFoundError, QdgraphError
+from qdgraph.limits import UNSAFE_CHARS
 from qdgraph.names import normalize
 from qdgraph.domain.csvcolumns import COLUMNS, FACTS, clean, romanise
 from qdgraph.engine.results import FORMULA_START
@@ -192,6 +193,12 @@ def read_table(path: Path, text: str, columns: dict[str, list[str]], required: t
         if len(fields) > len(header):
             problems.add(start, f"{len(fields)} fields but the header has {len(header)} (a comma inside a name? quote it)")
             continue
+        unsafe = [(col, fields[i]) for col, i in cols.items() if i < len(fields) and _has_unsafe(fields[i])]
+        if unsafe:  # NUL, ESC/OSC sequences, right-to-left overrides: refused, never stored
+            col, cell = unsafe[0]
+            problems.add(start, f"{col} {_escaped(cell)} contains {_unsafe_named(cell)}; "
+                                "remove control and text-direction characters")
+            continue
 
         def get(col, fields=fields, verbatim=False):
             i = cols.get(col)
@@ -200,6 +207,27 @@ def read_table(path: Path, text: str, columns: dict[str, list[str]], required: t
             return fields[i].strip() if verbatim else clean(fields[i])
 
         yield start, raw, get
+
+
+def _has_unsafe(text: str) -> bool:
+    return not UNSAFE_CHARS.isdisjoint(map(ord, text))
+
+
+def _unsafe_named(text: str) -> str:
+    """The first unsafe character of ``text``, named: ``U+001B (ESC, a control character)``."""
+    import unicodedata
+
+    ch = next(c for c in text if ord(c) in UNSAFE_CHARS)
+    kind = "a text-direction character" if 0x2000 <= ord(ch) else "a control character"
+    name = unicodedata.name(ch, "") or {0: "NUL", 0x1B: "ESC", 0x07: "BEL"}.get(ord(ch), "")
+    return f"U+{ord(ch):04X}" + (f" ({name}, {kind})" if name else f" ({kind})")
+
+
+def _escaped(text: str, keep: int = 40) -> str:
+    """``text`` quoted, its unsafe characters as escapes (ESC as \\x1b), cut when long (for a one-line error)."""
+    shown = "".join((f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") if ord(c) in UNSAFE_CHARS else c
+                    for c in text[:keep])
+    return f"'{shown}{'…' if len(text) > keep else ''}'"
 
 
 def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:

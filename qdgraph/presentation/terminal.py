@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import sys
 
-# C0 controls except newline and tab, DEL, and C1 controls: shown as \xNN (ESC becomes \x1b).
-_TABLE: dict[int, str] = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
-                          if c not in (0x09, 0x0A)}
-# Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): shown as \uNNNN,
-# so a name cannot make the rest of its line read backwards. Line and paragraph separators
-# (U+2028/U+2029) too, since some terminals break the line there.
-_TABLE.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]})
+from qdgraph.limits import UNSAFE_CHARS
 
-UNSAFE = frozenset(_TABLE)
+# ESC becomes \x1b (C0 and C1 as \xNN); U+202E becomes \u202e
+_TABLE: dict[int, str] = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in UNSAFE_CHARS}
 
 
 def clean(text) -> str:

@@ -5,8 +5,7 @@ A store folder holds *generations*; the file ``CURRENT`` names the one in use::
 
     DIR/CURRENT              "gen-20240501T101500-3f9c"   (replaced with os.replace: atomic)
     DIR/gen-…/store/         the Oxigraph (RocksDB) database
-    DIR/gen-…/names.json     the name index (qdgraph.names entries)
-    DIR/gen-…/names.sqlite   the same, keyed for lookups that must not read it all
+    DIR/gen-…/names.sqlite   the name index (qdgraph.names entries; qdgraph.storage.namestore)
     DIR/gen-…/manifest.json  what the store was built from (files, sha256, sizes, triples, imports)
     DIR/gen-…/.qdgraph-generation  written first: qdgraph made this folder and may delete it
     DIR/.lock                held (flock) by whoever is writing
@@ -25,10 +24,10 @@ import time
 from pathlib import Path
 
 from qdgraph.errors import QdgraphError
+from qdgraph.fileio import STORE_POINTER
 
-CURRENT_FILE = "CURRENT"
+CURRENT_FILE = STORE_POINTER
 LOCK_FILE = ".lock"
-NAMES_FILE = "names.json"
 NAMES_DB = "names.sqlite"
 MANIFEST_FILE = "manifest.json"
 STORE_SUBDIR = "store"

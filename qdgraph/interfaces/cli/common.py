@@ -36,9 +36,17 @@ def graph_files(data, only: bool) -> tuple[list, bool]:
     return [*paths.ontology_files(), *data], False
 
 
+def _store_dir(ctx, param, value):
+    """An empty --store is a mistake (an unset shell variable), not "no store": answering from
+    the bundled graph, or building in the current folder, would hide it."""
+    if value is not None and not value.strip():
+        raise UsageError(f"--store {value!r}: give the store's folder (an empty name is not one)")
+    return value
+
+
 def store_option(required: bool = False, help: str = "Use an on-disk store built by `qdgraph load`."):
     return click.option("--store", "store", required=required, type=click.Path(file_okay=False), metavar="DIR",
-                        help=help)
+                        callback=_store_dir, help=help)
 
 
 def graph_options(fn):

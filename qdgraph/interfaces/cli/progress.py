@@ -7,7 +7,7 @@ import click
 
 from qdgraph.errors import UsageError
 from qdgraph.interfaces.cli.common import (CONTEXT, command, emit, emit_json, format_option, graph_options,
-                                           lang_option, work_bar)
+                                           lang_option, store_option, work_bar)
 
 _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
@@ -25,7 +25,7 @@ def observe():
 
 @observe.command("import", context_settings=CONTEXT)
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
-@click.option("--store", required=True, type=click.Path(file_okay=False), metavar="DIR", help="The store folder.")
+@store_option(required=True, help="The store folder.")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 def observe_import(csv_file, store, dry_run):
     """Add the observed values in FILE.csv to the store at DIR, all or nothing.
