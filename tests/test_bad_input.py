@@ -437,7 +437,7 @@ def test_damaged_cache_is_rebuilt(qd, tmp_path, monkeypatch):
     from qdgraph.storage.generations import current_generation
 
     [d] = (tmp_path / "cache").glob("bundle-*")
-    names = current_generation(d) / "names.json"
+    names = current_generation(d) / "names.sqlite"
     names.write_bytes(names.read_bytes()[:100])  # truncated
     res = qd("measures", "人才总量")
     assert res.code == 0 and "人才总量" in res.out, res
@@ -808,14 +808,14 @@ def test_load_force_keeps_a_users_gen_folder_inside_a_store(qd, base_store, tmp_
         ["gen-mine", (store / "CURRENT").read_text().strip()])
 
 
-@pytest.mark.parametrize("inside", ["CURRENT", "GEN/names.json", "GEN/new.ttl", "extra.nt"])
+@pytest.mark.parametrize("inside", ["CURRENT", "GEN/names.sqlite", "GEN/new.ttl", "extra.nt"])
 def test_export_never_writes_inside_a_store(qd, base_store, tmp_path, inside):
     store = copy_store(base_store, tmp_path / "s")
     gen = (store / "CURRENT").read_text().strip()
     target = store / inside.replace("GEN", gen)
-    before = snapshot(store), (store / gen / "names.json").read_bytes()
+    before = snapshot(store), (store / gen / "names.sqlite").read_bytes()
     one_line(qd("export", "--store", store, "-F", "nt", "-o", target), 1, "inside the qdgraph store", str(target))
-    assert (snapshot(store), (store / gen / "names.json").read_bytes()) == before
+    assert (snapshot(store), (store / gen / "names.sqlite").read_bytes()) == before
     link = tmp_path / "link.nt"  # nor through a symlink that leads into it
     link.symlink_to(store / "CURRENT")
     one_line(qd("export", "--store", store, "-o", link), 1, "inside the qdgraph store")
@@ -823,7 +823,7 @@ def test_export_never_writes_inside_a_store(qd, base_store, tmp_path, inside):
     assert qd("show", CHAIN_ZH, "--store", store).code == 0
 
 
-@pytest.mark.parametrize("victim", ["CURRENT", "GEN/names.json", "GEN/manifest.json"])
+@pytest.mark.parametrize("victim", ["CURRENT", "GEN/manifest.json"])
 def test_a_damaged_store_file_is_named_in_one_short_line(qd, base_store, tmp_path, victim):
     store = copy_store(base_store, tmp_path / "s")
     f = store / victim.replace("GEN", (store / "CURRENT").read_text().strip())
@@ -903,3 +903,75 @@ def test_an_empty_store_name_is_refused(qd, args, empty, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     one_line(qd(*args, "--store", empty), 2, "--store", "empty name")
     assert list(tmp_path.iterdir()) == []  # nothing built in the current folder
+
+
+# terminal escapes in the data: shown escaped wherever qdgraph writes for people, values kept exact
+# in machine formats written to a pipe or file, and escaped when those go straight to a terminal
+HOSTILE = "青岛\x1b]0;pwned\x07恶意\x1b[2J公司\u202egnp.exe"
+HOSTILE_TTL = ("@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n"
+               "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+               "<https://w3id.org/qdgraph/id/test-hostile> a qd:Enterprise ; rdfs:label "
+               '"青岛\\u001b]0;pwned\\u0007恶意\\u001b[2J公司\\u202Egnp.exe"@zh , "Evil\\u009b31m Co"@en .\n')
+LABELS = 'SELECT ?l WHERE { ?s rdfs:label ?l FILTER(CONTAINS(STR(?l), "恶意")) }'
+RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _no_raw_controls(text: str) -> None:
+    assert not any(c in text for c in RAW), repr(text[:400])
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    f = tmp_path / "hostile.ttl"
+    f.write_text(HOSTILE_TTL, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("args", [["show", "恶意"], ["search", "恶意"], ["query", LABELS], ["query", LABELS, "-F", "table"],
+                                  ["search", "恶意", "-F", "table"]])
+def test_terminal_escapes_in_the_data_are_shown_escaped(qd, hostile, args):
+    res = qd(*args, "--data", hostile)
+    assert res.code == 0 and "Traceback" not in res.err, res
+    _no_raw_controls(res.out + res.err)
+    assert "\\x1b]0;pwned\\x07恶意\\x1b[2J公司\\u202egnp.exe" in res.out, res  # nothing lost: all of it shows
+
+
+@pytest.mark.parametrize("fmt, written", [("csv", "\x1b]0;pwned\x07"), ("tsv", "\\u001B]0;pwned\\u0007")])
+def test_machine_formats_on_a_pipe_keep_the_value_exact(qd, hostile, fmt, written):
+    res = qd("query", LABELS, "--data", hostile, "-F", fmt)
+    assert res.code == 0 and written in res.out, res  # CSV: the value; TSV: its RDF term (an escape)
+    res = qd("query", LABELS, "--data", hostile, "-F", "json")
+    assert HOSTILE in {b["l"]["value"] for b in json.loads(res.out)["results"]["bindings"]}
+
+
+def test_an_error_quoting_the_data_or_the_input_is_escaped(qd, hostile):
+    res = qd("measures", "\x1b]0;pwned\x07\u202e", "--data", hostile)
+    assert res.code != 0
+    line = one_line(res, res.code, "\\x1b]0;pwned\\x07\\u202e")
+    _no_raw_controls(line)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_formats_straight_to_a_terminal_are_escaped(hostile, fmt):
+    """A real terminal (a pty): what reaches it never holds a raw ESC, even in CSV or JSON."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "query", LABELS, "--data", str(hostile), "-F", fmt],
+                            stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the writer closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    text = out.decode("utf-8")
+    _no_raw_controls(text)
+    assert ("\\u001b]0;pwned\\u0007" if fmt == "json" else "\\x1b]0;pwned\\x07") in text  # nothing lost

@@ -83,8 +83,11 @@ def _csv_cell(term: Any) -> str:
 # ------------------------------------------------------------------ plain-text tables
 def render_table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table that lines up CJK text (wide characters count as two columns)."""
+    from qdgraph.presentation.terminal import clean_line
+
+    headers = [clean_line(h) for h in headers]
     widths = [text_width(h) for h in headers]
-    cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
+    cells = [[clean_line(str(c).replace("\n", " ")) for c in row] for row in rows]  # no ESC reaches a terminal
     for row in cells:
         for i, c in enumerate(row):
             widths[i] = max(widths[i], text_width(c))

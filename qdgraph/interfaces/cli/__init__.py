@@ -6,7 +6,6 @@ never pays for pyvis, rdflib or the HTTP server.
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 
 import click
@@ -129,15 +128,14 @@ def run(argv=None) -> int:
         return 70
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def error_line(message: str, label: str = "error") -> None:
-    """``qdgraph: error: MESSAGE`` on one line of stderr. Messages quote what the user typed,
-    so control characters (terminal escapes, newlines) are shown as escapes, never sent raw."""
+    """``qdgraph: error: MESSAGE`` on one line of stderr. Messages quote what the user typed and
+    what the data holds, so control and text-direction characters (terminal escapes, U+202E) are
+    shown as escapes, never sent raw (qdgraph.presentation.terminal)."""
+    from qdgraph.presentation.terminal import clean_line
+
     message = " ".join(message.replace("\t", " ").splitlines())
-    message = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", message)
-    click.echo(f"qdgraph: {label}: {message}", err=True)
+    click.echo(f"qdgraph: {label}: {clean_line(message)}", err=True)
 
 
 def entry() -> None:

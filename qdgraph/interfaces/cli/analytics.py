@@ -81,7 +81,7 @@ def rank(types, top, kg, fmt, lang):
         rows = [[i, r.label, r.type, r.degree, f"{r.betweenness:.6f}", ox.NamedNode(r.iri)]
                 for i, r in enumerate(ranks, 1)]
         return emit(write(SelectResult.from_values(["rank", "name", "type", "degree", "betweenness", "iri"], rows),
-                          fmt))
+                          fmt), fmt)
     from qdgraph.presentation.formats import render_table
 
     zh = lang == "zh"

@@ -6,7 +6,8 @@ import sys
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import command, emit, emit_json, format_option, graph_options, lang_option
+from qdgraph.interfaces.cli.common import (command, emit, emit_json, format_option, graph_options, lang_option, note,
+                                           terminal_safe)
 
 from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
@@ -55,7 +56,7 @@ def measures(indicator, basis, kg, fmt, lang):
                  " / ".join(_premise_text(p, lang) for p in l.premises),
                  " / ".join(e["exact"] for e in l.evidence)] for l in res.links]
         cols = ["measure", "basis", "rule", "path", "premises", "evidence"]
-        return emit(write(SelectResult.from_values(cols, rows), fmt))
+        return emit(write(SelectResult.from_values(cols, rows), fmt), fmt)
     emit(_measures_text(res, lang))
 
 
@@ -217,7 +218,7 @@ def search(text, types, limit, kg, fmt):
         sys.exit(1)
     rows = [[f"{s:g}", e.get("zh") or "", e.get("en") or "", ", ".join(e["types"]), ox.NamedNode(e["iri"])]
             for s, e in hits]
-    emit(write(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows), fmt))
+    emit(write(SelectResult.from_values(["score", "zh", "en", "type", "iri"], rows), fmt), fmt)
 
 
 # ---------------------------------------------------------------- listings
@@ -226,7 +227,7 @@ def _listing(name, columns, fmt, kg, lang):
     and is headed ``x``)."""
     res = kg().named(name)
     if fmt != "table":
-        return emit(write(res, fmt))
+        return emit(write(res, fmt), fmt)
     from qdgraph.presentation.formats import render_table
     from qdgraph.engine.results import display
 
@@ -268,7 +269,7 @@ def indicators(kg, fmt, lang):
       qdgraph indicators --format json
     """
     if fmt != "table":
-        return emit(write(kg().named("indicators"), fmt))
+        return emit(write(kg().named("indicators"), fmt), fmt)
     from qdgraph.presentation.formats import render_table
     from qdgraph.domain.wording import indicator_rows
 
@@ -290,7 +291,7 @@ def chains(kg, fmt, lang):
       qdgraph chains --format csv > chains.csv
     """
     if fmt != "table":
-        return emit(write(kg().named("chains"), fmt))
+        return emit(write(kg().named("chains"), fmt), fmt)
     from qdgraph.presentation.formats import render_table
 
     rows = []
@@ -318,7 +319,7 @@ def summary(kg, fmt, lang):
     """
     g = kg()
     if fmt != "table":
-        return emit(write(g.named("stats"), fmt))
+        return emit(write(g.named("stats"), fmt), fmt)
     _listing("stats", ["class_{lang}", "count"], "table", kg, lang)
     _listing("sources", ["title", "file", "quotes"], "table", kg, lang)
     emit(f"{len(g)} triples")
@@ -385,9 +386,9 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     if res.kind == "select" and fmt in ("csv", "tsv", "xml", "json"):
         from qdgraph.presentation.formats import write_select
 
-        write_select(res.variables, res.rows, "json-lines" if fmt == "json" else fmt, sys.stdout)
+        write_select(res.variables, res.rows, "json-lines" if fmt == "json" else fmt, terminal_safe(sys.stdout))
     else:
-        emit(write(res, fmt))
+        emit(write(res, fmt), fmt)
     if getattr(res, "truncated", False):
         click.echo(f"qdgraph: warning: the answer was cut at {len(res)} rows by the server's row cap; "
                    "ask for less (LIMIT/OFFSET, a narrower pattern) or raise the cap", err=True)
@@ -445,6 +446,6 @@ def export(kg, fmt, output):
         from qdgraph.fileio import write_atomic
 
         write_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
+        note(f"wrote {output}")
     else:
-        emit(text)
+        emit(text, fmt)

@@ -79,15 +79,57 @@ class GraphOpener:
         return self._kg
 
 
-def emit(text: str) -> None:
+HUMAN_FORMATS = (None, "table")  # text for people; the rest are machine formats (json, csv, turtle…)
+
+
+def emit(text: str, fmt: str | None = None) -> None:
+    """Write ``text`` to stdout. Text for people (``fmt`` None or table) is always terminal-safe
+    (control and text-direction characters from the data shown escaped, never obeyed); a machine
+    format keeps every value exact for the program reading it, and is made safe only when it goes
+    straight to a terminal."""
+    from qdgraph.presentation.terminal import clean
+
+    if fmt in HUMAN_FORMATS or _on_terminal(sys.stdout):
+        text = clean(text)
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def note(text: str) -> None:
+    """A message on stderr (warnings, what was written), its data terminal-safe."""
+    from qdgraph.presentation.terminal import echo
+
+    echo(text, err=True)
+
+
+def terminal_safe(stream):
+    """``stream``, or a wrapper making what is written terminal-safe when ``stream`` is a terminal
+    (for answers streamed row by row, which never pass through ``emit``)."""
+    if not _on_terminal(stream):
+        return stream
+    from qdgraph.presentation.terminal import clean
+
+    class _Safe:
+        def write(self, text: str) -> int:
+            return stream.write(clean(text))
+
+        def __getattr__(self, name):
+            return getattr(stream, name)
+
+    return _Safe()
+
+
+def _on_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def emit_json(obj) -> None:
     """A lookup's plain data (dicts and lists), written by the format registry."""
     from qdgraph.presentation.formats import write
 
-    emit(write(obj, "json"))
+    emit(write(obj, "json"), "json")
 
 
 def format_option(choices, default):

@@ -7,7 +7,7 @@ import click
 
 from qdgraph.errors import UsageError
 from qdgraph.interfaces.cli.common import (CONTEXT, command, emit, emit_json, format_option, graph_options,
-                                           lang_option, store_option, work_bar)
+                                           lang_option, note, store_option, work_bar)
 
 _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
@@ -59,14 +59,14 @@ def observe_import(csv_file, store, dry_run):
     with work_bar("checking rows", _BAR_FROM) as bar:
         res = import_observations(csv_file, store, dry_run=dry_run, progress=bar)
     for w in res.warnings:
-        click.echo(f"qdgraph: warning: {w}", err=True)
+        note(f"qdgraph: warning: {w}")
     if not res.added:
-        click.echo(f"{csv_file}: nothing new ({res.rows} rows already in {store}); the store is unchanged", err=True)
+        note(f"{csv_file}: nothing new ({res.rows} rows already in {store}); the store is unchanged")
         return
     verb = "would add" if dry_run else "added"
-    click.echo(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_observations} new observations, "
-               f"{res.confirmed} already known (source added); {verb} {res.added} triples"
-               + ("" if dry_run else f" to {store}"), err=True)
+    note(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_observations} new observations, "
+         f"{res.confirmed} already known (source added); {verb} {res.added} triples"
+         + ("" if dry_run else f" to {store}"))
 
 
 @command()
@@ -102,5 +102,5 @@ def progress(indicator, pillar, kg, fmt, lang):
         from qdgraph.engine.results import SelectResult
 
         cols, rows = progress_rows(report, lang)
-        return emit(write(SelectResult.from_values(cols, [[v if v != "" else None for v in r] for r in rows]), fmt))
+        return emit(write(SelectResult.from_values(cols, [[v if v != "" else None for v in r] for r in rows]), fmt), fmt)
     emit(progress_text(report, lang))

@@ -33,7 +33,7 @@ def rules(kg, fmt, lang):
         cols = ["rule", "name", "basis", "links", "description"]
         rows = [{"rule": ox.NamedNode(i["rule"]), "name": ox.Literal(i[lang]), "basis": ox.NamedNode(i["basis"]),
                  "links": ox.Literal(str(i["links"])), "description": ox.Literal(i["description_" + lang])} for i in items]
-        return emit(write(SelectResult(cols, rows), fmt))
+        return emit(write(SelectResult(cols, rows), fmt), fmt)
     zh = lang == "zh"
     out = []
     for i in items:

@@ -142,7 +142,9 @@ def push(store_url, graph, update_url, user, timeout, data, only, store):
         res = push_update(kg, update_url, graph, timeout=timeout, user=user)
     else:
         res = push_graph_store(kg, store_url, graph, timeout=timeout, user=user)
-    if res.note:
-        click.echo(f"qdgraph: note: {res.note}", err=True)
+    from qdgraph.interfaces.cli.common import note
+
+    if res.note:  # the remote store's words: terminal-safe
+        note(f"qdgraph: note: {res.note}")
     where = f"graph <{res.graph}>" if res.graph else "default graph"
-    click.echo(f"pushed {res.triples} triples to {res.url} ({where}); the store answered: {res.answer}", err=True)
+    note(f"pushed {res.triples} triples to {res.url} ({where}); the store answered: {res.answer}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import command, store_option, work_bar
+from qdgraph.interfaces.cli.common import command, note, store_option, work_bar
 
 _BAR_FROM = 8 << 20  # bytes: below this a load takes well under a second, a bar is noise
 _ROWS_FROM = 500     # rows: below this an import takes a moment
@@ -48,8 +48,8 @@ def load(files, store, force):
     with _byte_bar(total, "loading") as bar:
         manifest = build_store(store, files, force=force, progress=bar and bar.update)
     n = len([f for f in manifest["files"] if f["role"] == "data"])
-    click.echo(f"built {store}: {manifest['triples']} triples "
-               f"(ontology, bundled data and {n} file{'s' if n != 1 else ''})", err=True)
+    note(f"built {store}: {manifest['triples']} triples "
+         f"(ontology, bundled data and {n} file{'s' if n != 1 else ''})")
 
 
 @command()
@@ -81,14 +81,14 @@ def import_csv(csv_file, store, dry_run):
     with work_bar("importing", _ROWS_FROM * 3) as bar:  # import_file reports 3 units of work per row
         res = import_file(csv_file, store, dry_run=dry_run, progress=bar)
     for w in res.warnings:
-        click.echo(f"qdgraph: warning: {w}", err=True)
+        note(f"qdgraph: warning: {w}")
     verb = "would add" if dry_run else "added"
     if not res.added:
-        click.echo(f"{csv_file}: nothing new ({res.rows} rows already in {store}); the store is unchanged", err=True)
+        note(f"{csv_file}: nothing new ({res.rows} rows already in {store}); the store is unchanged")
         return
-    click.echo(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_enterprises} new enterprises, "
-               f"{res.merged_enterprises} merged; {verb} {res.added} triples"
-               + ("" if dry_run else f" to {store}"), err=True)
+    note(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_enterprises} new enterprises, "
+         f"{res.merged_enterprises} merged; {verb} {res.added} triples"
+         + ("" if dry_run else f" to {store}"))
 
 
 def _import_help() -> str:

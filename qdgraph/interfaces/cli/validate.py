@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from qdgraph.interfaces.cli.common import command
+from qdgraph.interfaces.cli.common import command, emit
 
 
 @command()
@@ -38,7 +38,7 @@ def validate(files, only, fmt):
                    "violations": [asdict(v) for v in report.violations]})
     else:
         for v in report.violations:
-            click.echo(v.line())
+            emit(v.line())
         n = sum(v.severity == "Violation" for v in report.violations)
         status = "conforms" if report.conforms else f"{n} violation{'s' if n != 1 else ''}"
         click.echo(f"{len(report.files)} files, {report.triples} triples: {status}", err=True)

@@ -107,4 +107,6 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
         page = render(kg(), kind, name, depth=depth, lang=lang, layout=layout, max_nodes=max_nodes,
                       group_over=group_over, size=size, color=color, types=types, top=top or RANK_TOP)
     write_atomic(out, page)
-    click.echo(f"wrote {out} ({len(page.encode('utf-8')) // 1024} KB)", err=True)
+    from qdgraph.interfaces.cli.common import note
+
+    note(f"wrote {out} ({len(page.encode('utf-8')) // 1024} KB)")
