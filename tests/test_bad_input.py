@@ -975,3 +975,34 @@ def test_machine_formats_straight_to_a_terminal_are_escaped(hostile, fmt):
     text = out.decode("utf-8")
     _no_raw_controls(text)
     assert ("\\u001b]0;pwned\\u0007" if fmt == "json" else "\\x1b]0;pwned\\x07") in text  # nothing lost
+
+
+def test_endpoint_results_are_shown_escaped(qd):
+    import http.server
+
+    body = json.dumps({"head": {"vars": ["l"]}, "results": {"bindings": [
+        {"l": {"type": "literal", "value": HOSTILE}}]}}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        res = qd("query", "SELECT ?l WHERE { ?s ?p ?l }", "--endpoint", f"http://127.0.0.1:{srv.server_port}/sparql")
+    finally:
+        srv.shutdown()
+    assert res.code == 0, res
+    _no_raw_controls(res.out + res.err)
+    assert "恶意\\x1b[2J公司" in res.out
