@@ -14,9 +14,17 @@ class QdgraphError(Exception):
 
     exit_code = 1
     http_status = 400  # a problem with the request
+    # The message names the library's arguments; the command line shows ``cli`` instead when
+    # set: the same message naming its own flags (``--timeout``) — see ``for_cli``.
+    cli: str | None = None
 
     def details(self) -> dict:
         return {}
+
+    def for_cli(self, message: str) -> "QdgraphError":
+        """This error, with the words the command line shows (its flags); returns it, to raise."""
+        self.cli = message
+        return self
 
 
 class TurtleSyntaxError(QdgraphError):

@@ -28,8 +28,9 @@ def test_load_records_what_it_was_built_from(base):
     assert extra["sha256"] == hashlib.sha256(raw).hexdigest() and extra["bytes"] == len(raw)
     assert manifest["triples"] == triples(base) > 100
     assert manifest["qdgraph"] and manifest["created"]
-    names = json.loads((gen / "names.json").read_text(encoding="utf-8"))
-    assert any(e["iri"] == CHAIN_IRI for e in names)
+    from qdgraph.storage.namestore import load_names
+
+    assert any(e["iri"] == CHAIN_IRI for e in load_names(gen))
 
 
 def test_commands_take_store(base):
@@ -58,17 +59,15 @@ def test_show_and_measures_take_store(base, kg):
 
 
 def test_store_is_opened_read_only_and_answers_like_the_bundle(base, monkeypatch):
-    from qdgraph.storage import namestore
     from qdgraph.storage.generations import current_generation
     from qdgraph.engine.graph import open_graph
     from qdgraph.names import NameIndex
-    from qdgraph.storage.namestore import StoreNameIndex
+    from qdgraph.storage.namestore import StoreNameIndex, load_names
 
-    monkeypatch.setattr(namestore, "LAZY_FROM", 0)  # a big store's index, on a small one
     kg = open_graph(store=base)
     fast = kg.names()
     assert isinstance(fast, StoreNameIndex)
-    full = NameIndex(json.loads((current_generation(base) / "names.json").read_text(encoding="utf-8")))
+    full = NameIndex(load_names(current_generation(base)))
     for text, types in [(CHAIN_ZH, ["qd:IndustryChain"]), ("haiyangcehuizhuangbei", None), (CHAIN_ZH[:3], None),
                         ("marine survey", None), (ENT_ZH, ["qd:Enterprise"])]:
         assert fast.resolve(text, types) == full.resolve(text, types)
@@ -144,9 +143,9 @@ def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path
     N-Triples lines, Oxigraph's parser for the rest); it must equal the index of the store."""
     import pyoxigraph as ox
 
-    from qdgraph.names import entries_from_tuples
+    from qdgraph.names import build_index
     from qdgraph.storage.generations import current_generation
-    from qdgraph.storage.indexscan import index_rows
+    from qdgraph.storage.namestore import load_names
     from qdgraph.storage.build import build_store
 
     nt = tmp_path / "tricky.nt"
@@ -168,9 +167,9 @@ def test_index_read_from_the_files_equals_the_index_read_from_the_store(tmp_path
                   f'<http://ex.org/e> {lab} "默认图"@zh .\n', encoding="utf-8")
     build_store(tmp_path / "s", [nt, nq])
     gen = current_generation(tmp_path / "s")
-    stored = json.loads((gen / "names.json").read_text(encoding="utf-8"))
+    stored = load_names(gen)
     ox_store = ox.Store.read_only(str(gen / "store"))
-    assert stored == entries_from_tuples(index_rows(ox_store))
+    assert stored == build_index(ox_store)
     a = next(e for e in stored if e["iri"] == "http://ex.org/a")
     assert a["types"] == ["qd:Enterprise"] and a["en"] == "Quoted Co" and a["alt"] == ["甲乙"]
     iris = {e["iri"] for e in stored}

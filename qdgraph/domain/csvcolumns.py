@@ -141,9 +141,7 @@ def romanise(name: str) -> str:
     """An English label from the Chinese name when the file gives none (the shapes want one):
     pinyin word by word, the city and the legal form translated. '青岛歌尔智能科技有限公司' →
     'Qingdao Geer Zhineng Keji Co., Ltd.'."""
-    from pypinyin.core import _default_pinyin
-
-    from qdgraph.names import _word_pinyin
+    from qdgraph.names import pinyin_words
 
     words, tail = [], ""
     core = name
@@ -155,8 +153,8 @@ def romanise(name: str) -> str:
         core, words = core[3:], ["Qingdao"]
     elif core.startswith("青岛"):
         core, words = core[2:], ["Qingdao"]
-    for w in _default_pinyin.seg(core):
-        py = "".join(_word_pinyin(w))
+    for syllables in pinyin_words(core):
+        py = "".join(syllables)
         if py.strip():
             words.append(py[:1].upper() + py[1:])
     return re.sub(r"\s+", " ", " ".join(words + [tail])).strip() or name

@@ -91,7 +91,7 @@ class ImportResult:
     quads: list = field(default_factory=list)
 
 
-class _Problems:
+class Problems:
     """Every bad row is found before giving up; the error names the first and counts the rest."""
 
     def __init__(self, path: Path):
@@ -140,7 +140,7 @@ _HEADERS = {c.name: c.headers() for c in COLUMNS}
 _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 
 
-def read_table(path: Path, text: str, columns: dict[str, list[str]], required: tuple, problems: _Problems,
+def read_table(path: Path, text: str, columns: dict[str, list[str]], required: tuple, problems: Problems,
                warnings: list):
     """The records of a CSV (or tab-separated) text whose header names ``columns`` (each a list
     of accepted header names, English or Chinese): yields ``(line, raw, get)``, ``get(col)``
@@ -230,7 +230,7 @@ def _escaped(text: str, keep: int = 40) -> str:
     return f"'{shown}{'…' if len(text) > keep else ''}'"
 
 
-def read_rows(path: Path, text: str, problems: _Problems, warnings: list) -> list[Row]:
+def read_rows(path: Path, text: str, problems: Problems, warnings: list) -> list[Row]:
     """The enterprise rows, each field read and checked by its column (``qdgraph.domain.csvcolumns``)."""
     rows: list[Row] = []
     for start, raw, get in read_table(path, text, _HEADERS, _REQUIRED, problems, warnings):
@@ -293,7 +293,7 @@ def row_quote(doc, sha: str, line: int, raw: str) -> tuple:
                    (quote, N(SCHEMA + "position"), ox.Literal(str(line), datatype=N(XSD + "integer")))]
 
 
-def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: _Problems,
+def plan_import(kg, path: Path, rows: list[Row], data: bytes, problems: Problems,
                 progress: "Progress | None" = None) -> tuple[list, dict]:
     """Every quad the rows give (existing ones included; the caller subtracts), and the
     enterprises touched (IRI → _Enterprise)."""
@@ -393,7 +393,7 @@ def _load_existing(kg, ent: _Enterprise) -> None:
             ent.facts.setdefault(p, (o, None))
 
 
-def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, problems: _Problems) -> list:
+def _row_quads(row: Row, ent: _Enterprise, chains: list[str], doc, sha: str, problems: Problems) -> list:
     e = N(ent.iri)
     quote, out = row_quote(doc, sha, row.line, row.raw)
     out += [(e, A, ENTERPRISE), (e, EVIDENCE, quote)]
@@ -531,7 +531,7 @@ def import_file(csv_path: str | Path, store_dir: str | Path, *, dry_run: bool = 
     from qdgraph.engine.graph import KnowledgeGraph
 
     path, store_dir, data, text, encoding = open_csv(csv_path, store_dir)
-    problems = _Problems(path)
+    problems = Problems(path)
     warnings: list[str] = []
     rows = read_rows(path, text, problems, warnings)
 

@@ -284,7 +284,7 @@ def _iri_text(iri: str) -> str:
     return str(ox.NamedNode(iri))  # serialised by pyoxigraph: a stored IRI, never user text
 
 
-def _rows(kg, template: str, iris, extra: str = "") -> list[dict]:
+def rows_for(kg, template: str, iris, extra: str = "") -> list[dict]:
     """Rows of ``template`` with its ``@@`` replaced by VALUES of ``iris``, in chunks."""
     iris = list(iris)
     out: list[dict] = []
@@ -320,7 +320,7 @@ def _classify(types: dict[str, list[str]], rows, var: str = "e", tvar: str = "ty
 def entity_types_of(kg, iris) -> dict[str, list[str]]:
     """IRI → its classes, for those of ``iris`` that are entities (nodes of the projection)."""
     types: dict[str, list[str] | None] = {}
-    _classify(types, _rows(kg, _L_TYPES, [i for i in dict.fromkeys(iris) if _is_entity_iri(i)]))
+    _classify(types, rows_for(kg, _L_TYPES, [i for i in dict.fromkeys(iris) if _is_entity_iri(i)]))
     return {e: ts for e, ts in types.items() if ts}
 
 
@@ -360,7 +360,7 @@ def walk(kg, start: str, depth: int) -> Walk:
         if 0 < len(expanded_before) <= 64:
             skip = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in expanded_before) + ")"
         w.expanded.update(expand)
-        rows = _rows(kg, _L_STEP, expand, skip)
+        rows = rows_for(kg, _L_STEP, expand, skip)
         found: dict[str, list[str] | None] = {}
         _classify(found, rows, "m", "type")
         nxt = []
@@ -393,7 +393,7 @@ def links_among(kg, nodes, within, skip=()) -> set[tuple[str, str, str]]:
     skip = list(dict.fromkeys(skip))
     extra = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in skip) + ")" if 0 < len(skip) <= 64 else ""
     out = set()
-    for r in _rows(kg, _L_LINKS_OF, nodes, extra):
+    for r in rows_for(kg, _L_LINKS_OF, nodes, extra):
         m = r["m"].value
         if m in within and m not in skip:
             n, p = r["n"].value, r["p"].value
@@ -418,7 +418,7 @@ def vocab_for(kg, terms) -> dict[str, dict[str, str]]:
         if iri.startswith((QD, QDR + "period-")):
             full.append(iri)
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for r in _rows(kg, _L_VOCAB, full):
+    for r in rows_for(kg, _L_VOCAB, full):
         _add_vocab_label(out, r)
     return dict(out)
 
@@ -437,19 +437,19 @@ def project(kg, nodes, *, lang: str = "zh", types: dict[str, list[str]] | None =
         if types.get(iri):
             g.add_node(iri, type=main_type(types[iri]), types=sorted(shorten(t) for t in types[iri]), zh=None, en=None)
     ids = list(g.nodes)
-    links = _rows(kg, _L_LINKS, ids)
+    links = rows_for(kg, _L_LINKS, ids)
     beyond = {r["o"].value for r in links if r["o"].value not in g}
     outside = set(entity_types_of(kg, beyond))
-    claims = _rows(kg, _L_BASIS, ids)
-    evidence = _rows(kg, _L_EVIDENCE, ids)
+    claims = rows_for(kg, _L_BASIS, ids)
+    evidence = rows_for(kg, _L_EVIDENCE, ids)
     evidence.sort(key=lambda r: (r["c"].value, r["q"].value))
     g.graph["vocab"] = vocab = vocab_for(kg, [
         *("qd:" + k for k in VOCAB_FACT_KEYS), *vocab_terms,
         *(t for ts in (types[i] for i in ids) for t in ts),
         *(r["p"].value for r in links), *(r["o"].value for r in links if r["o"].value not in outside),
         *(r["basis"].value for r in claims if r.get("basis") is not None)])
-    _add_literals(g, _rows(kg, _L_LITERALS, ids), lang)
-    _add_quotes(g, _rows(kg, _L_QUOTES, ids))
+    _add_literals(g, rows_for(kg, _L_LITERALS, ids), lang)
+    _add_quotes(g, rows_for(kg, _L_QUOTES, ids))
     _add_links(g, _claim_index(claims, evidence), links, vocab, lang, outside)
     return g
 

@@ -29,7 +29,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from qdgraph.domain.importer import (CsvError, _Problems, new_quads, open_csv, raise_first_violation, read_table,
+from qdgraph.domain.importer import (CsvError, Problems, new_quads, open_csv, raise_first_violation, read_table,
                                      resolve_once, row_quote, source_document)
 from qdgraph.namespaces import PREFIXES, QD, QDR
 from qdgraph.engine.periods import parse_period, period_of_iri, period_triples
@@ -83,7 +83,7 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
     from qdgraph.engine.graph import KnowledgeGraph
 
     path, store_dir, data, text, encoding = open_csv(csv_path, store_dir)
-    problems, warnings = _Problems(path), []
+    problems, warnings = Problems(path), []
     records = list(read_table(path, text, COLUMNS, REQUIRED, problems, warnings))
     if not records and not problems.items:
         raise CsvError(f"{path}: no rows under the header")
@@ -110,7 +110,7 @@ def import_observations(csv_path: str | Path, store_dir: str | Path, *, dry_run:
     return res
 
 
-def _plan(kg, path: Path, data: bytes, records: list, problems: _Problems, res: ObserveResult,
+def _plan(kg, path: Path, data: bytes, records: list, problems: Problems, res: ObserveResult,
           progress: Progress | None) -> tuple[list, dict]:
     """Every quad the rows give (the caller drops those already stored) and, for SHACL
     messages, the line each new subject comes from."""

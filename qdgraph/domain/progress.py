@@ -178,9 +178,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
 # ------------------------------------------------------------------ reading
 def _named(kg, name: str, params: dict) -> list:
     """A named query with ``indicator`` bound or, when it is not given, unbound (every indicator)."""
-    from qdgraph.engine.queries import get_query
-
-    return kg.query(get_query(name).text, params).rows
+    return kg.named(name, params).rows
 
 
 def _order(r):
@@ -366,10 +364,8 @@ def _sources(kg, obs: str) -> list[dict]:
     """The documents and sentences the value rests on; cited publications before import files."""
     import pyoxigraph as ox
 
-    from qdgraph.engine.queries import get_query
-
     found: dict[str, dict] = {}
-    for r in kg.query(get_query("observation-sources").text, {"obs": ox.NamedNode(obs)}).rows:
+    for r in kg.named("observation-sources", {"obs": ox.NamedNode(obs)}).rows:
         doc = r["doc"].value
         s = found.setdefault(doc, {"document": doc, "title": _v(r.get("title")), "url": _v(r.get("url")),
                                    "file": _v(r.get("file")), "exact": None, "import": _v(r.get("format")) == "text/csv"})

@@ -11,10 +11,7 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 """
 from __future__ import annotations
 
-import functools
-import os
 import re
-
 import threading
 from itertools import islice
 from pathlib import Path
@@ -52,7 +49,6 @@ _GAP = r"(?:\s|#[^\r\n]*[\r\n])+"  # white space and comments
 _MAY_HAVE_FROM = re.compile(rf"(?i)\bfrom{_GAP}(?:named{_GAP})?(?:<|[^\W\d][\w.-]*:|:)")
 
 
-@functools.lru_cache(maxsize=1024)  # the same queries come again (named ones, dashboards)
 def query_dataset(query: str) -> Dataset:
     """The graphs a query's FROM / FROM NAMED clauses name (IRIs or prefixed names)."""
     from qdgraph.namespaces import expand
@@ -80,6 +76,10 @@ class Backend(Protocol):
     # what identifies the content when it can never change (a store generation), else None:
     # callers may keep what they compute from the whole graph under this key
     snapshot: str | None
+    # True when the engine runs in this process on graphs it holds: FROM / FROM NAMED and a
+    # protocol dataset resolve against those graphs (never fetched), relative IRIs against a
+    # chosen base, and a SELECT can be streamed (``stream``). False for a remote endpoint.
+    local: bool
 
     def query(self, text: str, params: Mapping[str, Any], *, limit: int | None = None,
               timeout: float | None = None) -> Result:
@@ -90,7 +90,8 @@ class Backend(Protocol):
         """The quads matching a pattern (None: any)."""
 
     def names(self) -> NameIndex | None:
-        """The stored name index, or None: the graph then builds one with SPARQL."""
+        """The stored name index, or None: the graph then builds one with SPARQL
+        (``qdgraph.names.build_index``)."""
 
     def __len__(self) -> int: ...
 
@@ -99,6 +100,7 @@ class LocalBackend:
     """An Oxigraph store in this process."""
 
     snapshot = None  # an in-memory store can change
+    local = True
 
     def __init__(self, store: "ox.Store", description: str = "memory"):
         self._store = store
@@ -111,7 +113,7 @@ class LocalBackend:
         (or the query's FROM / FROM NAMED) picks graphs this store holds, never fetched."""
         def run():
             cut = None if limit is None else limit + 1
-            return _truncate(materialise(self.run(text, params, base_iri=base_iri, dataset=dataset), cut), limit)
+            return truncate(materialise(self.run(text, params, base_iri=base_iri, dataset=dataset), cut), limit)
 
         return run() if not timeout else with_timeout(run, timeout)
 
@@ -186,7 +188,9 @@ class StoreBackend(LocalBackend):
         self.snapshot = str(self.gen.resolve())  # a generation is never written again
         self._names = None
 
-    def names(self) -> NameIndex:
+    def names(self) -> NameIndex | None:
+        """The index kept with the generation; None when it is missing or damaged (it is then
+        built from the store: a name index on disk never holds a state a user can trip on)."""
         from qdgraph.storage.namestore import open_names
 
         if self._names is None:
@@ -199,35 +203,10 @@ class StoreBackend(LocalBackend):
         self._store.backup(str(target))
 
 
-# Read-only databases already open in this process, by folder and the stamp of RocksDB's CURRENT
-# file. A generation is never written again, so one handle serves every graph opened on it:
-# opening costs 8 ms (more on a busy machine), paid by each in-process command, notebook cell
-# and test that opens the graph again. A folder deleted and built again has a new stamp.
-_OPEN: dict[tuple, "ox.Store"] = {}
-_OPEN_MAX = 4
-_INHERITED: list = []  # a forked child's copies: never closed there (the parent owns them)
-
-
 def _open_read_only(folder: Path) -> "ox.Store":
-    st = (folder / "CURRENT").stat()  # OSError when the database is gone: reported as "cannot open"
-    key = (str(folder), st.st_ino, st.st_mtime_ns, st.st_size)
-    store = _OPEN.get(key)
-    if store is None:
-        store = ox.Store.read_only(str(folder))
-        while len(_OPEN) >= _OPEN_MAX:
-            _OPEN.pop(next(iter(_OPEN)))
-        _OPEN[key] = store
-    return store
-
-
-def _after_fork_in_child() -> None:
-    # RocksDB is not fork-safe: a child opens its own handles, and never closes the parent's
-    _INHERITED.extend(_OPEN.values())
-    _OPEN.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    if not (folder / "CURRENT").is_file():  # RocksDB's own: the database is gone
+        raise OSError(f"no database in {folder}")
+    return ox.Store.read_only(str(folder))
 
 
 def materialise(res, limit: int | None = None) -> Result:
@@ -264,7 +243,7 @@ class LazySelect:
             raise QdgraphError(f"query failed: {err}") from None
 
 
-def _truncate(res: Result, limit: int | None) -> Result:
+def truncate(res: Result, limit: int | None) -> Result:
     """Keep at most ``limit`` rows (or triples); mark the result truncated if some were cut."""
     items = res.rows if res.kind == "select" else res.triples if res.kind == "graph" else None
     if items is not None and limit is not None and len(items) > limit:
@@ -288,7 +267,8 @@ def with_timeout(fn, seconds: float):
     t.start()
     t.join(seconds)
     if t.is_alive():
-        raise QueryTimeout(f"query did not finish within {seconds:g} s (--timeout)")
+        raise QueryTimeout(f"query did not finish within {seconds:g} s").for_cli(
+            f"query did not finish within {seconds:g} s (--timeout)")
     if "error" in box:
         raise box["error"]
     return box["value"]

@@ -48,16 +48,15 @@ class KnowledgeGraph:
             >>> kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=2).truncated
             True
         """
-        check_query(sparql, allow_from=isinstance(self.backend, LocalBackend))
+        check_query(sparql, allow_from=self.backend.local)
         return self._run(sparql, params, limit=limit, timeout=timeout, base_iri=base_iri, dataset=dataset)
 
     def _run(self, sparql: str, params: Mapping[str, Any] | None = None, *, limit: int | None = None,
              timeout: float | None = None, base_iri: str | None = QUERY_BASE, dataset: Dataset | None = None):
         """``query`` after the read-only guard."""
         timeout = check_timeout(timeout)
-        local = isinstance(self.backend, LocalBackend)
         bound = param_terms(params)
-        if local:
+        if self.backend.local:
             options = {"base_iri": base_iri, "dataset": dataset}
         elif dataset:
             raise UsageError("a dataset (default-graph-uri / named-graph-uri) cannot be chosen for a remote endpoint")
@@ -69,19 +68,31 @@ class KnowledgeGraph:
         """Like :meth:`query`, but a SELECT on a local graph comes back as a ``LazySelect``
         whose rows are read from the engine as they are iterated (for writing a huge answer
         without holding it); other answers are materialised as by :meth:`query`."""
-        if not isinstance(self.backend, LocalBackend):
+        if not self.backend.local:
             return self.query(sparql, params)
         check_query(sparql)
         return self.backend.stream(sparql, param_terms(params), base_iri=base_iri)
 
-    def named(self, name: str, params: Mapping[str, Any] | None = None, **kw):
-        """Run a query shipped as ``qdgraph/engine/queries/NAME.rq``."""
+    def named(self, name: str, params: Mapping[str, Any] | None = None, *, stream: bool = False, **kw):
+        """Run the query shipped as ``qdgraph/engine/queries/NAME.rq``: the one way a named
+        query runs (commands, the server, library code). ``params`` are checked against the
+        file's declared parameters; ``stream=True`` gives a SELECT as :meth:`stream` does;
+        other keywords as :meth:`query`.
+
+            >>> kg = open_graph()
+            >>> rows = kg.named("indicator-target", {"indicator": "qdr:indicator-total-talent"}).rows
+            >>> rows[0]["indicator"].value
+            'https://w3id.org/qdgraph/id/indicator-total-talent'
+        """
         from qdgraph.engine.queries import get_query
 
         q = get_query(name)
+        bound = q.bind(params or {})
         # shipped with qdgraph and each checked by the read-only guard in the tests
         # (test_query_and_lookups::test_named_queries_pass_the_guard): not tokenised again per call
-        return self._run(q.text, q.bind(params or {}), **kw)
+        if stream and self.backend.local:
+            return self.backend.stream(q.text, param_terms(bound))
+        return self._run(q.text, bound, **kw)
 
     def select(self, sparql: str, **params) -> list[dict[str, Any]]:
         """Rows of a SELECT, as dicts of RDF terms: the short form for library code."""
@@ -92,7 +103,8 @@ class KnowledgeGraph:
         if self._names is None:
             from qdgraph.names import NameIndex, build_index
 
-            self._names = self.backend.names() or NameIndex(build_index(self))
+            stored = self.backend.names()
+            self._names = stored if stored is not None else NameIndex(build_index(self))
         return self._names
 
     def resolve(self, text: str, types: Iterable[str] | None = None, what: str = "entity"):
@@ -153,7 +165,8 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
     data = [Path(d) for d in data]
     if endpoint:
         if data or store or reason:
-            raise UsageError("--endpoint cannot be combined with --data, --store or --reason")
+            raise UsageError("an endpoint cannot be combined with data files, a store or reasoning").for_cli(
+                "--endpoint cannot be combined with --data, --store or --reason")
         from qdgraph.engine.remote import EndpointBackend
 
         return KnowledgeGraph(EndpointBackend(endpoint, **endpoint_options))
@@ -161,8 +174,10 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
         from qdgraph.engine.backend import StoreBackend
 
         if data:  # a store is a fixed, recorded set of files: querying something else would break that
-            raise UsageError("--data cannot be combined with --store; add the files to the store with "
-                             "`qdgraph load FILES --store DIR --force`")
+            raise UsageError("data files cannot be combined with a store; add the files to the store with "
+                             "`qdgraph load FILES --store DIR --force`").for_cli(
+                "--data cannot be combined with --store; add the files to the store with "
+                "`qdgraph load FILES --store DIR --force`")
         backend = StoreBackend(Path(store))
     elif data or not bundled:
         files = ([*paths.bundled_files()] if bundled else []) + data
@@ -180,7 +195,7 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
 
 def open_bundled():
     """The compiled bundled store as a read-only ``StoreBackend`` with its name index read;
-    None if the cache is unusable. A damaged copy (a truncated names.json, database files
+    None if the cache is unusable. A damaged copy (a name index cut short, database files
     gone) is deleted and rebuilt once instead of failing every command."""
     import shutil
 
@@ -194,7 +209,8 @@ def open_bundled():
             return None
         try:
             backend = StoreBackend(d, description=f"bundled ({d})")
-            backend.names()  # read now: a damaged index is found here, not in the middle of a command
+            if backend.names() is None:  # checked now: a damaged index is found here, not mid-command
+                raise QdgraphError(f"{d}: the name index is missing or damaged")
             return backend
         except (OSError, ValueError, QdgraphError) as err:  # JSON errors are ValueErrors
             if attempt == 2:

@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from qdgraph.engine.backend import _truncate
+from qdgraph.engine.backend import truncate
 from qdgraph.errors import QdgraphError
 from qdgraph.engine.httpclient import EndpointError, Reply, check, first_line, request, target
 from qdgraph.namespaces import PREFIXES
@@ -71,6 +71,7 @@ class EndpointBackend:
     """Runs queries on a SPARQL 1.1 endpoint over HTTP."""
 
     snapshot = None  # the far store can change between two requests
+    local = False  # FROM would make the far store fetch: refused; no dataset, no streaming
 
     def __init__(self, url: str, timeout: float = 60.0, user: str | None = None):
         self.target = target(url, user)
@@ -91,7 +92,7 @@ class EndpointBackend:
             res = self._query(text, params, limit)
         finally:
             self.timeout = saved
-        return _truncate(res, limit)
+        return truncate(res, limit)
 
     def _query(self, query: str, params: Mapping[str, Any], limit: int | None = None) -> Any:
         form = check_query(query, allow_from=False)  # cached; nothing here resolves FROM: refuse it

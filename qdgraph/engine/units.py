@@ -79,9 +79,9 @@ class Units:
 
     def resolve(self, text: str) -> str:
         """The IRI of the unit ``text`` names (label, alias or symbol, any language)."""
-        from qdgraph.names import _as_iri
+        from qdgraph.names import as_iri
 
-        iri = _as_iri(text)
+        iri = as_iri(text)
         if iri is not None:
             return iri
         hits = self._names.get(_key(text), set())

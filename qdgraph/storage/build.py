@@ -15,8 +15,8 @@ import pyoxigraph as ox
 
 from qdgraph import __version__, paths
 from qdgraph.storage.generations import LOCK_FILE, STORE_SUBDIR, StoreError, is_interrupted, is_store, new_generation, now, publish, write_lock, write_manifest
-from qdgraph.storage.indexscan import IndexScanner, index_rows, sha256_file
-from qdgraph.names import entries_from_tuples
+from qdgraph.storage.indexscan import IndexScanner, sha256_file
+from qdgraph.names import build_index
 from qdgraph.storage.namestore import write_names
 
 # Formats Oxigraph bulk-loads (streaming, parallel); other RDF files are parsed in memory.
@@ -146,7 +146,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | No
                 "created": now(), "files": records, "imports": [],
                 "rules": rules, "rules_seconds": round(rules_seconds, 3)}
     if not scanner.ok:  # the fallback: the index from the loaded store
-        write_names(gen, entries_from_tuples(index_rows(disk)))
+        write_names(gen, build_index(disk))
     write_manifest(gen, manifest, len(disk))
     return manifest  # the database closes as this frame ends
 
@@ -167,7 +167,6 @@ def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], recor
 
 def _extend(gen: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:
     from qdgraph.storage.generations import read_manifest, write_manifest
-    from qdgraph.names import build_index
     from qdgraph.storage.namestore import load_names
 
     old = backend.gen
@@ -178,9 +177,12 @@ def _extend(gen: Path, backend, new: list, reindex: Iterable[str], record: dict)
     mini = ox.Store()
     for iri in reindex:
         mini.extend(disk.quads_for_pattern(ox.NamedNode(iri), None, None, None))
-    fresh = {e["iri"]: e for e in build_index(mini)}
-    entries = [e for e in (load_names(old) or []) if e["iri"] not in fresh] + list(fresh.values())
-    entries.sort(key=lambda e: e["iri"])
+    kept = load_names(old)
+    if kept is None:  # no index, or a damaged one: the whole index from the new database
+        entries = build_index(disk)
+    else:
+        fresh = {e["iri"]: e for e in build_index(mini)}
+        entries = sorted([e for e in kept if e["iri"] not in fresh] + list(fresh.values()), key=lambda e: e["iri"])
     manifest = read_manifest(old)
     manifest.setdefault("imports", []).append(record)
     write_names(gen, entries)

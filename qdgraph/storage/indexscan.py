@@ -1,5 +1,8 @@
 """The name index of RDF files, read from the files themselves while Oxigraph bulk-loads them
-(``qdgraph load``), and the same index from a store with three flat queries."""
+(``qdgraph load``): the labels, types and aliases that ``qdgraph.names.build_index`` would read
+from the loaded store, collected on the other core (at 300,000 triples the index takes 10 s to
+build from the store afterwards, a quarter of the load), and made into entries by the same
+``qdgraph.names.index_from``."""
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from qdgraph.names import entries_from_tuples
-from qdgraph.namespaces import PREFIXES, QD
+from qdgraph.names import index_from
 from qdgraph.storage.namestore import write_names
 
 
@@ -25,41 +27,6 @@ def sha256_file(path: Path) -> str:
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
-_SKIP_TYPES = frozenset({QD + "Quote", QD + "Claim", QD + "Rule"})  # rules are added by the build, not read from files
-
-
-def index_rows(store: "ox.Store"):
-    """The rows of ``qdgraph.names.INDEX_QUERY`` as ``entries_from_tuples`` takes them, from
-    three flat queries: on a million triples this takes two seconds where that query (two
-    OPTIONALs, two NOT EXISTS) takes eight. Every label, type and alias of an entity reaches the
-    index as the query gives them; only the cross product of its OPTIONALs is left out, which
-    the index does not need."""
-    def pairs(q):
-        return ((sol[0], sol[1]) for sol in store.query(q, prefixes=PREFIXES))
-
-    labels: dict = {}
-    for e, lab in pairs("SELECT ?e ?l WHERE { ?e rdfs:label ?l FILTER (isIRI(?e)) }"):
-        labels.setdefault(e.value, []).append((lab.value, lab.language))
-    types: dict = {}
-    for e, t in pairs("SELECT ?e ?t WHERE { ?e a ?t }"):
-        if e.value in labels:
-            types.setdefault(e.value, []).append(t.value)
-    alts: dict = {}
-    for e, a in pairs("SELECT ?e ?a WHERE { ?e skos:altLabel ?a }"):
-        if e.value in labels:
-            alts.setdefault(e.value, []).append(a.value)
-    return _index_tuples(labels, types, alts)
-
-
-def _index_tuples(labels: dict, types: dict, alts: dict):
-    """Rows (iri, type, label, language, alt) from each labelled IRI's labels, types, aliases."""
-    for e, labs in labels.items():
-        ts, als = types.get(e, []), alts.get(e, [])
-        if any(t in _SKIP_TYPES for t in ts):
-            continue
-        for i in range(max(len(labs), len(ts), len(als))):
-            value, lang = labs[i] if i < len(labs) else labs[0]
-            yield (e, ts[i] if i < len(ts) else None, value, lang, als[i] if i < len(als) else None)
 
 
 # one N-Triples / N-Quads line whose terms need no unescaping: subject, predicate, object IRI
@@ -75,7 +42,7 @@ _ANY_ESCAPE = re.compile(rb"\\[uU]")
 
 
 class IndexScanner(threading.Thread):
-    """Builds and writes the name index of ``files`` (the same entries as ``index_rows`` of the
+    """Builds and writes the name index of ``files`` (the same entries as ``build_index`` of the
     store they are loaded into) while the main thread bulk-loads them, and hashes each file.
 
     N-Triples and N-Quads are line-based: only the lines that mention rdfs:label, rdf:type or
@@ -118,7 +85,7 @@ class IndexScanner(threading.Thread):
             types = {e: ts for e, ts in types.items() if e in labels}
             alts = {e: als for e, als in alts.items() if e in labels}
             self.types = self.alts = None
-            entries = entries_from_tuples(_index_tuples(labels, types, alts))
+            entries = index_from(labels, types, alts)
             if not self._cancelled:
                 write_names(self.gen, entries)
                 self.ok = True

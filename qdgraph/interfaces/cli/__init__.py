@@ -96,7 +96,7 @@ def run(argv=None) -> int:
         main.main(args=argv, prog_name="qdgraph", standalone_mode=False)
         return 0
     except QdgraphError as err:
-        error_line(str(err))
+        error_line(err.cli or str(err))  # the library's words, or the same naming our flags
         return err.exit_code
     except click.exceptions.Abort:
         click.echo("qdgraph: aborted", err=True)

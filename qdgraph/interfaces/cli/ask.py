@@ -360,11 +360,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         raise UsageError("give the query one way: an argument, -f FILE or --name NAME")
     bound = parse_params(params)
     if qname:
-        from qdgraph.engine.queries import get_query
-
-        nq = get_query(qname)
-        text = nq.text
-        bound = nq.bind(bound)
+        text = None  # run by kg.named, which checks the parameters the file declares
     elif qfile:
         text = query_text(qfile.read(), qfile.name)
     elif sparql:
@@ -374,8 +370,11 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     else:
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
     g = kg(reason=reason)
-    if fmt in ("csv", "tsv", "xml", "json") and timeout is None:
-        # rows go out as the engine gives them: a 10-million-row answer is never held whole
+    # rows go out as the engine gives them: a 10-million-row answer is never held whole
+    stream = fmt in ("csv", "tsv", "xml", "json") and timeout is None
+    if qname:
+        res = g.named(qname, bound, stream=stream, timeout=timeout)
+    elif stream:
         res = g.stream(text, bound)
     else:
         res = g.query(text, bound, timeout=timeout)

@@ -24,7 +24,7 @@ import networkx as nx
 
 from qdgraph.errors import UsageError
 from qdgraph.namespaces import PREFIXES, shorten
-from qdgraph.domain.nxgraph import _rows, entity_types_of, links_among, main_type, project, to_networkx, walk
+from qdgraph.domain.nxgraph import rows_for, entity_types_of, links_among, main_type, project, to_networkx, walk
 from qdgraph.presentation.viz.cluster import GROUP_OVER, GROUP_SHOW, SAMPLE, add_groups, find_groups, group_graph, hidden_members
 from qdgraph.presentation.viz.style import TEXT
 
@@ -121,7 +121,7 @@ def _group_samples(kg, groups, lang) -> dict[str, list[str]]:
     """A few member names per group (in the asked language when there is one)."""
     wanted = {n: grp.id for grp in groups for n in grp.hidden[:SAMPLE]}
     names: dict[str, dict] = {}
-    for r in _rows(kg, "SELECT ?e ?l WHERE { VALUES ?e { @@ } ?e rdfs:label ?l }", wanted):
+    for r in rows_for(kg, "SELECT ?e ?l WHERE { VALUES ?e { @@ } ?e rdfs:label ?l }", wanted):
         tag = (r["l"].language or "").split("-")[0]
         names.setdefault(r["e"].value, {}).setdefault(tag, r["l"].value)
     out: dict[str, list[str]] = {grp.id: [] for grp in groups}
@@ -142,7 +142,7 @@ def _indicator_graph(kg, name: str, lang: str) -> nx.MultiDiGraph:
         keep.add(link.measure)
         keep.update(step.iri for step in link.path)
     # the indicator's own targets and baselines
-    rows = _rows(kg, """SELECT ?x WHERE { VALUES ?i { @@ } { ?i ?p ?x } UNION { ?x ?p ?i }
+    rows = rows_for(kg, """SELECT ?x WHERE { VALUES ?i { @@ } { ?i ?p ?x } UNION { ?x ?p ?i }
                         FILTER (isIRI(?x) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, qd:evidence, qd:premise, rdf:subject, rdf:object)) }""",
                  [res.indicator])
     near = entity_types_of(kg, [r["x"].value for r in rows])
