@@ -111,16 +111,11 @@ def _hidden_refusal(query: str, start: int, iri: str) -> str | None:
     return None
 
 
-def check_read_only(query: str, *, allow_from: bool = False) -> str:
-    """Raise UnsafeQueryError for UPDATE, LOAD, SERVICE or FROM; return the query form
-    (SELECT, ASK, CONSTRUCT or DESCRIBE). ``allow_from``: FROM / FROM NAMED pass, for an engine
-    that resolves them against graphs it holds and never fetches (``backend.LocalBackend``).
-
-    Works on SPARQL tokens, so strings, IRIs and comments are never mistaken for keywords, and
-    refuses wherever Oxigraph could read the text differently from this scan."""
-    if not query.strip():
-        raise QuerySyntaxError("empty query")
-    form, prev, prologue_iri, rereads = None, None, False, 0
+def _lexer_refusals(query: str, allow_from: bool) -> list[tuple[str, int]]:
+    """The third reader: a model of how Oxigraph *tokenises* (it reads a keyword without looking
+    at what follows it, and ``<`` after an operand as less-than). Kept beside the two grammars
+    so that a text the grammars and the engine could read differently is refused."""
+    out, prev, prologue_iri, rereads = [], None, False, 0
     for kind, m in _scan(query):
         if kind in ("ws", "comment"):
             continue
@@ -136,16 +131,64 @@ def check_read_only(query: str, *, allow_from: bool = False) -> str:
         if hit is None and kind == "iri" and prev in _OPERAND_END and not prologue_iri:
             hit = _hidden_refusal(query, m.start(), text)
         if hit:
-            line = query.count("\n", 0, m.start()) + 1
-            raise UnsafeQueryError(f"line {line}: " + _REFUSED[hit].format(w=hit))
-        if form is None and kind == "word" and text.upper() in _FORMS:
-            form = text.upper()
+            out.append((hit, query.count("\n", 0, m.start()) + 1))
         # the IRI of ``PREFIX p: <iri>`` and ``BASE <iri>`` is never an operand
         prologue_iri = (kind == "word" and text.upper() in ("PREFIX", "BASE")) or (prologue_iri and kind == "pname")
         prev = kind
-    if form is None:
-        raise QuerySyntaxError("not a query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return form
+    return out
+
+
+def check_read_only(query: str, *, allow_from: bool = False) -> str:
+    """Raise UnsafeQueryError for UPDATE, LOAD, SERVICE or FROM; return the query form
+    (SELECT, ASK, CONSTRUCT or DESCRIBE). ``allow_from``: FROM / FROM NAMED pass, for an engine
+    that resolves them against graphs it holds and never fetches (``backend.LocalBackend``).
+
+    Decided by the SPARQL 1.1 grammar, failing closed (``qdgraph.engine.guard``): the query must
+    be read by a real parser (tree-sitter-sparql; rdflib's grammar where that one cannot), and
+    where the text holds a refused word anywhere, every reader — both grammars and the model of
+    Oxigraph's tokeniser — must read it and none may see the operation."""
+    from qdgraph.engine import guard
+
+    if not query.strip():
+        raise QuerySyntaxError("empty query")
+    refused = {"SERVICE"} | ({"FROM"} if not allow_from else set())
+    text = guard.grammar_text(query)
+    reading = guard.tree_sitter_reading(text)
+    _refuse(r for r in reading.refusals if r[0] != "FROM" or not allow_from)  # the grammar saw it
+    suspicious = guard.mentions(text, refused)
+    if reading.readable and not suspicious:
+        if reading.form is None:
+            raise QuerySyntaxError("not a query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+        return reading.form
+    # The grammar could not read the text, or read it as safe although it spells a refused
+    # word somewhere: every other reader must read it too, and none may see the operation.
+    _refuse(_lexer_refusals(query, allow_from))  # the model of Oxigraph's tokeniser (cheap: first)
+    second = guard.rdflib_reading(text)
+    _refuse(r for r in second.refusals if r[0] != "FROM" or not allow_from)
+    if not second.readable and not reading.readable:
+        raise reading.syntax_error(query)
+    if not second.readable or not reading.readable:
+        if suspicious:
+            word = sorted(suspicious)[0]
+            raise UnsafeQueryError(f"line {guard.line_of(text, word)}: {word} appears in a query that only one "
+                                   "of the two SPARQL grammars can read: refused, as it cannot be checked")
+        return (reading if reading.readable else second).form or _not_a_query()
+    if reading.form != second.form:
+        raise UnsafeQueryError(f"the SPARQL grammars read this query as different forms ({reading.form}, "
+                               f"{second.form}): refused, as it cannot be checked")
+    return reading.form or _not_a_query()
+
+
+def _refuse(hits) -> None:
+    """Raise for the first refused operation (by line) among ``(keyword, line)`` pairs."""
+    first = min(hits, key=lambda h: h[1], default=None)
+    if first:
+        word, line = first
+        raise UnsafeQueryError(f"line {line}: " + _REFUSED[word].format(w=word))
+
+
+def _not_a_query():
+    raise QuerySyntaxError("not a query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
 _AT = re.compile(r"^error at (\d+):(\d+): ")

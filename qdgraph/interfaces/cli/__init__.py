@@ -135,10 +135,22 @@ def error_line(message: str, label: str = "error") -> None:
     from qdgraph.presentation.terminal import clean_line
 
     message = " ".join(message.replace("\t", " ").splitlines())
+    if len(message) > _LONGEST:  # a message quoting a whole file (a damaged store) stays readable
+        message = f"{message[:_LONGEST - 200]} … ({len(message):,} characters) … {message[-150:]}"
     click.echo(f"qdgraph: {label}: {clean_line(message)}", err=True)
 
 
+_LONGEST = 2000  # characters of an error line
+
+
+# True when this process is the `qdgraph` command itself (not `run()` called by a host program or
+# a test): only then may a command give up this process's network (qdgraph.engine.sandbox).
+OWN_PROCESS = False
+
+
 def entry() -> None:
+    global OWN_PROCESS
+    OWN_PROCESS = True
     code = run()
     sys.stdout.flush()
     # a timed-out query leaves a worker thread in the engine; don't wait for it at exit

@@ -24,22 +24,30 @@ def _other(lang):
 @click.argument("indicator")
 @click.option("--basis", "basis", metavar="BASES",
               help="Only links of these bases, comma-separated: stated, subject, hierarchy, roadmap, context.")
+@click.option("--full", is_flag=True, help="Every link of each measure, with its path, every premise and every quote.")
+@click.option("--context", "context", is_flag=True,
+              help="List the measures only on the same pillar's roadmap (context, not an effect).")
 @graph_options
 @format_option(["text", *TABLE_FORMATS], "text")
 @lang_option
-def measures(indicator, basis, kg, fmt, lang):
+def measures(indicator, basis, full, context, kg, fmt, lang):
     """Which measures affect INDICATOR, and why.
 
     INDICATOR may be the Chinese or English name, an alias, pinyin (full or initials),
-    part of the name, a near miss, or an IRI. Measures come strongest link first (stated by
-    the source, then same subject, then measure hierarchy, then same roadmap); each link
-    names the rule that derived it, its premises and the sentences behind them.
+    part of the name, a near miss, or an IRI. The first line says whether the source states
+    any measure→indicator link outright. Measures come grouped by the weakest basis their link
+    rests on (stated by the source, same object, measure hierarchy, resting on a reading), the
+    indicator's own object first, ties in the source's order; measures that work against the
+    indicator are listed apart, and those only on the same pillar's roadmap are context
+    (a count; --context lists them). Each quote is printed once and referred to by number;
+    --full shows every premise and quote; --format json carries everything.
 
     \b
     Examples:
       qdgraph measures 人才总量
       qdgraph measures "total talent" --lang en
-      qdgraph measures 金融业增加值占比 --basis subject
+      qdgraph measures 金融业增加值占比 --full
+      qdgraph measures 地区生产总值 --context
       qdgraph measures rencaizongliang --format json
     """
     from qdgraph.domain.measures import measures_for, parse_bases
@@ -51,20 +59,25 @@ def measures(indicator, basis, kg, fmt, lang):
     if fmt != "text":
         from qdgraph.engine.results import SelectResult
 
-        rows = [[getattr(l, lang), getattr(l, "basis_" + lang), getattr(l, "rule_" + lang) or "",
+        if context:
+            rows = [[c[lang], c["measure"]] for c in res.context]
+            return emit(write(SelectResult.from_values(["measure", "iri"], rows), fmt))
+        rows = [[getattr(l, lang), g["key"], getattr(l, "basis_" + lang), getattr(l, "rule_" + lang) or "",
                  " → ".join(getattr(s, lang) for s in l.path),
                  " / ".join(_premise_text(p, lang) for p in l.premises),
-                 " / ".join(e["exact"] for e in l.evidence)] for l in res.links]
-        cols = ["measure", "basis", "rule", "path", "premises", "evidence"]
-        return emit(write(SelectResult.from_values(cols, rows), fmt), fmt)
-    emit(_measures_text(res, lang))
+                 " / ".join(e["exact"] for e in l.evidence)] for g in res.groups for l in g["links"]]
+        cols = ["measure", "group", "basis", "rule", "path", "premises", "evidence"]
+        return emit(write(SelectResult.from_values(cols, rows), fmt))
+    emit(_render(_context_text(res, lang) if context else _measures_text(res, lang, full)))
 
 
 _REL = {
-    "zh": {"qd:affects": "影响", "qd:subMeasureOf": "属于", "qd:onRoadmapOf": "列入路线图", "qd:concerns": "涉及",
-           "^qd:measuredUnder": "由其反映", "^qd:measuresSubject": "为其度量对象"},
-    "en": {"qd:affects": "affects", "qd:subMeasureOf": "part of", "qd:onRoadmapOf": "on the roadmap of",
-           "qd:concerns": "concerns", "^qd:measuredUnder": "reflected by", "^qd:measuresSubject": "measured by"},
+    "zh": {"qd:affects": "影响", "qd:worksAgainst": "反向作用于", "qd:subMeasureOf": "属于", "qd:onRoadmapOf": "列入路线图",
+           "qd:concerns": "涉及", "^qd:measuredUnder": "由其反映", "^qd:measuresSubject": "为其度量对象",
+           "qd:countsIn": "计入", "^qd:countsAgainst": "反向计入"},
+    "en": {"qd:affects": "affects", "qd:worksAgainst": "works against", "qd:subMeasureOf": "part of",
+           "qd:onRoadmapOf": "on the roadmap of", "qd:concerns": "concerns", "^qd:measuredUnder": "reflected by",
+           "^qd:measuresSubject": "measured by", "qd:countsIn": "counts in", "^qd:countsAgainst": "counted against by"},
 }
 
 
@@ -72,61 +85,210 @@ def _premise_text(p, lang) -> str:
     return f"{getattr(p, 'subject_' + lang)} —{getattr(p, 'relation_' + lang)}→ {getattr(p, 'object_' + lang)}"
 
 
-def _measures_text(res, lang) -> str:
+def _width() -> int:
+    """The terminal's width (COLUMNS, else the terminal, else 100)."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((100, 40)).columns)
+
+
+def _render(blocks) -> str:
+    """Lay out ``blocks`` with rich at the terminal's width and return the text. Data reaches rich
+    only as Text objects made from cleaned strings: never read as markup, no control character
+    sent (qdgraph.presentation.terminal)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, width=_width(), markup=False, highlight=False, emoji=False,
+                      color_system=None, force_terminal=False, soft_wrap=False)
+    for b in blocks:
+        console.print(b)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"  # rich pads table rows
+
+
+def _t(*parts):
+    """A rich Text of cleaned data strings (and plain words), never parsed as markup."""
+    from rich.text import Text
+
+    from qdgraph.presentation.terminal import clean_line
+
+    return Text("".join(clean_line(p) for p in parts))
+
+
+def _rows(pairs, indent: int = 0):
+    """A two-column grid (label, text) whose text wraps under itself: a hanging indent."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for a, b in pairs:
+        grid.add_row(_t(" " * indent, a), b if not isinstance(b, str) else _t(b))
+    return grid
+
+
+class _Quotes:
+    """Quotes numbered in the order first cited: each printed once, referred to as 〔n〕. Without
+    ``full``, a quote cited for a measure is cut to the clauses holding the measure's own words
+    (the rest of a long sentence says other things)."""
+    def __init__(self, full: bool = False):
+        self.texts: list[str] = []
+        self.full = full
+
+    def ref(self, text: str, words: str = "") -> str:
+        text = _oneline(text)
+        if words and not self.full:
+            text = _excerpt(text, words)
+        if text not in self.texts:
+            self.texts.append(text)
+        return f"〔{self.texts.index(text) + 1}〕"
+
+
+_CLAUSE_END = "，；。：！？"
+
+
+def _excerpt(text: str, words: str) -> str:
+    """The clauses of ``text`` that hold ``words`` (or their first characters), with "…" where cut."""
+    import re
+
+    for k in (len(words), 8, 5):
+        key = re.sub(r"\s", "", words)[:k]
+        at = text.find(key) if key else -1
+        if at >= 0:
+            break
+    else:
+        return text
+    start = max((text.rfind(c, 0, at) for c in _CLAUSE_END), default=-1) + 1
+    ends = [i for i in (text.find(c, at + len(key)) for c in _CLAUSE_END) if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    if end - start >= len(text) - 4:
+        return text
+    return ("…" if start > 0 else "") + text[start:end].rstrip("，；：") + ("…" if end < len(text) else "")
+
+
+def _header(res, lang) -> list:
     zh = lang == "zh"
     name, other = getattr(res, lang), getattr(res, _other(lang))
-    out = [f"{name} ({other})"]
+    parts = [f"{name} ({other})"]
     if res.pillar:
-        out.append(("任务: " if zh else "pillar: ") + getattr(res, "pillar_" + lang))
+        parts.append(("任务: " if zh else "pillar: ") + getattr(res, "pillar_" + lang))
     if res.target:
         year = f" ({'到' if zh else 'by '}{res.target['year']}{'年' if zh else ''})" if res.target.get("year") else ""
-        out.append(("目标: " if zh else "target: ") + res.target[lang] + year)
-    n = len(res.links)
-    if not res.counts:
-        out.append("原文没有给出作用于该指标的措施。" if zh else "The source gives no measure for this indicator.")
-        return "\n".join(out)
-    def basis(b):
-        return res.basis_labels.get(b, {}).get(lang) or b.split(":")[-1]
+        parts.append(("目标: " if zh else "target: ") + res.target[lang] + year)
+    return [_t(" · ".join(parts))]
 
-    counts = ("，" if zh else ", ").join(f"{basis(k)} {v}" for k, v in res.counts.items())
-    out.append((f"各依据的关联数: {counts}" if zh else f"links per basis: {counts}"))
+
+def _measures_text(res, lang, full: bool = False) -> list:
+    zh = lang == "zh"
+    out = _header(res, lang)
+    n, m = len(res.links), len(res.against)
+    if res.stated:
+        first = (f"原文直接陈述了部分措施作用于该指标；共 {n} 项措施推动该指标" if zh
+                 else f"The source states some measure→indicator links outright; {n} measure(s) move it toward its target")
+    elif n or m:
+        first = (f"原文没有直接说哪项措施作用于该指标；以下 {n} 项由规则从措施的对象推出" if zh
+                 else f"The source states no measure→indicator link outright; {n} derived from the measures' objects")
+    else:
+        first = ("原文没有直接说哪项措施作用于该指标，也没有措施的对象与它度量的对象相连" if zh
+                 else "The source states no measure→indicator link outright, and no measure's object ties to what it measures")
+    if m:
+        first += (f"；另有 {m} 项反向作用" if zh else f"; {m} work against it")
+    out.append(_t(first + ("。" if zh else ".")))
     if res.basis_filter:
-        shown = ("，" if zh else ", ").join(basis(b) for b in res.basis_filter)
-        out.append((f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
-    if not n:
-        out.append("没有这种依据的措施。" if zh else "No measure has a link with that basis.")
-        return "\n".join(out)
-    out.append((f"影响该指标的措施: {n} 项（强者在前）" if zh else f"{n} measure{'s' if n != 1 else ''} affect it (strongest first)") + "\n")
-    for i, link in enumerate(res.links, 1):
-        out.append(f"{i}. {getattr(link, lang)}")
-        out.append(f"   {'英文' if zh else 'zh'}: {getattr(link, _other(lang))}")
-        for k, l in enumerate(link.links):
-            kind = ("原文陈述" if zh else "stated") if l.basis == "qd:Stated" else ("推断" if zh else "inferred")
-            rule = getattr(l, "rule_" + lang)
-            rule = (f"（规则：{rule}）" if zh else f" (rule: {rule})") if rule else ""
-            lead = ("依据" if zh else "link") if k == 0 else ("另有" if zh else "also")
-            out.append(f"   {lead}: {kind}{rule} — {getattr(l, 'basis_' + lang)}")
-            if k > 0:
-                continue      # weaker links of the same measure: one line each
-            if k == 0:
-                hops = []
-                for s in l.path:
-                    hops.append(getattr(s, lang))
-                    if s.relation:
-                        hops.append(f"—{_REL[lang].get(s.relation, s.relation)}→")
-                out.append(f"   {'路径' if zh else 'path'}: " + " ".join(hops))
-            for p in l.premises:
-                out.append(f"   {'前提' if zh else 'premise'}: {_premise_text(p, lang)}")
-                for q in p.quotes:
-                    out.append(f"      {'原文' if zh else 'source'}: “{_oneline(q)}”")
-            why = l.rationale.get(lang) or l.rationale.get(_other(lang))
-            if why:
-                out.append(f"   {'理由' if zh else 'why'}: {why}")
-            if not l.premises:
-                for e in l.evidence:
-                    out.append(f"   {'原文' if zh else 'source'}: “{_oneline(e['exact'])}”")
-        out.append("")
-    return "\n".join(out)
+        shown = ("，" if zh else ", ").join((res.basis_labels.get(b) or {}).get(lang) or b for b in res.basis_filter)
+        out.append(_t(f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
+    quotes = _Quotes(full)
+    rid = {}
+
+    def reading_ref(rc):
+        if rc not in rid:
+            rid[rc] = f"R{len(rid) + 1}"
+        return rid[rc]
+
+    for g in res.groups:
+        out.append(_t(f"── {g[lang]} ({len(g['links'])}) ──"))
+        rows = []
+        for i, ml in enumerate(g["links"], 1):
+            rows.append((f"{i:>2}.", _measure_line(ml, lang, quotes, reading_ref, full)))
+        out.append(_rows(rows))
+    if rid:
+        out.append(_t("解读（原文没有直说；qdgraph readings 列出全部，可在 data/verdicts.ttl 否决）:" if zh
+                      else "readings (not said by the source; see qdgraph readings; data/verdicts.ttl can reject):"))
+        rows = []
+        for rc, ref in rid.items():
+            r = res.readings.get(rc)
+            if r is None:
+                continue
+            why = r.rationale.get(lang) or r.rationale.get(_other(lang)) or ""
+            text = f"{getattr(r, 'subject_' + lang)} —{getattr(r, 'relation_' + lang)}→ {getattr(r, 'object_' + lang)}: {why}"
+            if full:  # the sentences it is drawn from (cited for what they say, not for the reading)
+                text += (" 据" if zh else " drawn from ") + "".join(quotes.ref(q) for q in r.quotes)
+            rows.append((ref, _t(text)))
+        out.append(_rows(rows, 1))
+    if quotes.texts:
+        out.append(_t("原文:" if zh else "source:"))
+        out.append(_rows([(f"〔{k}〕", _t(f"“{q}”")) for k, q in enumerate(quotes.texts, 1)], 1))
+    if res.context:
+        cmd = f"qdgraph measures {res.zh} --context"
+        out.append(_t(f"背景（不算作用）: 同一任务路线图上另有 {len(res.context)} 项措施；列出: {cmd}" if zh
+                      else f"context (not an effect): {len(res.context)} more on the pillar's roadmap; list: {cmd}"))
+    return out
+
+
+def _measure_line(ml, lang, quotes, reading_ref, full):
+    """One measure: its name, then how it is linked (rule, object, readings) and its quotes by number."""
+    from rich.console import Group
+
+    zh = lang == "zh"
+    top = ml.links[0]
+    hops = []
+    for s in top.path[1:-1]:
+        hops.append(getattr(s, lang))
+    via = ("经 " if zh else "via ") + "、".join(hops) if hops and zh else ("via " + ", ".join(hops) if hops else "")
+    rule = getattr(top, "rule_" + lang) or getattr(top, "basis_" + lang)
+    refs = "".join(quotes.ref(q, ml.zh) for p in top.premises if p.subject == ml.measure for q in p.quotes[:1])
+    if not top.premises:
+        refs = "".join(quotes.ref(e["exact"], ml.zh) for e in top.evidence[:1])
+    reads = ("；" if zh else "; ") + (("解读 " if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
+    why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}] {refs}"
+    if not full:
+        return _t(getattr(ml, lang), "  ", why)
+    lines = [_t(getattr(ml, lang), "  ", why)]
+    for k, l in enumerate(ml.links):
+        kind = ("原文陈述" if zh else "stated") if l.basis == "qd:Stated" else ("推断" if zh else "inferred")
+        r = getattr(l, "rule_" + lang)
+        r = (f"（规则：{r}）" if zh else f" (rule: {r})") if r else ""
+        weakest = f"; {'最弱前提' if zh else 'weakest premise'}: {l.weakest}" if l.weakest and l.weakest != l.basis else ""
+        lines.append(_t(f"{'依据' if zh else 'link'} {k + 1}: {kind}{r} — {getattr(l, 'basis_' + lang)}{weakest}"))
+        path = []
+        for s in l.path:
+            path.append(getattr(s, lang))
+            if s.relation:
+                path.append(f"—{_REL[lang].get(s.relation, s.relation)}→")
+        lines.append(_t(f"  {'路径' if zh else 'path'}: " + " ".join(path)))
+        for p in l.premises:
+            b = "" if p.basis == "qd:Stated" else f" [{p.basis}]"
+            lines.append(_t(f"  {'前提' if zh else 'premise'}: {_premise_text(p, lang)}{b} "
+                            + "".join(quotes.ref(q) for q in p.quotes)))
+            why_p = p.rationale.get(lang) or p.rationale.get(_other(lang))
+            if why_p:
+                lines.append(_t(f"    {'理由' if zh else 'why'}: {why_p}"))
+        if l.readings:
+            lines.append(_t(f"  {'依赖解读' if zh else 'rests on'}: " + ", ".join(reading_ref(r) for r in l.readings)))
+        if not l.premises:
+            lines.append(_t(f"  {'原文' if zh else 'source'}: " + "".join(quotes.ref(e["exact"]) for e in l.evidence)))
+    return Group(*lines)
+
+
+def _context_text(res, lang) -> list:
+    zh = lang == "zh"
+    out = _header(res, lang)
+    out.append(_t(f"同一任务路线图上、不算作用于该指标的措施（背景）: {len(res.context)} 项，按原文顺序" if zh
+                  else f"measures only on the same pillar's roadmap (context, not an effect): {len(res.context)}, in the source's order"))
+    out.append(_rows([(f"{i:>2}.", _t(c[lang] or c["measure"])) for i, c in enumerate(res.context, 1)]))
+    return out
 
 
 def _oneline(text: str) -> str:
@@ -369,7 +531,12 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         text = query_text(sys.stdin.buffer.read(), "<stdin>")
     else:
         raise UsageError("no query: give it as an argument, -f FILE.rq, --name NAME or on stdin")
+    if not qname:  # refused before any store is opened (the library checks again, from its memo)
+        from qdgraph.engine.sparql import check_query
+
+        check_query(text, allow_from=not kg.args[1])
     g = kg(reason=reason)
+    _offline_if_local(kg)
     # rows go out as the engine gives them: a 10-million-row answer is never held whole
     stream = fmt in ("csv", "tsv", "xml", "json") and timeout is None
     if qname:
@@ -391,6 +558,17 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     if getattr(res, "truncated", False):
         click.echo(f"qdgraph: warning: the answer was cut at {len(res)} rows by the server's row cap; "
                    "ask for less (LIMIT/OFFSET, a narrower pattern) or raise the cap", err=True)
+
+
+def _offline_if_local(kg) -> None:
+    """A query on a local graph needs no network: the `qdgraph` process gives it up before the
+    engine sees user SPARQL, so a query the guard missed still fetches nothing."""
+    from qdgraph.interfaces import cli
+
+    if cli.OWN_PROCESS and not kg.args[1]:  # (store, endpoint): no endpoint
+        from qdgraph.engine.sandbox import deny_network
+
+        deny_network()
 
 
 def query_text(data: bytes, name: str) -> str:

@@ -6,8 +6,7 @@ limit passes (see ``pool.py``). A worker opens the graph read-only once, then an
 from its pipe until the pipe closes. Results are serialised here, in the worker, so the
 serving process only moves bytes.
 
-A task is a tuple ``(op, args)``; the reply is ``("ok", content_type, body, headers)`` or
-``("error", status, message, extra)``.
+Messages are the typed ``Task`` / ``Answer`` / ``Refusal`` of ``messages.py``.
 """
 from __future__ import annotations
 
@@ -16,8 +15,10 @@ import signal
 from typing import Any
 
 from qdgraph.errors import QdgraphError
+from qdgraph.interfaces.server.messages import Answer, Failed, Ready, Refusal, Reply, Task
 
 JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
 TRUNCATED_HEADER = "X-Qdgraph-Truncated"
 
 
@@ -44,12 +45,17 @@ def main(conn, spec: dict) -> None:
         kg = open_spec(spec)
         size = len(kg)
     except QdgraphError as err:
-        conn.send(("failed", str(err)))
+        conn.send(Failed(str(err)))
         return
     except Exception as err:  # noqa: BLE001 — reported to the server, which prints one line
-        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        conn.send(Failed(f"{type(err).__name__}: {err}"))
         return
-    conn.send(("ready", size))
+    # user SPARQL runs here and needs no network: give it up for good (defence in depth behind
+    # the read-only guard; the socket pair to the server is already open)
+    from qdgraph.engine.sandbox import deny_network
+
+    deny_network()
+    conn.send(Ready(size))
     while True:
         try:
             task = conn.recv()
@@ -57,29 +63,30 @@ def main(conn, spec: dict) -> None:
             return  # the server closed the pipe (or died): nothing left to do
         if task is None:
             return
-        op, args, gen = task
+        gen = task.generation
         if gen and gen != generation_of(kg):  # the store was replaced: follow it
             try:
                 fresh = open_spec({**spec, "generation": gen})
             except Exception:  # noqa: BLE001 — that generation is gone already
-                conn.send(("error", 503, "the store was replaced while this request waited; send it again", {}))
+                conn.send(Refusal(503, "the store was replaced while this request waited; send it again"))
                 continue
             del kg  # close the old database before holding the new one
             kg = fresh
-        conn.send(handle(kg, (op, args)))
+        conn.send(handle(kg, task))
 
 
-def handle(kg, task) -> tuple:
-    op, args = task
+def handle(kg, task: Task) -> Reply:
     try:
-        return OPS[op](kg, **args)
+        return OPS[task.op](kg, **task.args)
     except QdgraphError as err:  # the error table (qdgraph.errors) gives status and details
-        return ("error", err.http_status, str(err), err.details())
+        return Refusal(err.http_status, str(err), err.details())
+    except MemoryError:  # a Python allocation over the cap (the pool's watchdog catches the engine's)
+        return Refusal(503, "the query needed more memory than a query worker may use (the server's --max-memory)")
     except Exception as err:  # noqa: BLE001 — a bug: answer 500, keep the worker alive
         import traceback
 
         traceback.print_exc()
-        return ("error", 500, f"internal error: {type(err).__name__}: {err}", {})
+        return Refusal(500, f"internal error: {type(err).__name__}: {err}")
 
 
 # ---------------------------------------------------------------- SPARQL
@@ -98,12 +105,12 @@ def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_
     from qdgraph.presentation.formats import get, write
 
     options = {"compact": True} if fmt == "json" else {}
-    return ("ok", get(fmt).content_type, write(res, fmt, **options).encode("utf-8"), headers)
+    return Answer(get(fmt).content_type, write(res, fmt, **options).encode("utf-8"), headers)
 
 
 # ---------------------------------------------------------------- lookups
-def _json(obj) -> tuple:
-    return ("ok", JSON_TYPE, json.dumps(obj, ensure_ascii=False).encode("utf-8"), {})
+def _json(obj) -> Answer:
+    return Answer(JSON_TYPE, json.dumps(obj, ensure_ascii=False).encode("utf-8"))
 
 
 def op_measures(kg, indicator: str, basis: str | None = None):
@@ -135,9 +142,9 @@ def op_viz(kg, kind: str, name: str, options: dict):
         from qdgraph.presentation import viz
         render = viz.render
     except (ImportError, AttributeError):
-        return ("error", 501, "pictures are not available in this install (qdgraph.presentation.viz is missing)", {})
+        return Refusal(501, "pictures are not available in this install (qdgraph.presentation.viz is missing)")
     html = render(kg, kind, name, **options)
-    return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
+    return Answer(HTML_TYPE, html.encode("utf-8"))
 
 
 def op_progress(kg, indicator: str | None, pillar: str | None):
@@ -150,7 +157,7 @@ def op_progress_page(kg, indicator: str | None, pillar: str | None, lang: str):
     from qdgraph.presentation.viz.progress import render_progress
 
     html = render_progress(kg, indicator, pillar=pillar, lang=lang)
-    return ("ok", "text/html; charset=utf-8", html.encode("utf-8"), {})
+    return Answer(HTML_TYPE, html.encode("utf-8"))
 
 
 OPS: dict[str, Any] = {
