@@ -1006,3 +1006,9 @@ def test_endpoint_results_are_shown_escaped(qd):
     assert res.code == 0, res
     _no_raw_controls(res.out + res.err)
     assert "恶意\\x1b[2J公司" in res.out
+
+
+def test_an_error_line_quoting_something_huge_stays_readable(qd, tmp_path):
+    missing = tmp_path.joinpath(*["d" * 200] * 15, "x.ttl")  # a 3,000-character path
+    line = one_line(qd("measures", "人才总量", "--data", missing), 1, "characters)", "x.ttl")
+    assert len(line) <= 2100
