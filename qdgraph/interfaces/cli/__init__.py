@@ -143,7 +143,14 @@ def error_line(message: str, label: str = "error") -> None:
 _LONGEST = 2000  # characters of an error line
 
 
+# True when this process is the `qdgraph` command itself (not `run()` called by a host program or
+# a test): only then may a command give up this process's network (qdgraph.engine.sandbox).
+OWN_PROCESS = False
+
+
 def entry() -> None:
+    global OWN_PROCESS
+    OWN_PROCESS = True
     code = run()
     sys.stdout.flush()
     # a timed-out query leaves a worker thread in the engine; don't wait for it at exit
