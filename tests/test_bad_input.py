@@ -583,9 +583,12 @@ def test_http_one_megabyte_get_hints_at_post(base):
     assert s == 431 and "POST" in body
 
 
-def test_http_raw_utf8_path_is_read_as_utf8(base):
+def test_http_raw_utf8_path_is_refused_in_one_line(base):
+    # HTTP/1.1 allows only ASCII in the request line (h11 holds to it); the answer says what to do
     s, body = raw(base, "GET /中文 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-    assert s == 404 and "/中文" in body
+    assert s == 400 and "%-escaped" in one_line_body(body)
+    s, body = http("GET", base + "/" + urllib.parse.quote("中文"))
+    assert s == 404 and "/中文" in one_line_body(body)
 
 
 def test_http_post_without_content_type(base):
@@ -1012,3 +1015,128 @@ def test_an_error_line_quoting_something_huge_stays_readable(qd, tmp_path):
     missing = tmp_path.joinpath(*["d" * 200] * 15, "x.ttl")  # a 3,000-character path
     line = one_line(qd("measures", "人才总量", "--data", missing), 1, "characters)", "x.ttl")
     assert len(line) <= 2100
+
+
+# ------------------------------------------------------------------ RDF/XML entities (lead)
+_BOMB = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="http://example.org/x"><rdf:value>&e;&e;&e;&e;</rdf:value></rdf:Description>
+</rdf:RDF>
+"""
+_NAMESPACE_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY ex "http://example.org/"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="&ex;thing"><rdf:value>kept</rdf:value></rdf:Description>
+</rdf:RDF>
+"""
+
+
+@pytest.mark.parametrize("doc, what", [
+    (_BOMB, "defined through other entities"),
+    (_BOMB.replace('<!ENTITY a "', '<!ENTITY a SYSTEM "file:///etc/passwd"> <!ENTITY z "'), "external entity"),
+    (_NAMESPACE_ENTITY.replace('"http://example.org/"', '"' + "x" * 5000 + '"').replace(
+        "<rdf:value>kept</rdf:value>", "<rdf:value>" + "&ex;" * 4000 + "</rdf:value>"), "would expand to"),
+])
+def test_rdfxml_entity_expansion_is_refused_before_parsing(qd, tmp_path, doc, what):
+    """A 1 KB RDF/XML file with nested entities grew to 3 GiB and a Rust backtrace: refused
+    before any parser expands it, for --data and for load (nothing built)."""
+    bomb = tmp_path / "bomb.rdf"
+    bomb.write_text(doc, encoding="utf-8")
+    one_line(qd("query", "--data", bomb, "ASK { ?s ?p ?o }"), 1, str(bomb), what)
+    one_line(qd("load", "--store", tmp_path / "st", bomb), 1, str(bomb), what)
+    assert not (tmp_path / "st").exists() or not any((tmp_path / "st").iterdir())
+
+
+def test_rdfxml_namespace_entities_still_load(qd, tmp_path):
+    """Ontology editors declare namespaces as entities: those expand, as XML says."""
+    doc = tmp_path / "ns.rdf"
+    doc.write_text(_NAMESPACE_ENTITY, encoding="utf-8")
+    res = qd("query", "--data", doc, "--only", "--format", "csv",
+             "SELECT ?v WHERE { <http://example.org/thing> rdf:value ?v }")
+    assert res.code == 0 and res.out.splitlines() == ["v", "kept"], res
+
+
+# ------------------------------------------------------------------ server (H3a)
+def raw_all(base: str, request: bytes) -> bytes:
+    """Everything the server sends back on one connection until it closes it."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(request)
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    return data
+
+
+def test_http_gzip_body_without_length_is_not_a_second_request(base):
+    smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    data = raw_all(base, b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n"
+                         b"Content-Type: application/sparql-query\r\n\r\n" + smuggled)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert int(head.split()[1]) in (400, 501)
+    assert "Content-Length" in one_line_body(body.decode("utf-8"))
+    assert data.count(b"HTTP/1.1 ") == 1  # one answer, then the connection is closed: nothing else ran
+
+
+def test_http_absolute_form_does_not_skip_the_host_check(base):
+    s, body = raw(base, b"GET http://evil.example/sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: localhost\r\n"
+                        b"Connection: close\r\n\r\n")
+    assert s == 421 and "localhost only" in one_line_body(body) and "evil.example" in body
+    # the same request for a name the server answers to is served, at the path the URL names
+    s, body = raw(base, b"GET http://localhost/sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: evil.example\r\n"
+                        b"Connection: close\r\n\r\n")
+    assert s == 200 and json.loads(body)["boolean"] is True
+
+
+@pytest.mark.parametrize("select", ["(NOW() AS ?x)", "(RAND() AS ?x)", "(STRUUID() AS ?x)", "(UUID() AS ?x)",
+                                    "(BNODE() AS ?x)", r"(\u0052AND() AS ?x)"])
+def test_http_volatile_functions_are_not_served_from_the_cache(base, select):
+    q = form(f"SELECT {select} WHERE {{}}")
+    answers = [http("POST", base + "/sparql", q, {**FORM, "Accept": "text/tab-separated-values"}) for _ in range(2)]
+    assert [s for s, _ in answers] == [200, 200], answers
+    assert answers[0][1] != answers[1][1]  # asked twice, run twice
+
+
+def test_http_accept_text_any_gets_a_text_format(base):
+    req = urllib.request.Request(base + "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?x { BIND(1 AS ?x) }"}),
+                                 headers={"Accept": "text/*"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv")
+        assert r.read().decode().splitlines() == ["x", "1"]
+
+
+def test_serve_refuses_a_tiny_memory_cap(qd):
+    one_line(qd("serve", "--max-memory", "10", "--port", "0"), 2, "--max-memory")
+
+
+@pytest.mark.slow  # a server of its own, and a query that grows until it is stopped
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory watchdog reads /proc (Linux)")
+def test_http_a_query_past_the_memory_cap_is_503_and_its_worker_replaced(tmp_path):
+    from test_server import children
+
+    p, url = _start(tmp_path, "--workers", "1", "--max-memory", "200", "--timeout", "60")
+    try:
+        before = children(p.proc.pid)
+        t = time.monotonic()
+        q = "SELECT * WHERE {?a ?p ?o . ?b ?q ?r} ORDER BY ?r LIMIT 1"
+        s, body = http("GET", url + "/sparql?" + urllib.parse.urlencode({"query": q}))
+        assert s in (503, 400) and "--max-memory" in one_line_body(body)
+        assert time.monotonic() - t < 50  # stopped for its memory, long before its time limit
+        end = time.monotonic() + 60
+        while time.monotonic() < end and (children(p.proc.pid) in (before, set())):
+            time.sleep(0.1)
+        assert len(children(p.proc.pid)) == 1 and children(p.proc.pid) != before  # a new worker
+        s, body = http("GET", url + "/sparql?query=ASK%7B%7D")
+        assert s == 200 and json.loads(body)["boolean"] is True
+    finally:
+        p.stop()

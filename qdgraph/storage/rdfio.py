@@ -76,10 +76,69 @@ def has_bom(path: Path) -> bool:
         return f.read(3) == BOM
 
 
+# What the entities of an RDF/XML file may expand to, in all: OWL files from ontology editors
+# declare entities for namespaces (``<!ENTITY owl "http://…#">``), a few dozen bytes each
+MAX_ENTITY_EXPANSION = 16 << 20
+
+
+def check_xml_entities(path: Path) -> None:
+    """Refuse an RDF/XML file whose DTD could make the parser grow without bound: an external
+    entity (a file or URL to fetch), an entity defined through other entities (the "billion
+    laughs"), or references that would expand past MAX_ENTITY_EXPANSION bytes. The DTD is read
+    by expat, the standard library's XML parser, which stops at the root element."""
+    import xml.parsers.expat
+
+    entities: dict[str, int] = {}
+    problems: list[str] = []
+
+    class _Root(Exception):
+        pass
+
+    def declared(name, is_parameter, value, base, system_id, public_id, notation):
+        if system_id or public_id:
+            problems.append(f"the DTD declares an external entity {name!r} ({system_id or public_id}); "
+                            "qdgraph never fetches files or URLs named in data")
+        elif value is not None and ("&" in value or "%" in value):
+            problems.append(f"the DTD's entity {name!r} is defined through other entities (an entity "
+                            "expansion bomb, or too intricate to read safely)")
+        elif not is_parameter:
+            entities[name] = len(value or "")
+
+    def root(*_):
+        raise _Root
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.EntityDeclHandler = declared
+    parser.StartElementHandler = root
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+        if b"<!ENTITY" not in head and b"<!entity" not in head.lower():
+            return  # no entity is declared in the prolog: nothing can expand
+        try:
+            parser.Parse(head, False)
+        except _Root:
+            pass
+        except xml.parsers.expat.ExpatError as err:
+            raise TurtleSyntaxError(str(path), err.lineno, err.offset + 1, f"not well-formed XML ({err})") from None
+        if problems:
+            raise QdgraphError(f"{path}: {problems[0]}")
+        f.seek(0)
+        total = 0
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            for name in re.findall(rb"&([A-Za-z_][\w.-]*);", chunk):
+                total += entities.get(name.decode("utf-8", "replace"), 0)
+        if total > MAX_ENTITY_EXPANSION:
+            raise QdgraphError(f"{path}: its entities would expand to {total:,} bytes (more than "
+                               f"{MAX_ENTITY_EXPANSION >> 20} MiB): refused")
+
+
 def parse_file(path: Path | str) -> list["ox.Quad"]:
     """Every quad of one RDF file; raises TurtleSyntaxError (file:line) if it does not parse."""
     path = Path(path)
     check_readable(path)
+    if rdf_format(path) == ox.RdfFormat.RDF_XML:
+        check_xml_entities(path)
     with rdf_errors(path), open_rdf(path) as f:
         return list(ox.parse(f, format=rdf_format(path), base_iri=path.resolve().as_uri(),
                              rename_blank_nodes=True))
