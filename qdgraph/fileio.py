@@ -93,7 +93,6 @@ def _umask() -> int:
 
 # ------------------------------------------------------------------ temporary folders
 OWNER_FILE = ".owner"
-_STALE_WITHOUT_OWNER = 3600.0  # seconds: a folder from before owners were recorded
 
 
 def owned_tempdir(prefix: str, folder: str | Path | None = None) -> Path:
@@ -105,23 +104,20 @@ def owned_tempdir(prefix: str, folder: str | Path | None = None) -> Path:
 
 
 def sweep_orphans(folder: str | Path, prefix: str) -> None:
-    """Delete ``prefix*`` folders under ``folder`` whose creating process is gone."""
+    """Delete ``prefix*`` folders under ``folder`` that ``owned_tempdir`` made (their owner file
+    says so) and whose creating process is gone. A folder without the owner file is not ours,
+    whatever its name, and is left alone."""
     import shutil
-    import time
 
     for d in Path(folder).glob(prefix + "*"):
+        if d.is_symlink():
+            continue
         try:
             pid = int((d / OWNER_FILE).read_text(encoding="ascii"))
         except (OSError, ValueError):
-            pid = None
-        try:
-            if pid is None and time.time() - d.stat().st_mtime < _STALE_WITHOUT_OWNER:
-                continue
-        except OSError:
             continue
-        if pid is not None and _alive(pid):
-            continue
-        shutil.rmtree(d, ignore_errors=True)
+        if not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -1099,7 +1099,7 @@ def test_http_absolute_form_does_not_skip_the_host_check(base):
 
 
 @pytest.mark.parametrize("select", ["(NOW() AS ?x)", "(RAND() AS ?x)", "(STRUUID() AS ?x)", "(UUID() AS ?x)",
-                                    "(BNODE() AS ?x)", r"(\u0052AND() AS ?x)"])
+                                    "(BNODE() AS ?x)", "(now ( ) AS ?x)"])
 def test_http_volatile_functions_are_not_served_from_the_cache(base, select):
     q = form(f"SELECT {select} WHERE {{}}")
     answers = [http("POST", base + "/sparql", q, {**FORM, "Accept": "text/tab-separated-values"}) for _ in range(2)]
@@ -1140,3 +1140,22 @@ def test_http_a_query_past_the_memory_cap_is_503_and_its_worker_replaced(tmp_pat
         assert s == 200 and json.loads(body)["boolean"] is True
     finally:
         p.stop()
+
+
+def test_cache_and_temporary_folders_of_others_are_never_swept(qd, tmp_path, monkeypatch):
+    import shutil
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("QDGRAPH_CACHE", str(cache))
+    for mine in ("bundle-photos", ".build-notes"):  # a user's folders that merely share our prefixes
+        (cache / mine).mkdir(parents=True)
+        (cache / mine / "keep.txt").write_text("mine")
+        os.utime(cache / mine, (time.time() - 7200, time.time() - 7200))  # old: not "in use"
+    assert qd("pillars").code == 0
+    [built] = [d for d in cache.glob("bundle-*") if d.name != "bundle-photos"]
+    shutil.copytree(built, cache / "bundle-stale")  # an older build of ours
+    shutil.rmtree(built)
+    assert qd("pillars").code == 0  # rebuilds, then drops stale builds
+    assert not (cache / "bundle-stale").exists()
+    for mine in ("bundle-photos", ".build-notes"):
+        assert (cache / mine / "keep.txt").read_text() == "mine"

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from qdgraph import __version__, paths
-from qdgraph.storage.generations import is_store
+from qdgraph.storage.generations import is_store, made_by_qdgraph
 
 KEY_MEMO = "bundle.key.json"  # in the cache folder: the last key and the file stamps it was hashed from
 SETTLED_NS = 2_000_000_000    # a file unchanged this long keeps its stamp
@@ -106,8 +106,8 @@ def bundled_store_dir() -> Path | None:
         shutil.rmtree(tmp, ignore_errors=True)
     if not is_store(target):
         return None
-    for old in root.glob("bundle-*"):  # drop stale builds
-        if old != target:
+    for old in root.glob("bundle-*"):  # drop stale builds: stores qdgraph built, never a folder by name alone
+        if old != target and made_by_qdgraph(old):
             shutil.rmtree(old, ignore_errors=True)
     return target
 

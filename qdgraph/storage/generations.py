@@ -76,6 +76,21 @@ def is_interrupted(store_dir: Path) -> bool:
         p.name == LOCK_FILE or _ours(p) or _our_pointer(p) for p in entries)
 
 
+def made_by_qdgraph(store_dir: Path) -> bool:
+    """``store_dir`` is a store qdgraph built: its CURRENT names a generation holding the marker,
+    or (a store from before markers) a manifest.json that qdgraph wrote."""
+    gen = _named_generation(Path(store_dir))
+    if gen is None:
+        return False
+    if _ours(gen):
+        return True
+    try:
+        manifest = json.loads((gen / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "qdgraph" in manifest and (gen / STORE_SUBDIR).is_dir()
+
+
 def _ours(gen: Path) -> bool:
     """A generation folder qdgraph made: named gen-…, holding the marker written as it was made."""
     return gen.name.startswith(GEN_PREFIX) and not gen.is_symlink() and (gen / GEN_MARKER).is_file()
