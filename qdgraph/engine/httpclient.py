@@ -1,38 +1,44 @@
-"""HTTP for talking to triple stores (``--endpoint`` and ``push``), on the standard library.
+"""HTTP for talking to triple stores (``--endpoint`` and ``push``): httpx, configured.
 
-What urllib does not give, and stores need:
+httpx does the protocol — one client per process keeps and reuses connections, Basic and
+Digest login, redirects, streamed bodies, TLS. What this module adds is qdgraph's policy, as
+settings and hooks of that client:
 
-- credentials from ``--user``, the URL (``http://user:pw@host/…``) or netrc, sent as HTTP
-  Basic or Digest (Virtuoso's ``/sparql-graph-crud-auth`` asks for Digest) — and never shown:
-  every message names the URL with its password replaced by ``***``;
-- a total deadline per request (connect, send, headers and body together), so a server that
-  trickles bytes cannot hold a command past ``timeout`` (a watchdog shuts the socket);
-- a large body is not sent blind to a server that wants to log us in first: the challenge is
-  fetched with a body-less ``HEAD``; if a server still answers early and closes (401, 413,
-  500), its answer is read instead of reporting "broken pipe".
+- credentials from ``--user``, the URL (``http://user:pw@host/…``) or netrc, sent only when the
+  server asks, as the scheme it asks for (Virtuoso's ``/sparql-graph-crud-auth`` asks for Digest),
+  and only to the scheme, host and port they were given for: httpx drops them on a redirect to
+  another host, and the request hook also on the one it keeps them for (``http:`` to ``https:``
+  on the same host); a redirect to anything but http(s) (``file:``, ``ftp:``) is an error. Every
+  message names the URL with its password replaced by ``***``;
+- a total deadline (``timeout`` seconds, or a ``deadline`` shared by a query's pages or a push's
+  requests): no connect, read or write waits longer than the time left, a redirect or login
+  retry starts only within it, and the body is read as a stream and checked between chunks, so
+  a server that trickles bytes cannot hold a command past it;
+- a cap on the size of a reply (``QDGRAPH_MAX_REPLY_MB``, 512 MiB unless set): the body is read
+  as a stream and reading stops at the cap.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import http.client
+import functools
+import http.cookiejar
 import os
 import re
 import socket
 import ssl
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import httpx
+
 from qdgraph import __version__
 from qdgraph.errors import QdgraphError, QueryTimeout, UsageError
 
 USER_AGENT = f"qdgraph/{__version__}"
-_PROBE_AUTH_FROM = 64 << 10  # bytes: a body this large is not sent before we know how to log in
-_REDIRECTS = 5
-_URL_SAFE = "/%:@!$&'()*+,;=?~[]"  # already-legal URL characters, left as they are
+REDIRECTS = 5
+MAX_REPLY_MB = 512  # default cap on one reply, in MiB; QDGRAPH_MAX_REPLY_MB changes it
+_POLICY = "qdgraph.policy"  # request extension carrying the policy to the hook (redirects keep it)
 
 
 class EndpointError(QdgraphError):
@@ -45,7 +51,7 @@ class EndpointError(QdgraphError):
 class Reply:
     status: int
     reason: str
-    headers: Any  # http.client.HTTPMessage: case-insensitive get()
+    headers: httpx.Headers  # case-insensitive get()
     body: bytes
     url: str  # shown form (no password)
 
@@ -59,12 +65,14 @@ class Reply:
 
 @dataclass
 class Target:
-    """A URL split into what is sent (no user info) and what may be shown, plus credentials."""
+    """A URL split into what is sent (no user info) and what may be shown, plus credentials
+    and the login (which remembers the scheme and Digest nonce the server asked for)."""
 
     url: str
     shown: str
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    login: httpx.Auth | None = field(default=None, repr=False, compare=False)
 
 
 def redact(url: str) -> str:
@@ -83,32 +91,25 @@ def target(url: str, user: str | None = None) -> Target:
     """Check ``url`` and find its credentials: ``user`` (``NAME:PASSWORD``), else the URL's
     own user info, else netrc (``$NETRC`` or ``~/.netrc``) for its host."""
     shown = redact(url)
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # raises ValueError for a bad port
-    except ValueError as err:
-        raise UsageError(f"not a valid URL: {shown!r} ({err})") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"not an http(s) URL: {shown!r}")
     if any(ord(c) < 33 for c in url):
         raise UsageError(f"not a valid URL (it contains spaces or control characters): {shown!r}")
-    host = parts.netloc.rpartition("@")[2]
-    try:  # an IRI is sent as a URI: IDNA host name, percent-encoded path and query
-        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError as err:
-        raise UsageError(f"not a valid host name in {shown!r}: {err}") from None
-    clean = urllib.parse.urlunsplit(parts._replace(
-        netloc=ascii_host, path=urllib.parse.quote(parts.path, safe=_URL_SAFE),
-        query=urllib.parse.quote(parts.query, safe=_URL_SAFE), fragment=""))
-    name = password = None
+    try:
+        parsed = httpx.URL(url)  # an IRI is sent as a URI: IDNA host, percent-encoded path and query
+    except httpx.InvalidURL as err:
+        raise UsageError(f"not a valid URL: {shown!r} ({err})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"not an http(s) URL: {shown!r}")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise UsageError(f"not a valid URL: {shown!r} (port {parsed.port})")
     if user is not None:
         name, _, password = user.partition(":")
-    elif parts.username is not None:
-        name = urllib.parse.unquote(parts.username)
-        password = urllib.parse.unquote(parts.password or "")
+    elif parsed.username:
+        name, password = parsed.username, parsed.password  # httpx decodes %40 and the like
     else:
-        name, password = _netrc(parts.hostname)
-    return Target(clean, shown, name or None, password)
+        name, password = _netrc(parsed.host)
+    clean = str(parsed.copy_with(username=None, password=None, fragment=None))
+    login = _Login(name, password or "") if name else None
+    return Target(clean, shown, name or None, password, login)
 
 
 def _netrc(host: str) -> tuple[str | None, str | None]:
@@ -124,176 +125,202 @@ def _netrc(host: str) -> tuple[str | None, str | None]:
     return (found[0], found[2]) if found else (None, None)
 
 
-# ------------------------------------------------------------------ authentication
-_challenges: dict[str, tuple[str, dict]] = {}  # host -> (scheme, params) last asked for
+def _origin(url: httpx.URL) -> tuple:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
 
 
-def _parse_challenge(header: str) -> tuple[str, dict] | None:
-    """The strongest scheme we speak from a WWW-Authenticate header: Digest, else Basic."""
-    found: dict[str, dict] = {}
-    for m in re.finditer(r'(?:^|,)\s*(Digest|Basic)\b((?:\s*,?\s*[\w-]+=(?:"[^"]*"|[^\s,]*))*)', header, re.I):
-        params = {k.lower(): v.strip('"') for k, v in re.findall(r'([\w-]+)=("[^"]*"|[^\s,]*)', m.group(2))}
-        found.setdefault(m.group(1).lower(), params)
-    for scheme in ("digest", "basic"):
-        if scheme in found:
-            return scheme, found[scheme]
-    return None
+class _Login(httpx.Auth):
+    """httpx's BasicAuth or DigestAuth, whichever the server's challenge names (httpx has both,
+    not the choice). Nothing is sent before a server asks, and a challenge from another origin
+    (after a redirect) is not answered."""
+
+    def __init__(self, user: str, password: str):
+        self._basic, self._digest = httpx.BasicAuth(user, password), httpx.DigestAuth(user, password)
+        self._scheme: str | None = None
+
+    def auth_flow(self, request: httpx.Request):
+        try:
+            if self._scheme is None:
+                response = yield request
+                self._scheme = _asked(response, request)
+                if self._scheme == "digest":  # DigestAuth answers the challenge in hand
+                    flow = self._digest.auth_flow(request)
+                    next(flow)
+                    yield flow.send(response)
+                if self._scheme != "basic":
+                    return
+            yield from (self._digest if self._scheme == "digest" else self._basic).auth_flow(request)
+        except (KeyError, NotImplementedError) as err:  # an algorithm or qop httpx does not speak
+            raise EndpointError(f"{redact(str(request.url))} asks for a Digest login qdgraph cannot give ({err})") from None
 
 
-def _authorization(tgt: Target, scheme: str, params: dict, method: str, path: str) -> str:
-    user, pw = tgt.user or "", tgt.password or ""
-    if scheme == "basic":
-        return "Basic " + base64.b64encode(f"{user}:{pw}".encode("utf-8")).decode("ascii")
-    algo = params.get("algorithm", "MD5")
-    hname = {"MD5": "md5", "MD5-SESS": "md5", "SHA-256": "sha256", "SHA-256-SESS": "sha256"}.get(algo.upper())
-    if hname is None:
-        raise EndpointError(f"{tgt.shown} asks for Digest {algo}, which qdgraph does not speak")
-
-    def h(text: str) -> str:
-        return hashlib.new(hname, text.encode("utf-8")).hexdigest()
-
-    realm, nonce = params.get("realm", ""), params.get("nonce", "")
-    cnonce, nc = os.urandom(8).hex(), "00000001"
-    ha1 = h(f"{user}:{realm}:{pw}")
-    if algo.upper().endswith("-SESS"):
-        ha1 = h(f"{ha1}:{nonce}:{cnonce}")
-    ha2 = h(f"{method}:{path}")
-    qops = [q.strip() for q in params.get("qop", "").split(",") if q.strip()]
-    fields = {"username": user, "realm": realm, "nonce": nonce, "uri": path, "algorithm": algo}
-    if "auth" in qops:
-        fields.update(qop="auth", nc=nc, cnonce=cnonce, response=h(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))
-    else:
-        fields["response"] = h(f"{ha1}:{nonce}:{ha2}")
-    if "opaque" in params:
-        fields["opaque"] = params["opaque"]
-    unquoted = ("qop", "nc", "algorithm")
-    return "Digest " + ", ".join(f"{k}={v}" if k in unquoted else f'{k}="{v}"' for k, v in fields.items())
+def _asked(response: httpx.Response, request: httpx.Request) -> str | None:
+    if response.status_code != 401 or _origin(response.url) != _origin(request.url):
+        return None
+    said = [v.strip().lower() for v in response.headers.get_list("WWW-Authenticate")]
+    if any(v.startswith("digest ") for v in said):
+        return "digest"
+    return "basic" if any(re.match(r"basic\b", v) for v in said) else None
 
 
-# ------------------------------------------------------------------ one request
-class _Watchdog:
-    """Shuts the connection's socket when the deadline passes, whatever the request is doing."""
+@dataclass
+class _Policy:
+    """What the request hook enforces on every request sent, redirects and login retries included."""
 
-    def __init__(self, conn, deadline: float):
-        self.conn, self.fired = conn, False
-        self.timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self.timer.daemon = True
+    method: str
+    origin: tuple  # where the credentials may go
+    shown: str
+    deadline: float
+    timeout: float  # the figure named in messages
 
-    def _fire(self):
-        self.fired = True
-        sock = self.conn.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    def late(self) -> QueryTimeout:
+        return QueryTimeout(f"{self.shown} did not answer within {self.timeout:g} s")
 
-    def __enter__(self):
-        self.timer.start()
-        return self
 
-    def __exit__(self, *exc):
-        self.timer.cancel()
+def _before_each(request: httpx.Request) -> None:
+    policy: _Policy | None = request.extensions.get(_POLICY)
+    if policy is None:
+        return
+    if request.url.scheme not in ("http", "https"):
+        raise EndpointError(f"{policy.shown} redirected to {redact(str(request.url))!r}: qdgraph follows http(s) only")
+    if request.method != policy.method:  # a 301-303 turns PUT/POST into a body-less GET
+        raise EndpointError(f"{policy.shown} redirected the {policy.method} to {redact(str(request.url))} as a "
+                            f"{request.method}: not followed (give the URL it moved to)")
+    if _origin(request.url) != policy.origin:
+        request.headers.pop("Authorization", None)
+    left = policy.deadline - time.monotonic()
+    if left <= 0:
+        raise policy.late()
+    request.extensions["timeout"] = httpx.Timeout(left).as_dict()
+
+
+class _Transport(httpx.BaseTransport):
+    """httpx's own transports, the https one made on first use: loading the CA certificates
+    takes 0.2 s a process, which a store on http:// never needs."""
+
+    def __init__(self):
+        # verify=False: this one is handed http:// requests only, so it never speaks TLS
+        self._plain, self._tls = httpx.HTTPTransport(verify=False), None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https":
+            return self._plain.handle_request(request)
+        if self._tls is None:
+            self._tls = httpx.HTTPTransport()
+        return self._tls.handle_request(request)
+
+    def close(self) -> None:
+        for t in (self._plain, self._tls):
+            if t is not None:
+                t.close()
+
+
+@functools.cache
+def _client() -> httpx.Client:
+    return httpx.Client(
+        transport=_Transport(), follow_redirects=True, max_redirects=REDIRECTS,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},  # gzip only: its ratio is bounded
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),  # keep none
+        event_hooks={"request": [_before_each]})
+
+
+if hasattr(os, "register_at_fork"):  # a child process opens its own connections
+    os.register_at_fork(after_in_child=_client.cache_clear)
+
+
+def max_reply() -> int:
+    """The cap on one reply, in bytes."""
+    text = os.environ.get("QDGRAPH_MAX_REPLY_MB", "")
+    try:
+        mib = float(text) if text.strip() else MAX_REPLY_MB
+    except ValueError:
+        mib = -1
+    if not 0 < mib < float("inf"):
+        raise UsageError(f"QDGRAPH_MAX_REPLY_MB={text!r}: give a size in MiB, such as {MAX_REPLY_MB}")
+    return int(mib * (1 << 20))
+
+
+class _Rewound:
+    """A file body httpx can send again (a login retry, a 307): each pass starts at the top."""
+
+    def __init__(self, f):
+        self.f, self.start = f, f.tell()
+
+    def __iter__(self):
+        self.f.seek(self.start)
+        while chunk := self.f.read(1 << 16):
+            yield chunk
 
 
 def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
             headers: Mapping[str, str] | None = None, timeout: float = 60.0,
-            user: str | None = None) -> Reply:
-    """Send one request (with authentication and redirects as needed) within ``timeout``
-    seconds in all. Returns the final ``Reply`` whatever its status; network failures become
-    ``EndpointError`` and the deadline ``QueryTimeout``, naming the URL without its password."""
+            user: str | None = None, deadline: float | None = None) -> Reply:
+    """Send one request (with login and redirects as needed) within ``timeout`` seconds in all,
+    or by ``deadline`` (``time.monotonic()``) if given. Returns the final ``Reply`` whatever its
+    status; network failures and a reply over the size cap become ``EndpointError``, the
+    deadline ``QueryTimeout``, each naming the URL without its password."""
     tgt = url if isinstance(url, Target) else target(url, user)
-    deadline = time.monotonic() + timeout
-    hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
-    size = _body_size(body)
-    if size is not None:
-        hdrs.setdefault("Content-Length", str(size))
-    for _ in range(_REDIRECTS + 1):
-        host = urllib.parse.urlsplit(tgt.url).netloc
-        if tgt.user is not None and host not in _challenges and (size or 0) >= _PROBE_AUTH_FROM:
-            _learn(host, _send(tgt, "HEAD", None, dict(hdrs, **{"Content-Length": "0"}), deadline, timeout))
-        reply = _send(tgt, method, body, hdrs, deadline, timeout)
-        if tgt.user is not None and _learn(host, reply):  # a new challenge (or nonce): answer it once
-            _rewind(body)
-            reply = _send(tgt, method, body, hdrs, deadline, timeout)
-        if reply.status in (301, 302, 303, 307, 308) and reply.headers.get("Location") and (
-                method in ("GET", "HEAD") or reply.status in (307, 308)):
-            nxt = urllib.parse.urljoin(tgt.url, reply.headers["Location"])
-            same = urllib.parse.urlsplit(nxt).netloc == host
-            tgt = Target(nxt, redact(nxt), tgt.user if same else None, tgt.password if same else None)
-            _rewind(body)
-            continue
-        return reply
-    raise EndpointError(f"{tgt.shown}: more than {_REDIRECTS} redirects")
-
-
-def _learn(host: str, reply: Reply) -> bool:
-    """Remember the login a 401 asks for; True if it is new (so the request is worth retrying)."""
-    if reply.status != 401:
-        return False
-    chal = _parse_challenge(", ".join(reply.headers.get_all("WWW-Authenticate") or []))
-    if chal is None or _challenges.get(host) == chal:
-        return False
-    _challenges[host] = chal
-    return True
-
-
-def _body_size(body) -> int | None:
-    if body is None:
-        return None
-    if isinstance(body, (bytes, bytearray)):
-        return len(body)
-    pos = body.tell()
-    body.seek(0, 2)
-    end = body.tell()
-    body.seek(pos)
-    return end - pos
-
-
-def _rewind(body) -> None:
+    policy = _Policy(method, _origin(httpx.URL(tgt.url)), tgt.shown,
+                     time.monotonic() + timeout if deadline is None else deadline, timeout)
+    hdrs = dict(headers or {})
+    if body is not None:
+        # a connection of its own: Virtuoso answers an error before reading a body, then reads
+        # the rest of that body as the next request on the connection ("501 Method Not Implemented")
+        hdrs.setdefault("Connection", "close")
     if body is not None and not isinstance(body, (bytes, bytearray)):
-        body.seek(0)
-
-
-def _send(tgt: Target, method: str, body, hdrs: dict, deadline: float, timeout: float) -> Reply:
-    parts = urllib.parse.urlsplit(tgt.url)
-    path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise QueryTimeout(f"{tgt.shown} did not answer within {timeout:g} s")
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    kw = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
-    conn = cls(parts.hostname, parts.port, timeout=left, **kw)
-    send = dict(hdrs)
-    chal = _challenges.get(parts.netloc)
-    if tgt.user is not None and chal:
-        send["Authorization"] = _authorization(tgt, chal[0], chal[1], method, path)
+        pos = body.tell()
+        hdrs.setdefault("Content-Length", str(body.seek(0, 2) - pos))
+        body.seek(pos)
+        body = _Rewound(body)
+    cap = max_reply()
+    client = _client()
     try:
-        with _Watchdog(conn, deadline) as dog:
-            try:
-                try:
-                    conn.request(method, path, body=body, headers=send)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the server answered before taking the whole body: read its answer
-                resp = conn.getresponse()
-                data = resp.read() if method != "HEAD" else b""
-                return Reply(resp.status, resp.reason, resp.headers, data, tgt.shown)
-            except (OSError, http.client.HTTPException) as err:
-                if dog.fired or isinstance(err, (socket.timeout, TimeoutError)):
-                    raise QueryTimeout(f"{tgt.shown} did not answer within {timeout:g} s") from None
-                raise EndpointError(f"cannot reach {tgt.shown}: {_why(err)}") from None
-    finally:
-        conn.close()
+        req = client.build_request(method, tgt.url, content=body, headers=hdrs, extensions={_POLICY: policy})
+        resp = client.send(req, auth=tgt.login, stream=True)
+        try:
+            data = _read(resp, policy, cap) if method != "HEAD" else b""
+        finally:
+            resp.close()  # a reply not read to its end closes its connection, not back to the pool
+        return Reply(resp.status_code, resp.reason_phrase, resp.headers, data, policy.shown)
+    except httpx.TimeoutException:
+        raise policy.late() from None
+    except httpx.TooManyRedirects:
+        raise EndpointError(f"{tgt.shown}: more than {REDIRECTS} redirects") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as err:
+        raise EndpointError(f"cannot reach {tgt.shown}: {_why(err)}") from None
+
+
+def _read(resp: httpx.Response, policy: _Policy, cap: int) -> bytes:
+    def too_big():
+        return EndpointError(f"{policy.shown} sent a reply larger than {cap / (1 << 20):g} MiB, qdgraph's cap on "
+                             "one reply (QDGRAPH_MAX_REPLY_MB): stopped reading it")
+
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap and resp.headers.get("Content-Encoding") is None:
+        raise too_big()
+    chunks, size = [], 0
+    for chunk in resp.iter_bytes():  # decoded: the cap holds for what a gzip body becomes
+        size += len(chunk)
+        if size > cap:
+            raise too_big()
+        if time.monotonic() > policy.deadline:
+            raise policy.late()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _why(err: BaseException) -> str:
-    if isinstance(err, socket.gaierror):
-        return f"unknown host ({err.strerror})"
-    if isinstance(err, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(err, ssl.SSLError):
-        return f"TLS: {err.reason or err}"
-    return getattr(err, "strerror", None) or str(err) or type(err).__name__
+    """The cause of a failed request in a few words: the socket's, else httpx's."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"unknown host ({cause.strerror})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS: {cause.reason or cause}"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__ or cause.__context__
+    return str(err) or type(err).__name__
 
 
 def first_line(body: bytes | str) -> str:

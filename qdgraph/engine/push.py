@@ -17,8 +17,10 @@ default graph (Virtuoso: its default graph is the union of all graphs) refuses t
 the graph goes to the named graph ``https://w3id.org/qdgraph/graph`` (query it with
 ``--endpoint 'URL?default-graph-uri=https://w3id.org/qdgraph/graph'``).
 
-The store's reply is checked, not only its status: a ``200`` web page (a login or portal page
-in front of the store) is not a store accepting a graph. Its own words are shown to the user.
+The store's reply is judged by what the protocols say a store answers: a Graph Store ``PUT``
+succeeds with 200, 201 or 204, an UPDATE with 200 or 204, and either with an empty body or one
+that is not a web page (``text/html``, XHTML). A login or portal page in front of the store,
+however it starts, is not a store accepting a graph. The store's own words are shown to the user.
 Credentials come from ``user``, the URL or netrc (``qdgraph.engine.httpclient``), never printed.
 """
 from __future__ import annotations
@@ -28,13 +30,13 @@ import re
 import tempfile
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
 from qdgraph.errors import QueryTimeout, UsageError
-from qdgraph.engine.httpclient import EndpointError, Reply, Target, check, first_line, request, target
+from qdgraph.engine.httpclient import EndpointError, Reply, Target, check, first_line, redact, request, target
 
 N_TRIPLES = "application/n-triples"
 SPARQL_UPDATE = "application/sparql-update; charset=utf-8"
@@ -82,7 +84,7 @@ def gsp_url(tgt: Target, graph: str | None) -> Target:
     """The Graph Store Protocol URL of the target graph (``?default`` or ``?graph=IRI``)."""
     sep = "&" if urllib.parse.urlsplit(tgt.url).query else "?"
     suffix = sep + ("default" if graph is None else "graph=" + urllib.parse.quote(graph, safe=""))
-    return Target(tgt.url + suffix, tgt.shown + suffix, tgt.user, tgt.password)
+    return replace(tgt, url=tgt.url + suffix, shown=tgt.shown + suffix)
 
 
 class _Deadline:
@@ -92,11 +94,8 @@ class _Deadline:
         self.seconds, self.end = seconds, time.monotonic() + seconds
 
     def request(self, tgt: Target, **kw) -> Reply:
-        left = self.end - time.monotonic()
         try:
-            if left <= 0:
-                raise QueryTimeout()
-            return request(tgt, timeout=left, **kw)
+            return request(tgt, timeout=self.seconds, deadline=self.end, **kw)
         except QueryTimeout:
             raise QueryTimeout(f"{tgt.shown}: the push did not finish within {self.seconds:g} s (--timeout)") from None
 
@@ -129,7 +128,7 @@ def push_graph_store(kg, store_url: str, graph: str | None = None, timeout: floa
         if graph is None and _no_default_graph(reply):
             note = _named_note(reply)
             graph, reply = NAMED_GRAPH, put(NAMED_GRAPH)
-    accepted(reply)
+    accepted(reply, GRAPH_STORE_OK)
     return Pushed(count, tgt.shown, graph, _answer(reply), note)
 
 
@@ -180,10 +179,10 @@ def push_update(kg, update_url: str, graph: str | None = None, timeout: float = 
         graph = NAMED_GRAPH
         requests = update_requests(triples, graph, size)
         reply = send(next(requests))
-    accepted(reply)
+    accepted(reply, UPDATE_OK)
     answers = [_answer(reply)]
     for text in requests:
-        reply = accepted(send(text))
+        reply = accepted(send(text), UPDATE_OK)
         answers.append(_answer(reply))
     return Pushed(len(triples), tgt.shown, graph, answers[0] if len(answers) == 1 else
                   f"{answers[0]} … ({len(answers)} requests) … {answers[-1]}", note)
@@ -200,20 +199,25 @@ def _named_note(reply: Reply) -> str:
             f"graph <{NAMED_GRAPH}>; query it with --endpoint 'SPARQL_URL?default-graph-uri={NAMED_GRAPH}'")
 
 
-_PAGE = re.compile(rb"<(!doctype\s+html|html|form|body)\b", re.I)
+GRAPH_STORE_OK = (200, 201, 204)  # SPARQL 1.1 Graph Store Protocol §5.3 (PUT)
+UPDATE_OK = (200, 204)  # SPARQL 1.1 Protocol §2.2: success is 2XX; stores answer 200 or 204
+_PAGE_TYPES = ("text/html", "application/xhtml+xml")  # what a person reads, never a store's answer
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
-def accepted(reply: Reply) -> Reply:
-    """The reply, if it is a store accepting the data; else an EndpointError saying why."""
+def accepted(reply: Reply, ok: tuple[int, ...] = GRAPH_STORE_OK) -> Reply:
+    """The reply, if it is a store accepting the data: a status in ``ok`` and a body that is
+    empty or not a web page (by its media type; an untyped body cannot be told from one).
+    Else an EndpointError saying why."""
     check(reply)
-    if not 200 <= reply.status < 300:
+    if reply.status not in ok:
         raise EndpointError(f"{reply.url} answered {reply.status} {reply.reason}, not a store's success"
-                            + (f" (Location: {reply.headers.get('Location')})" if reply.headers.get("Location") else ""))
-    if _PAGE.search(reply.body[:4096]) and not reply.body.lstrip().startswith(b"<?xml"):
+                            + (f" (Location: {redact(reply.headers['Location'])})" if reply.headers.get("Location") else ""))
+    if reply.body.strip() and (reply.content_type in _PAGE_TYPES or not reply.content_type):
         m = _TITLE.search(reply.body)
-        title = first_line(m.group(1)) if m else first_line(reply.body)
-        raise EndpointError(f"{reply.url} answered {reply.status} with a web page ({title!r}), not a store's reply: "
+        said = first_line(m.group(1) if m else reply.body) or first_line(re.sub(rb"<[^>]*>", b" ", reply.body))
+        kind = "a web page" if reply.content_type else "a reply with no media type"
+        raise EndpointError(f"{reply.url} answered {reply.status} with {kind} ({said[:120]!r}), not a store's reply: "
                             "nothing was stored. Is it a login page? Give the store's Graph Store or UPDATE URL and "
                             "credentials (--user, the URL or ~/.netrc)")
     return reply

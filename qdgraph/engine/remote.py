@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.parse
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
@@ -77,6 +78,7 @@ class EndpointBackend:
         self.target = target(url, user)
         self.url = self.target.shown
         self.timeout = float(timeout)
+        self._deadline: float | None = None  # one per query: its requests, pages and count share it
         self.description = f"endpoint {self.url}"
         self._good: set[str] = set()
         self._bad: set[str] = set()
@@ -88,10 +90,11 @@ class EndpointBackend:
         saved = self.timeout
         if timeout:  # a command's own limit, never longer than the endpoint's
             self.timeout = min(float(timeout), saved)
+        self._deadline = time.monotonic() + self.timeout
         try:
             res = self._query(text, params, limit)
         finally:
-            self.timeout = saved
+            self.timeout, self._deadline = saved, None
         return truncate(res, limit)
 
     def _query(self, query: str, params: Mapping[str, Any], limit: int | None = None) -> Any:
@@ -167,15 +170,19 @@ class EndpointBackend:
         xml = "xml" in (reply.content_type or "") or (not reply.content_type and reply.body.lstrip()[:1] == b"<")
         try:
             res = parse_results_xml(reply.body) if xml else parse_results_json(reply.body)
-        except (ValueError, KeyError, TypeError, IndexError, SyntaxError) as err:  # ET.ParseError is a SyntaxError
+        except json.JSONDecodeError:  # not JSON at all: the server's own words say why
+            raise EndpointError(f"{self.url} sent a reply that is not SPARQL JSON results ({reply.content_type or 'no type'})"
+                                f": {first_line(reply.body) or 'an empty reply'}") from None
+        # ET.ParseError is a SyntaxError; RecursionError: nesting deeper than Python's stack
+        except (ValueError, KeyError, TypeError, IndexError, SyntaxError, RecursionError) as err:
             raise EndpointError(f"{self.url} sent a reply that is not SPARQL {'XML' if xml else 'JSON'} results "
-                                f"({reply.content_type or 'no type'}): {(err if xml else first_line(reply.body)) or err}") from None
+                                f"({reply.content_type or 'no type'}): {str(err)[:300] or type(err).__name__}") from None
         cut = False
         if isinstance(res, SelectResult):
             cap = _cap(reply)
-            if cap is not None:
+            if cap:  # "0" is no cap (an empty answer cut at nothing)
                 self.cap = cap
-            cut = reply.headers.get(TRUNCATED_HEADER) is not None or (cap is not None and len(res.rows) >= cap)
+            cut = reply.headers.get(TRUNCATED_HEADER) is not None or (cap is not None and 0 < cap <= len(res.rows))
         return res, cut
 
     def _paged(self, body: str, first: SelectResult) -> SelectResult:
@@ -190,13 +197,21 @@ class EndpointBackend:
         keys = " ".join("?" + v for v in first.variables)
         body += (" " if re.search(r"(?i)\bORDER\s+BY\b", tail) else "\nORDER BY ") + keys
         size = self.cap or len(first.rows)
+        if size < 1:  # said to be cut, with no rows and no cap: nothing to page by
+            first.truncated = True
+            return first
         head = _PROLOGUE.match(bare).end()  # the query's own PREFIX/BASE lines stay in front
         prologue, body = body[:head], body[head:]
         rows: list = []
-        while True:
+        last: list | None = None
+        while True:  # every page within the query's one deadline (self._deadline)
             page, _ = self._select(f"{prologue}SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {size} OFFSET {len(rows)}")
+            if page.rows and page.rows == last:  # OFFSET ignored: the pages would never end
+                raise EndpointError(f"{self.url} sent the same {len(page.rows)} rows for OFFSET {len(rows) - len(last)} "
+                                    f"and {len(rows)}: it cannot be read in pages past its row cap ({size})")
             rows.extend(page.rows)
-            if len(page.rows) < size:
+            last = page.rows
+            if len(page.rows) < size:  # a short or empty page is the last one
                 break
         counted, _ = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ {{\n{body}\n}} }}")
         n = int(counted.rows[0]["n"].value)
@@ -256,16 +271,20 @@ class EndpointBackend:
         return self.target.url + sep + urllib.parse.urlencode({"query": text})
 
     def _send(self, method: str, text: str, accept: str, timeout: float) -> Reply:
+        """One request, by the query's deadline (``timeout`` seconds from now if sooner)."""
         headers = {"Accept": accept}
+        end = time.monotonic() + timeout
+        budget = dict(timeout=timeout if self._deadline is None or end < self._deadline else self.timeout,
+                      deadline=end if self._deadline is None else min(end, self._deadline))
         if method == "get":
-            return request(replace(self.target, url=self._get_url(text)), headers=headers, timeout=timeout)
+            return request(replace(self.target, url=self._get_url(text)), headers=headers, **budget)
         if method == "form":
             data = urllib.parse.urlencode({"query": text}).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         else:
             data = text.encode("utf-8")
             headers["Content-Type"] = "application/sparql-query; charset=utf-8"
-        return request(self.target, method="POST", body=data, headers=headers, timeout=timeout)
+        return request(self.target, method="POST", body=data, headers=headers, **budget)
 
 
 def _prologue(body: str) -> str:
@@ -287,16 +306,24 @@ def parse_results_json(body: bytes):
     pyoxigraph, which refuses blank-node labels that are not N-Triples labels; any label is
     mapped to a valid one the same way every time."""
     doc = json.loads(body)
+    if not isinstance(doc, dict):
+        raise ValueError(f"the reply is a JSON {type(doc).__name__}, not an object")
     if "boolean" in doc:
         value = doc["boolean"]
         if isinstance(value, str):
             value = value.strip().lower() in ("true", "1")
         return AskResult(bool(value))
-    variables = list(doc["head"]["vars"])
+    variables = _list_of(doc["head"]["vars"], str, "head.vars")
     rows = []
-    for binding in doc["results"]["bindings"]:
+    for binding in _list_of(doc["results"]["bindings"], dict, "results.bindings"):
         rows.append({v: _term(t) for v, t in binding.items() if v in variables})
     return SelectResult(variables, rows)
+
+
+def _list_of(value, kind: type, where: str) -> list:
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+        raise ValueError(f"{where} is not a list of {'objects' if kind is dict else 'strings'}")
+    return value
 
 
 _LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)")
@@ -316,11 +343,40 @@ def _boolean(value: str) -> str:
 
 
 def _term(obj: dict):
+    if not isinstance(obj, dict):
+        raise ValueError(f"a term is a JSON {type(obj).__name__}, not an object")
     if obj.get("type") == "bnode":
         return _blank(obj.get("value", ""))
     if obj.get("datatype") == _BOOLEAN:
         return ox.Literal(_boolean(obj.get("value", "")), datatype=ox.NamedNode(_BOOLEAN))
     return term_from_json(obj)
+
+
+class _Root(Exception):
+    pass
+
+
+def _no_doctype(body: bytes) -> None:
+    """Read the prolog with expat (comments, processing instructions and all) up to the root
+    element, refusing a document type declaration the moment the parser meets one."""
+    from xml.parsers import expat
+
+    def doctype(*_):
+        raise ValueError("a document type declaration in SPARQL results")
+
+    def root(*_):
+        raise _Root
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler, parser.StartElementHandler = doctype, root
+    try:
+        for at in range(0, len(body), 1 << 16):
+            parser.Parse(body[at:at + (1 << 16)], False)
+        parser.Parse(b"", True)
+    except _Root:
+        return
+    except expat.ExpatError as err:
+        raise ValueError(f"not XML: {err}") from None
 
 
 _SR = "{http://www.w3.org/2005/sparql-results#}"
@@ -329,12 +385,11 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 def parse_results_xml(body: bytes):
     """SPARQL XML results as a SelectResult or AskResult (blank-node labels as in
-    parse_results_json). A document type declaration is refused before parsing: results never
-    have one, and entities are how XML is made to blow up."""
+    parse_results_json). A document type declaration is refused: results never have one, and
+    entities are how XML is made to blow up. Without one, no entity but XML's own five exists."""
     import xml.etree.ElementTree as ET
 
-    if b"<!DOCTYPE" in body[:body.find(b"<sparql")].upper():
-        raise ValueError("a document type declaration in SPARQL results")
+    _no_doctype(body)
     root = ET.fromstring(body)
     if root.tag != _SR + "sparql":
         raise ValueError(f"the root element is {root.tag}, not sparql")
