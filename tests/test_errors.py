@@ -42,10 +42,11 @@ def test_every_error_class_is_in_the_documented_error_table():
 
 
 def test_worker_answers_with_the_error_tables_status_and_details(kg):
+    from qdgraph.interfaces.server.messages import Refusal, Task
     from qdgraph.interfaces.server.worker import handle
 
-    status = handle(kg, ("entity", {"name": "no-such-thing-at-all"}))
-    assert status[:2] == ("error", NotFoundError.http_status)
-    assert "suggestions" in status[3]
+    reply = handle(kg, Task("entity", {"name": "no-such-thing-at-all"}))
+    assert isinstance(reply, Refusal) and reply.status == NotFoundError.http_status
+    assert "suggestions" in reply.extra
     err = AmbiguousNameError("x is ambiguous", ["a [qd:A]", "b [qd:B]"])
     assert (err.http_status, err.details()) == (409, {"candidates": ["a [qd:A]", "b [qd:B]"]})

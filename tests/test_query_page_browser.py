@@ -17,7 +17,7 @@ def test_download_links_come_from_the_registry_and_answer(tmp_path, _private_cac
     proc, base = start_qdgraph(tmp_path)
     try:
         page = browser.new_page()
-        page.goto(base + "/")
+        page.goto(base + "/query")
         page.wait_for_selector("#downloads a.dl")
         links = page.eval_on_selector_all("#downloads a.dl", "els => els.map(e => e.dataset.format)")
         assert links == [f.name for f in FORMATS.values() if f.http]

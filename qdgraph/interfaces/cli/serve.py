@@ -31,20 +31,25 @@ def _graph_source(fn):
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 @click.option("--cache-mb", default=64.0, show_default=True, type=click.FloatRange(min=0),
               help="Memory for repeated answers, keyed by store generation, query, parameters and format (0: off).")
+@click.option("--max-memory", default=1024, show_default=True, type=click.IntRange(min=64), metavar="MIB",
+              help="Memory one query may take (MiB per worker); past it the query is stopped with a 503.")
 @_graph_source
-def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, only, store):
+def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, max_memory, data, only, store):
     """Run a read-only SPARQL 1.1 endpoint, with JSON lookups and a query page.
 
     \b
     Routes:
-      /                       page to write and run queries, look up names, open pictures
+      /query                  page to write and run queries, look up names, open pictures
+                              (also at /, and at /sparql for a browser, until the site is installed)
       /sparql                 SPARQL 1.1 Protocol (GET, POST form, POST sparql-query);
                               without a query: the service description
       /api/measures?indicator=NAME   /api/entity?name=NAME   /api/search?q=TEXT
       /api/indicators         /api/queries        /viz/KIND?name=NAME
+      /progress               /ontology
     Answers: SPARQL JSON, XML, CSV, TSV; Turtle, JSON-LD, N-Triples, RDF/XML (Accept header
     or ?format=). UPDATE, LOAD and SERVICE are refused; FROM and default-graph-uri /
-    named-graph-uri may name only graphs the store holds.
+    named-graph-uri may name only graphs the store holds. A query is stopped past --timeout or
+--max-memory (503), and its worker replaced.
 
     \b
     Examples:
@@ -68,7 +73,7 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, data, o
 
     click.echo("qdgraph: starting query workers…", err=True)
     run_server(data=files, bundled=bundled, store=store, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors,
-               workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb)
+               workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb, max_memory_mb=max_memory)
 
 
 def _seconds(ctx, param, value):

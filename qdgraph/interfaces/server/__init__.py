@@ -1,55 +1,26 @@
-"""``qdgraph serve``: a read-only SPARQL 1.1 endpoint over the graph, with JSON lookups and a
-query page.
+"""``qdgraph serve``: a read-only SPARQL 1.1 endpoint over the graph, with JSON lookups, pictures,
+the SPARQL workbench and (when installed) the site's pages.
 
-- ``http11.py``: a small asyncio HTTP/1.1 server; ``handler.py``: the routes (protocol,
-  negotiation, read-only checks);
-- ``pool.py`` / ``worker.py``: queries run in worker processes that are killed at the time limit;
+- ``app.py``: the Starlette application (routes, Host check, negotiation, read-only guard);
+  ``protocol.py``: uvicorn with its h11 HTTP/1.1 parser, and one-line answers to bad requests;
+- ``pool.py`` / ``worker.py`` / ``messages.py``: queries run in worker processes that are
+  killed at the time or memory limit, and the typed messages between them;
 - ``negotiate.py``: which format to answer with; ``description.py``: the service description;
-- ``static/``: the query page (hand-written HTML, CSS and JS; nothing loaded from a CDN).
+  ``cache.py``: repeated answers;
+- ``static/``: the workbench page (hand-written HTML, CSS and JS; nothing loaded from a CDN).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
-import signal
+import socket
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdgraph import __version__
 from qdgraph.errors import QdgraphError
-from qdgraph.interfaces.server.cache import ResultCache
-from qdgraph.interfaces.server.http11 import MAX_HEAD
-
-STATIC = Path(__file__).resolve().parent / "static"
-# The page may load only itself: no CDN, no inline script, nothing from another origin.
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-            "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-STATIC_FILES = {
-    "/": ("index.html", "text/html; charset=utf-8"),
-    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
-    "/static/app.css": ("app.css", "text/css; charset=utf-8"),
-}
-
-
-@dataclass
-class App:
-    """What every request handler needs to know."""
-
-    pool: object
-    endpoint_url: str
-    timeout: float = 10.0
-    max_rows: int | None = 10000
-    cors: str | None = None
-    quiet: bool = False
-    triples: int | None = None
-    static: dict = field(default_factory=dict)
-    queries_json: bytes = b"[]"
-    cache: ResultCache = field(default_factory=ResultCache)
-    allowed_hosts: frozenset | None = None  # Host names answered (None: any); see host_allowed
 
 
 def graph_spec(data=(), store=None, bundled: bool = True) -> tuple[dict, Path | None]:
@@ -95,52 +66,54 @@ def _queries_json() -> bytes:
     return json.dumps({"prefixes": PREFIXES, "queries": queries, "formats": formats}, ensure_ascii=False).encode("utf-8")
 
 
-def _static() -> dict:
-    out = {}
-    for route, (name, ctype) in STATIC_FILES.items():
-        headers = {"Cache-Control": "no-cache"}
-        if name == "index.html":
-            headers["Content-Security-Policy"] = PAGE_CSP
-        out[route] = (ctype, (STATIC / name).read_bytes(), headers)
-    return out
-
-
 def default_workers() -> int:
     # at least 4, so a couple of slow queries leave workers free for everyone else
     return max(4, min(8, os.cpu_count() or 1))
 
 
-def common_headers(app: App):
+def default_headers(cors: str | None) -> list[tuple[str, str]]:
     """Headers on every answer: no MIME sniffing; CORS only when ``--cors`` asked for it."""
-    base = {"X-Content-Type-Options": "nosniff"}
-    if app.cors:  # browsers then let pages of that origin read answers
-        base["Access-Control-Allow-Origin"] = app.cors
-        base["Access-Control-Expose-Headers"] = "X-Qdgraph-Truncated"
-        if app.cors != "*":
-            base["Vary"] = "Origin"
-    return lambda req: base
-
-
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+    out = [("Server", f"qdgraph/{__version__}"), ("X-Content-Type-Options", "nosniff")]
+    if cors:  # browsers then let pages of that origin read answers
+        out += [("Access-Control-Allow-Origin", cors), ("Access-Control-Expose-Headers", "X-Qdgraph-Truncated")]
+        if cors != "*":
+            out.append(("Vary", "Origin"))
+    return out
 
 
 def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
-          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64) -> None:
+          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64, max_memory_mb: float | None = None) -> None:
     """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests.
-    ``cache_mb``: memory for repeated answers (0: no cache). ``bundled=False``: serve the
+    ``cache_mb``: memory for repeated answers (0: no cache). ``max_memory_mb``: private memory
+    a query worker may hold (default ``pool.DEFAULT_MAX_MEMORY``). ``bundled=False``: serve the
     ``data`` files alone."""
-    from qdgraph.interfaces.server.pool import WorkerPool
+    import uvicorn
 
-    spec, tmp = graph_spec(data, store, bundled)
-    pool = None
+    from qdgraph.interfaces.server.app import LOOPBACK_NAMES, MAX_HEAD, State, build_app, load_static
+    from qdgraph.interfaces.server.cache import ResultCache
+    from qdgraph.interfaces.server.pool import DEFAULT_MAX_MEMORY, WorkerPool
+    from qdgraph.interfaces.server.protocol import Protocol, Server
+
+    display_host = f"[{host}]" if ":" in host else host
+    sock = _listen(host, port, display_host)  # before the workers start: a taken port is said at once
+    tmp = pool = None
     try:
-        pool = WorkerPool(spec, workers or default_workers())
-        app = App(pool, "", timeout, max_rows, cors, quiet, pool.triples, _static(), _queries_json(),
-                  ResultCache(int(cache_mb * (1 << 20))),
-                  # listening on loopback: answer only to loopback names (no DNS rebinding)
-                  LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
-        asyncio.run(_main(app, host, port, ready))
+        spec, tmp = graph_spec(data, store, bundled)
+        max_memory = DEFAULT_MAX_MEMORY if max_memory_mb is None else int(max_memory_mb * (1 << 20))
+        pool = WorkerPool(spec, workers or default_workers(), max_memory=max_memory)
+        base = f"http://{display_host}:{sock.getsockname()[1]}"
+        state = State(pool, base + "/sparql", timeout, max_rows, cors, quiet, pool.triples, load_static(),
+                      _queries_json(), ResultCache(int(cache_mb * (1 << 20))),
+                      # listening on loopback: answer only to loopback names (no DNS rebinding)
+                      LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
+        config = uvicorn.Config(
+            build_app(state), http=Protocol, loop="asyncio", lifespan="on", interface="asgi3",
+            log_config=None, log_level="error", access_log=False,  # the app logs each request (not --quiet)
+            server_header=False, headers=default_headers(cors), backlog=512,
+            h11_max_incomplete_event_size=MAX_HEAD, timeout_keep_alive=30, timeout_graceful_shutdown=3)
+        Server(config, ready=(lambda: ready(base)) if ready else None).run(sockets=[sock])
     finally:
+        sock.close()
         if pool is not None:
             pool.close()
         if tmp is not None:
@@ -148,27 +121,17 @@ def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, tim
         sys.stderr.flush()
 
 
-async def _main(app: App, host: str, port: int, ready) -> None:
-    from qdgraph.interfaces.server.handler import Routes
-    from qdgraph.interfaces.server.http11 import HttpServer
-
-    loop = asyncio.get_running_loop()
-    app.pool.attach(loop)
-    log = None if app.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    http = HttpServer(Routes(app), f"qdgraph/{__version__}", common_headers(app), log)
-    display_host = f"[{host}]" if ":" in host else host
+def _listen(host: str, port: int, display_host: str) -> socket.socket:
+    """A socket bound to ``host``:``port`` (0: any free port), for uvicorn to listen on."""
     try:
-        server = await asyncio.start_server(http.handle_connection, host, port, backlog=512,
-                                            limit=MAX_HEAD, reuse_address=True)
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
     except OSError as err:
         raise QdgraphError(f"cannot listen on {display_host}:{port}: {err.strerror or err}") from None
-    port = server.sockets[0].getsockname()[1]
-    base = f"http://{display_host}:{port}"
-    app.endpoint_url = base + "/sparql"
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    if ready:
-        ready(base)
-    async with server:
-        await stop.wait()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        raise QdgraphError(f"cannot listen on {display_host}:{port}: {err.strerror or err}") from None
+    return sock

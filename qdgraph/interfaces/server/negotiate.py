@@ -7,7 +7,7 @@ and the names clients send come from the registry (``qdgraph.presentation.format
 from __future__ import annotations
 
 from qdgraph.errors import QdgraphError
-from qdgraph.presentation.formats import by_request_name, media_types
+from qdgraph.presentation.formats import by_request_name, get, media_types
 
 
 class NotAcceptable(QdgraphError):
@@ -58,10 +58,13 @@ def choose(form: str, accept: str | None, requested: str | None = None) -> str:
         if media == "*/*":
             return types[0][1]
         if media.endswith("/*"):
+            # a format whose own media type is of that kind first: text/* is CSV, not the
+            # XML that also answers to the alias text/xml
             major = media[:-1]
-            for t, fmt in types:
-                if t.startswith(major):
-                    return fmt
+            matches = [fmt for t, fmt in types if t.startswith(major)]
+            own = [fmt for fmt in matches if get(fmt).media_type.startswith(major)]
+            if own or matches:
+                return (own or matches)[0]
             continue
         for t, fmt in types:
             if t == media:
@@ -73,6 +76,17 @@ def choose(form: str, accept: str | None, requested: str | None = None) -> str:
 def form_name(form: str) -> str:
     return {"SD": "the service description", "CONSTRUCT": "CONSTRUCT/DESCRIBE", "DESCRIBE": "CONSTRUCT/DESCRIBE",
             "ASK": "SELECT/ASK", "SELECT": "SELECT/ASK"}.get(form, form)
+
+
+def asks_for_html(accept: str | None) -> bool:
+    """Whether a client names a web page before anything else it takes (a browser does;
+    curl and SPARQL clients, which send */* or result types, do not)."""
+    for media in parse_accept(accept):
+        if media in ("text/html", "application/xhtml+xml"):
+            return True
+        if media != "*/*":
+            return False
+    return False
 
 
 def prefers_html(accept: str | None) -> bool:

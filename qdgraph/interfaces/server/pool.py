@@ -6,6 +6,12 @@ thread keeps a core busy until it ends (a cross join may take hours), and a few 
 the server down. A process can be killed. So each request borrows an idle worker, and a worker
 that misses the deadline is killed and replaced in the background.
 
+The same goes for memory: one query (a cross join sorted before LIMIT 1) can take gigabytes.
+While a worker is busy, the pool reads its private memory from /proc every 50 ms and kills it
+past ``max_memory`` (a watchdog rather than RLIMIT_AS: the engine reserves far more address
+space than it touches, and an allocation refused under RLIMIT_AS aborts the process without a
+word, where a kill we chose lets us say why).
+
 The pool is driven from the server's asyncio loop: waiting for a worker's answer is a reader
 callback on its socket, so thousands of waiting requests cost no threads.
 """
@@ -21,8 +27,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from qdgraph.errors import QdgraphError, QueryTimeout
+from qdgraph.interfaces.server.messages import Failed, Ready, Reply, Task
 
 START_TIMEOUT = 120.0  # opening a large store can take a while
+WATCH_EVERY = 0.05     # seconds between two looks at a busy worker's memory
+DEFAULT_MAX_MEMORY = 1024 << 20  # bytes a worker may hold privately (serve --max-memory)
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _PKG_PARENT = str(Path(__file__).resolve().parents[3])  # so `-m qdgraph.interfaces.server.worker` finds this copy
 
 
@@ -36,6 +46,23 @@ class WorkerCrashed(QdgraphError):
     """A worker died while answering (out of memory, a crash in the engine)."""
 
     http_status = 500
+
+
+class MemoryCapExceeded(QdgraphError):
+    """A query needed more memory than a worker may use (``serve --max-memory``)."""
+
+    http_status = 503
+
+
+def private_memory(pid: int) -> int | None:
+    """Bytes of memory ``pid`` holds that are its own (resident, not file-backed or shared:
+    the store's mapped files do not count), or None where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Worker:
@@ -72,10 +99,11 @@ class Worker:
         except (EOFError, OSError):
             self.kill()
             raise QdgraphError(f"a query worker exited at start (exit code {self.proc.poll()})") from None
-        if msg[0] != "ready":
+        if not isinstance(msg, Ready):
             self.kill()
-            raise QdgraphError(f"a query worker could not open the graph: {msg[1]}")
-        return msg[1]
+            reason = msg.message if isinstance(msg, Failed) else repr(msg)
+            raise QdgraphError(f"a query worker could not open the graph: {reason}")
+        return msg.triples
 
     def kill(self) -> None:
         try:
@@ -95,9 +123,10 @@ class WorkerPool:
 
     Build it before the event loop runs (starting workers blocks); then call ``attach(loop)``."""
 
-    def __init__(self, spec: dict, size: int, log=None):
+    def __init__(self, spec: dict, size: int, log=None, max_memory: int | None = DEFAULT_MAX_MEMORY):
         self.spec = spec
         self.size = size
+        self.max_memory = max_memory  # bytes; None: no cap
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self._lock = threading.Lock()
         self._workers: set[Worker] = set()
@@ -138,11 +167,12 @@ class WorkerPool:
             pass  # mid-swap or removed: keep answering from the generation we know
         return self._gen
 
-    async def run(self, task, timeout: float, gen: str | None = None):
-        """Send ``task`` to an idle worker; its reply, or QueryTimeout / ServerBusy / WorkerCrashed.
-        ``timeout`` bounds the whole wait: for a free worker and for the answer. The worker
-        answers from generation ``gen`` (default: the current one)."""
-        task = (*task, self.generation() if gen is None else gen)
+    async def run(self, op: str, args: dict, timeout: float, gen: str | None = None) -> Reply:
+        """Run ``op`` (a key of ``worker.OPS``) with ``args`` in an idle worker; its reply, or
+        QueryTimeout / ServerBusy / MemoryCapExceeded / WorkerCrashed. ``timeout`` bounds the
+        whole wait: for a free worker and for the answer. The worker answers from generation
+        ``gen`` (default: the current one)."""
+        task = Task(op, args, self.generation() if gen is None else gen)
         loop = self._loop
         deadline = loop.time() + timeout
         if not self._idle.empty():  # the common case: no timer, no task
@@ -156,27 +186,55 @@ class WorkerPool:
         fd = w.conn.fileno()
         readable = loop.create_future()
         loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        watch = None
         try:
             w.conn.send(task)
+            if self.max_memory is not None:  # the first look only after WATCH_EVERY: most answers come sooner
+                watch = loop.call_later(WATCH_EVERY, self._watch, w, readable)
             async with asyncio.timeout_at(deadline):
                 await readable
             # The worker writes its whole reply at once, so reading it blocks only for a copy.
             reply = w.conn.recv()
         except TimeoutError:
-            loop.remove_reader(fd)
+            self._release(loop, fd, watch)
             self._replace(w)
             raise QueryTimeout(f"query did not finish within {timeout:g} s (the server's --timeout); it was stopped") from None
+        except MemoryCapExceeded:
+            self._release(loop, fd, watch)
+            self._replace(w)
+            raise MemoryCapExceeded(f"the query needed more than {self.max_memory >> 20} MiB (the server's --max-memory); "
+                                    "it was stopped") from None
         except (EOFError, OSError):
-            loop.remove_reader(fd)
+            self._release(loop, fd, watch)
             self._replace(w)
             raise WorkerCrashed("the query worker died while answering (out of memory?); it has been replaced") from None
         except BaseException:  # cancelled: the worker's state is unknown, so replace it
-            loop.remove_reader(fd)
+            self._release(loop, fd, watch)
             self._replace(w)
             raise
-        loop.remove_reader(fd)
+        self._release(loop, fd, watch)
         self._idle.put_nowait(w)
         return reply
+
+    @staticmethod
+    def _release(loop, fd: int, watch) -> None:
+        loop.remove_reader(fd)
+        if watch is not None:
+            watch.cancel()
+
+    def _watch(self, w: Worker, readable: asyncio.Future) -> None:
+        """A look at a busy worker's memory; again in WATCH_EVERY until it answers. Past the cap
+        the worker is killed at once (every further millisecond costs more memory) and the
+        request fails with MemoryCapExceeded."""
+        if readable.done():
+            return
+        used = private_memory(w.proc.pid)
+        if used is not None and used > self.max_memory:
+            if w.proc.poll() is None:
+                w.proc.kill()
+            readable.set_exception(MemoryCapExceeded())
+            return
+        self._loop.call_later(WATCH_EVERY, self._watch, w, readable)
 
     def _replace(self, w: Worker) -> None:
         with self._lock:
