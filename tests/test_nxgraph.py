@@ -97,8 +97,9 @@ def test_edges_are_typed_with_labels_basis_and_evidence(sample_g):
     edges = {(u, v, k) for u, v, k in g.edges(keys=True)}
     assert (S + "goertek", S + "chain", "qd:inChain") in edges
     assert (S + "target", S + "indicator", "qd:indicator") in edges
-    d = g.edges[S + "measure", S + "indicator", "qd:affects"]
-    assert d["rel_zh"] == "影响指标" and d["rel_en"] == "affects"
+    # the same-roadmap rule gives context, not an effect (issue 20): its own relation
+    d = g.edges[S + "measure", S + "indicator", "qd:sameRoadmapAs"]
+    assert d["rel_zh"] == "同属一项任务（背景）" and d["rel_en"] == "shares the pillar (context)"
     assert d["basis"] == "qd:InferredFromRoadmap" and d["inferred"] is True
     # derived by the roadmap rule: its evidence is one of its premises' sentences
     assert d["evidence"] in ("壮大新能源汽车、高端化工、虚拟现实等产业规模。", "打造协同发展标杆，在产业生态培育营造上走在前列。")
@@ -173,7 +174,7 @@ def test_path_told_in_words(sample_kg):
     from qdgraph.domain.analytics import connecting_paths
 
     [p] = connecting_paths(sample_kg, "样例歌尔", "样例人才总量")
-    assert p.text() == "样例歌尔 —所属产业链→ 样例虚拟现实 ←涉及— 样例壮大虚拟现实产业规模 —影响指标→ 样例人才总量"
+    assert p.text() == "样例歌尔 —所属产业链→ 样例虚拟现实 ←涉及— 样例壮大虚拟现实产业规模 —同属一项任务（背景）→ 样例人才总量"
     assert [h.forward for h in p.hops] == [True, False, True]
 
 

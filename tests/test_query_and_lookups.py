@@ -36,8 +36,9 @@ def test_measures_for_every_indicator_by_zh_and_en_name(kg, cli):
             assert res.code == 0, res
             data = json.loads(res.out)
             assert data["indicator"] == row["i"].value
-            assert data["links"], f"no measure affects {name}"
-            for link in data["links"]:
+            # measures that affect it, or (地区生产总值) only its pillar's roadmap as context
+            assert data["links"] or data["context"], f"no measure affects {name}"
+            for link in data["links"] + data["against"]:
                 assert link["path"][0]["iri"] == link["measure"]
                 assert link["path"][-1]["iri"] == row["i"].value
                 assert link["evidence"] and all(verbatim(e["exact"]) for e in link["evidence"])
@@ -50,35 +51,36 @@ def test_measures_text_shows_path_basis_and_sentence(cli):
     res = cli("measures", "人才总量")
     assert res.code == 0, res
     assert res.out.startswith("全市人才总量")
-    for word in ("依据", "路径", "原文", "规则", "前提", "→"):
-        assert word in res.out
-    en = cli("measures", "人才总量", "--lang", "en")
+    assert "原文:" in res.out and "解读" in res.out and "背景" in res.out
+    full = cli("measures", "人才总量", "--full")
+    for word in ("依据", "路径", "原文", "规则", "前提", "理由", "→"):
+        assert word in full.out
+    en = cli("measures", "人才总量", "--lang", "en", "--full")
     assert "path:" in en.out and "source:" in en.out
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_measures_counts_name_each_basis_in_the_readers_language(kg, cli, lang):
+def test_measures_groups_are_headed_in_the_readers_language_with_counts(kg, cli, lang):
     from qdgraph.domain.measures import measures_for
 
-    res = measures_for(kg, "人才总量")
-    line = next(l for l in cli("measures", "人才总量", "--lang", lang).out.splitlines()
-                if l.startswith(("各依据的关联数", "links per basis")))
-    for basis, n in res.counts.items():
-        label = kg.label(basis.replace("qd:", QD), lang)
-        assert f"{label} {n}" in line
-    assert "Inferred" not in line
+    res = measures_for(kg, "生产性服务业占服务业增加值比重")
+    out = cli("measures", "生产性服务业占服务业增加值比重", "--lang", lang).out
+    assert res.groups
+    for g in res.groups:
+        assert f"── {g[lang]} ({len(g['links'])}) ──" in out
+    assert "Inferred" not in out and "qd:" not in out
 
 
-def test_roadmap_inference_path_runs_through_the_pillar(kg):
+def test_same_roadmap_context_is_listed_apart_in_the_sources_order(kg, cli):
     from qdgraph.domain.measures import measures_for
 
     res = measures_for(kg, "地区生产总值")
-    roadmap = [l for l in res.links if l.basis == "qd:InferredFromRoadmap"]
-    assert roadmap
-    for link in roadmap:
-        assert link.path[-2].iri == res.pillar          # … → pillar → indicator
-        assert link.path[-2].relation == "^qd:measuredUnder"
-        assert all(s.evidence for s in link.path[:-1])  # every hop cites its sentence
+    assert res.context and not res.links
+    on_roadmap = {r["m"].value for r in kg.query("SELECT ?m WHERE { ?m qd:onRoadmapOf ?p }", {"p": ox.NamedNode(res.pillar)}).rows}
+    assert {c["measure"] for c in res.context} == on_roadmap
+    out = cli("measures", "地区生产总值", "--context").out.splitlines()
+    listed = [l.split(". ", 1)[1] for l in out if ". " in l]
+    assert listed[0] == "重点聚焦24条重点产业链" and len(listed) == len(res.context)
 
 
 @pytest.mark.parametrize("typed", ["人才总量", "total talent", "rencaizongliang", "rczl", "人材总量", "全市人才总"])

@@ -1,10 +1,14 @@
 """Which measures affect an indicator, and why: the question users ask most.
 
-Every ``qd:affects`` link is a claim: stated by one sentence of the source, or derived by a
-declared rule (``qdgraph/storage/rules/``) from premises that are claims themselves. The answer gives,
-for each measure, its links ranked by the strength of their basis (stated, then same subject,
-then measure hierarchy, then same roadmap), each with its rule, its premises and the sentences
-behind them, and the path measure → … → indicator the premises make.
+A measure affects an indicator when the source, or a declared rule over what the source says
+(``qdgraph/storage/rules/``), ties the measure's own object to what the indicator measures.
+Every link is a claim with its premises; a link is as strong as its weakest premise at any
+depth (``qd:weakestBasis``), and a premise that is a reading (inferred from context, with a
+rationale) is shown with it. The answer groups the measures by that strength — stated, same
+object, measure hierarchy, resting on a reading — within a group the indicator's own object
+before a part of it, ties in the source's order. Measures that work against the indicator
+(``qd:worksAgainst``) are a group of their own; measures that only sit on the same pillar's
+roadmap are context (``qd:sameRoadmapAs``): counted and listed apart, never as links.
 """
 from __future__ import annotations
 
@@ -17,6 +21,13 @@ INDICATOR = "qd:Indicator"
 # --basis words → basis IRIs (the short names users type)
 BASES = {"stated": QD + "Stated", "subject": QD + "InferredFromSubject", "hierarchy": QD + "InferredFromHierarchy",
          "roadmap": QD + "InferredFromRoadmap", "context": QD + "InferredFromContext"}
+# the groups an answer shows, strongest first: (key, weakest strength it takes, zh, en)
+GROUPS = (("stated", 1, "原文陈述", "stated by the source"),
+          ("subject", 2, "同一对象（前提均为原文）", "same object (every premise stated)"),
+          ("hierarchy", 3, "上位措施（原文写明的上下位）", "through the parent measure (as the source writes it)"),
+          ("reading", 99, "依赖解读（理由见各解读）", "resting on a reading (see its rationale)"))
+AGAINST = ("against", "反向作用（使指标偏离目标）", "working against (moves the indicator away from its target)")
+PART_RULES = ("https://w3id.org/qdgraph/id/rule-subject-part",)  # through a part of the indicator's object
 
 
 @dataclass
@@ -42,6 +53,24 @@ class Premise:
     object_en: str
     basis: str
     quotes: list = field(default_factory=list)
+    rationale: dict = field(default_factory=dict)   # {"zh", "en"} where the premise is a reading
+
+
+@dataclass
+class Reading:
+    """A claim inferred from context that a link rests on, with its rationale."""
+    claim: str
+    subject: str
+    relation: str
+    relation_zh: str
+    relation_en: str
+    object: str
+    subject_zh: str
+    subject_en: str
+    object_zh: str
+    object_en: str
+    rationale: dict = field(default_factory=dict)
+    quotes: list = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +87,11 @@ class Link:
     evidence: list = field(default_factory=list)   # [{"quote", "exact", "source"}]
     premises: list = field(default_factory=list)   # [Premise]
     path: list = field(default_factory=list)       # [Step]
+    relation: str = "qd:affects"                   # or qd:worksAgainst
+    weakest: str | None = None                     # the weakest basis under it (qd: name)
+    group: str = ""                                # a key of GROUPS, or "against"
+    part: bool = False                             # through a part of the indicator's object
+    readings: list = field(default_factory=list)   # claim IRIs of the readings it rests on
 
 
 @dataclass
@@ -80,6 +114,10 @@ class MeasureLink:
     premises: list = field(default_factory=list)
     path: list = field(default_factory=list)
     links: list = field(default_factory=list)      # [Link]
+    group: str = ""                                # its strongest link's group
+    relation: str = "qd:affects"
+    offset: int = 0                                # where the measure's first quote starts in the source
+    readings: list = field(default_factory=list)   # claim IRIs of the readings its strongest link rests on
 
 
 @dataclass
@@ -94,7 +132,12 @@ class IndicatorMeasures:
     counts: dict = field(default_factory=dict)     # basis (qd: name) → number of links, before any --basis filter
     basis_labels: dict = field(default_factory=dict)  # basis (qd: name) → {"zh": …, "en": …}, for every basis counted
     basis_filter: list = field(default_factory=list)
-    links: list = field(default_factory=list)      # [MeasureLink]
+    links: list = field(default_factory=list)      # [MeasureLink] that move it toward its target
+    stated: bool = False                           # whether the source states any measure→indicator link outright
+    groups: list = field(default_factory=list)     # [{"key", "zh", "en", "links": [MeasureLink]}], strongest first, "against" last
+    against: list = field(default_factory=list)    # [MeasureLink] that work against it, never mixed in
+    context: list = field(default_factory=list)    # [{"measure", "zh", "en"}] only on the same roadmap: context
+    readings: dict = field(default_factory=dict)   # claim IRI → Reading, for every reading a link rests on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,7 +161,9 @@ def parse_bases(text: str | None) -> list[str]:
 
 def measures_for(kg, indicator: str, basis: str | list | None = None) -> IndicatorMeasures:
     """Every measure that affects ``indicator`` (a name, alias, pinyin, near miss or IRI),
-    strongest link first; ``basis`` ("subject", "roadmap,stated", or IRIs) keeps only those links."""
+    grouped by the weakest basis its link rests on, strongest first; those that work against it
+    and those only on the same roadmap apart. ``basis`` ("subject", "hierarchy,stated", or IRIs)
+    keeps only the links whose own basis is one of those."""
     import pyoxigraph as ox
 
     from qdgraph.storage.rules import all_rules
@@ -137,10 +182,15 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
             b = r["basis"].value
             rule = _v(r.get("rule"))
             names_of_rule = rule_names.get(rule, {})
+            own = int(r["strength"].value) if r.get("strength") is not None else 99
+            weakest = r.get("weakest")
+            strength = max(own, int(r["weakest_strength"].value)) if r.get("weakest_strength") is not None else own
             link = links[c] = Link(c, shorten(b), _v(r.get("basis_zh")) or shorten(b), _v(r.get("basis_en")) or shorten(b),
-                                   int(r["strength"].value) if r.get("strength") is not None else 99,
-                                   rule, names_of_rule.get("zh", rule and shorten(rule)),
-                                   names_of_rule.get("en", rule and shorten(rule)))
+                                   strength, rule, names_of_rule.get("zh", rule and shorten(rule)),
+                                   names_of_rule.get("en", rule and shorten(rule)),
+                                   relation=shorten(r["rel"].value), weakest=shorten(weakest.value) if weakest else shorten(b),
+                                   part=rule in PART_RULES)
+            link.group = "against" if link.relation == "qd:worksAgainst" else _group(strength)
             owner[c] = r["measure"].value
         rat = r.get("rationale")
         if rat is not None:
@@ -159,9 +209,28 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
                 shorten(r["basis"].value))
         if r["exact"].value not in p.quotes:
             p.quotes.append(r["exact"].value)
+        rat = r.get("rationale")
+        if rat is not None:
+            p.rationale[rat.language or "und"] = rat.value
+    readings: dict[str, Reading] = {}
+    for r in kg.named("link-readings", node).rows:
+        c, rc = r["claim"].value, r["reading"].value
+        rd = readings.get(rc)
+        if rd is None:
+            s, o, rel = r["s"].value, r["o"].value, r["p"].value
+            rd = readings[rc] = Reading(rc, s, shorten(rel), _v(r.get("p_zh")) or shorten(rel), _v(r.get("p_en")) or shorten(rel),
+                                        o, names.label(s, "zh"), names.label(s, "en"), names.label(o, "zh"), names.label(o, "en"))
+        rat = r.get("rationale")
+        if rat is not None:
+            rd.rationale[rat.language or "und"] = rat.value
+        if r["exact"].value not in rd.quotes:
+            rd.quotes.append(r["exact"].value)
+        if c in links and rc not in links[c].readings:
+            links[c].readings.append(rc)
     for c, link in links.items():
         link.premises = sorted(premises.get(c, {}).values(), key=lambda p: (p.subject != owner[c], p.claim))
         link.path = _path(owner[c], iri, link, names)
+        link.readings.sort()
 
     counts: dict[str, int] = {}
     labels: dict[str, dict] = {}
@@ -171,24 +240,69 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
     for b in wanted:  # a basis asked for that no link has
         labels.setdefault(shorten(b), {"zh": names.label(b, "zh"), "en": names.label(b, "en")})
     keep = {shorten(b) for b in wanted}
-    by_measure: dict[str, list[Link]] = {}
+    offsets = _offsets(kg)
+    by_measure: dict[tuple, list[Link]] = {}
     for c, link in links.items():
         if not keep or link.basis in keep:
-            by_measure.setdefault(owner[c], []).append(link)
-    out = []
-    for m, ls in by_measure.items():
-        ls.sort(key=lambda l: (l.strength, l.claim))
+            by_measure.setdefault((owner[c], link.relation), []).append(link)
+    toward, against = [], []
+    for (m, rel), ls in by_measure.items():
+        ls.sort(key=_rank_link)
         top = ls[0]
-        out.append(MeasureLink(m, names.label(m, "zh"), names.label(m, "en"), top.basis, top.basis_zh, top.basis_en,
-                               top.basis == "qd:Stated", top.strength, top.rule, top.rule_zh, top.rule_en,
-                               top.rationale, top.evidence, top.premises, top.path, ls))
-    out.sort(key=lambda l: (l.strength, len(l.path), l.zh, l.measure))
+        ml = MeasureLink(m, names.label(m, "zh"), names.label(m, "en"), top.basis, top.basis_zh, top.basis_en,
+                         top.basis == "qd:Stated", top.strength, top.rule, top.rule_zh, top.rule_en,
+                         top.rationale, top.evidence, top.premises, top.path, ls, top.group, rel,
+                         offsets.get(m, 1 << 30), top.readings)
+        (against if rel == "qd:worksAgainst" else toward).append(ml)
+    order = {g[0]: k for k, g in enumerate(GROUPS)}
+    def rank(ml):  # strength group; within it stated, same object, hierarchy; the indicator's own
+        # object before a part of it; then the source's order
+        return (order.get(ml.group, 99), _OWN.get(ml.basis, 9), ml.links[0].part, ml.offset, ml.measure)
+    toward.sort(key=rank)
+    against.sort(key=rank)
+    groups = [{"key": key, "zh": zh, "en": en, "links": [ml for ml in toward if ml.group == key]}
+              for key, _, zh, en in GROUPS]
+    groups = [g for g in groups if g["links"]]
+    if against:
+        groups.append({"key": AGAINST[0], "zh": AGAINST[1], "en": AGAINST[2], "links": against})
+    shown = {ml.measure for ml in toward + against}
+    context = [{"measure": r["measure"].value, "zh": _v(r.get("measure_zh")) or "", "en": _v(r.get("measure_en")) or ""}
+               for r in kg.named("roadmap-context", node).rows if r["measure"].value not in shown]
+    context.sort(key=lambda c: (offsets.get(c["measure"], 1 << 30), c["measure"]))  # the source's order
+    used = {rc for ml in toward + against for l in ml.links for rc in l.readings}
     pillar, target = _pillar_and_target(kg, iri)
     return IndicatorMeasures(iri, names.label(iri, "zh"), names.label(iri, "en"), pillar,
                              names.label(pillar, "zh") if pillar else None,
                              names.label(pillar, "en") if pillar else None, target,
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
-                             labels, sorted(keep), out)
+                             labels, sorted(keep), toward, any(l.basis == "qd:Stated" for l in links.values()),
+                             groups, against, context, {k: v for k, v in sorted(readings.items()) if k in used})
+
+
+_OWN = {"qd:Stated": 1, "qd:InferredFromSubject": 2, "qd:InferredFromHierarchy": 3}
+
+
+def _group(strength: int) -> str:
+    for key, limit, _, _ in GROUPS:
+        if strength <= limit:
+            return key
+    return GROUPS[-1][0]
+
+
+def _rank_link(l: Link) -> tuple:
+    return (l.strength, l.part, l.claim)
+
+
+def _offsets(kg) -> dict[str, int]:
+    """Each measure's place in the source (its first quote's offset): ties go in the source's order."""
+    out: dict[str, int] = {}
+    for r in kg.named("measure-offsets").rows:
+        start, exact = int(r["start"].value), "".join(r["exact"].value.split())
+        label = r["label"].value if r.get("label") is not None else ""
+        # where the measure's own words start inside the quote (a sentence often lists several)
+        at = next((exact.find(label[:k]) for k in (len(label), 6, 4) if label and exact.find(label[:k]) >= 0), 0)
+        out[r["measure"].value] = min(out.get(r["measure"].value, 1 << 30), start + at)
+    return out
 
 
 class _Labels:
@@ -208,24 +322,32 @@ def _strength_of(basis: str, links: dict) -> int:
 
 
 def _path(measure: str, indicator: str, link: Link, names) -> list[Step]:
-    """measure → … → indicator as the premises chain it: measure —p1→ x, then x —p2→ indicator
-    or indicator —p2→ x (shown as the inverse). Without premises, one hop."""
+    """measure → … → indicator as the premises chain it (each premise a hop, walked forward
+    or, where it points the other way, shown as the inverse "^"). Without premises, one hop."""
     def step(iri, rel=None, ev=None):
         return Step(iri, names.label(iri, "zh"), names.label(iri, "en"), rel, ev)
 
-    for first in (p for p in link.premises if p.subject == measure):
-        hop = first.object
-        for second in link.premises:
-            if second.subject == hop and second.object == indicator:
-                rel2 = second.relation
-            elif second.subject == indicator and second.object == hop:
-                rel2 = "^" + second.relation
-            else:
-                continue
-            return [step(measure, first.relation, first.quotes[0] if first.quotes else None),
-                    step(hop, rel2, second.quotes[0] if second.quotes else None), step(indicator)]
+    hops: dict[str, list] = {}
+    for p in link.premises:
+        q = p.quotes[0] if p.quotes else None
+        hops.setdefault(p.subject, []).append((p.object, p.relation, q))
+        hops.setdefault(p.object, []).append((p.subject, "^" + p.relation, q))
+    seen, todo = {measure: None}, [measure]
+    while todo:  # breadth first: the shortest chain of premises from the measure to the indicator
+        here = todo.pop(0)
+        for there, rel, q in hops.get(here, ()):
+            if there not in seen:
+                seen[there] = (here, rel, q)
+                todo.append(there)
+    if indicator in seen and link.premises:
+        chain, node = [step(indicator)], indicator
+        while seen[node] is not None:
+            prev, rel, q = seen[node]
+            chain.insert(0, step(prev, rel, q))
+            node = prev
+        return chain
     quote = link.evidence[0]["exact"] if link.evidence else None
-    return [step(measure, "qd:affects", quote), step(indicator)]
+    return [step(measure, link.relation, quote), step(indicator)]
 
 
 def _pillar_and_target(kg, iri: str) -> tuple[str | None, dict]:

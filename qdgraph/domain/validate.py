@@ -65,6 +65,9 @@ def validate(files=(), *, with_bundled: bool = True) -> Report:
     report.violations += [Violation(p.focus, p.path, p.message, shape="quotes")
                           for p in check_quotes(kg, list(dict.fromkeys(dirs)))]
     report.violations += [Violation(p.focus, p.path, p.message, shape="rules") for p in check_derived(kg)]
+    from qdgraph.storage.rules import verdict_problems  # verdicts that no longer match a reading (issue 20)
+
+    report.violations += [Violation(v, "https://w3id.org/qdgraph/ontology#onClaim", why, shape="verdicts") for v, why in verdict_problems(kg)]
     return report
 
 

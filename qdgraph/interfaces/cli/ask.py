@@ -168,6 +168,16 @@ def _excerpt(text: str, words: str) -> str:
     return ("…" if start > 0 else "") + text[start:end].rstrip("，；：") + ("…" if end < len(text) else "")
 
 
+def _holding(texts: list, words: str) -> str:
+    """The first of ``texts`` that holds ``words`` (or their first characters), else the first."""
+    flat = ["".join(x.split()) for x in texts]
+    for k in (len(words), 8, 5):
+        for x, f in zip(texts, flat):
+            if words[:k] and words[:k] in f:
+                return x
+    return texts[0] if texts else ""
+
+
 def _header(res, lang) -> list:
     zh = lang == "zh"
     name, other = getattr(res, lang), getattr(res, _other(lang))
@@ -189,12 +199,12 @@ def _measures_text(res, lang, full: bool = False) -> list:
                  else f"The source states some measure→indicator links outright; {n} measure(s) move it toward its target")
     elif n or m:
         first = (f"原文没有直接说哪项措施作用于该指标；以下 {n} 项由规则从措施的对象推出" if zh
-                 else f"The source states no measure→indicator link outright; {n} derived from the measures' objects")
+                 else f"The source states no measure→indicator link outright: {n} derived by rules")
     else:
         first = ("原文没有直接说哪项措施作用于该指标，也没有措施的对象与它度量的对象相连" if zh
                  else "The source states no measure→indicator link outright, and no measure's object ties to what it measures")
     if m:
-        first += (f"；另有 {m} 项反向作用" if zh else f"; {m} work against it")
+        first += (f"；另有 {m} 项反向作用" if zh else f", {m} against")
     out.append(_t(first + ("。" if zh else ".")))
     if res.basis_filter:
         shown = ("，" if zh else ", ").join((res.basis_labels.get(b) or {}).get(lang) or b for b in res.basis_filter)
@@ -222,7 +232,10 @@ def _measures_text(res, lang, full: bool = False) -> list:
             if r is None:
                 continue
             why = r.rationale.get(lang) or r.rationale.get(_other(lang)) or ""
-            text = f"{getattr(r, 'subject_' + lang)} —{getattr(r, 'relation_' + lang)}→ {getattr(r, 'object_' + lang)}: {why}"
+            if full:
+                text = f"{getattr(r, 'subject_' + lang)} —{getattr(r, 'relation_' + lang)}→ {getattr(r, 'object_' + lang)}: {why}"
+            else:  # its subject is the measure or the indicator shown above: the relation and object say which reading
+                text = f"[{getattr(r, 'relation_' + lang)} {getattr(r, 'object_' + lang)}] {why}"
             if full:  # the sentences it is drawn from (cited for what they say, not for the reading)
                 text += (" 据" if zh else " drawn from ") + "".join(quotes.ref(q) for q in r.quotes)
             rows.append((ref, _t(text)))
@@ -246,9 +259,10 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
     hops = []
     for s in top.path[1:-1]:
         hops.append(getattr(s, lang))
-    via = ("经 " if zh else "via ") + "、".join(hops) if hops and zh else ("via " + ", ".join(hops) if hops else "")
+    via = ("经 " + "、".join(hops)) if hops and zh else ", ".join(hops)
     rule = getattr(top, "rule_" + lang) or getattr(top, "basis_" + lang)
-    refs = "".join(quotes.ref(q, ml.zh) for p in top.premises if p.subject == ml.measure for q in p.quotes[:1])
+    # of the measure's own premise's quotes, the one holding its words (the others say other things)
+    refs = "".join(quotes.ref(_holding(p.quotes, ml.zh), ml.zh) for p in top.premises[:1] if p.subject == ml.measure)
     if not top.premises:
         refs = "".join(quotes.ref(e["exact"], ml.zh) for e in top.evidence[:1])
     reads = ("；" if zh else "; ") + (("解读 " if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
@@ -535,7 +549,7 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         from qdgraph.engine.sparql import check_query
 
         check_query(text, allow_from=not kg.args[1])
-    g = kg(reason=reason)
+    g = kg(reason=reason, timeout=timeout)  # --timeout covers the reasoning too
     _offline_if_local(kg)
     # rows go out as the engine gives them: a 10-million-row answer is never held whole
     stream = fmt in ("csv", "tsv", "xml", "json") and timeout is None

@@ -93,11 +93,117 @@ def materialise(store, rules=None) -> dict[str, int]:
     import pyoxigraph as ox
 
     rules = all_rules() if rules is None else tuple(rules)
+    apply_verdicts(store)
     for rule in rules:
         store.extend(rule.triples())
     for rule in rules:
         _run(store, rule, ox)
+    _weakest(store, ox)
     return link_counts(store, rules)
+
+
+# A reading: a claim the source does not state and no rule derives, made by judgement from
+# context (qd:InferredFromContext), with a qd:rationale. An analyst may overrule it (verdicts).
+READING_BASIS = QD + "InferredFromContext"
+
+_VERDICTS = """SELECT ?v ?c ?d WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d }"""
+
+
+def apply_verdicts(store) -> int:
+    """Drop each reading a verdict rejects (``data/verdicts.ttl``), before any rule runs, so
+    every link resting on it goes too: its triple leaves the graph and its claim becomes a
+    qd:RejectedReading (kept, so the verdict still points at something). Returns how many."""
+    import pyoxigraph as ox
+
+    rdf = PREFIXES["rdf"]
+    n = 0
+    for v, c, d in [tuple(s) for s in store.query(_VERDICTS, prefixes=PREFIXES)]:
+        if d.value != QD + "Rejected":
+            continue
+        basis = ox.NamedNode(QD + "basis")
+        if ox.Quad(c, basis, ox.NamedNode(READING_BASIS)) not in store:
+            continue  # not a reading (or gone): verdict_problems reports it
+        spo = [next(iter(store.quads_for_pattern(c, ox.NamedNode(rdf + k), None)), None) for k in ("subject", "predicate", "object")]
+        if None in spo:
+            continue
+        s, pr, o = (q.object for q in spo)
+        for q in list(store.quads_for_pattern(s, pr, o)):
+            store.remove(q)
+        for q in list(store.quads_for_pattern(c, ox.NamedNode(rdf + "type"), ox.NamedNode(QD + "Claim"))):
+            store.remove(q)
+        store.remove(ox.Quad(c, basis, ox.NamedNode(READING_BASIS)))
+        store.extend([ox.Quad(c, ox.NamedNode(rdf + "type"), ox.NamedNode(QD + "RejectedReading")),
+                      ox.Quad(c, ox.NamedNode(QD + "rejectedBy"), v)])
+        n += 1
+    return n
+
+
+# the ontology's qd:strength of each basis, for a graph built without the ontology
+_STRENGTH = {QD + "Stated": 1, QD + "InferredFromSubject": 2, QD + "InferredFromHierarchy": 3,
+             QD + "InferredFromRoadmap": 4, QD + "InferredFromContext": 5}
+_CLAIM_BASES = """SELECT ?c ?b ?s WHERE { ?c qd:basis ?b . OPTIONAL { ?b qd:strength ?s } }"""
+_PREMISES = """SELECT ?c ?p WHERE { ?c qd:premise ?p }"""
+
+
+def _weakest(store, ox) -> None:
+    """Give each derived claim ``qd:weakestBasis`` (a link is as strong as its weakest premise,
+    at any depth) and ``qd:restsOn`` each reading under it. Done here in Python because SPARQL
+    has no recursion over premises of premises; a few hundred claims take milliseconds."""
+    basis, strength = {}, {}
+    for c, b, s in store.query(_CLAIM_BASES, prefixes=PREFIXES):
+        basis[c] = b
+        strength[b] = int(s.value) if s is not None else _STRENGTH.get(b.value, 99)
+    premises: dict = {}
+    for c, p in store.query(_PREMISES, prefixes=PREFIXES):
+        premises.setdefault(c, []).append(p)
+    memo: dict = {}
+
+    def walk(c, seen=()):
+        if c in memo:
+            return memo[c]
+        b = basis.get(c)
+        weakest, readings = b, set()
+        if b is not None and b.value == READING_BASIS:
+            readings.add(c)
+        for p in premises.get(c, ()):
+            if p in seen:
+                continue
+            pb, pr = walk(p, seen + (c,))
+            readings |= pr
+            if pb is not None and (weakest is None or strength.get(pb, 99) > strength.get(weakest, 99)):
+                weakest = pb
+        memo[c] = (weakest, readings)
+        return memo[c]
+
+    wb, ro = ox.NamedNode(QD + "weakestBasis"), ox.NamedNode(QD + "restsOn")
+    out = []
+    for c in premises:
+        weakest, readings = walk(c)
+        if weakest is not None:
+            out.append(ox.Quad(c, wb, weakest))
+        out += [ox.Quad(c, ro, r) for r in sorted(readings, key=lambda r: r.value)]
+    store.extend(out)
+
+
+def verdict_problems(kg) -> list[tuple[str, str]]:
+    """Verdicts that no longer match a reading: (verdict IRI, why). For ``qdgraph validate``."""
+    rows = kg.query("""SELECT ?v ?c ?d ?basis ?rejected WHERE { ?v a qd:Verdict .
+        OPTIONAL { ?v qd:onClaim ?c . OPTIONAL { ?c qd:basis ?basis } OPTIONAL { ?c qd:rejectedBy ?rejected } }
+        OPTIONAL { ?v qd:decision ?d } } ORDER BY ?v""").rows
+    out = []
+    for r in rows:
+        v = r["v"].value
+        if r.get("c") is None:
+            out.append((v, "a verdict names no reading (qd:onClaim)"))
+        elif r.get("d") is None or r["d"].value not in (QD + "Accepted", QD + "Rejected"):
+            out.append((v, "a verdict's qd:decision is neither qd:Accepted nor qd:Rejected"))
+        elif r.get("rejected") is not None:
+            continue
+        elif r.get("basis") is None:
+            out.append((v, f"the verdict's claim {r['c'].value} is not in the graph any more"))
+        elif r["basis"].value != READING_BASIS:
+            out.append((v, f"the verdict's claim {r['c'].value} is no longer a reading (its basis is {r['basis'].value})"))
+    return out
 
 
 def _run(store, rule: Rule, ox) -> None:
