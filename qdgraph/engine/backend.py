@@ -186,16 +186,14 @@ class StoreBackend(LocalBackend):
             raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
         super().__init__(store, description or f"store {store_dir}")
         self.snapshot = str(self.gen.resolve())  # a generation is never written again
-        self._names = None
 
     def names(self) -> NameIndex | None:
-        """The index kept with the generation; None when it is missing or damaged (it is then
-        built from the store: a name index on disk never holds a state a user can trip on)."""
+        """The index kept with the generation (opened on each call: the graph keeps it); None
+        when it is missing or damaged: the graph then builds it from the store, so a name index
+        on disk never holds a state a user can trip on."""
         from qdgraph.storage.namestore import open_names
 
-        if self._names is None:
-            self._names = open_names(self.gen)
-        return self._names
+        return open_names(self.gen)
 
     def backup(self, target: Path) -> None:
         """Copy the database to ``target`` (hard links where it can: cheap), for a writer

@@ -167,14 +167,12 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
 
         w = csv.writer(out, lineterminator="\r\n")
         w.writerow(variables)
-        cell = _Memo(_csv_cell)
         for row in rows:
-            w.writerow([cell(row.get(v)) for v in variables])
+            w.writerow([_csv_cell(row.get(v)) for v in variables])
     elif fmt == "tsv":
         out.write("\t".join("?" + v for v in variables) + "\n")
-        cell = _Memo(_tsv_term)
         for row in rows:
-            out.write("\t".join(cell(row.get(v)) for v in variables) + "\n")
+            out.write("\t".join(_tsv_term(row.get(v)) for v in variables) + "\n")
     elif fmt == "json-lines":
         out.write(json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": [')
         sep = "\n"
@@ -189,9 +187,8 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
         out.write("".join(f'<variable name="{xml_escape(v)}"/>\n' for v in variables))
         out.write("</head>\n<results>\n")
         opening = {v: f'<binding name="{xml_escape(v)}">' for v in variables}
-        term = _Memo(_xml_term)
         for row in rows:
-            out.write("<result>\n" + "".join(opening[v] + term(row[v]) + "</binding>\n"
+            out.write("<result>\n" + "".join(opening[v] + _xml_term(row[v]) + "</binding>\n"
                                               for v in variables if row.get(v) is not None) + "</result>\n")
         out.write("</results>\n</sparql>\n")
     else:
@@ -200,7 +197,9 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
 
 class _Memo(dict):
     """A term's text, computed once: answers repeat the same IRIs and values row after row.
-    Emptied when it grows past 100,000 terms, so a huge answer never makes it grow further."""
+    Only JSON pays for it (100,000 rows: 0.9 s of CPU instead of 2.7 s); CSV, TSV and XML
+    cells cost about what the lookup does. Emptied when it grows past 100,000 terms, so a huge
+    answer never makes it grow further."""
 
     def __init__(self, fn):
         super().__init__()
