@@ -24,6 +24,7 @@ _LAZY = {
     "describe": ("qdgraph.domain.entity", "describe"),
     "picture": ("qdgraph.presentation.viz", "picture"),
     "validate": ("qdgraph.domain.validate", "validate"),
+    "to_dataframe": ("qdgraph.presentation.dataframe", "to_dataframe"),
     "QdgraphError": ("qdgraph.errors", "QdgraphError"),
 }
 

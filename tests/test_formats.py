@@ -44,3 +44,67 @@ def test_cli_query_offers_every_registry_format():
 def test_a_format_of_another_kind_is_refused():
     with pytest.raises(ValueError, match="not one of"):
         formats.write(GRAPH, "csv")
+
+
+# ------------------------------------------------------------------ spreadsheets and DataFrames
+def test_excel_csv_carries_a_byte_order_mark_and_the_same_rows_as_csv():
+    """Excel on Chinese Windows reads a CSV file as GBK unless it starts with a UTF-8 byte-order
+    mark: `-F excel` writes it (and CRLF line ends), with the same cells as `-F csv`."""
+    import csv
+    import io
+
+    from conftest import invoke
+
+    query = "SELECT ?i ?l WHERE { ?i a qd:Indicator ; rdfs:label ?l FILTER (lang(?l) = 'zh') } ORDER BY ?i"
+    plain = invoke("query", query, "-F", "csv")
+    excel = invoke("query", query, "-F", "excel")
+    assert plain.code == 0 and excel.code == 0, excel
+    raw = excel.out.encode("utf-8")
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows == list(csv.reader(io.StringIO(plain.out))) and len(rows) > 10
+    assert any("人才" in r[1] for r in rows)
+
+
+def test_export_excel_writes_the_csv_export_with_a_byte_order_mark(tmp_path):
+    from conftest import invoke
+
+    assert invoke("export", "-F", "csv", "-o", tmp_path / "plain.csv").code == 0
+    res = invoke("export", "-F", "excel", "-o", tmp_path / "excel.csv")
+    assert res.code == 0, res
+    raw = (tmp_path / "excel.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    plain = (tmp_path / "plain.csv").read_text(encoding="utf-8").splitlines()
+    assert raw.decode("utf-8-sig").splitlines() == plain and "全市人才总量" in raw.decode("utf-8")
+
+
+def test_results_become_dataframes_with_labels_beside_iris(kg):
+    import qdgraph
+
+    pytest.importorskip("pandas")
+    res = kg.query("SELECT ?i ?n ?value WHERE { ?t a qd:Target ; qd:indicator ?i ; "
+                   "<http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?value . ?i skos:notation ?n } ORDER BY ?n")
+    assert res.rows and all(isinstance(r["i"], ox.NamedNode) for r in res.rows)
+    df = qdgraph.to_dataframe(res, kg, labels=True)
+    assert list(df.columns) == ["i", "i_label", "n", "value"] and len(df) == len(res.rows)
+    first = res.rows[0]
+    assert df.loc[0, "i"] == first["i"].value  # IRIs as text, not pyoxigraph objects
+    assert df.loc[0, "i_label"] == kg.label(first["i"].value, "zh")
+    assert df["value"].tolist() == [float(r["value"].value) for r in res.rows]  # numbers as numbers
+    en = qdgraph.to_dataframe(res, kg, labels=True, lang="en")
+    assert en.loc[0, "i_label"] == kg.label(first["i"].value, "en") != df.loc[0, "i_label"]
+    assert list(qdgraph.to_dataframe(res).columns) == ["i", "n", "value"]
+
+
+def test_graph_results_become_dataframes_and_asks_do_not(kg):
+    import qdgraph
+    from qdgraph.errors import QdgraphError
+
+    pytest.importorskip("pandas")
+    df = qdgraph.to_dataframe(GRAPH)
+    assert df.to_dict("records") == [{"subject": "https://w3id.org/qdgraph/id/x",
+                                      "predicate": "http://www.w3.org/2000/01/rdf-schema#label", "object": "青岛"}]
+    with pytest.raises(QdgraphError, match="ASK"):
+        qdgraph.to_dataframe(AskResult(True))
+    with pytest.raises(QdgraphError, match="needs the graph"):
+        qdgraph.to_dataframe(SELECT, labels=True)

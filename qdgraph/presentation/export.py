@@ -4,7 +4,11 @@ from __future__ import annotations
 import csv
 import io
 
-from qdgraph.presentation.formats import defuse, names, term_text, write
+from qdgraph.presentation.formats import BOM, defuse, names, term_text, write
+
+# what `qdgraph export --format` offers: the RDF formats of the registry, GraphML, and CSV
+# (``excel``: the same CSV as Excel opens it, see ``formats.BOM``)
+EXPORT_FORMATS = [*names("graph"), "graphml", "csv", "excel"]
 
 
 def export_graph(kg, fmt: str) -> str:
@@ -14,9 +18,10 @@ def export_graph(kg, fmt: str) -> str:
         from qdgraph.engine.results import GraphResult
 
         return write(GraphResult([ox.Triple(q.subject, q.predicate, q.object) for q in kg.quads()]), fmt)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+    if fmt in ("csv", "excel"):
+        buf = io.StringIO(BOM if fmt == "excel" else "")
+        buf.seek(0, io.SEEK_END)
+        w = csv.writer(buf, lineterminator="\r\n" if fmt == "excel" else "\n")
         w.writerow(["subject", "predicate", "object", "object_lang", "object_datatype"])
         import pyoxigraph as ox
 

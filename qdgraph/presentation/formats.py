@@ -129,6 +129,17 @@ def _write_csv(res) -> str:
     return _truth(res) + "\n" if res.kind == "ask" else _streamed(res, "csv")
 
 
+# Excel reads a CSV file as the system's code page (GBK on Chinese Windows) unless it starts
+# with a UTF-8 byte-order mark: with it, Chinese text opens as written
+BOM = "\ufeff"
+
+
+def _write_excel(res) -> str:
+    """CSV that Excel opens correctly: a UTF-8 byte-order mark, CRLF line ends, formulas defused."""
+    text = _write_csv(res)
+    return BOM + (text.replace("\n", "\r\n") if res.kind == "ask" else text)
+
+
 def _write_tsv(res) -> str:
     return _truth(res) + "\n" if res.kind == "ask" else _streamed(res, "tsv")
 
@@ -242,6 +253,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("xml", "XML", "application/sparql-results+xml", _ROWS, "srx", _write_xml,
            accept=("application/xml", "text/xml"), aliases=("srx",), w3c="SPARQL_Results_XML"),
     Format("csv", "CSV", "text/csv", _ROWS, "csv", _write_csv, w3c="SPARQL_Results_CSV"),
+    Format("excel", "CSV for Excel", "text/csv", _ROWS, "csv", _write_excel, http=False),
     Format("tsv", "TSV", "text/tab-separated-values", _ROWS, "tsv", _write_tsv, w3c="SPARQL_Results_TSV"),
     Format("turtle", "Turtle", "text/turtle", ("graph",), "ttl", _rdf_writer(ox.RdfFormat.TURTLE, True),
            accept=("application/x-turtle", "text/n3"), aliases=("ttl", "n3"), w3c="Turtle"),

@@ -9,6 +9,7 @@ from qdgraph.errors import UsageError
 from qdgraph.interfaces.cli.common import (command, emit, emit_json, format_option, graph_options, lang_option, note,
                                            terminal_safe)
 
+from qdgraph.presentation.export import EXPORT_FORMATS
 from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
 
@@ -618,17 +619,18 @@ def queries(show_name):
 # ---------------------------------------------------------------- export
 @command()
 @graph_options
-@click.option("--format", "-F", "fmt", type=click.Choice([*format_names("graph"), "graphml", "csv"]),
-              default="turtle", show_default=True)
+@click.option("--format", "-F", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
 def export(kg, fmt, output):
     """Write the whole graph. turtle/json-ld/nt are RDF; graphml is the NetworkX projection
-    (entities as nodes, relations as edges); csv is one row per triple.
+    (entities as nodes, relations as edges); csv is one row per triple (excel: the same CSV
+    with a UTF-8 byte-order mark, so Excel opens the Chinese text correctly).
 
     \b
     Examples:
       qdgraph export --format turtle -o qdgraph.ttl
       qdgraph export --format graphml -o qdgraph.graphml
+      qdgraph export --format excel -o qdgraph.csv
     """
     from qdgraph.presentation.export import export_graph
 

@@ -91,7 +91,12 @@ def emit(text: str, fmt: str | None = None) -> None:
 
     if fmt in HUMAN_FORMATS or _on_terminal(sys.stdout):
         text = clean(text)
-    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    text = text if text.endswith("\n") or not text else text + "\n"
+    if fmt == "excel":  # UTF-8 (its byte-order mark says so) whatever code page stdout has
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        return
+    sys.stdout.write(text)
 
 
 def note(text: str) -> None:
