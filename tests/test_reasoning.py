@@ -97,3 +97,97 @@ def test_owlrl_is_given_the_same_terms():
     _semantics("owlrl")
     assert owlrl.OWLRL.OWL.sameAs == OWL.sameAs and owlrl.OWLRL.RDF.type == RDF.type
     assert owlrl.OWLRL.OWL["sameAs"] == OWL.sameAs and str(owlrl.OWLRL.OWL) == str(OWL)
+
+
+# owlrl as published: qdgraph's one change to it (plain namespaces) lasts only while a closure runs
+
+def _owlrl_state() -> dict:
+    """Every attribute of owlrl's modules and of the classes they define, by identity."""
+    state = {}
+    for name, module in list(sys.modules.items()):
+        if name == "owlrl" or name.startswith("owlrl."):
+            for attr, value in list(vars(module).items()):
+                state[(name, attr)] = value
+                if isinstance(value, type) and value.__module__.startswith("owlrl"):
+                    state.update({(name, attr, a): v for a, v in vars(value).items()})
+    return state
+
+
+def _chain(n: int) -> bytes:
+    """A transitive property along ``n`` nodes: about n²/2 conclusions (n = 400: minutes of owlrl)."""
+    ttl = ("@prefix ex: <urn:ex:> . @prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+           "ex:next a owl:TransitiveProperty .\n" + "".join(f"ex:n{i} ex:next ex:n{i + 1} .\n" for i in range(n)))
+    return ox.serialize(ox.parse(ttl, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _nt(store) -> bytes:
+    return ox.serialize((q.triple for q in store), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _backend(nt: bytes):
+    from qdgraph.engine.backend import LocalBackend
+
+    store = ox.Store()
+    store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
+    return LocalBackend(store)
+
+
+def test_owlrls_modules_are_unchanged_after_a_closure(tmp_path, monkeypatch):
+    import owlrl  # noqa: F401  (its modules are loaded before the first snapshot)
+
+    from qdgraph.engine.reasoning import closure
+    from qdgraph.errors import QueryTimeout
+
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path))
+    before = _owlrl_state()
+    nt = ox.serialize(ox.parse(GRAPH, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+    for kind in ("rdfs", "owlrl"):
+        assert len(closure(_backend(nt), kind)) > len(list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)))
+    with pytest.raises(QueryTimeout):   # a closure stopped half-way leaves nothing changed either
+        closure(_backend(_chain(400)), "owlrl", timeout=0.2)
+    after = _owlrl_state()
+    assert after.keys() == before.keys()
+    assert [k for k, v in before.items() if after[k] is not v] == []
+
+
+def test_the_plain_namespaces_hold_rdflibs_own_terms():
+    import owlrl.OWLRL
+    from rdflib.namespace import OWL, RDF
+
+    from qdgraph.engine.reasoning import plain_namespaces
+
+    with plain_namespaces():
+        assert owlrl.OWLRL.OWL is not OWL, "nothing was swapped: the faster closure is not in use"
+        assert owlrl.OWLRL.OWL.sameAs == OWL.sameAs and owlrl.OWLRL.RDF.type == RDF.type
+        assert owlrl.OWLRL.OWL["sameAs"] == OWL.sameAs and str(owlrl.OWLRL.OWL) == str(OWL)
+    assert owlrl.OWLRL.OWL is OWL
+
+
+def test_a_closure_stops_at_its_time_limit(tmp_path, monkeypatch):
+    import time
+
+    from qdgraph.engine.reasoning import closure
+    from qdgraph.errors import QueryTimeout
+
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path))
+    backend = _backend(_chain(400))
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"owlrl closure did not finish within 0\.5 s"):
+        closure(backend, "owlrl", timeout=0.5)
+    assert time.monotonic() - started < 30, "the closure ran on past its time limit"
+    assert not list(tmp_path.glob("closure-*")), "a stopped closure was kept"
+
+
+@pytest.mark.parametrize("damage", ["cut at a line", "a changed term", "no closing hash"])
+def test_a_damaged_closure_file_is_computed_again(tmp_path, monkeypatch, damage):
+    from qdgraph.engine.reasoning import closure
+
+    monkeypatch.setenv("QDGRAPH_CACHE", str(tmp_path))
+    nt = ox.serialize(ox.parse(GRAPH, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+    whole = _split(_nt(closure(_backend(nt), "owlrl")))
+    (kept,) = tmp_path.glob("closure-*.nt")
+    lines = kept.read_bytes().splitlines(keepends=True)
+    kept.write_bytes({"cut at a line": b"".join(lines[:len(lines) // 2] + lines[-1:]),
+                      "a changed term": kept.read_bytes().replace(b"urn:ex:ann", b"urn:ex:anx"),
+                      "no closing hash": b"".join(lines[:-1])}[damage])
+    assert _split(_nt(closure(_backend(nt), "owlrl"))) == whole

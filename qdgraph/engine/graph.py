@@ -153,14 +153,15 @@ def param_terms(params: Mapping[str, Any] | None) -> dict:
 
 def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = None,
                endpoint: str | None = None, bundled: bool = True, reason: str | None = None,
-               **endpoint_options) -> KnowledgeGraph:
+               timeout: float | None = None, **endpoint_options) -> KnowledgeGraph:
     """Open the graph to query.
 
     - default: the bundled ontology and data (a compiled, cached store);
     - ``data``: extra RDF files added to it (parsed first: a broken file changes nothing);
     - ``store``: an on-disk store built by ``qdgraph load`` (opened read-only);
     - ``endpoint``: a remote SPARQL 1.1 query URL;
-    - ``reason``: ``"rdfs"`` or ``"owlrl"`` to query the inferred closure.
+    - ``reason``: ``"rdfs"`` or ``"owlrl"`` to query the inferred closure, computed within
+      ``timeout`` seconds (QueryTimeout).
     """
     data = [Path(d) for d in data]
     if endpoint:
@@ -189,7 +190,8 @@ def open_graph(data: Iterable[str | Path] = (), *, store: str | Path | None = No
     if reason:
         from qdgraph.engine.reasoning import closure
 
-        backend = LocalBackend(closure(backend, reason), description=f"{backend.description}, {reason} closure")
+        backend = LocalBackend(closure(backend, reason, timeout=check_timeout(timeout)),
+                               description=f"{backend.description}, {reason} closure")
     return KnowledgeGraph(backend)
 
 

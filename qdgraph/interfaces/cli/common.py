@@ -70,12 +70,13 @@ class GraphOpener:
         self.args = (store, endpoint)
         self._kg = None
 
-    def __call__(self, reason=None):
+    def __call__(self, reason=None, timeout=None):
         if self._kg is None:
             from qdgraph.engine.graph import open_graph
 
             store, endpoint = self.args
-            self._kg = open_graph(self.files, store=store, endpoint=endpoint, bundled=self.bundled, reason=reason)
+            self._kg = open_graph(self.files, store=store, endpoint=endpoint, bundled=self.bundled, reason=reason,
+                                  timeout=timeout)
         return self._kg
 
 
