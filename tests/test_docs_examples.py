@@ -27,3 +27,15 @@ def test_docstring_examples(module):
 
 def test_readme_points_to_the_python_api_page():
     assert "docs/python-api.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_query_help_names_every_predeclared_prefix():
+    import re
+
+    from conftest import invoke
+    from qdgraph.namespaces import PREFIXES
+
+    res = invoke("query", "--help")
+    assert res.code == 0, res
+    named = set(re.findall(r"[\w-]+", res.out.split("prefixes", 1)[1].split("predeclared", 1)[0]))
+    assert set(PREFIXES) <= named

@@ -50,3 +50,37 @@ def test_worker_answers_with_the_error_tables_status_and_details(kg):
     assert "suggestions" in reply.extra
     err = AmbiguousNameError("x is ambiguous", ["a [qd:A]", "b [qd:B]"])
     assert (err.http_status, err.details()) == (409, {"candidates": ["a [qd:A]", "b [qd:B]"]})
+
+
+def test_library_errors_name_arguments_and_the_command_line_names_its_flags(kg, tmp_path):
+    """Python and HTTP callers read the library's words (no `--flag` they cannot type); the
+    command line prints the same message naming its own flags."""
+    import re
+
+    import pytest
+
+    from conftest import invoke
+    from qdgraph.engine.backend import with_timeout
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.errors import QueryTimeout, UsageError
+
+    def slow():
+        import time
+
+        time.sleep(1)
+
+    cases = []
+    with pytest.raises(QueryTimeout) as err:
+        with_timeout(slow, 0.05)
+    cases.append(err.value)
+    with pytest.raises(UsageError) as err:
+        kg.named("indicator-target", {})
+    cases.append(err.value)
+    with pytest.raises(UsageError) as err:
+        open_graph(data=[tmp_path / "x.ttl"], store=tmp_path)
+    cases.append(err.value)
+    for e in cases:
+        assert not re.search(r"(^|\s)--\w", re.sub(r"`[^`]*`", "", str(e))), str(e)  # a quoted command may have them
+        assert e.cli and re.search(r"--\w", e.cli), e
+    res = invoke("query", "--name", "indicator-target")
+    assert res.code == 2 and "--param indicator=VALUE" in res.err, res

@@ -58,6 +58,7 @@ def test_every_backend_has_the_typed_interface(kg):
 
     assert isinstance(LocalBackend(ox.Store()), Backend)
     assert isinstance(EndpointBackend("http://127.0.0.1:9/sparql"), Backend)
+    assert kg.backend.local and LocalBackend(ox.Store()).local and not EndpointBackend("http://127.0.0.1:9/sparql").local
     res = kg.query("SELECT ?i WHERE { ?i a qd:Indicator }", limit=3)
     assert len(res.rows) == 3 and res.truncated
 
@@ -98,3 +99,33 @@ def test_each_module_lives_in_its_layers_folder():
         if not ok:
             misplaced.append(f"{mod} ({layer})")
     assert misplaced == []
+
+
+def _qdgraph_imports():
+    """(importing module, imported module, name) for every ``from qdgraph… import name``."""
+    for path in PKG.rglob("*.py"):
+        mod = _module(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("qdgraph"):
+                for a in node.names:
+                    yield mod, node.module, a.name
+
+
+def test_no_module_imports_another_modules_private_names():
+    private = [f"{mod} imports {src}.{name}" for mod, src, name in _qdgraph_imports()
+               if name.startswith("_") and not name.startswith("__") and src != mod]
+    assert private == []
+
+
+def test_nothing_asks_a_backend_for_its_class():
+    """The graph and its callers use what the Backend protocol declares (``local``, ``snapshot``,
+    ``names()``), so a new backend needs no change anywhere else."""
+    classes = {"LocalBackend", "StoreBackend", "EndpointBackend"}
+    found = []
+    for path in PKG.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance" and len(node.args) == 2:
+                kinds = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+                if any(getattr(k, "id", getattr(k, "attr", None)) in classes for k in kinds):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

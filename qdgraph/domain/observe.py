@@ -1,7 +1,8 @@
 """``qdgraph observe import``: observed values of the indicators (CSV) into a store, all or nothing.
 
 Each row — indicator, period, value, unit, source title, source URL or file, the sentence
-quoted — becomes a Data Cube observation in ``qdr:dataset-observed`` (see DATACUBE contract):
+quoted — becomes a Data Cube observation in ``qdr:dataset-observed`` of the structure
+``qd:IndicatorStructure`` (``ontology/qdgraph.ttl``; shapes in ``ontology/observations-shapes.ttl``):
 ``qd:indicator``, ``sdmx-dimension:refArea qdr:place-qingdao``, ``sdmx-dimension:refPeriod``
 (``qdgraph.engine.periods``), ``sdmx-measure:obsValue``, ``sdmx-attribute:unitMeasure`` (a unit the
 graph knows, ``qdgraph.engine.units``), ``qd:valueKind qd:ObservedValue``, ``qd:comparator qd:Exactly``

@@ -519,8 +519,8 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     """Run a read-only SPARQL query.
 
     The query comes from the SPARQL argument, -f FILE.rq, --name NAME, or stdin. The prefixes
-    qd, qdr, rdf, rdfs, owl, xsd, skos, org, prov, dcterms, qudt, unit, time, schema, oa and foaf
-    are predeclared. Parameters are bound as RDF terms, never pasted into the query. UPDATE,
+    qd, qdr, rdf, rdfs, owl, xsd, skos, org, prov, dcterms, qudt, unit, cur, time, schema, oa,
+    foaf, sh, qb, sdmx-dimension, sdmx-measure and sdmx-attribute are predeclared. Parameters are bound as RDF terms, never pasted into the query. UPDATE,
     LOAD and SERVICE are refused; FROM may name only graphs the store holds.
 
     \b
