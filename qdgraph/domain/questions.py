@@ -73,8 +73,10 @@ def match(text: str) -> tuple[Pattern, str] | None:
     return None
 
 
-def answer(kg, text: str) -> Answer | None:
-    """The answer to ``text`` if it is a question we understand, else None."""
+def answer(kg, text: str, measures=None) -> Answer | None:
+    """The answer to ``text`` if it is a question we understand, else None. ``measures``: the
+    function that lists an indicator's measures (default ``measures_for``; a server passes one
+    that remembers answers per store generation)."""
     import pyoxigraph as ox
 
     from qdgraph.engine.queries import get_query
@@ -97,7 +99,7 @@ def answer(kg, text: str) -> Answer | None:
     if p.kind == "measures":
         from qdgraph.domain.measures import measures_for
 
-        for m in measures_for(kg, ans.iri).links:
+        for m in (measures or measures_for)(kg, ans.iri).links:
             ans.items.append({"iri": m.measure, "zh": m.zh, "en": m.en, "basis_zh": m.basis_zh, "basis_en": m.basis_en,
                               "quote": m.evidence[0] if m.evidence else None})
     elif p.kind == "chain":
@@ -108,8 +110,13 @@ def answer(kg, text: str) -> Answer | None:
             for r in kg.named("entity-out", {"entity": ox.NamedNode(ans.iri)}).rows:
                 o = r["o"]
                 if isinstance(o, ox.NamedNode) and o.value.startswith(_DATA) and r["p"].value not in _NOT_RELATED:
-                    ans.related.append({"relation": r["p"].value, "iri": o.value,
+                    ans.related.append({"relation": r["p"].value, "iri": o.value, "inverse": False,
                                         "zh": names.label(o.value, "zh"), "en": names.label(o.value, "en")})
+            for r in kg.named("entity-in", {"entity": ox.NamedNode(ans.iri)}).rows:
+                s = r["s"]
+                if isinstance(s, ox.NamedNode) and s.value.startswith(_DATA) and r["p"].value not in _NOT_RELATED:
+                    ans.related.append({"relation": r["p"].value, "iri": s.value, "inverse": True,
+                                        "zh": names.label(s.value, "zh"), "en": names.label(s.value, "en")})
     elif p.kind == "target":
         from qdgraph.domain.wording import target_text
 

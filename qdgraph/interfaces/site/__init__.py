@@ -32,7 +32,8 @@ ID_PREFIX = "https://w3id.org/qdgraph/id/"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
 LANG_COOKIE = "qdgraph_lang"
-MAX_QUERY_TEXT = 500  # longer search text is cut: names and questions are short
+# longer search text is cut, not refused: names and questions are short (the name index's limit)
+from qdgraph.limits import MAX_NAME as MAX_QUERY_TEXT  # noqa: E402
 
 
 class SiteState:
@@ -164,6 +165,12 @@ def routes(state) -> list:
         data = await run_in_threadpool(pages.search, kg, text, lang)
         return render(request, "search.html", q=text, page=data)
 
+    async def chart(request):
+        svg = await run_in_threadpool(pages.chart, get_graph(), ID_PREFIX + request.path_params["name"])
+        if svg is None:
+            return Response("no chart\n", status_code=404, media_type="text/plain; charset=utf-8")
+        return Response(svg, media_type="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
     async def css(request):
         return Response(_css(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"})
 
@@ -177,6 +184,7 @@ def routes(state) -> list:
         Route("/source/{doc:path}", timed(source), methods=["GET", "HEAD"], name="site-source"),
         Route("/search", timed(search), methods=["GET", "HEAD"], name="site-search"),
         Route("/site/site.css", css, methods=["GET", "HEAD"]),
+        Route("/site/chart/{name:str}.svg", timed(chart), methods=["GET", "HEAD"]),
     ]
 
 

@@ -8,6 +8,7 @@ picks the reader's.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from collections import OrderedDict, defaultdict
 
 import pyoxigraph as ox
@@ -27,6 +28,9 @@ STATED = QD + "Stated"
 # which picture (/viz/KIND?name=IRI) shows an entity of a type
 PICTURES = {QD + "IndustryChain": "chain", QD + "Pillar": "pillar", QD + "Indicator": "indicator",
             QD + "Enterprise": "enterprise", QD + "Platform": "enterprise"}
+# kind → (outgoing, incoming) properties its own section shows
+SHOWN_ABOVE = {"indicator": ((), (QD + "affects",)), "measure": ((QD + "affects",), ()),
+               "chain": ((), (QD + "inChain", QD + "concerns"))}
 SPECIAL = {QD + "Indicator": "indicator", QD + "Measure": "measure", QD + "IndustryChain": "chain",
            QD + "SourceDocument": "source", QUOTE: "quote", CLAIM: "claim"}
 
@@ -118,12 +122,19 @@ class Words:
         self.names = kg.names()
         self._claims = None
         self._quotes = None
+        self._seen: dict = {}
 
     def both(self, iri: str) -> dict:
         return {"zh": self.label(iri, "zh"), "en": self.label(iri, "en")}
 
     def label(self, iri: str, lang: str | None = None) -> str:
         lang = lang or self.lang
+        key = (iri, lang)
+        if key not in self._seen:
+            self._seen[key] = self._label(iri, lang)
+        return self._seen[key]
+
+    def _label(self, iri: str, lang: str) -> str:
         e = self.names.entry(iri)
         if e:
             return e.get(lang) or e.get(i18n.other(lang)) or shorten(iri)
@@ -133,6 +144,9 @@ class Words:
         q = self.quotes().get(iri)
         if q:
             return "“" + _cut(q["exact"], 40) + "”"
+        rule = _rule_names().get(iri)
+        if rule:
+            return rule.get(lang) or rule.get("zh") or _local(iri)
         c = self.claims()["claims"].get(iri)
         if c:
             return f'{self.label(c["s"], lang)} — {self.label(c["p"], lang)} → {self.label(c["o"], lang)}'
@@ -173,6 +187,14 @@ class Words:
             return {"text": self.label(iri), "href": href(iri), "quotes": []}
         return {"s": self.link(c["s"]), "p": self.label(c["p"]), "o": self.link(c["o"]), "href": href(iri),
                 "quotes": [q for q in (self.quote(x) for x in c["quotes"]) if q]}
+
+
+@lru_cache(maxsize=1)
+def _rule_names() -> dict:
+    """rule IRI → {"zh", "en"}: the declared rules' names (their files' headers)."""
+    from qdgraph.storage.rules import all_rules
+
+    return {r.iri: r.label for r in all_rules()}
 
 
 def _quote_id(iri: str) -> str:
@@ -271,6 +293,10 @@ def entity(kg, iri: str, lang: str) -> dict:
     if page["subtitle"] == page["title"]:
         page["subtitle"] = ""
     kind = page["kind"]
+    # what a kind's own section shows is not listed again below it
+    hide_out, hide_in = SHOWN_ABOVE.get(kind, ((), ()))
+    page["statements"] = [g for g in page["statements"] if g["property"]["iri"] not in hide_out]
+    page["incoming"] = [g for g in page["incoming"] if g["property"]["iri"] not in hide_in]
     if kind == "claim":
         c = claims["claims"].get(iri)
         if c:
@@ -298,7 +324,6 @@ def _ranked(cs: list) -> list:
 
 def indicator(kg, iri: str, w: Words) -> dict:
     """Target, latest value, progress and the measures grouped as ``measures_for`` gives them."""
-    from qdgraph.domain.measures import measures_for
     from qdgraph.presentation import charts
 
     lang = w.lang
@@ -311,16 +336,31 @@ def indicator(kg, iri: str, w: Words) -> dict:
         out["status"] = getattr(ip, "status_" + lang, "") or ""
         out["status_key"] = ip.status
         out["reason"] = getattr(ip, "reason_" + lang, "") or ""
-        svg = charts.chart_svg(ip) if ip.observations or ip.target else None
-        if svg:
-            import base64
-
-            # an <img> of the SVG: the page's CSP forbids inline styles, which matplotlib's SVG uses
-            out["chart"] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    im = measures_for(kg, iri)
+        if ip.observations or ip.target:
+            # its own URL, drawn once per generation: matplotlib takes a second, the page 50 ms
+            # (and an <img>: the page's CSP forbids the inline styles matplotlib's SVG uses)
+            out["chart"] = "/site/chart/" + iri[len(QDR):] + ".svg"
+    im = MEMO.get(kg, "measures:" + iri, lambda kg: _measures_for(kg, iri))
     out["groups"] = _measure_groups(im, w)
     out["count"] = sum(len(g["measures"]) for g in out["groups"])
     return out
+
+
+def _measures_for(kg, iri: str):
+    from qdgraph.domain.measures import measures_for
+
+    return measures_for(kg, iri)
+
+
+def chart(kg, iri: str) -> str | None:
+    """The indicator's progress chart as SVG (drawn once per generation), or None."""
+    def build(kg):
+        from qdgraph.presentation import charts
+
+        ip = MEMO.get(kg, "progress", _progress_all).get(iri)
+        return charts.chart_svg(ip) if ip is not None and (ip.observations or ip.target) else None
+
+    return MEMO.get(kg, "chart:" + iri, build)
 
 
 def _measure_groups(im, w: Words) -> list:
@@ -450,8 +490,9 @@ def source(kg, iri: str, lang: str) -> dict | None:
             parts.append(("text", text[at:q["start"]]))
         rests = sorted((w.link(b) for b in data["based"].get(q["iri"], ()) if b.startswith(QDR)),
                        key=lambda v: v["text"])
+        rests = [r for r in rests if not r["iri"].startswith(QDR + "claim-")]
         parts.append(("quote", {"id": _quote_id(q["iri"]), "text": q["exact"], "href": href(q["iri"]),
-                                "rests": [r for r in rests if not r["iri"].startswith(QDR + "claim-")]}))
+                                "rests": rests[:SHOWN_RESTS], "more": max(0, len(rests) - SHOWN_RESTS)}))
         at = q["end"]
     parts.append(("text", text[at:]))
     paragraphs: list = [[]]
@@ -465,8 +506,21 @@ def source(kg, iri: str, lang: str) -> dict | None:
                 paragraphs.append([])
             if chunk.strip():
                 paragraphs[-1].append(("text", chunk))
+    out = []
+    for para in paragraphs:
+        if not para:
+            continue
+        level = 0
+        if para[0][0] == "text" and para[0][1].lstrip().startswith("#"):  # the text's Markdown headings
+            head = para[0][1].lstrip()
+            level = min(len(head) - len(head.lstrip("#")), 4)
+            para = [("text", head.lstrip("#").strip())] + para[1:]
+        out.append({"heading": level, "parts": para})
     return {"iri": iri, "title": data["title"] or w.label(iri), "page": href(iri),
-            "paragraphs": [p for p in paragraphs if p], "n_quotes": len(data["quotes"])}
+            "paragraphs": out, "n_quotes": len(data["quotes"])}
+
+
+SHOWN_RESTS = 3  # entities named beside a quoted sentence; its own page lists them all
 
 
 def _text_file(paths, rel: str):
@@ -487,7 +541,7 @@ def search(kg, text: str, lang: str) -> dict:
     from qdgraph.domain.questions import answer
 
     w = Words(kg, lang)
-    ans = answer(kg, text)
+    ans = answer(kg, text, measures=lambda kg, iri: MEMO.get(kg, "measures:" + iri, lambda kg: _measures_for(kg, iri)))
     out: dict = {"answer": None, "groups": []}
     if ans is not None:
         a = {"kind": ans.kind, "name": ans.name, "subject": w.link(ans.iri) if ans.iri else None,
@@ -504,10 +558,16 @@ def search(kg, text: str, lang: str) -> dict:
                 v["year"] = it.get("year", "")
             a["items"].append(v)
         for it in ans.related:
-            a["related"].append({"relation": w.label(it["relation"]), "link": w.link(it["iri"])})
+            a["related"].append({"relation": w.label(it["relation"]), "link": w.link(it["iri"]), "inverse": it.get("inverse", False)})
         out["answer"] = a
     groups: dict = OrderedDict()
-    for score, e in w.names.search(text, limit=60):
+    # a question's name is what to look up; near misses (edit distance over every name) only
+    # when plain matches are few and the text is not a question we understood
+    name = ans.name if ans is not None else text
+    hits = w.names.search(name, limit=60, near_misses=False)
+    if len(hits) < 5 and ans is None:  # near misses (edit distance over every name) only when plain matches are few
+        hits = w.names.search(name, limit=60)
+    for score, e in hits:
         t = (e.get("types") or [""])[0]
         groups.setdefault(t, []).append(w.link(e["iri"]))
     out["groups"] = [{"type": w.label(_expand(t)) if t else "", "type_iri": _expand(t) if t else "", "items": items}

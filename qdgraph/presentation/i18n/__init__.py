@@ -50,6 +50,7 @@ def gettext(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
 
 
+@lru_cache(maxsize=4096)
 def term(iri: str, lang: str) -> str | None:
     """The name of a reused vocabulary term (by its prefixed name), or None if the catalogue has none."""
     from qdgraph.namespaces import shorten
