@@ -62,13 +62,13 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
 
         if context:
             rows = [[c[lang], c["measure"]] for c in res.context]
-            return emit(write(SelectResult.from_values(["measure", "iri"], rows), fmt))
+            return emit(write(SelectResult.from_values(["measure", "iri"], rows), fmt), fmt)
         rows = [[getattr(l, lang), g["key"], getattr(l, "basis_" + lang), getattr(l, "rule_" + lang) or "",
                  " → ".join(getattr(s, lang) for s in l.path),
                  " / ".join(_premise_text(p, lang) for p in l.premises),
                  " / ".join(e["exact"] for e in l.evidence)] for g in res.groups for l in g["links"]]
         cols = ["measure", "group", "basis", "rule", "path", "premises", "evidence"]
-        return emit(write(SelectResult.from_values(cols, rows), fmt))
+        return emit(write(SelectResult.from_values(cols, rows), fmt), fmt)
     emit(_render(_context_text(res, lang) if context else _measures_text(res, lang, full)))
 
 
