@@ -276,7 +276,9 @@ class Endpoints:
         from qdgraph.engine.graph import param_terms
         from qdgraph.engine.sparql import check_query, parse_params
 
-        # the read-only guard, once per request, before any worker sees the query
+        # the read-only guard, once per request (the worker runs what it passed), before any
+        # worker sees the query: nesting first (thousands of levels crash a parser), then
+        # UPDATE, LOAD, SERVICE, FROM
         form = check_query(query)
         params = param_terms(parse_params(param_pairs))
         fmt = choose(form, accept, requested)

@@ -95,10 +95,13 @@ def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_
     """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
     engine's answer is read, so an over-large answer is never held in memory whole. Relative
     IRIs resolve against ``base_iri`` (the endpoint's URL); ``dataset`` is (default graphs,
-    named graphs), graphs the store holds."""
+    named graphs), graphs the store holds. ``params`` are RDF terms already.
+
+    The serving process has run the read-only guard on ``query`` (``check_query``, once per
+    request: app.Endpoints.run_query), so the engine runs it directly (``Backend.query``)."""
     from qdgraph.engine.backend import Dataset
 
-    res = kg.query(query, params, limit=max_rows, base_iri=base_iri, dataset=Dataset(*dataset))
+    res = kg.backend.query(query, params, limit=max_rows, base_iri=base_iri, dataset=Dataset(*dataset))
     headers = {}
     if getattr(res, "truncated", False):
         headers[TRUNCATED_HEADER] = f"max-rows={max_rows}"
