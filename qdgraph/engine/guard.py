@@ -41,11 +41,6 @@ class Reading(NamedTuple):
         line, col = self.error_at or (1, 1)
         lines = query.splitlines()
         snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        from qdgraph.engine.sparql import _unknown_prefix  # the same words as the engine's errors
-
-        unknown = _unknown_prefix(query)
-        if unknown:
-            return QuerySyntaxError(unknown)
         return QuerySyntaxError(f"SPARQL syntax error at line {line}, column {col}: unexpected text here"
                                 + (f"  [{snippet[:80]}]" if snippet else ""))
 
