@@ -73,7 +73,7 @@ def connecting_paths(kg, a: str, b: str, *, max_paths: int = 5, lang: str = "zh"
                      g: nx.MultiDiGraph | None = None) -> list[ConnectingPath]:
     """Up to ``max_paths`` shortest paths between the entities ``a`` and ``b`` name."""
     if max_paths < 1:
-        raise UsageError("--max must be at least 1")
+        raise UsageError("max_paths must be at least 1").for_cli("--max must be at least 1")
     g = g if g is not None else to_networkx(kg, lang=lang)
     src, dst = resolve_node(kg, g, a), resolve_node(kg, g, b)
     if src == dst:

@@ -77,7 +77,7 @@ def graph_node(graph: str | None) -> "ox.NamedNode | None":
     try:
         return ox.NamedNode(graph)
     except ValueError as err:
-        raise UsageError(f"--graph {graph!r} is not an IRI: {err}") from None
+        raise UsageError(f"graph {graph!r} is not an IRI: {err}").for_cli(f"--graph {graph!r} is not an IRI: {err}") from None
 
 
 def gsp_url(tgt: Target, graph: str | None) -> Target:

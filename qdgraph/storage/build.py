@@ -81,8 +81,10 @@ def check_target(store_dir: Path, force: bool) -> None:
     """Refuse to build over something we did not make, or over a store without --force."""
     if is_store(store_dir):
         if not force:
-            raise StoreError(f"{store_dir} already holds a store; add --force to rebuild it "
-                             "(imports into it are dropped), or add rows with `qdgraph import`")
+            raise StoreError(f"{store_dir} already holds a store; pass force=True to rebuild it "
+                             "(imports into it are dropped), or add rows with `qdgraph import`").for_cli(
+                f"{store_dir} already holds a store; add --force to rebuild it "
+                "(imports into it are dropped), or add rows with `qdgraph import`")
         return
     if is_interrupted(store_dir):
         return  # a killed first build: its leftovers go when this build is published

@@ -69,9 +69,9 @@ def picture(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "
     if lang not in ("zh", "en"):
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     if max_nodes < 1:
-        raise UsageError("--max-nodes must be at least 1")
+        raise UsageError("max_nodes must be at least 1").for_cli("--max-nodes must be at least 1")
     if group_over < 1:
-        raise UsageError("--group-over must be at least 1")
+        raise UsageError("group_over must be at least 1").for_cli("--group-over must be at least 1")
     if size is not None and size not in SIZE_MEASURES:
         raise UsageError(f"unknown size measure {size!r}; choose one of: {', '.join(SIZE_MEASURES)}")
     if color not in COLORS:

@@ -60,7 +60,7 @@ def select(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "z
         raise UsageError(f"unknown view {kind!r}; choose one of: {', '.join(KINDS)}")
     depth = DEFAULT_DEPTH if depth is None else depth
     if depth < 0:
-        raise UsageError("--depth must be 0 or more")
+        raise UsageError("depth must be 0 or more").for_cli("--depth must be 0 or more")
     if kind == "path":
         if isinstance(name, str) or len(name or ()) != 2 or not all((n or "").strip() for n in name):
             raise UsageError("the path view needs two names (qdgraph viz path A B)")
@@ -252,7 +252,7 @@ def _rank_graph(kg, types, top, lang, heading):
     from qdgraph.domain.analytics import centrality
 
     if top < 1:
-        raise UsageError("--top must be at least 1")
+        raise UsageError("top must be at least 1").for_cli("--top must be at least 1")
     whole = to_networkx(kg, lang=lang)
     ranks, estimated = centrality(kg, types=types, top=top, lang=lang, g=whole)
     ranked = [r.iri for r in ranks]
