@@ -97,7 +97,8 @@ class _Deadline:
         try:
             return request(tgt, timeout=self.seconds, deadline=self.end, **kw)
         except QueryTimeout:
-            raise QueryTimeout(f"{tgt.shown}: the push did not finish within {self.seconds:g} s (--timeout)") from None
+            words = f"{tgt.shown}: the push did not finish within {self.seconds:g} s"
+            raise QueryTimeout(words).for_cli(words + " (--timeout)") from None
 
 
 def push_graph_store(kg, store_url: str, graph: str | None = None, timeout: float = 300.0,
