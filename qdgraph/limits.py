@@ -23,13 +23,13 @@ UNSAFE_CHARS = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0
                           *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029])
 
 
-def check_timeout(seconds: float | None, option: str = "--timeout") -> float | None:
+def check_timeout(seconds: float | None) -> float | None:
     """``seconds`` if it is a usable time limit (None: no limit)."""
     if seconds is None:
         return None
     if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
-        raise UsageError(f"{option} {seconds:g}: give a number of seconds above 0 and at most "
-                         f"{MAX_TIMEOUT:g} (leave it out for no limit)")
+        words = f"{seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g} (leave it out for no limit)"
+        raise UsageError(f"timeout {words}").for_cli(f"--timeout {words}")
     return seconds
 
 
