@@ -99,9 +99,13 @@ def answer(kg, text: str, measures=None) -> Answer | None:
     if p.kind == "measures":
         from qdgraph.domain.measures import measures_for
 
-        for m in (measures or measures_for)(kg, ans.iri).links:
-            ans.items.append({"iri": m.measure, "zh": m.zh, "en": m.en, "basis_zh": m.basis_zh, "basis_en": m.basis_en,
-                              "quote": m.evidence[0] if m.evidence else None})
+        im = (measures or measures_for)(kg, ans.iri)
+        groups = getattr(im, "groups", None) or [{"zh": "", "en": "", "links": im.links}]
+        for g in groups:  # as measures_for groups them (strongest first; those working against last)
+            for m in g["links"]:
+                ans.items.append({"iri": m.measure, "zh": m.zh, "en": m.en,
+                                  "basis_zh": g.get("zh") or m.basis_zh, "basis_en": g.get("en") or m.basis_en,
+                                  "quote": m.evidence[0] if m.evidence else None})
     elif p.kind == "chain":
         for r in kg.named(p.query, node).rows:
             c = r["chain"].value

@@ -342,6 +342,7 @@ def indicator(kg, iri: str, w: Words) -> dict:
             out["chart"] = "/site/chart/" + iri[len(QDR):] + ".svg"
     im = MEMO.get(kg, "measures:" + iri, lambda kg: _measures_for(kg, iri))
     out["groups"] = _measure_groups(im, w)
+    out["context"] = [w.link(c["measure"]) for c in (getattr(im, "context", None) or [])]
     out["count"] = sum(len(g["measures"]) for g in out["groups"])
     return out
 
@@ -481,20 +482,37 @@ def source(kg, iri: str, lang: str) -> dict | None:
     if data is None:
         return None
     w = Words(kg, lang)
-    parts, at = [], 0
     text = data["text"]
-    for q in sorted(data["quotes"], key=lambda q: (q["start"], q["end"])):
-        if q["start"] < at or text[q["start"]:q["end"]] != q["exact"]:
-            continue  # overlapping or not verbatim: `qdgraph validate` reports it; the text stays readable
-        if q["start"] > at:
-            parts.append(("text", text[at:q["start"]]))
+    # quotes that are verbatim; one inside another nests (a quote crossing another's edge is
+    # left unmarked: `qdgraph validate` reports quotes that do not match the text)
+    quotes = sorted((q for q in data["quotes"] if text[q["start"]:q["end"]] == q["exact"]),
+                    key=lambda q: (q["start"], -q["end"]))
+
+    def node(q, children):
         rests = sorted((w.link(b) for b in data["based"].get(q["iri"], ()) if b.startswith(QDR)),
                        key=lambda v: v["text"])
         rests = [r for r in rests if not r["iri"].startswith(QDR + "claim-")]
-        parts.append(("quote", {"id": _quote_id(q["iri"]), "text": q["exact"], "href": href(q["iri"]),
-                                "rests": rests[:SHOWN_RESTS], "more": max(0, len(rests) - SHOWN_RESTS)}))
-        at = q["end"]
-    parts.append(("text", text[at:]))
+        return ("quote", {"id": _quote_id(q["iri"]), "href": href(q["iri"]), "children": children,
+                          "rests": rests[:SHOWN_RESTS], "more": max(0, len(rests) - SHOWN_RESTS)})
+
+    def nest(lo: int, hi: int, inside: list) -> list:
+        out, at, i = [], lo, 0
+        while i < len(inside):
+            q = inside[i]
+            if q["start"] < at or q["end"] > hi:
+                i += 1
+                continue
+            if q["start"] > at:
+                out.append(("text", text[at:q["start"]]))
+            inner = [x for x in inside[i + 1:] if x["start"] >= q["start"] and x["end"] <= q["end"]]
+            out.append(node(q, nest(q["start"], q["end"], inner)))
+            at = q["end"]
+            i += 1
+        if at < hi:
+            out.append(("text", text[at:hi]))
+        return out
+
+    parts = nest(0, len(text), quotes)
     paragraphs: list = [[]]
     for kind, v in parts:  # paragraphs at the text's blank lines (a quote never spans one)
         if kind == "quote":
