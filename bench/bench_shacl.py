@@ -9,7 +9,8 @@ Candidates (each skipped with a note when it is not installed):
   pyshacl        pySHACL on an rdflib Graph
   pyshacl-ox     pySHACL on an Oxigraph Store (its ``oxigraph`` extra, pySHACL >= 0.40)
   pyshacl-turbo  pyshacl-turbo (Rust, pySHACL's API), on an rdflib Graph and on an Oxigraph Store
-  shifty         pyshifty (Rust)
+  shifty         pyshifty (Rust); shifty-quick: its quick verdict first, the report only for
+                 data that does not conform (what `qdgraph validate` does)
   rudof          pyrudof (Rust), its native and its SPARQL engine
 
 Cases: the bundled data; the control of tests/test_second_engine.py; the broken graphs of
@@ -175,6 +176,16 @@ def run_shifty(data: bytes, shapes: bytes):
     return _report_rows(report)
 
 
+def run_shifty_quick(data: bytes, shapes: bytes):
+    """As `qdgraph validate` uses pyshifty: its quick verdict, and the report only when the data
+    does not conform."""
+    import shifty
+
+    if shifty.validate_algebra(data, shapes, graph_mode="data", infer=False, on_unsupported="error").conforms:
+        return []
+    return run_shifty(data, shapes)
+
+
 def run_rudof(data: bytes, shapes: bytes, mode: str = "Native"):
     import pyrudof
 
@@ -197,6 +208,7 @@ ENGINES = {
     "pyshacl-turbo": ("pyshacl_turbo", lambda d, s: run_turbo(d, s)),
     "pyshacl-turbo-ox": ("pyshacl_turbo", lambda d, s: run_turbo(d, s, on_oxigraph=True)),
     "shifty": ("shifty", run_shifty),
+    "shifty-quick": ("shifty", run_shifty_quick),
     "rudof": ("pyrudof", lambda d, s: run_rudof(d, s)),
     "rudof-sparql": ("pyrudof", lambda d, s: run_rudof(d, s, "Sparql")),
 }
