@@ -240,7 +240,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
     for b in wanted:  # a basis asked for that no link has
         labels.setdefault(shorten(b), {"zh": names.label(b, "zh"), "en": names.label(b, "en")})
     keep = {shorten(b) for b in wanted}
-    offsets = _offsets(kg)
+    offsets = _offsets(kg, node)
     by_measure: dict[tuple, list[Link]] = {}
     for c, link in links.items():
         if not keep or link.basis in keep:
@@ -266,7 +266,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
     if against:
         groups.append({"key": AGAINST[0], "zh": AGAINST[1], "en": AGAINST[2], "links": against})
     shown = {ml.measure for ml in toward + against}
-    context = [{"measure": r["measure"].value, "zh": _v(r.get("measure_zh")) or "", "en": _v(r.get("measure_en")) or ""}
+    context = [{"measure": r["measure"].value, "zh": names.label(r["measure"].value, "zh"), "en": names.label(r["measure"].value, "en")}
                for r in kg.named("roadmap-context", node).rows if r["measure"].value not in shown]
     context.sort(key=lambda c: (offsets.get(c["measure"], 1 << 30), c["measure"]))  # the source's order
     used = {rc for ml in toward + against for l in ml.links for rc in l.readings}
@@ -293,10 +293,10 @@ def _rank_link(l: Link) -> tuple:
     return (l.strength, l.part, l.claim)
 
 
-def _offsets(kg) -> dict[str, int]:
+def _offsets(kg, node) -> dict[str, int]:
     """Each measure's place in the source (its first quote's offset): ties go in the source's order."""
     out: dict[str, int] = {}
-    for r in kg.named("measure-offsets").rows:
+    for r in kg.named("measure-offsets", node).rows:
         start, exact = int(r["start"].value), "".join(r["exact"].value.split())
         label = r["label"].value if r.get("label") is not None else ""
         # where the measure's own words start inside the quote (a sentence often lists several)

@@ -94,19 +94,30 @@ def _width() -> int:
 
 
 def _render(blocks) -> str:
-    """Lay out ``blocks`` with rich at the terminal's width and return the text. Data reaches rich
-    only as Text objects made from cleaned strings: never read as markup, no control character
-    sent (qdgraph.presentation.terminal)."""
-    import io
-
-    from rich.console import Console
-
-    out = io.StringIO()
-    console = Console(file=out, width=_width(), markup=False, highlight=False, emoji=False,
-                      color_system=None, force_terminal=False, soft_wrap=False)
+    """Lay out ``blocks`` at the terminal's width: each a line of text or a list of (label, text)
+    rows whose text wraps under itself. rich's Text does the wrapping (display cells, CJK
+    folded between characters); only rich.text is imported: rich.console and rich.table cost
+    200 ms of start-up (fractions, decimal), more than the lookup itself."""
+    width = _width()
+    out: list[str] = []
     for b in blocks:
-        console.print(b)
-    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"  # rich pads table rows
+        if isinstance(b, list):
+            for label, texts in b:
+                lead = _cells(label)
+                for k, text in enumerate(texts if isinstance(texts, list) else [texts]):
+                    pad = lead + 1 + (2 if k else 0)
+                    for n, line in enumerate(text.wrap(None, max(10, width - pad), overflow="fold")):
+                        head = (label + " ") if (k == 0 and n == 0) else " " * pad
+                        out.append((head + line.plain).rstrip())
+        else:
+            out += [line.plain.rstrip() for line in b.wrap(None, width, overflow="fold")]
+    return "\n".join(out) + "\n"
+
+
+def _cells(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _t(*parts):
@@ -118,16 +129,9 @@ def _t(*parts):
     return Text("".join(clean_line(p) for p in parts))
 
 
-def _rows(pairs, indent: int = 0):
-    """A two-column grid (label, text) whose text wraps under itself: a hanging indent."""
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1, overflow="fold")
-    for a, b in pairs:
-        grid.add_row(_t(" " * indent, a), b if not isinstance(b, str) else _t(b))
-    return grid
+def _rows(pairs, indent: int = 0) -> list:
+    """Rows (label, text or [texts]) whose text wraps under itself: a hanging indent."""
+    return [(" " * indent + a, b if not isinstance(b, str) else _t(b)) for a, b in pairs]
 
 
 class _Quotes:
@@ -253,8 +257,6 @@ def _measures_text(res, lang, full: bool = False) -> list:
 
 def _measure_line(ml, lang, quotes, reading_ref, full):
     """One measure: its name, then how it is linked (rule, object, readings) and its quotes by number."""
-    from rich.console import Group
-
     zh = lang == "zh"
     top = ml.links[0]
     hops = []
@@ -294,7 +296,7 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
             lines.append(_t(f"  {'依赖解读' if zh else 'rests on'}: " + ", ".join(reading_ref(r) for r in l.readings)))
         if not l.premises:
             lines.append(_t(f"  {'原文' if zh else 'source'}: " + "".join(quotes.ref(e["exact"]) for e in l.evidence)))
-    return Group(*lines)
+    return lines
 
 
 def _context_text(res, lang) -> list:
