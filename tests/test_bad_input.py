@@ -1178,3 +1178,172 @@ def test_timeout_covers_reasoning(qd, tmp_path):
 @pytest.mark.parametrize("value", ["nan", "0", "-1"])
 def test_unusable_timeouts_with_reasoning_are_refused(qd, value):
     one_line(qd("query", ASK, "--reason", "owlrl", "--timeout", value), 2, "--timeout", "above 0")
+
+
+# ------------------------------------------------------------------ endpoint and push (H1)
+# Real stand-in servers on loopback ports (tests/test_endpoint.py's _Server and _raw_server).
+from test_endpoint import _raw_server, _Server  # noqa: E402
+
+LOGIN = b"<head><title>Sign in</title></head><body><form method=post><input type=password name=pw></form></body></html>"
+LOGIN_PAGES = {  # each a 200 from a portal in front of the store, never a store's answer
+    "after leading whitespace": ("text/html", b"\r\n \t\n" * 2000 + b"<!DOCTYPE html><html>" + LOGIN),
+    "XHTML starting with <?xml": ("text/html", b'<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">' + LOGIN),
+    "XHTML typed as such": ("application/xhtml+xml", b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml">' + LOGIN),
+    "after a long comment": ("text/html", b"<!--" + b" portal build 1.2.3 " * 400 + b"-->\n<html>" + LOGIN),
+    "as plain words": ("text/html", b"Please sign in"),
+}
+
+
+@pytest.fixture
+def stand_in():
+    made = []
+
+    def make(handle):
+        made.append(_Server(handle))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.mark.parametrize("how", sorted(LOGIN_PAGES))
+@pytest.mark.parametrize("way", ["graph-store", "update"])
+def test_push_refuses_a_login_page_however_it_starts(qd, stand_in, how, way):
+    media_type, page = LOGIN_PAGES[how]
+    s = stand_in(lambda h, body: (200, {"Content-Type": media_type + "; charset=utf-8"}, page))
+    args = ("push", s.url + "/store") if way == "graph-store" else ("push", "--update", s.url + "/update")
+    one_line(qd(*args), 1, "answered 200 with a web page", "nothing was stored")
+
+
+@pytest.mark.parametrize("status, body, code", [
+    (201, b"", 0),  # Virtuoso: 201 Created, typed text/html, empty
+    (204, b"", 0),  # Oxigraph
+    (202, b"", 1),  # accepted for later is not stored
+    (200, b"<html><body>Graph stored</body></html>", 1),  # a page whatever it says
+])
+def test_push_is_judged_by_the_protocols_answer(qd, stand_in, status, body, code):
+    s = stand_in(lambda h, b: (status, {"Content-Type": "text/html; charset=UTF-8"}, body))
+    res = qd("push", s.url + "/store")
+    if code:
+        one_line(res, code, f"answered {status}")
+    else:
+        assert res.code == 0 and f"the store answered: {status}" in res.err, res
+
+
+DTD_BEFORE_ROOT = {
+    "after a comment naming sparql": b'<?xml version="1.0"?><!-- <sparql --><!DOCTYPE sparql [<!ENTITY a "aaaaaaaa">'
+                                     b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    "after a processing instruction": b'<?xml version="1.0"?><?note <sparql?>\n<!DOCTYPE sparql SYSTEM "http://127.0.0.1:9/x.dtd">',
+    "with no internal subset": b"<!DOCTYPE sparql>",
+}
+
+
+@pytest.mark.parametrize("how", sorted(DTD_BEFORE_ROOT))
+def test_sparql_xml_with_any_dtd_is_refused(qd, stand_in, how):
+    doc = DTD_BEFORE_ROOT[how] + (b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                                  b"<boolean>true</boolean></sparql>")
+    s = stand_in(lambda h, body: (200, {"Content-Type": "application/sparql-results+xml"}, doc))
+    one_line(qd("query", ASK, "--endpoint", s.url + "/sparql"), 1, "not SPARQL XML results", "document type declaration")
+
+
+def _capped(stand_in, cap: str, rows):
+    """A stand-in that says it cut every SELECT at ``cap`` rows and sends ``rows(n)`` for request n."""
+    def handle(h, body):
+        n = len(s.seen)
+        doc = {"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": v}} for v in rows(n)]}}
+        return 200, {"Content-Type": "application/sparql-results+json", "X-SPARQL-MaxRows": cap}, json.dumps(doc).encode()
+
+    s = stand_in(handle)
+    return s
+
+
+def test_a_store_that_ignores_offset_is_not_paged_forever(qd, stand_in):
+    s = _capped(stand_in, "1", lambda n: ["urn:a"])  # the same row for every page
+    one_line(qd("query", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", s.url + "/sparql", "--timeout", "5"), 1,
+             "cannot be read in pages")
+    assert len(s.seen) <= 3
+
+
+def test_paging_stops_at_the_querys_deadline(qd, stand_in):
+    s = _capped(stand_in, "1", lambda n: [f"urn:row{n}"])  # a new row for every page, never a short page
+    t0 = time.monotonic()
+    one_line(qd("query", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", s.url + "/sparql", "--timeout", "1.5"), 3,
+             "did not answer within 1.5 s")
+    assert time.monotonic() - t0 < 4 and len(s.seen) > 2
+
+
+def test_a_row_cap_of_zero_on_an_empty_answer_is_no_cap(qd, stand_in):
+    s = _capped(stand_in, "0", lambda n: [])
+    res = qd("query", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", s.url + "/sparql", "--timeout", "5", "-F", "csv")
+    assert (res.code, res.out.split(), len(s.seen)) == (0, ["s"], 1), res
+
+
+def _endless(head: bytes):
+    def serve(conn):
+        conn.recv(65536)
+        try:
+            conn.sendall(head)
+            while True:
+                conn.sendall(b" " * 65536)
+        except OSError:
+            pass
+        conn.close()
+
+    return _raw_server(serve)
+
+
+def test_an_endless_reply_stops_at_the_size_cap(qd, monkeypatch):
+    monkeypatch.setenv("QDGRAPH_MAX_REPLY_MB", "2")
+    sock, url = _endless(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nConnection: close\r\n\r\n")
+    try:
+        one_line(qd("query", ASK, "--endpoint", url + "/sparql", "--timeout", "20"), 1, "larger than 2 MiB",
+                 "QDGRAPH_MAX_REPLY_MB")
+    finally:
+        sock.close()
+
+
+def test_a_declared_huge_reply_is_refused_before_reading(qd):
+    sock, url = _endless(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                         b"Content-Length: 4294967296\r\n\r\n")
+    try:
+        one_line(qd("query", ASK, "--endpoint", url + "/sparql"), 1, "larger than 512 MiB")  # the default cap
+    finally:
+        sock.close()
+
+
+def test_an_unusable_size_cap_is_a_usage_error(qd, monkeypatch):
+    monkeypatch.setenv("QDGRAPH_MAX_REPLY_MB", "lots")
+    one_line(qd("query", ASK, "--endpoint", "http://127.0.0.1:9/sparql"), 2, "QDGRAPH_MAX_REPLY_MB")
+
+
+MALFORMED_JSON = {
+    "100,000 nested arrays": b"[" * 100_000 + b"]" * 100_000,
+    "100,000 nested objects": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "a binding that is a number": b'{"head": {"vars": ["s"]}, "results": {"bindings": [5]}}',
+    "a term that is a number": b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": 5}]}}',
+    "a term without a type": b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"value": "x"}}]}}',
+    "vars that are not a list": b'{"head": {"vars": 5}, "results": {"bindings": []}}',
+    "a list": b"[]",
+}
+
+
+@pytest.mark.parametrize("how", sorted(MALFORMED_JSON))
+def test_malformed_json_results_are_one_line(qd, stand_in, how):
+    s = stand_in(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, MALFORMED_JSON[how]))
+    one_line(qd("query", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", s.url + "/sparql"), 1, "not SPARQL JSON results")
+
+
+@pytest.mark.parametrize("scheme", ["file", "ftp", "gopher"])
+def test_redirects_to_other_schemes_are_refused_and_never_followed(qd, stand_in, scheme):
+    hits = []
+    listener, far = _raw_server(lambda conn: (hits.append(1), conn.close()))
+    port = far.rsplit(":", 1)[1]
+    place = "file:///etc/passwd" if scheme == "file" else f"{scheme}://127.0.0.1:{port}/x"
+    s = stand_in(lambda h, body: (302, {"Location": place}, b""))
+    try:
+        one_line(qd("query", ASK, "--endpoint", s.url + "/sparql"), 1, "redirected to", f"{scheme}:", "http(s) only")
+        one_line(qd("push", s.url + "/store"), 1, "http(s) only")  # a PUT: 302 keeps no body, 307 would
+    finally:
+        listener.close()
+    assert hits == []
