@@ -220,17 +220,22 @@ from test_virtuoso import run  # noqa: E402  (the CLI in-process)
 
 
 class _Server:
-    """A real HTTP server on a free loopback port, answering with ``handle(handler)``."""
+    """A real HTTP server on a loopback port (a free one unless given), answering with
+    ``handle(handler)``; ``tls``: a server-side SSLContext (https); ``keep_alive``: HTTP/1.1."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, tls=None, port=0, keep_alive=False):
         self.seen: list[dict] = []
         outer = self
 
         class H(BaseHTTPRequestHandler):
+            if keep_alive:
+                protocol_version = "HTTP/1.1"  # every answer has a Content-Length
+
             def _any(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
-                outer.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+                outer.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body,
+                                   "peer": self.client_address})
                 status, headers, data = handle(self, body)
                 headers = dict(headers)
                 if "Server" in headers:  # the software this stand-in says it is, in place of BaseHTTP's
@@ -247,8 +252,10 @@ class _Server:
             def log_message(self, *a):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), H)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
         # a short poll: shutdown() waits for it (0.5 s by default, per test)
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -261,8 +268,8 @@ class _Server:
 def server():
     made = []
 
-    def make(handle):
-        made.append(_Server(handle))
+    def make(handle, **kw):
+        made.append(_Server(handle, **kw))
         return made[-1]
 
     yield make
@@ -473,3 +480,142 @@ def test_a_qdgraph_servers_row_cap_is_paged_past(tmp_path, kg, _private_cache):
         assert len(res.rows) == 10 and res.truncated  # the backend protocol's own limit
     finally:
         p.stop()
+
+
+# ------------------------------------------------------------------ the client's policies (issue 22: httpx, configured)
+import re  # noqa: E402
+import ssl  # noqa: E402
+import subprocess  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and localhost: (certificate file, key file)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls(certificate, monkeypatch):
+    """A server-side TLS context whose certificate qdgraph trusts ($SSL_CERT_FILE, read when
+    the client is made: the process's client is made afresh before and after)."""
+    from qdgraph.engine import httpclient
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    httpclient._client.cache_clear()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(*map(str, certificate))
+    yield ctx
+    httpclient._client.cache_clear()
+
+
+def _ports_80_and_443():
+    for port in (80, 443):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError as err:
+                pytest.skip(f"port {port} on 127.0.0.1 is not free here ({err.strerror})")
+
+
+HOPS = {  # (the store's scheme, where it redirects to); httpx keeps a login only for http:80 -> https:443
+    "another host": ("http", "http://localhost:{port}"),
+    "another port": ("http", "http://127.0.0.1:{port}"),
+    "http to https": ("http", "https://127.0.0.1:{port}"),
+    "https to http": ("https", "http://127.0.0.1:{port}"),
+    "http:80 to https:443 on the same host": ("http", "https://127.0.0.1"),
+}
+
+
+@pytest.mark.parametrize("hop", sorted(HOPS))
+def test_credentials_never_follow_a_redirect_to_another_origin(server, tls, hop):
+    scheme, far_url = HOPS[hop]
+    default_ports = "80" in hop
+    if default_ports:
+        _ports_80_and_443()
+    good = "Basic " + base64.b64encode(b"ann:s3cret").decode()
+    far_tls = tls if far_url.startswith("https") else None
+    # the place redirected to asks for a login: it must not get one
+    far = server(lambda h, body: (401, {"WWW-Authenticate": 'Basic realm="far"'}, b"who are you?"),
+                 tls=far_tls, port=443 if default_ports else 0)
+    location = far_url.format(port=far.url.rsplit(":", 1)[1]) + "/sparql"
+
+    def near_handle(h, body):
+        if h.headers.get("Authorization") != good:
+            return 401, {"WWW-Authenticate": 'Basic realm="store"'}, b"log in"
+        return 307, {"Location": location}, b""
+
+    near = server(near_handle, tls=tls if scheme == "https" else None, port=80 if default_ports else 0)
+    url = near.url.replace("://", "://ann:s3cret@", 1) + "/sparql"
+    code, out, err = run("query", "ASK { ?s ?p ?o }", "--endpoint", url)
+    assert code == 1 and "answered 401" in err and "who are you?" in err, err  # the far place's own answer
+    assert any(r["headers"].get("Authorization") == good for r in near.seen)  # the login went where it belongs
+    assert far.seen and not any("Authorization" in r["headers"] for r in far.seen), far.seen
+
+
+def test_a_redirect_within_the_store_keeps_the_login(server):
+    good = "Basic " + base64.b64encode(b"ann:s3cret").decode()
+
+    def handle(h, body):
+        if h.headers.get("Authorization") != good:
+            return 401, {"WWW-Authenticate": 'Basic realm="store"'}, b"log in"
+        if h.path.startswith("/old"):
+            return 301, {"Location": "/sparql?" + h.path.split("?", 1)[1]}, b""
+        return 200, {"Content-Type": "application/sparql-results+json"}, b'{"head": {}, "boolean": true}'
+
+    s = server(handle)
+    code, out, err = run("query", "ASK { ?s ?p ?o }", "--endpoint", s.url.replace("://", "://ann:s3cret@") + "/old")
+    assert (code, out.strip()) == (0, "true"), err
+
+
+def test_redirects_count_against_one_deadline(server):
+    def handle(h, body):  # each hop is quick enough alone; together they are not
+        time.sleep(0.4)
+        return 302, {"Location": "/sparql?" + h.path.split("?", 1)[1]}, b""
+
+    s = server(handle)
+    t0 = time.monotonic()
+    _one_line(run("query", "ASK { ?s ?p ?o }", "--endpoint", s.url + "/sparql", "--timeout", "1"), 3,
+              "did not answer within 1 s")
+    assert time.monotonic() - t0 < 2 and len(s.seen) <= 4
+
+
+def test_queries_reuse_one_connection(server):
+    s = server(lambda h, body: (200, {"Content-Type": "application/sparql-results+json"}, b'{"head": {}, "boolean": true}'),
+               keep_alive=True)
+    from qdgraph.engine.remote import EndpointBackend
+
+    backend = EndpointBackend(s.url + "/sparql")
+    for _ in range(5):
+        assert backend.query("ASK { ?s ?p ?o }", {}).value is True
+    assert len(s.seen) == 5 and len({r["peer"] for r in s.seen}) == 1
+
+
+def test_a_digest_login_is_answered_once_and_then_reused(server):
+    """httpx's DigestAuth against a stand-in that checks the response hash (RFC 7616, MD5, qop=auth)."""
+    import hashlib
+
+    def h(text):
+        return hashlib.md5(text.encode()).hexdigest()
+
+    def handle(hd, body):
+        got = hd.headers.get("Authorization", "")
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', got))
+        want = h(f"{h('ann:store:s3cret')}:{fields.get('nonce')}:{fields.get('nc')}:{fields.get('cnonce')}:auth:"
+                 f"{h(hd.command + ':' + fields.get('uri', ''))}")
+        if not got.startswith("Digest ") or fields.get("response") != want:
+            return 401, {"WWW-Authenticate": 'Digest realm="store", nonce="n0nce", qop="auth", algorithm=MD5'}, b"log in"
+        return 200, {"Content-Type": "application/sparql-results+json"}, b'{"head": {}, "boolean": true}'
+
+    s = server(handle)
+    from qdgraph.engine.remote import EndpointBackend
+
+    backend = EndpointBackend(s.url + "/sparql", user="ann:s3cret")
+    for _ in range(3):
+        assert backend.query("ASK { ?s ?p ?o }", {}).value is True
+    assert len(s.seen) == 4  # one challenge, then the login answers it and every later request carries it
+    assert "s3cret" not in str([r["headers"] for r in s.seen])

@@ -11,14 +11,15 @@ settings and hooks of that client:
   on the same host); a redirect to anything but http(s) (``file:``, ``ftp:``) is an error. Every
   message names the URL with its password replaced by ``***``;
 - a total deadline (``timeout`` seconds, or a ``deadline`` shared by a query's pages or a push's
-  requests): no connect, read or write waits longer than the time left, a redirect or login
-  retry starts only within it, and the body is read as a stream and checked between chunks, so
-  a server that trickles bytes cannot hold a command past it;
+  requests): httpx's connections run on an httpcore network backend whose every connect, read
+  and write waits only for the time left, so no redirect, login retry or server trickling its
+  headers or body one byte at a time holds a command past it;
 - a cap on the size of a reply (``QDGRAPH_MAX_REPLY_MB``, 512 MiB unless set): the body is read
   as a stream and reading stops at the cap.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import http.cookiejar
 import os
@@ -30,6 +31,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import httpcore
 import httpx
 
 from qdgraph import __version__
@@ -170,11 +172,6 @@ class _Policy:
     method: str
     origin: tuple  # where the credentials may go
     shown: str
-    deadline: float
-    timeout: float  # the figure named in messages
-
-    def late(self) -> QueryTimeout:
-        return QueryTimeout(f"{self.shown} did not answer within {self.timeout:g} s")
 
 
 def _before_each(request: httpx.Request) -> None:
@@ -188,25 +185,69 @@ def _before_each(request: httpx.Request) -> None:
                             f"{request.method}: not followed (give the URL it moved to)")
     if _origin(request.url) != policy.origin:
         request.headers.pop("Authorization", None)
-    left = policy.deadline - time.monotonic()
+
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("qdgraph_http_deadline", default=None)
+
+
+def _left(timeout: float | None, late: type[Exception]) -> float | None:
+    end = _DEADLINE.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
     if left <= 0:
-        raise policy.late()
-    request.extensions["timeout"] = httpx.Timeout(left).as_dict()
+        raise late("the request's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A connection on which nothing waits past the deadline of the request using it."""
+
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._s = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._s.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._s.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._s.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        return _Stream(self._s.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._s.get_extra_info(info)
+
+
+class _Backend(httpcore.SyncBackend):
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None) -> httpcore.NetworkStream:
+        return _Stream(super().connect_tcp(host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options))
+
+
+def _transport(ssl_context: ssl.SSLContext | None) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=ssl_context or False)  # False: the http:// one never speaks TLS
+    # httpx takes no network backend: its pool is made again, as httpx makes it, on ours
+    transport._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_Backend(), max_connections=100,
+                                              max_keepalive_connections=20, keepalive_expiry=5.0)
+    return transport
 
 
 class _Transport(httpx.BaseTransport):
-    """httpx's own transports, the https one made on first use: loading the CA certificates
-    takes 0.2 s a process, which a store on http:// never needs."""
+    """httpx's transports on the deadline-keeping backend, the https one made on first use:
+    loading the CA certificates (the system's, as curl trusts; $SSL_CERT_FILE if set) takes
+    0.1-0.2 s a process, which a store on http:// never needs."""
 
     def __init__(self):
-        # verify=False: this one is handed http:// requests only, so it never speaks TLS
-        self._plain, self._tls = httpx.HTTPTransport(verify=False), None
+        self._plain, self._tls = _transport(None), None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme != "https":
             return self._plain.handle_request(request)
         if self._tls is None:
-            self._tls = httpx.HTTPTransport()
+            self._tls = _transport(ssl.create_default_context())
         return self._tls.handle_request(request)
 
     def close(self) -> None:
@@ -218,7 +259,7 @@ class _Transport(httpx.BaseTransport):
 @functools.cache
 def _client() -> httpx.Client:
     return httpx.Client(
-        transport=_Transport(), follow_redirects=True, max_redirects=REDIRECTS,
+        transport=_Transport(), follow_redirects=True, max_redirects=REDIRECTS, timeout=None,  # the deadline is the limit
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},  # gzip only: its ratio is bounded
         cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),  # keep none
         event_hooks={"request": [_before_each]})
@@ -260,8 +301,7 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
     status; network failures and a reply over the size cap become ``EndpointError``, the
     deadline ``QueryTimeout``, each naming the URL without its password."""
     tgt = url if isinstance(url, Target) else target(url, user)
-    policy = _Policy(method, _origin(httpx.URL(tgt.url)), tgt.shown,
-                     time.monotonic() + timeout if deadline is None else deadline, timeout)
+    policy = _Policy(method, _origin(httpx.URL(tgt.url)), tgt.shown)
     hdrs = dict(headers or {})
     if body is not None:
         # a connection of its own: Virtuoso answers an error before reading a body, then reads
@@ -274,25 +314,28 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
         body = _Rewound(body)
     cap = max_reply()
     client = _client()
+    token = _DEADLINE.set(time.monotonic() + timeout if deadline is None else deadline)
     try:
         req = client.build_request(method, tgt.url, content=body, headers=hdrs, extensions={_POLICY: policy})
         resp = client.send(req, auth=tgt.login, stream=True)
         try:
-            data = _read(resp, policy, cap) if method != "HEAD" else b""
+            data = _read(resp, tgt.shown, cap) if method != "HEAD" else b""
         finally:
             resp.close()  # a reply not read to its end closes its connection, not back to the pool
-        return Reply(resp.status_code, resp.reason_phrase, resp.headers, data, policy.shown)
+        return Reply(resp.status_code, resp.reason_phrase, resp.headers, data, tgt.shown)
     except httpx.TimeoutException:
-        raise policy.late() from None
+        raise QueryTimeout(f"{tgt.shown} did not answer within {timeout:g} s") from None
     except httpx.TooManyRedirects:
         raise EndpointError(f"{tgt.shown}: more than {REDIRECTS} redirects") from None
     except (httpx.HTTPError, httpx.InvalidURL) as err:
         raise EndpointError(f"cannot reach {tgt.shown}: {_why(err)}") from None
+    finally:
+        _DEADLINE.reset(token)
 
 
-def _read(resp: httpx.Response, policy: _Policy, cap: int) -> bytes:
+def _read(resp: httpx.Response, shown: str, cap: int) -> bytes:
     def too_big():
-        return EndpointError(f"{policy.shown} sent a reply larger than {cap / (1 << 20):g} MiB, qdgraph's cap on "
+        return EndpointError(f"{shown} sent a reply larger than {cap / (1 << 20):g} MiB, qdgraph's cap on "
                              "one reply (QDGRAPH_MAX_REPLY_MB): stopped reading it")
 
     declared = resp.headers.get("Content-Length", "")
@@ -303,24 +346,19 @@ def _read(resp: httpx.Response, policy: _Policy, cap: int) -> bytes:
         size += len(chunk)
         if size > cap:
             raise too_big()
-        if time.monotonic() > policy.deadline:
-            raise policy.late()
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _why(err: BaseException) -> str:
-    """The cause of a failed request in a few words: the socket's, else httpx's."""
-    cause: BaseException | None = err
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):
-            return f"unknown host ({cause.strerror})"
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS: {cause.reason or cause}"
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-        cause = cause.__cause__ or cause.__context__
-    return str(err) or type(err).__name__
+def _why(err: BaseException | None) -> str:
+    """The cause of a failed request in a few words: the socket's (httpx chains it), else httpx's."""
+    top = err
+    while err is not None and not (isinstance(err, OSError) and err.strerror or isinstance(err, ssl.SSLError)):
+        err = err.__cause__ or err.__context__
+    if err is None:
+        return str(top) or type(top).__name__
+    return f"TLS: {err.reason or err}" if isinstance(err, ssl.SSLError) else (
+        f"unknown host ({err.strerror})" if isinstance(err, socket.gaierror) else err.strerror)
 
 
 def first_line(body: bytes | str) -> str:
