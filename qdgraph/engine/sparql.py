@@ -284,13 +284,14 @@ def parse_term(text: str):
 
 
 def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``key=value`` strings (from ``--param``) as a dict; raises on a malformed pair."""
+    """``key=value`` strings (the CLI's ``--param``) as a dict; raises on a malformed pair."""
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lstrip("?$")
         if not sep or not re.fullmatch(r"[A-Za-z_]\w*", key):
-            raise UsageError(f"bad --param {pair!r}: expected NAME=VALUE")
+            raise UsageError(f"bad parameter {pair!r}: expected NAME=VALUE").for_cli(
+                f"bad --param {pair!r}: expected NAME=VALUE")
         out[key] = value
     return out
 
