@@ -619,3 +619,24 @@ def test_a_digest_login_is_answered_once_and_then_reused(server):
         assert backend.query("ASK { ?s ?p ?o }", {}).value is True
     assert len(s.seen) == 4  # one challenge, then the login answers it and every later request carries it
     assert "s3cret" not in str([r["headers"] for r in s.seen])
+
+
+def test_a_server_trickling_its_headers_meets_the_deadline():
+    def serve(conn):
+        _read_head(conn)
+        try:  # a header line that never ends, one byte every 20 ms: each read gets a byte
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 50_000:
+                conn.sendall(bytes([byte]))
+                time.sleep(0.02)
+        except OSError:
+            pass
+        conn.close()
+
+    sock, url = _raw_server(serve)
+    try:
+        t0 = time.monotonic()
+        _one_line(run("query", "ASK { ?s ?p ?o }", "--endpoint", url + "/sparql", "--timeout", "1"), 3,
+                  "did not answer within 1 s")
+        assert time.monotonic() - t0 < 3
+    finally:
+        sock.close()
