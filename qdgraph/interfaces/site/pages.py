@@ -122,7 +122,8 @@ class Words:
         self.names = kg.names()
         self._claims = None
         self._quotes = None
-        self._seen: dict = {}
+        # labels, kept for the generation: a store's name index answers each from SQLite
+        self._seen: dict = MEMO.get(kg, "labels", lambda kg: {})
 
     def both(self, iri: str) -> dict:
         return {"zh": self.label(iri, "zh"), "en": self.label(iri, "en")}
