@@ -106,6 +106,96 @@ def test_chain_view(kg, cli, tmp_path):
     assert f"<title>产业链：{row['zh'].value}</title>" in page
 
 
+def test_chain_view_shows_the_chain_not_the_pillar(kg):
+    """"Show me the 虚拟现实 chain": the chain, its enterprises and platforms (or their group),
+    the measures naming it — and no pillar or indicator reached through one of those measures."""
+    from qdgraph.presentation.viz import render
+
+    rows = kg.query("""SELECT ?c ?zh WHERE { ?c a qd:IndustryChain ; rdfs:label ?zh FILTER (lang(?zh) = "zh")
+        ?m qd:concerns ?c } GROUP BY ?c ?zh ORDER BY ?c LIMIT 3""").rows
+    if not rows:
+        pytest.skip("no measure names a chain in the bundled data")
+    for row in rows:
+        chain = row["c"].value
+        data = payload(render(kg, "chain", row["zh"].value))
+        shown = {n["iri"] for n in data["nodes"]}
+        types = {n["type"] for n in data["nodes"]}
+        assert not types & {"qd:Pillar", "qd:Indicator"}, (row["zh"].value, types)
+        assert iris(kg, f"SELECT ?x WHERE {{ ?x qd:concerns <{chain}> }}") <= shown
+        members = iris(kg, f"SELECT ?x WHERE {{ ?x qd:inChain <{chain}> }}")
+        grouped = sum(n.get("members", 0) for n in data["nodes"])
+        assert len(members & shown) + grouped == len(members)
+        assert data["subtitle"].startswith("该产业链")
+
+
+_RAW = re.compile(r"^(?:[a-z][\w-]*:\S|member|subject|broader|inScheme|about)")
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("kind", ["chain", "pillar", "indicator", "enterprise", "all"])
+def test_zh_pictures_name_relations_and_types_in_chinese(kg, kind):
+    """In a Chinese picture every relation and type is named in Chinese (the ontology's
+    rdfs:label@zh, ontology/terms.ttl for reused terms): never member, broader, qb:Observation."""
+    from qdgraph.presentation.viz import render
+
+    names = {"chain": "虚拟现实", "enterprise": "卡奥斯"}
+    if kind in ("pillar", "indicator"):
+        cls = "qd:Pillar" if kind == "pillar" else "qd:Indicator"
+        names[kind] = first(kg, f"""SELECT ?zh WHERE {{ ?x a {cls} ; rdfs:label ?zh FILTER (lang(?zh) = "zh") }}
+                                   ORDER BY ?x LIMIT 1""")["zh"].value
+    data = payload(render(kg, kind, names.get(kind)))
+    relations = {e["title"].split("\n")[0] for e in data["edges"]} | {e["label"] for e in data["edges"] if e.get("label")}
+    types = {t["label"] for sec in data["legends"] for t in sec["items"]} | {l["label"] for l in data["links"]}
+    assert relations and types
+    english = sorted(x for x in relations | types if not _cjk(x) or _RAW.match(x))
+    assert english == []
+
+
+def test_link_strength_drawn_from_each_links_basis(kg):
+    """Edge width and dash follow the claim's basis (stated > same object > hierarchy), and a
+    roadmap link is faint and unlabelled; checked against the claims in the graph."""
+    from qdgraph.presentation.viz import render
+    from qdgraph.presentation.viz.style import BASIS_STYLES
+
+    row = first(kg, """SELECT ?zh WHERE { ?p a qd:Pillar ; rdfs:label ?zh FILTER (lang(?zh) = "zh") } ORDER BY ?p LIMIT 1""")
+    data = payload(render(kg, "pillar", row["zh"].value, depth=1))
+    iri = {n["id"]: n["iri"] for n in data["nodes"]}
+    by = {}
+    for e in data["edges"]:
+        by.setdefault(e["strength"], []).append(e)
+    assert "qd:Stated" in by and len(by) >= 3, sorted(by)
+    widths = [BASIS_STYLES[k]["width"] for k in ("qd:Stated", "qd:InferredFromSubject", "qd:InferredFromHierarchy",
+                                                  "qd:InferredFromRoadmap")]
+    assert widths == sorted(widths, reverse=True)
+    for e in by["qd:Stated"][:20]:
+        assert e["width"] == BASIS_STYLES["qd:Stated"]["width"] and not e.get("dashes")
+        from qdgraph.namespaces import expand
+
+        ask = kg.query(f"""ASK {{ ?c a qd:Claim ; rdf:subject <{iri[e['from']]}> ; rdf:predicate <{expand(e['rel'])}> ;
+                                  rdf:object <{iri[e['to']]}> ; qd:basis qd:Stated }}""")
+        assert ask.value is True, e
+    for e in by.get("qd:InferredFromRoadmap", []):
+        assert "label" not in e and e["color"]["opacity"] < 0.5 and e["dashes"]
+    assert {l["key"] for l in data["links"]} == set(by)
+
+
+def test_english_labels_wrap_instead_of_being_cut(kg):
+    from qdgraph.presentation.viz import render
+
+    row = first(kg, """SELECT ?zh WHERE { ?i a qd:Indicator ; rdfs:label ?zh FILTER (lang(?zh) = "zh")
+        ?m qd:affects ?i } GROUP BY ?zh ORDER BY ?zh LIMIT 1""")
+    data = payload(render(kg, "indicator", row["zh"].value, lang="en", layout="hierarchical"))
+    en = iris(kg, "SELECT ?x WHERE { ?e a qd:Measure ; rdfs:label ?x FILTER (lang(?x) = 'en') }")
+    labels = [n["label"] for n in data["nodes"] if n["type"] == "qd:Measure"]
+    whole = [l for l in labels if l in en]
+    assert whole and max(len(l.split()) for l in whole) >= 6   # six words and more, not 2–3 and "…"
+    assert all(len(l.rstrip("…").split()) >= 6 for l in labels if l.endswith("…"))
+    assert data["options"]["nodes"]["widthConstraint"]["maximum"] <= 200
+
+
 def test_pillar_view_depth_1(kg, cli, tmp_path):
     row = first(kg, """SELECT ?p ?zh WHERE { ?p a qd:Pillar ; rdfs:label ?zh FILTER (lang(?zh) = "zh") } ORDER BY ?p LIMIT 1""")
     page = _viz(cli, tmp_path, "pillar", row["zh"].value, "--depth", "1", "--lang", "en")

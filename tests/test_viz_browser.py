@@ -7,7 +7,10 @@ Every page is opened from file:// with a route that aborts and records any other
 from __future__ import annotations
 
 import re
+import threading
 import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -46,6 +49,10 @@ def pages(tmp_path_factory, kg):
     pillar = kg.query("""SELECT ?zh WHERE { ?p a qd:Pillar ; rdfs:label ?zh FILTER (lang(?zh) = "zh") } ORDER BY ?p LIMIT 1""").rows
     if pillar:
         viz("pillar", kg, "pillar", pillar[0]["zh"].value, size="pagerank")
+        viz("pillar_hier", kg, "pillar", pillar[0]["zh"].value, layout="hierarchical", lang="en")
+    firm = kg.query("""SELECT ?e WHERE { ?e a qd:Enterprise ; qd:inChain ?c } ORDER BY ?e LIMIT 1""").rows
+    if firm:
+        viz("enterprise", kg, "enterprise", firm[0]["e"].value)
     ends = kg.query("""SELECT ?e ?i WHERE { { SELECT ?e WHERE { ?e a qd:Enterprise } ORDER BY ?e LIMIT 1 }
         { SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1 } }""").rows
     if ends:
@@ -78,7 +85,7 @@ class Opened:
         self.dialogs: list[str] = []
 
 
-def open_page(browser, path: Path, timeout: float = 15.0) -> Opened:
+def open_page(browser, path: Path, timeout: float = 90.0) -> Opened:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     o = Opened(page)
     page.on("console", lambda m: m.type == "error" and o.errors.append(m.text))
@@ -213,6 +220,7 @@ def check_view(o: Opened, key: str, pages, kg, tmp_path):
         ids = page.evaluate("() => network.body.data.nodes.getIds()")
         assert len(ids) == len(nodes) and (members | {row["c"].value}) <= {n["iri"] for n in nodes}
         assert row["zh"].value in page.title()
+        assert not {n["type"] for n in nodes} & {"qd:Pillar", "qd:Indicator"}   # the chain, not its pillar
     if key == "indicator":
         assert page.evaluate("() => network.layoutEngine.options.hierarchical.enabled") is True
         assert page.evaluate("() => document.documentElement.lang") == "en"
@@ -285,3 +293,139 @@ def test_notebook_picture_runs_in_its_iframe_under_its_own_csp(browser, tmp_path
     assert page.evaluate("() => window.__pwned") is None
     assert errors == [] and requests == []
     page.close()
+
+
+# ------------------------------------------------------------------ pictures that read
+# Each shown node's label box as vis-network measured it (the page draws the picture whole at
+# full size to measure), and every pair of boxes that overlap.
+LABEL_OVERLAPS = """() => { const bs = window.qdgraphLabelBoxes().filter(b => b.width > 0); const out = [];
+  for (let i = 0; i < bs.length; i++) for (let j = i + 1; j < bs.length; j++) { const a = bs[i], c = bs[j];
+    if (Math.min(a.left + a.width, c.left + c.width) - Math.max(a.left, c.left) > 0.5 &&
+        Math.min(a.top + a.height, c.top + c.height) - Math.max(a.top, c.top) > 0.5) out.push([a.label, c.label]); }
+  return {n: bs.length, overlaps: out}; }"""
+# how many nodes (shape and label) reach outside the picture's area on screen
+OFF_SCREEN = """() => { const r = document.getElementById('qd-network').getBoundingClientRect();
+  return network.body.nodeIndices.filter(id => { const b = network.getBoundingBox(id);
+    const a = network.canvasToDOM({x: b.left, y: b.top}), c = network.canvasToDOM({x: b.right, y: b.bottom});
+    return a.x < -1 || a.y < -1 || c.x > r.width + 1 || c.y > r.height + 1; }).length; }"""
+EXTENT = """() => { let l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;
+  network.body.nodeIndices.forEach(id => { const x = network.getBoundingBox(id);
+    l = Math.min(l, x.left); r = Math.max(r, x.right); t = Math.min(t, x.top); b = Math.max(b, x.bottom); });
+  return [r - l, b - t, window.devicePixelRatio]; }"""
+
+
+@pytest.mark.parametrize("key", ["chain", "pillar", "pillar_hier", "indicator", "enterprise", "path", "rank"])
+def test_no_label_overlaps_and_the_picture_opens_fitted(browser, pages, key, tmp_path):
+    """Views of up to 100 nodes on the bundled data: no two node labels overlap (measured in the
+    browser after the layout settles), and the picture opens with every node on screen."""
+    if key not in pages:
+        pytest.skip(f"the bundled data has nothing for the {key} view yet")
+    o = open_page(browser, pages[key])
+    page = o.page
+    n = len(data_nodes(page))
+    assert 2 <= n <= 100, n
+    found = page.evaluate(LABEL_OVERLAPS)
+    assert found["n"] == n and found["overlaps"] == []
+    if key != "path":   # a path picture frames its paths
+        assert page.evaluate(OFF_SCREEN) == 0
+    check_clean(o, tmp_path / f"{key}-labels.png")
+    page.close()
+
+
+def test_fit_button_and_png_of_the_whole_picture(browser, pages, tmp_path):
+    from PIL import Image
+
+    o = open_page(browser, pages["pillar"])
+    page = o.page
+    page.evaluate("() => network.moveTo({scale: 2.5, animation: false})")
+    assert page.evaluate(OFF_SCREEN) > 5            # zoomed in: most of the picture is off screen
+    view = page.evaluate("() => [network.getScale(), network.getViewPosition()]")
+    canvas = page.evaluate("() => [document.querySelector('#qd-network canvas').width, "
+                           "document.querySelector('#qd-network canvas').height]")
+    width, height, ratio = page.evaluate(EXTENT)
+    with page.expect_download() as dl:
+        page.click("#qd-png")
+    im = Image.open(dl.value.path())
+    # the PNG is sized to the whole picture at the export scale (1.5, or less to stay within
+    # 6000 px), not to the window, and its drawing reaches every side of it
+    side = 6000 / ratio - 80
+    scale = min(1.5, side / width, side / height)
+    assert abs(im.width - (width * scale + 80) * ratio) <= 2 * ratio + 1
+    assert abs(im.height - (height * scale + 80) * ratio) <= 2 * ratio + 1
+    assert im.width > canvas[0] and im.height > canvas[1]
+    ink = im.convert("L").point(lambda v: 255 if v < 245 else 0).getbbox()
+    assert ink[0] < 70 * ratio and ink[1] < 70 * ratio and ink[2] > im.width - 70 * ratio and ink[3] > im.height - 70 * ratio
+    after = page.evaluate("() => [network.getScale(), network.getViewPosition()]")   # the view is put back
+    assert after[0] == pytest.approx(view[0]) and after[1] == pytest.approx(view[1])
+    page.click("#qd-fit")   # animated: wait for it to end (a loaded machine draws few frames)
+    end = time.monotonic() + 20
+    while page.evaluate(OFF_SCREEN) and time.monotonic() < end:
+        page.wait_for_timeout(100)
+    assert page.evaluate(OFF_SCREEN) == 0
+    check_clean(o, tmp_path / "fit.png")
+    page.close()
+
+
+def _click_node(page, node_id, double=False):
+    x, y = page.evaluate(f"""() => {{ const p = network.getPositions([{node_id}])[{node_id}];
+        const d = network.canvasToDOM(p); const r = document.getElementById('qd-network').getBoundingClientRect();
+        return [d.x + r.left, d.y + r.top]; }}""")
+    (page.mouse.dblclick if double else page.mouse.click)(x, y)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_each_node_links_to_its_page(browser, pages, tmp_path):
+    """From a file the details panel links to the entity's IRI; served, to /id/NAME on the same
+    site, where a double click goes."""
+    o = open_page(browser, pages["chain"])
+    chain = next(n for n in data_nodes(o.page) if n.get("focus"))
+    _click_node(o.page, chain["id"])
+    assert o.page.is_visible("#qd-open")
+    assert o.page.get_attribute("#qd-open", "href") == chain["iri"]
+    assert o.page.get_attribute("#qd-open", "target") == "_blank"
+    o.page.close()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(pages["chain"].parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/{pages['chain'].name}")
+        end = time.monotonic() + 40
+        while not page.evaluate("() => window.qdgraphStabilized === true"):
+            assert time.monotonic() < end
+            page.wait_for_timeout(50)
+        local = chain["iri"].removeprefix("https://w3id.org/qdgraph/id/")
+        assert local != chain["iri"]
+        _click_node(page, chain["id"])
+        assert page.get_attribute("#qd-open", "href") == f"/id/{local}"
+        _click_node(page, chain["id"], double=True)
+        page.wait_for_url(f"{base}/id/{local}")
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_readme_chain_picture(browser, tmp_path):
+    """The README's picture, drawn as its caption says (qdgraph viz chain 虚拟现实 --size degree).
+    ``QDGRAPH_SCREENSHOTS=docs pytest tests/test_viz_browser.py -k readme`` writes it to
+    docs/screenshot-chain.png; otherwise to a temporary folder."""
+    import os
+
+    out = tmp_path / "chain.html"
+    res = invoke("viz", "chain", "虚拟现实", "--size", "degree", "-o", out)
+    if res.code != 0 and "no chain matches" in res.err:
+        pytest.skip("the bundled data has no 虚拟现实 chain")
+    assert res.code == 0, res
+    o = open_page(browser, out)
+    assert "虚拟现实" in o.page.title()
+    assert o.page.evaluate(LABEL_OVERLAPS)["overlaps"] == []
+    folder = Path(os.environ.get("QDGRAPH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    check_clean(o, folder / "screenshot-chain.png")
+    o.page.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import unicodedata
 import hashlib
 import json
 from importlib import resources
@@ -28,11 +29,14 @@ from pathlib import Path
 
 import networkx as nx
 
-from qdgraph.presentation.viz.style import COMMUNITY_COLORS, OTHER_COMMUNITY, PATH_COLOR, TEXT, style_for
+from qdgraph.presentation.viz.style import (COMMUNITY_COLORS, OTHER_COMMUNITY, PATH_COLOR, TEXT, basis_style,
+                                            link_legend, style_for)
 
 MAX_NODES = 2000          # beyond this the page keeps the most connected nodes and says so
-EDGE_LABELS_UP_TO = 150   # edge labels clutter a big picture; they stay in the tooltips
-LABEL_CHARS = 24          # longer names are shortened on the canvas (full text in the tooltip)
+EDGE_LABELS_UP_TO = 60    # edge labels clutter a bigger picture; they stay in the tooltips
+LABEL_COLUMNS = 80        # a name wider than this (a CJK character is two columns) is shortened on the
+                          # canvas, at a word end (the tooltip has it whole); vis-network wraps the rest
+LABEL_WIDTH = 160         # px: labels wrap at this width (widthConstraint) instead of being cut
 
 FACT_KEYS = ["notation", "statedAs", "obsValue", "unitMeasure", "comparator", "refPeriod", "valueKind",
              "comparedWith", "qualitativeTarget", "declaredCount", "actionVerb", "task", "leadArea",
@@ -75,9 +79,26 @@ def script_json(obj) -> str:
     return _escape_script(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
 
 
-def _short(text: str) -> str:
+def _columns(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _short(text: str, columns: int = LABEL_COLUMNS) -> str:
+    """The name on the canvas: whole unless very long, then cut at a word end (English) or a
+    character (Chinese) with "…"; vis-network wraps it to LABEL_WIDTH."""
     text = " ".join(str(text).split())
-    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+    if sum(_columns(c) for c in text) <= columns:
+        return text
+    out, used = [], 0
+    for c in text:
+        used += _columns(c)
+        if used > columns - 1:
+            break
+        out.append(c)
+    cut = "".join(out)
+    if " " in cut and cut.isascii():   # English: end at a word, not inside one
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,，、;；") + "…"
 
 
 def _type_label(vocab, t, lang):
@@ -153,7 +174,7 @@ def _community_legend(g, shown, lang) -> tuple[dict, dict]:
     named = len(COMMUNITY_COLORS)
     for i in sorted(c for c in counts if c < named):
         top = max(found[i], key=lambda n: (g.degree(n), str(n)))
-        name = _short(g.nodes[top].get("label") or top)
+        name = _short(g.nodes[top].get("label") or top, 24)
         items.append({"id": i, "label": T["community"].format(n=i + 1, name=name), "count": counts[i],
                       "color": COMMUNITY_COLORS[i], "shape": "dot"})
     rest = [c for c in counts if c >= named]
@@ -168,7 +189,7 @@ def _options(*, big: bool, hierarchical: bool, n: int, sized: bool) -> dict:
     """vis-network options (given to pyvis's ``set_options``). pyvis strips every space from
     the text it is given, so no option value here may contain one (the font face, which does,
     is set by the page script)."""
-    nodes = {"font": {"size": 14, "color": "#222222"}, "widthConstraint": {"maximum": 170}, "size": 14,
+    nodes = {"font": {"size": 14, "color": "#222222"}, "widthConstraint": {"maximum": LABEL_WIDTH}, "size": 14,
              "borderWidth": 1}
     if sized:
         nodes["scaling"] = {"min": 8, "max": 48, "label": {"enabled": True, "min": 12, "max": 26}}
@@ -182,10 +203,14 @@ def _options(*, big: bool, hierarchical: bool, n: int, sized: bool) -> dict:
         # 1,000 nodes looks no different from 80 and settles 40 % sooner), so a 1,000-node page
         # settles within ~3 s on a modest machine (bench/bench_viz.py measures it)
         "interaction": {"hover": not big, "tooltipDelay": 150, "hideEdgesOnDrag": big, "navigationButtons": False},
-        "layout": ({"hierarchical": {"direction": "UD", "sortMethod": "directed", "levelSeparation": 130,
-                                     "nodeSpacing": 150}} if hierarchical
-                   else {"improvedLayout": n <= 150, "randomSeed": 7}),
-        "physics": ({"solver": "hierarchicalRepulsion", "hierarchicalRepulsion": {"nodeDistance": 150},
+        # hierarchical: levels left to right, so the many nodes of one level (an indicator's ten
+        # measures) stack down a column, where a wrapped label needs ~90 px, instead of sharing
+        # one row, where it needs its full 160 px and overprinted its neighbours
+        "layout": ({"hierarchical": {"direction": "LR", "sortMethod": "directed", "levelSeparation": 300,
+                                     "nodeSpacing": 100, "treeSpacing": 140, "parentCentralization": True}}
+                   if hierarchical else {"improvedLayout": n <= 150, "randomSeed": 7}),
+        "physics": ({"solver": "hierarchicalRepulsion",
+                     "hierarchicalRepulsion": {"nodeDistance": 120, "avoidOverlap": 1},
                      "stabilization": {"iterations": 300, "updateInterval": 25}} if hierarchical
                     else {"solver": "barnesHut",
                           "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "springConstant": 0.04,
@@ -277,12 +302,21 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
                      **opts)
     edge_labels = shown.number_of_edges() <= EDGE_LABELS_UP_TO
     links = sorted(shown.edges(keys=True, data=True), key=lambda e: (index[e[0]], index[e[1]], str(e[2])))
+    bases: dict[str, int] = {}
     for i, (u, v, k, d) in enumerate(links):
-        opts = {"id": i, "title": _edge_tip(d, vocab, lang)}
-        if edge_labels:
+        opts = {"id": i, "title": _edge_tip(d, vocab, lang), "rel": d.get("rel") or str(k)}
+        # how strong the link is, drawn: stated thick and solid, inferred thinner and dashed,
+        # roadmap context faint and unlabelled (style.BASIS_STYLES)
+        look = basis_style(d.get("basis"), d.get("rel"), d.get("inferred"))
+        bases[look["key"]] = bases.get(look["key"], 0) + 1
+        opts["strength"] = look["key"]
+        if edge_labels and not look.get("faint"):
             opts["label"] = d.get("label") or str(k)
-        if d.get("inferred"):
-            opts["dashes"] = True
+        opts["width"] = look["width"]
+        if look.get("dashes"):
+            opts["dashes"] = look["dashes"]
+        if look.get("faint"):
+            opts["color"] = {"opacity": 0.3}
         if path_edges and frozenset((u, v)) in path_edges:
             opts.update(color={"color": PATH_COLOR, "highlight": PATH_COLOR}, width=3)
         elif path_edges:
@@ -308,7 +342,8 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
         notices.append(T["capped"].format(total=g.number_of_nodes(), shown=shown.number_of_nodes(), hidden=hidden))
     page = {"lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "layout": layout, "subtitle": subtitle,
             "text": T, "legends": legends, "notes": notes, "notice": " ".join(notices) or None,
-            "edgeLabels": edge_labels, "png": f"qdgraph-{kind}.png",
+            "edgeLabels": edge_labels, "png": f"qdgraph-{kind}.png", "links": link_legend(bases, vocab, lang),
+            "idBase": "https://w3id.org/qdgraph/id/",
             "total": g.number_of_nodes(), "hidden": hidden, "grouped": grouped, "groups": len(groups),
             "size": size, "color": color}
     _use_template(net, page)

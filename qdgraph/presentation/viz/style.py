@@ -41,7 +41,7 @@ PATH_COLOR = "#d62728"    # the links of a shortest path (viz path)
 TEXT = {
     "zh": {"search": "搜索节点…", "find": "查找", "types": "类型", "nodes": "节点", "edges": "关系",
            "no_match": "没有匹配的节点", "capped": "图中共有 {total} 个节点，为保持流畅只显示连接最多的 {shown} 个（其余 {hidden} 个未显示）。",
-           "hint": "拖动平移 · 滚轮缩放 · 点击节点查看详情 · 勾选类型以显示/隐藏",
+           "hint": "拖动平移 · 滚轮缩放 · 点击节点查看详情，双击打开其页面 · 勾选类型以显示/隐藏",
            "details": "详情", "stated": "原文陈述", "inferred": "推断", "source": "原文",
            "type": "类型", "all": "全部", "none": "清除", "settling": "布局计算中…", "empty": "此视图中没有节点。",
            "grouped": "为保持清晰，{hidden} 个只连到同一节点的{what}合并成 {groups} 个汇总节点（标有数量）；"
@@ -49,7 +49,9 @@ TEXT = {
            "group_label": "另有 {count:,} 个{type}",
            "group_tip": "{count:,} 个{type}经“{rel}”只连到 {anchor}，为保持图面清晰合并为此节点（另有 {shown} 个单独显示）。",
            "group_sample": "其中包括：", "group_more": "等",
-           "png": "下载 PNG", "png_tip": "把当前画面保存为 PNG 图片（在本机生成，不联网）",
+           "png": "下载 PNG", "png_tip": "把整张图保存为 PNG 图片（含画面外的部分；在本机生成，不联网）",
+           "fit": "适应窗口", "fit_tip": "缩放到能看到整张图", "open": "打开实体页面", "links": "关联依据",
+           "link_names": {"structure": "结构关系", "inferred": "推断"}, "faint": "（背景，淡显）",
            "communities": "社区（Louvain）", "community": "社区 {n}：{name} 等", "other_communities": "其余 {n} 个小社区",
            "size": "节点大小：{measure}{estimated}", "estimated": "（抽样估计）",
            "measures": {"degree": "度", "betweenness": "介数中心性", "pagerank": "PageRank"},
@@ -59,7 +61,8 @@ TEXT = {
     "en": {"search": "Search nodes…", "find": "Find", "types": "Types", "nodes": "nodes", "edges": "edges",
            "no_match": "No node matches", "capped": "The graph has {total} nodes; to stay responsive only the {shown} most "
            "connected are shown ({hidden} hidden).",
-           "hint": "Drag to pan · scroll to zoom · click a node for details · tick types to show/hide",
+           "hint": "Drag to pan · scroll to zoom · click a node for details, double-click to open its page · "
+                   "tick types to show/hide",
            "details": "Details", "stated": "stated", "inferred": "inferred", "source": "Source",
            "type": "Type", "all": "All", "none": "None", "settling": "Laying out…", "empty": "This view has no nodes.",
            "grouped": "To keep the picture readable, {hidden} {what} linked only to one node are grouped into {groups} "
@@ -69,7 +72,10 @@ TEXT = {
            "group_tip": "{count:,} × {type} linked only to {anchor} by “{rel}”, grouped into this node to keep the "
                         "picture readable ({shown} more are shown on their own).",
            "group_sample": "Among them: ", "group_more": "…",
-           "png": "Download PNG", "png_tip": "Save the picture as it is now as a PNG image (made on this machine, offline)",
+           "png": "Download PNG", "png_tip": "Save the whole picture as a PNG image, the parts off screen too (made on "
+                  "this machine, offline)",
+           "fit": "Fit", "fit_tip": "Zoom to show the whole picture", "open": "Open its page", "links": "Link basis",
+           "link_names": {"structure": "structure", "inferred": "inferred"}, "faint": " (context, faint)",
            "communities": "Communities (Louvain)", "community": "Community {n}: {name} …",
            "other_communities": "{n} more small communities",
            "size": "Node size: {measure}{estimated}", "estimated": " (estimated from a sample)",
@@ -79,6 +85,48 @@ TEXT = {
            "rank_sub": "the {top} most central {types} (by betweenness), and the nodes linking them",
            "rank_tip": "rank {rank} · betweenness {betweenness:.4f} · degree {degree}"},
 }
+
+
+# How a link is drawn, by what it rests on (its claim's qd:basis): the stronger, the thicker and
+# the more solid. A roadmap link (a measure on the same pillar's roadmap as the indicator) is
+# context, not an effect: faint and unlabelled. Links with no claim (a chain's category) are
+# structure: thin and solid.
+BASIS_STYLES: dict[str, dict] = {
+    "qd:Stated":                {"width": 2.4},
+    "qd:InferredFromSubject":   {"width": 1.8, "dashes": [8, 4]},
+    "qd:InferredFromHierarchy": {"width": 1.3, "dashes": [4, 4]},
+    "qd:InferredFromContext":   {"width": 1.1, "dashes": [2, 4]},
+    "qd:InferredFromRoadmap":   {"width": 0.8, "dashes": [2, 6], "faint": True},
+    "inferred":                 {"width": 1.0, "dashes": [4, 4]},
+    "structure":                {"width": 1.2},
+}
+CONTEXT_RELATIONS = frozenset({"qd:sameRoadmapAs"})
+
+
+def basis_style(basis: str | None, rel: str | None = None, inferred: bool = False) -> dict:
+    """{"key", "width", "dashes"?, "faint"?} for a link with this basis and relation."""
+    if rel in CONTEXT_RELATIONS:
+        key = "qd:InferredFromRoadmap"
+    elif basis in BASIS_STYLES:
+        key = basis
+    else:
+        key = "inferred" if inferred or (basis or "").startswith("qd:Inferred") else "structure"
+    return {"key": key, **BASIS_STYLES[key]}
+
+
+def link_legend(counts: dict[str, int], vocab: dict, lang: str) -> list[dict]:
+    """The legend of link strengths drawn on a page, strongest first, named in ``lang``."""
+    T, other = TEXT[lang], "en" if lang == "zh" else "zh"
+    out = []
+    for key in BASIS_STYLES:
+        if key not in counts:
+            continue
+        names = vocab.get(key, {})
+        label = T["link_names"].get(key) or names.get(lang) or names.get(other) or key
+        if BASIS_STYLES[key].get("faint"):
+            label += T["faint"]
+        out.append({"key": key, "label": label, "count": counts[key], **BASIS_STYLES[key]})
+    return out
 
 
 def style_for(type_: str | None) -> dict:

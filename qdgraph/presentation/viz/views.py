@@ -1,6 +1,10 @@
 """Which part of the graph each picture shows.
 
-- chain / pillar / enterprise: the named entity and its neighbourhood up to ``depth`` hops
+- chain: the chain and what belongs to it — its enterprises and platforms, the measures naming
+  it, its category, tier and portfolio, the statistics about it — and, past them, only what hangs
+  on its own members (the source's count of its enterprises); never the pillar a measure sits on
+  and that pillar's indicators, which would crowd the chain out of its own picture;
+- pillar / enterprise: the named entity and its neighbourhood up to ``depth`` hops
   (walks stop at classifier hubs such as a chain category, see ``nxgraph.walk``); more than
   ``GROUP_OVER`` leaves of one type on one node (a chain's thousands of enterprises) are shown
   as a few of them plus one "N more" node (``qdgraph.presentation.viz.cluster``);
@@ -23,7 +27,7 @@ from __future__ import annotations
 import networkx as nx
 
 from qdgraph.errors import UsageError
-from qdgraph.namespaces import PREFIXES, shorten
+from qdgraph.namespaces import PREFIXES, expand, shorten
 from qdgraph.domain.nxgraph import rows_for, entity_types_of, links_among, main_type, project, to_networkx, walk
 from qdgraph.presentation.viz.cluster import GROUP_OVER, GROUP_SHOW, SAMPLE, add_groups, find_groups, group_graph, hidden_members
 from qdgraph.presentation.viz.style import TEXT
@@ -71,6 +75,7 @@ def select(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "z
     show = min(GROUP_SHOW, group_over)
     if kind == "query":
         g = _query_graph(kg, name, lang)
+        name_terms(kg, g, lang)
         return g, heading, ""
     if kind == "path":
         return _path_graph(kg, *name, lang=lang, over=group_over, show=show, heading=heading)
@@ -78,6 +83,7 @@ def select(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "z
         return _rank_graph(kg, types, top, lang, heading)
     if kind == "all":
         g = to_networkx(kg, lang=lang)
+        name_terms(kg, g, lang)
         g.graph["groups"] = group_graph(g, lang, over=group_over, show=show)
         return g, heading, ""
     if kind == "indicator":
@@ -89,12 +95,44 @@ def select(kg, kind: str, name=None, *, depth: int | None = None, lang: str = "z
     iri = kg.resolve(name, types=types, what=what)
     sub = _neighbourhood_graph(kg, kind, iri, depth, lang, group_over, show)
     title = f"{heading}：{sub.nodes[iri]['label']}" if zh else f"{heading}: {sub.nodes[iri]['label']}"
+    if kind == "chain":
+        return sub, title, ("该产业链及其企业、平台、点名它的措施与相关统计" if zh else
+                            "the chain, its enterprises and platforms, the measures naming it, and its figures")
     return sub, title, (f"{depth} 步以内的关联" if zh else f"everything within {depth} hop{'s' if depth != 1 else ''}")
+
+
+# Past its first ring, the chain view walks on only from these (its own members and figures).
+CHAIN_ONWARD = frozenset({"qd:Enterprise", "qd:Platform", "qd:Statistic", "qb:Observation"})
+
+
+def _chain_part(w, types, start) -> None:
+    """Cut a walk from a chain down to the chain's own part (see the module note), in place."""
+    keep = {start}
+    by_depth: dict[int, list[str]] = {}
+    for n, d in w.depth.items():
+        by_depth.setdefault(d, []).append(n)
+    near: dict[str, set[str]] = {}
+    for s, _p, o in w.links:
+        near.setdefault(s, set()).add(o)
+        near.setdefault(o, set()).add(s)
+    for d in sorted(by_depth):
+        if d == 0:
+            continue
+        for m in by_depth[d]:
+            if any(n in keep and (n == start or types.get(n) in CHAIN_ONWARD) and w.depth[n] == d - 1
+                   for n in near.get(m, ())):
+                keep.add(m)
+    for n in [n for n in w.types if n not in keep]:
+        del w.types[n]
+    w.links = {(s, p, o) for s, p, o in w.links if s in keep and o in keep}
 
 
 def _neighbourhood_graph(kg, kind, iri, depth, lang, over, show) -> nx.MultiDiGraph:
     w = walk(kg, iri, depth)
     types = w.main_types()
+    if kind == "chain":
+        _chain_part(w, types, iri)
+        types = w.main_types()
 
     def groups_of(links):
         short = {p: shorten(p) for p in {p for _, p, _ in links}}
@@ -112,9 +150,37 @@ def _neighbourhood_graph(kg, kind, iri, depth, lang, over, show) -> nx.MultiDiGr
     hidden = hidden_members(groups)
     sub = project(kg, [n for n in w.types if n not in hidden], lang=lang, types=w.types,
                   vocab_terms=[rel for grp in groups for rel, _ in grp.links])
+    name_terms(kg, sub, lang, [t for grp in groups for t in (grp.type, *(rel for rel, _ in grp.links))])
     add_groups(sub, groups, lang, _group_samples(kg, groups, lang))
     sub.graph.update(focus=iri, kind=kind, groups=groups)
     return sub
+
+
+def name_terms(kg, g, lang: str, more=()) -> None:
+    """Names, in both languages, of the relations and types drawn that are not qdgraph's own
+    (skos:member, dcterms:subject, qb:Observation): their rdfs:label (ontology/terms.ttl), put in
+    ``g.graph["vocab"]`` beside the qd: ones, and on the edges already drawn with a bare name."""
+    vocab = g.graph.setdefault("vocab", {})
+    terms = {d.get("rel") for *_, d in g.edges(data=True)} | {d.get("type") for _, d in g.nodes(data=True)}
+    terms |= set(more)
+    wanted = {}
+    for t in terms:
+        if t and ":" in t and not (vocab.get(t, {}).get("zh") and vocab.get(t, {}).get("en")):
+            iri = expand(t)
+            if iri:
+                wanted[iri] = t
+    if not wanted:
+        return
+    for r in rows_for(kg, "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }", wanted):
+        tag = (r["l"].language or "").split("-")[0]
+        if tag in ("zh", "en"):
+            vocab.setdefault(wanted[r["t"].value], {}).setdefault(tag, r["l"].value)
+    other = "en" if lang == "zh" else "zh"
+    for *_, d in g.edges(data=True):
+        names = vocab.get(d.get("rel"))
+        if names and d.get("rel") in wanted.values() and not d.get("group"):
+            d["rel_zh"], d["rel_en"] = names.get("zh") or d.get("rel_zh"), names.get("en") or d.get("rel_en")
+            d["label"] = names.get(lang) or names.get(other) or d.get("label")
 
 
 def _group_samples(kg, groups, lang) -> dict[str, list[str]]:
@@ -150,6 +216,7 @@ def _indicator_graph(kg, name: str, lang: str) -> nx.MultiDiGraph:
     order = [res.indicator, *(n for n in [res.pillar, *(link.measure for link in res.links)] if n),
              *(s.iri for link in res.links for s in link.path), *sorted(keep)]
     sub = project(kg, [n for n in dict.fromkeys(order) if n in keep], lang=lang)
+    name_terms(kg, sub, lang)
     sub.graph.update(focus=res.indicator, kind="indicator", keep=sorted(keep))
     return sub
 
@@ -225,6 +292,7 @@ def _path_graph(kg, a: str, b: str, *, lang, over, show, heading):
     from qdgraph.domain.nxwalks import neighbourhood
 
     whole = to_networkx(kg, lang=lang)
+    name_terms(kg, whole, lang)
     paths = connecting_paths(kg, a, b, max_paths=PATHS_DRAWN + 1, lang=lang, g=whole)
     more = len(paths) > PATHS_DRAWN
     paths = paths[:PATHS_DRAWN]
@@ -254,6 +322,7 @@ def _rank_graph(kg, types, top, lang, heading):
     if top < 1:
         raise UsageError("top must be at least 1").for_cli("--top must be at least 1")
     whole = to_networkx(kg, lang=lang)
+    name_terms(kg, whole, lang)
     ranks, estimated = centrality(kg, types=types, top=top, lang=lang, g=whole)
     ranked = [r.iri for r in ranks]
     seen: dict[str, int] = {}

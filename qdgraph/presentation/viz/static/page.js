@@ -57,6 +57,22 @@
     box.appendChild(ul);
     legends.appendChild(box);
   });
+  // how strong each drawn link is (its claim's basis): a line per kind, as drawn
+  if (P.links && P.links.length) {
+    var lbox = el("section");
+    lbox.appendChild(el("h2", null, T.links));
+    var lul = el("ul", "qd-legend qd-links");
+    P.links.forEach(function (item) {
+      var li = el("li"), line = el("span", "qd-line" + (item.dashes ? " dashed" : "") + (item.faint ? " faint" : ""));
+      line.style.borderTopWidth = Math.max(1, Math.round(item.width)) + "px";
+      li.appendChild(line);
+      li.appendChild(el("span", null, item.label));
+      li.appendChild(el("span", "qd-count", String(item.count)));
+      lul.appendChild(li);
+    });
+    lbox.appendChild(lul);
+    legends.appendChild(lbox);
+  }
   P.notes.forEach(function (text) { legends.appendChild(el("p", "qd-note", text)); });
 
   // ---- network
@@ -76,18 +92,81 @@
   window.network = network;          // for tests and the curious (devtools)
   window.qdgraphStabilized = false;
 
-  // Physics settles the layout once, then stops, so the picture holds still for reading.
+  // ---- labels apart: physics keeps the nodes' shapes apart but not the names drawn beside them.
+  // vis-network has no such step, so after the layout settles each pair of overlapping boxes
+  // (shape and label, canvas units) is pushed apart along its smaller overlap until none is
+  // left; a few hundred nodes take a few ms. Bigger pictures are for their shape, not names.
+  // (Boxes are in canvas units, so the result does not depend on the zoom.)
+  var SEPARATE_UP_TO = 400, GAP = 6;
+  function visibleIds() { return nodes.getIds({ filter: function (n) { return !n.hidden; } }); }
+  function boxes(ids) {
+    var pos = network.getPositions(ids);
+    return ids.map(function (id) {
+      var b = network.getBoundingBox(id), p = pos[id];
+      return { id: id, x: p.x, y: p.y, l: b.left - p.x, r: b.right - p.x, t: b.top - p.y, b: b.bottom - p.y };
+    });
+  }
+  function separate() {
+    var bs = boxes(visibleIds()), moved = 0;
+    for (var round = 0; round < 1000; round++) {
+      var any = false;
+      // sweep: by left edge, so each box is compared only with those starting before it ends
+      bs.sort(function (p, q) { return (p.x + p.l) - (q.x + q.l); });
+      for (var i = 0; i < bs.length; i++) {
+        var a = bs[i];
+        for (var j = i + 1; j < bs.length; j++) {
+          var b = bs[j];
+          if (b.x + b.l >= a.x + a.r + GAP) break;
+          var ox = Math.min(a.x + a.r, b.x + b.r) - Math.max(a.x + a.l, b.x + b.l) + GAP;
+          if (ox <= 0.5) continue;
+          var oy = Math.min(a.y + a.b, b.y + b.b) - Math.max(a.y + a.t, b.y + b.t) + GAP;
+          if (oy <= 0.5) continue;
+          any = true;
+          if (ox < oy) {
+            var dx = (a.x + (a.l + a.r) / 2) <= (b.x + (b.l + b.r) / 2) ? -ox / 2 : ox / 2;
+            a.x += dx; b.x -= dx;
+          } else {
+            var dy = (a.y + (a.t + a.b) / 2) <= (b.y + (b.t + b.b) / 2) ? -oy / 2 : oy / 2;
+            a.y += dy; b.y -= dy;
+          }
+        }
+      }
+      if (!any) break;
+      moved++;
+    }
+    bs.forEach(function (b) { network.moveNode(b.id, b.x, b.y); });
+    return moved;
+  }
+
+  // a path picture frames its paths; every other picture opens showing all of itself
+  function fitAll() {
+    var onPath = data.nodes.filter(function (n) { return n.onPath; }).map(function (n) { return n.id; });
+    if (onPath.length) network.fit({ nodes: onPath, animation: false });
+    else network.fit({ animation: false });
+  }
+  document.getElementById("qd-fit").addEventListener("click", function () {
+    network.fit({ animation: { duration: 300, easingFunction: "easeInOutQuad" } });
+  });
+
+  // Physics settles the layout once, then stops, so the picture holds still for reading; then
+  // the names are moved apart and the whole picture framed. vis-network measures a label only
+  // when it draws it on screen (and none under 5 px), so the picture is drawn whole at full
+  // size first (drawWhole), where every label is measured where its node is.
+  var settling = false;
   function settled() {
-    if (window.qdgraphStabilized) return;
+    if (settling || window.qdgraphStabilized) return;
+    settling = true;
     network.setOptions({ physics: false });
+    var n = visibleIds().length;
+    if (n > 1 && n <= SEPARATE_UP_TO) {
+      var whole = drawWhole(1);
+      window.qdgraphSeparationRounds = separate();
+      whole.restore();
+    }
+    fitAll();
     window.qdgraphStabilized = true;
     window.qdgraphStabilizedAt = performance.now();   // ms since navigation (bench_viz.py reads it)
     status.textContent = "";
-    // a path picture frames the paths; a big neighbourhood starts at its centre
-    var onPath = data.nodes.filter(function (n) { return n.onPath; }).map(function (n) { return n.id; });
-    var focus = data.nodes.filter(function (n) { return n.focus; })[0];
-    if (onPath.length) network.fit({ nodes: onPath });
-    else if (focus && data.nodes.length > 40) network.focus(focus.id, { scale: 1.0 });
   }
   if (data.nodes.length === 0) {
     status.textContent = T.empty;
@@ -101,14 +180,39 @@
     network.once("stabilized", settled);
   }
 
-  // ---- details panel
+  // ---- details panel, and each node's page: /id/NAME on the site that serves this picture,
+  // else the entity's IRI (its w3id address); never a link from any other kind of IRI
   var details = document.getElementById("qd-details");
+  var openLink = document.getElementById("qd-open");
+  var served = /^https?:$/.test(location.protocol);
+  function pageOf(n) {
+    var iri = String(n.iri || "");
+    if (served && iri.indexOf(P.idBase) === 0) return "/id/" + iri.slice(P.idBase.length);
+    return /^https?:\/\//.test(iri) && !n.members ? iri : null;
+  }
+  function showNode(n) {
+    details.textContent = n.title;
+    var url = pageOf(n);
+    openLink.hidden = !url;
+    if (url) {
+      openLink.href = url;
+      if (served) openLink.removeAttribute("target"); else { openLink.target = "_blank"; openLink.rel = "noopener"; }
+    } else {
+      openLink.removeAttribute("href");
+    }
+  }
   network.on("click", function (params) {
     if (params.nodes.length) {
-      details.textContent = byId[params.nodes[0]].title;
+      showNode(byId[params.nodes[0]]);
     } else if (params.edges.length) {
       details.textContent = data.edges[params.edges[0]].title;
+      openLink.hidden = true;
     }
+  });
+  network.on("doubleClick", function (params) {
+    var url = params.nodes.length ? pageOf(byId[params.nodes[0]]) : null;
+    if (!url) return;
+    if (served) location.assign(url); else window.open(url, "_blank", "noopener");
   });
 
   // ---- filters: a node is shown while every legend row it belongs to is ticked
@@ -146,12 +250,39 @@
     searchStatus.textContent = (pos + 1) + "/" + matches.length;
     network.selectNodes([n.id]);
     network.focus(n.id, { scale: 1.3, animation: { duration: 400, easingFunction: "easeInOutQuad" } });
-    details.textContent = n.title;
+    showNode(n);
   });
 
-  // ---- download PNG: the canvas as it is now, on white, made here (no network)
-  document.getElementById("qd-png").addEventListener("click", function () {
-    var canvas = container.querySelector("canvas");
+  // ---- the whole picture at once: the canvas is sized to hold every visible node at up to
+  // ``maxScale`` (at most MAX_PNG px a side) and drawn; restore() puts the view back as it was.
+  // The PNG button saves this, not only what is on screen.
+  var MAX_PNG = 6000;
+  function drawWhole(maxScale) {
+    var ids = visibleIds();
+    var view = { position: network.getViewPosition(), scale: network.getScale() };
+    var l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;
+    ids.forEach(function (id) {
+      var bb = network.getBoundingBox(id);
+      l = Math.min(l, bb.left); r = Math.max(r, bb.right); t = Math.min(t, bb.top); b = Math.max(b, bb.bottom);
+    });
+    if (!ids.length) { l = t = -100; r = b = 100; }
+    var margin = 40, side = MAX_PNG / (window.devicePixelRatio || 1) - 2 * margin;
+    var scale = Math.min(maxScale, side / Math.max(r - l, 1), side / Math.max(b - t, 1));
+    network.setSize(Math.ceil((r - l) * scale + 2 * margin) + "px", Math.ceil((b - t) * scale + 2 * margin) + "px");
+    network.moveTo({ position: { x: (l + r) / 2, y: (t + b) / 2 }, scale: scale, animation: false });
+    network.redraw();
+    return {
+      scale: scale,
+      canvas: container.querySelector("canvas"),
+      restore: function () {
+        network.setSize("100%", "100%");
+        network.moveTo({ position: view.position, scale: view.scale, animation: false });
+        network.redraw();
+      }
+    };
+  }
+  function wholePicture() {
+    var whole = drawWhole(1.5), canvas = whole.canvas;
     var out = document.createElement("canvas");
     out.width = canvas.width;
     out.height = canvas.height;
@@ -159,9 +290,23 @@
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, out.width, out.height);
     ctx.drawImage(canvas, 0, 0);
+    whole.restore();
+    return out;
+  }
+  // for tests and the curious: each shown node's label box as vis-network measured it (canvas units)
+  window.qdgraphLabelBoxes = function () {
+    var whole = drawWhole(1);
+    var out = visibleIds().map(function (id) {
+      var s = network.body.nodes[id].labelModule.size;
+      return { id: id, label: byId[id].label, left: s.left, top: s.top, width: s.width, height: s.height };
+    });
+    whole.restore();
+    return out;
+  };
+  document.getElementById("qd-png").addEventListener("click", function () {
     var a = el("a");
     a.download = P.png;
-    a.href = out.toDataURL("image/png");
+    a.href = wholePicture().toDataURL("image/png");
     document.body.appendChild(a);
     a.click();
     a.remove();
