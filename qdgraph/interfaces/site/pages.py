@@ -451,10 +451,16 @@ def home(kg, lang: str) -> dict:
                             "status": i["status_" + lang], "status_key": i["status"]} for i in p["indicators"]]
     claims = w.claims()["claims"].values()
     tier_of = {c["s"]: c["o"] for c in claims if c["p"] == QD + "targetClusterTier"}
-    tiers: dict = OrderedDict()
-    for c in sorted(data["chains"], key=lambda c: (tier_of.get(c["chain"]) is None, tier_of.get(c["chain"], ""))):
-        tiers.setdefault(tier_of.get(c["chain"]), []).append(w.link(c["chain"]))
-    return {"pillars": pillars, "chains": [{"tier": w.link(t) if t else None, "chains": cs} for t, cs in tiers.items()],
+    category_of = {c["s"]: c["o"] for c in claims if c["p"] == QD + "category"}
+    # chains with a target cluster tier under it; the others under their category
+    groups: dict = OrderedDict()
+    for c in sorted(data["chains"], key=lambda c: (c["chain"] not in tier_of, tier_of.get(c["chain"], ""),
+                                                 category_of.get(c["chain"], ""))):
+        iri = c["chain"]
+        key = ("tier", tier_of[iri]) if iri in tier_of else ("category", category_of.get(iri))
+        groups.setdefault(key, []).append(w.link(iri))
+    return {"pillars": pillars,
+            "chains": [{"by": by, "what": w.link(k) if k else None, "chains": cs} for (by, k), cs in groups.items()],
             "n_indicators": len(data["indicators"]), "n_chains": len(data["chains"])}
 
 
