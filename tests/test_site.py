@@ -133,6 +133,9 @@ def test_unknown_iri_and_unknown_format(client):
     assert "图谱中没有这个地址的条目" in r.text and "no-such-thing" in r.text
     r = client.get("/id/platform-kaos", headers={"Accept": "image/png"})
     assert r.status_code == 406
+    for path in ("/id/a%20b", "/id/a%3Cb%3E", "/source/a%20b", "/source/no-doc", "/site/chart/a%22b.svg", "/id/"):
+        r = client.get(path, headers=ZH, follow_redirects=False)
+        assert r.status_code in (303, 404), (path, r.status_code)
 
 
 # ------------------------------------------------------------------ entity pages

@@ -19,6 +19,7 @@ Pages need no JavaScript and load nothing from elsewhere (a strict CSP says so).
 """
 from __future__ import annotations
 
+import re
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,11 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 
 LANG_COOKIE = "qdgraph_lang"
 # longer search text is cut, not refused: names and questions are short (the name index's limit)
 from qdgraph.limits import MAX_NAME as MAX_QUERY_TEXT  # noqa: E402
+
+
+# what may follow /id/ or /source/: an IRI path's characters (RFC 3987 ipath, no spaces, quotes or
+# brackets); anything else names nothing in the graph and is answered 404, never parsed as an IRI
+_PATH = re.compile(r"[^\s<>\"{}|\\^`]+")
 
 
 class SiteState:
@@ -123,7 +129,7 @@ def routes(state) -> list:
         rest = request.path_params["rest"]
         iri = ID_PREFIX + rest
         kg = get_graph()
-        if not rest or not await run_in_threadpool(pages.exists, kg, iri):
+        if not _PATH.fullmatch(rest) or not await run_in_threadpool(pages.exists, kg, iri):
             return not_found(request, iri)
         fmt_asked = request.query_params.get("format")
         accept = request.headers.get("accept")
@@ -151,6 +157,8 @@ def routes(state) -> list:
         iri = ID_PREFIX + request.path_params["doc"]
         lang, _ = language(request)
         kg = get_graph()
+        if not _PATH.fullmatch(request.path_params["doc"]):
+            return not_found(request, iri)
         data = await run_in_threadpool(pages.source, kg, iri, lang)
         if data is None:
             return not_found(request, iri)
@@ -166,7 +174,8 @@ def routes(state) -> list:
         return render(request, "search.html", q=text, page=data)
 
     async def chart(request):
-        svg = await run_in_threadpool(pages.chart, get_graph(), ID_PREFIX + request.path_params["name"])
+        name = request.path_params["name"]
+        svg = await run_in_threadpool(pages.chart, get_graph(), ID_PREFIX + name) if _PATH.fullmatch(name) else None
         if svg is None:
             return Response("no chart\n", status_code=404, media_type="text/plain; charset=utf-8")
         return Response(svg, media_type="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -224,7 +224,10 @@ def _v(term):
 # ------------------------------------------------------------------ pages
 def exists(kg, iri: str) -> bool:
     """Whether the graph says anything with ``iri`` as subject or object."""
-    node = ox.NamedNode(iri)
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # not an IRI at all
+        return False
     return next(iter(kg.quads(subject=node)), None) is not None or next(iter(kg.quads(object=node)), None) is not None
 
 
@@ -469,7 +472,6 @@ def source(kg, iri: str, lang: str) -> dict | None:
     from qdgraph import paths
 
     def build(kg):
-        node = {"doc": ox.NamedNode(iri)}
         rows = kg.named("sources").rows
         doc = next((r for r in rows if r["doc"].value == iri), None)
         if doc is None or doc.get("file") is None:
@@ -478,6 +480,7 @@ def source(kg, iri: str, lang: str) -> dict | None:
         if path is None:
             return None
         text = path.read_text(encoding="utf-8")
+        node = {"doc": ox.NamedNode(iri)}  # one of the graph's documents: an IRI
         quotes = [{"iri": r["quote"].value, "start": int(r["start"].value), "end": int(r["end"].value),
                    "exact": r["exact"].value} for r in kg.named("source-quotes", node).rows]
         based = defaultdict(set)
