@@ -346,3 +346,35 @@ def test_a_rule_reading_its_own_links_is_refused(tmp_path):
     with pytest.raises(ValueError, match="its own basis"):
         parse_rule(f)
     assert parse_rule(ROOT_RULES / "hierarchy.rq").dependent
+
+
+def test_readings_lists_every_reading_answers_rest_on_with_its_rationale(cli, kg):
+    res = cli("readings", "--format", "json")
+    assert res.code == 0, res
+    items = json.loads(res.out)
+    rested = {r["r"].value for r in kg.query("""SELECT DISTINCT ?r WHERE { VALUES ?p { qd:affects qd:worksAgainst }
+        ?c rdf:predicate ?p ; qd:restsOn ?r }""").rows}
+    assert {i["claim"] for i in items} >= rested and rested
+    assert all(i["rationale"]["zh"] and i["rationale"]["en"] for i in items)
+    assert all(i["links"] > 0 or i["verdict"] for i in items)
+    text = cli("readings", env={"COLUMNS": "100"}).out
+    assert "理由" in text and "data/verdicts.ttl" in text
+    assert len(json.loads(cli("readings", "--all", "--format", "json").out)) > len(items)
+
+
+def test_a_verdict_file_rejecting_a_reading_changes_the_answer(cli, tmp_path):
+    before = json.loads(cli("measures", "制造业增加值占比", "--format", "json").out)
+    assert "https://w3id.org/qdgraph/id/measure-develop-advanced-manufacturing" in {l["measure"] for l in before["links"]}
+    f = tmp_path / "verdicts.ttl"
+    f.write_text(PRE + """qdr:verdict-test a qd:Verdict ;
+    qd:onClaim qdr:claim-subject-advanced-manufacturing--countsIn--subject-manufacturing ;
+    qd:decision qd:Rejected ; dcterms:creator "测试" ; dcterms:date "2026-12-07"^^xsd:date ; rdfs:comment "测试"@zh .
+""", encoding="utf-8")
+    after = json.loads(cli("measures", "制造业增加值占比", "--data", f, "--format", "json").out)
+    gone = {l["measure"] for l in before["links"]} - {l["measure"] for l in after["links"]}
+    # every link resting on the rejected reading goes, the others stay
+    assert "https://w3id.org/qdgraph/id/measure-develop-advanced-manufacturing" in gone
+    assert {l["measure"] for l in after["links"]} and all(l["group"] != "reading" or l["readings"] for l in after["links"])
+    listed = json.loads(cli("readings", "--data", f, "--format", "json").out)
+    assert any(i["verdict"] and i["verdict"]["decision"] == "rejected" for i in listed)
+    assert cli("validate", f).code == 0

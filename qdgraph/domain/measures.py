@@ -367,3 +367,28 @@ def _pillar_and_target(kg, iri: str) -> tuple[str | None, dict]:
 
 def _v(term):
     return term.value if term is not None else None
+
+
+def readings(kg) -> list[dict]:
+    """Every reading the answers may rest on (a claim inferred from context, with its rationale),
+    how many links to indicators rest on it, and its verdict if an analyst gave one
+    (``data/verdicts.ttl``): what ``qdgraph readings`` lists."""
+    from qdgraph.namespaces import QD
+
+    names = _Labels(kg.names())
+    verdicts = {}
+    for r in kg.query("""SELECT ?v ?c ?d ?who ?when ?why WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d .
+            OPTIONAL { ?v dcterms:creator ?who } OPTIONAL { ?v dcterms:date ?when } OPTIONAL { ?v rdfs:comment ?why } }
+            ORDER BY ?v""").rows:
+        verdicts[r["c"].value] = {"verdict": r["v"].value, "decision": "accepted" if r["d"].value == QD + "Accepted" else "rejected",
+                                  "who": _v(r.get("who")) or "", "when": _v(r.get("when")) or "", "why": _v(r.get("why")) or ""}
+    out = []
+    for r in kg.named("readings").rows:
+        c, s, p, o = (r[k].value for k in ("claim", "s", "p", "o"))
+        out.append({"claim": c, "subject": s, "relation": shorten(p), "object": o,
+                    "subject_zh": names.label(s, "zh"), "subject_en": names.label(s, "en"),
+                    "relation_zh": names.label(p, "zh"), "relation_en": names.label(p, "en"),
+                    "object_zh": names.label(o, "zh"), "object_en": names.label(o, "en"),
+                    "rationale": {"zh": _v(r.get("rationale_zh")) or "", "en": _v(r.get("rationale_en")) or ""},
+                    "links": int(r["links"].value), "verdict": verdicts.get(c)})
+    return out

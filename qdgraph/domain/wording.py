@@ -87,7 +87,8 @@ def indicator_rows(kg) -> list[dict]:
             "notation": v.get("notation", ""), "indicator": v.get("indicator"),
             "indicator_zh": v.get("indicator_zh", ""), "indicator_en": v.get("indicator_en", ""),
             "pillar": v.get("pillar"), "pillar_zh": v.get("pillar_zh", ""), "pillar_en": v.get("pillar_en", ""),
-            "target_zh": t.zh, "target_en": t.en, "unit_zh": t.unit_zh, "unit_en": t.unit_en,
+            # a counter word (家, 个) has no English word of its own: the unit is then a count
+            "target_zh": t.zh, "target_en": t.en, "unit_zh": t.unit_zh, "unit_en": t.unit_en or ("count" if t.unit_zh else ""),
             "value": v.get("value", ""), "year": v.get("year", ""),
             "baseline": " ".join(x for x in (v.get("baseline"), v.get("baselineDate")) if x),
         })

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
     "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
     "rules": ("qdgraph.interfaces.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
+    "readings": ("qdgraph.interfaces.cli.rules:readings", "The readings answers rest on, with rationale and verdict (data/verdicts.ttl)."),
     "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
     "progress": ("qdgraph.interfaces.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
 }

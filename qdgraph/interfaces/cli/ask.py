@@ -134,6 +134,26 @@ def _rows(pairs, indent: int = 0) -> list:
     return [(" " * indent + a, b if not isinstance(b, str) else _t(b)) for a, b in pairs]
 
 
+def _table(headers: list[str], rows: list[list]) -> str:
+    """A table for people, wrapped to the terminal's width (rich's Table folds long cells over
+    several lines instead of cutting them); data as cleaned Text, never read as markup."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    for h in headers:
+        table.add_column(_t(h), overflow="fold")
+    for row in rows:
+        table.add_row(*[_t(str(c).replace("\n", " ")) for c in row])
+    out = io.StringIO()
+    Console(file=out, width=_width(), markup=False, highlight=False, emoji=False, color_system=None,
+            force_terminal=False).print(table)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines() if line.strip()) + "\n"
+
+
 class _Quotes:
     """Quotes numbered in the order first cited: each printed once, referred to as 〔n〕. Without
     ``full``, a quote cited for a measure is cut to the clauses holding the measure's own words
@@ -240,7 +260,8 @@ def _measures_text(res, lang, full: bool = False) -> list:
             if full:
                 text = f"{getattr(r, 'subject_' + lang)} —{getattr(r, 'relation_' + lang)}→ {getattr(r, 'object_' + lang)}: {why}"
             else:  # its subject is the measure or the indicator shown above: the relation and object say which reading
-                text = f"[{getattr(r, 'relation_' + lang)} {getattr(r, 'object_' + lang)}] {why}"
+                text = (f"[{getattr(r, 'relation_' + lang)}{getattr(r, 'object_' + lang)}]{why}" if zh  # no space: rich
+                        else f"[{getattr(r, 'relation_' + lang)} {getattr(r, 'object_' + lang)}] {why}")  # breaks at spaces only
             if full:  # the sentences it is drawn from (cited for what they say, not for the reading)
                 text += (" 据" if zh else " drawn from ") + "".join(quotes.ref(q) for q in r.quotes)
             rows.append((ref, _t(text)))
@@ -262,17 +283,17 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
     hops = []
     for s in top.path[1:-1]:
         hops.append(getattr(s, lang))
-    via = ("经 " + "、".join(hops)) if hops and zh else ", ".join(hops)
+    via = ("经" + "、".join(hops)) if hops and zh else ", ".join(hops)
     rule = getattr(top, "rule_" + lang) or getattr(top, "basis_" + lang)
     # of the measure's own premise's quotes, the one holding its words (the others say other things)
     refs = "".join(quotes.ref(_holding(p.quotes, ml.zh), ml.zh) for p in top.premises[:1] if p.subject == ml.measure)
     if not top.premises:
         refs = "".join(quotes.ref(e["exact"], ml.zh) for e in top.evidence[:1])
-    reads = ("；" if zh else "; ") + (("解读 " if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
-    why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}] {refs}"
+    reads = ("；" if zh else "; ") + (("解读" if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
+    why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}]" + ("" if zh else " ") + refs
     if not full:
-        return _t(getattr(ml, lang), "  ", why)
-    lines = [_t(getattr(ml, lang), "  ", why)]
+        return _t(getattr(ml, lang), "" if zh else "  ", why)
+    lines = [_t(getattr(ml, lang), "" if zh else "  ", why)]
     for k, l in enumerate(ml.links):
         kind = ("原文陈述" if zh else "stated") if l.basis == "qd:Stated" else ("推断" if zh else "inferred")
         r = getattr(l, "rule_" + lang)
@@ -291,7 +312,7 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
                             + "".join(quotes.ref(q) for q in p.quotes)))
             why_p = p.rationale.get(lang) or p.rationale.get(_other(lang))
             if why_p:
-                lines.append(_t(f"    {'理由' if zh else 'why'}: {why_p}"))
+                lines.append(_t(f"    {'理由：' if zh else 'why: '}{why_p}"))
         if l.readings:
             lines.append(_t(f"  {'依赖解读' if zh else 'rests on'}: " + ", ".join(reading_ref(r) for r in l.readings)))
         if not l.premises:
@@ -407,11 +428,10 @@ def _listing(name, columns, fmt, kg, lang):
     res = kg().named(name)
     if fmt != "table":
         return emit(write(res, fmt), fmt)
-    from qdgraph.presentation.formats import render_table
     from qdgraph.engine.results import display
 
     cols = [c.format(lang=lang) for c in columns]
-    emit(render_table([c.removesuffix("_" + lang) for c in cols], [[display(r.get(c)) for c in cols] for r in res.rows]))
+    emit(_table([c.removesuffix("_" + lang) for c in cols], [[display(r.get(c)) for c in cols] for r in res.rows]))
 
 
 def _text(row, key) -> str:
@@ -431,7 +451,8 @@ def pillars(kg, fmt, lang):
       qdgraph pillars
       qdgraph pillars --lang en --format csv
     """
-    _listing("pillars", ["notation", "pillar_{lang}", "task", "leadArea", "indicators", "measures"], fmt, kg, lang)
+    words = ["task", "leadArea"] if lang == "zh" else ["task_en", "leadArea_en"]
+    _listing("pillars", ["notation", "pillar_{lang}", *words, "indicators", "measures"], fmt, kg, lang)
 
 
 @command()
@@ -449,12 +470,11 @@ def indicators(kg, fmt, lang):
     """
     if fmt != "table":
         return emit(write(kg().named("indicators"), fmt), fmt)
-    from qdgraph.presentation.formats import render_table
     from qdgraph.domain.wording import indicator_rows
 
     keys = ["notation", "pillar_" + lang, "indicator_" + lang, "target_" + lang, "unit_" + lang, "year", "baseline"]
     rows = [[r[k] for k in keys] for r in indicator_rows(kg())]
-    emit(render_table(["#", "pillar", "indicator", "target", "unit", "year", "baseline"], rows))
+    emit(_table(["#", "pillar", "indicator", "target", "unit", "year", "baseline"], rows))
 
 
 @command()
@@ -471,17 +491,17 @@ def chains(kg, fmt, lang):
     """
     if fmt != "table":
         return emit(write(kg().named("chains"), fmt), fmt)
-    from qdgraph.presentation.formats import render_table
-
     rows = []
     for r in kg().named("chains").rows:
         def v(k, r=r):
             return _text(r, k)
-        members = sorted(m for m in v("enterprises").split("; ") if m)  # sorted here: no engine's order matters
-        shown = "、".join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
-        rows.append([v("chain_" + lang), "、".join(sorted(v("categories").split("; "))),
-                     "、".join(sorted(v("tiers").split("; "))), v("enterprise_count") or "0", shown])
-    emit(render_table(["chain", "category", "tier", "n", "enterprises"], rows))
+        suffix = "" if lang == "zh" else "_en"  # category, tier and names in the reader's language
+        members = sorted(m for m in (v("enterprises" + suffix) or v("enterprises")).split("; ") if m)  # sorted here: no engine's order matters
+        shown = ("、" if lang == "zh" else ", ").join(members[:6]) + (f" … (+{len(members) - 6})" if len(members) > 6 else "")
+        join = "、" if lang == "zh" else "; "
+        rows.append([v("chain_" + lang), join.join(sorted(v("categories" + suffix).split("; "))),
+                     join.join(sorted(v("tiers" + suffix).split("; "))), v("enterprise_count") or "0", shown])
+    emit(_table(["chain", "category", "tier", "n", "enterprises"], rows))
 
 
 @command()
@@ -570,6 +590,11 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
         from qdgraph.presentation.formats import write_select
 
         write_select(res.variables, res.rows, "json-lines" if fmt == "json" else fmt, terminal_safe(sys.stdout))
+    elif res.kind == "select" and fmt == "table":  # wrapped to the terminal's width, not cut
+        from qdgraph.engine.results import display
+
+        rows = list(res.rows)
+        emit(_table(list(res.variables), [[display(r.get(v)) for v in res.variables] for r in rows]))
     else:
         emit(write(res, fmt), fmt)
     if getattr(res, "truncated", False):
@@ -609,13 +634,12 @@ def queries(show_name):
       qdgraph queries --show measures-for-indicator
     """
     from qdgraph.engine.queries import all_queries, get_query
-    from qdgraph.presentation.formats import render_table
 
     if show_name:
         return emit(get_query(show_name).text)
     rows = [[q.name, ", ".join(f"{p.name} ({p.kind})" for p in q.params), q.description]
             for q in all_queries().values()]
-    emit(render_table(["name", "params", "description"], rows))
+    emit(_table(["name", "params", "description"], rows))
 
 
 # ---------------------------------------------------------------- export

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import click
+
 from qdgraph.interfaces.cli.common import command, emit, emit_json, format_option, graph_options, lang_option
 
 
@@ -43,3 +45,66 @@ def rules(kg, fmt, lang):
                    + (f"推出关联: {i['links']} 条" if zh else f"links derived: {i['links']}"))
         out.append("")
     emit("\n".join(out))
+
+
+@command()
+@click.option("--all", "show_all", is_flag=True, help="Every reading in the graph, not only those answers rest on.")
+@graph_options
+@format_option(["text", "json", "table", "csv", "tsv"], "text")
+@lang_option
+def readings(show_all, kg, fmt, lang):
+    """The readings the answers rest on: claims the source does not state, made from context,
+    each with its rationale, how many measure→indicator links rest on it, and its verdict.
+
+    An analyst overrules one in data/verdicts.ttl (who, when, accept or reject, why): a rejected
+    reading is dropped when the graph is built, and every link resting on it with it; `qdgraph
+    validate` reports a verdict that no longer matches a reading.
+
+    \b
+    Examples:
+      qdgraph readings
+      qdgraph readings --all --format csv
+    """
+    from qdgraph.domain.measures import readings as all_readings
+    from qdgraph.namespaces import shorten
+
+    items = [r for r in all_readings(kg()) if show_all or r["links"] or r["verdict"]]
+    if fmt == "json":
+        return emit_json(items)
+    zh = lang == "zh"
+
+    def verdict(r):
+        v = r["verdict"]
+        if not v:
+            return ""
+        word = {"accepted": ("已接受", "accepted"), "rejected": ("已否决", "rejected")}[v["decision"]][0 if zh else 1]
+        return f"{word} ({v['who']}, {v['when']})" + (f": {v['why']}" if v["why"] else "")
+
+    if fmt in ("table", "csv", "tsv"):
+        import pyoxigraph as ox
+
+        from qdgraph.engine.results import SelectResult
+        from qdgraph.presentation.formats import write
+
+        cols = ["claim", "subject", "relation", "object", "links", "rationale", "verdict"]
+        rows = [{"claim": ox.NamedNode(r["claim"]), "subject": ox.Literal(r["subject_" + lang]),
+                 "relation": ox.Literal(r["relation_" + lang]), "object": ox.Literal(r["object_" + lang]),
+                 "links": ox.Literal(str(r["links"])), "rationale": ox.Literal(r["rationale"][lang]),
+                 "verdict": ox.Literal(verdict(r))} for r in items]
+        return emit(write(SelectResult(cols, rows), fmt), fmt)
+    from qdgraph.interfaces.cli.ask import _render, _rows, _t
+
+    head = (f"{len(items)} 条解读（原文没有直说，由上下文推断）" + ("" if show_all else "，答案依赖它们；--all 列出全部")
+            if zh else f"{len(items)} readings (not stated by the source, inferred from context)"
+            + ("" if show_all else " that answers rest on; --all lists every one"))
+    blocks = [_t(head), _t("在 data/verdicts.ttl 里接受或否决（qd:onClaim 写下面的 IRI）" if zh
+                           else "accept or reject them in data/verdicts.ttl (qd:onClaim the IRI below)")]
+    rows = []
+    for k, r in enumerate(items, 1):
+        lines = [_t(f"{r['subject_' + lang]} —{r['relation_' + lang]}→ {r['object_' + lang]}"),
+                 _t(f"{'理由：' if zh else 'why: '}{r['rationale'][lang] or r['rationale']['en' if zh else 'zh']}"),
+                 _t(f"{shorten(r['claim'])}  " + (f"依赖它的关联 {r['links']} 条" if zh else f"links resting on it: {r['links']}")
+                    + (f"  {verdict(r)}" if r["verdict"] else ""))]
+        rows.append((f"{k:>2}.", lines))
+    blocks.append(_rows(rows))
+    emit(_render(blocks))
