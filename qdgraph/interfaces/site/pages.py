@@ -29,7 +29,7 @@ STATED = QD + "Stated"
 PICTURES = {QD + "IndustryChain": "chain", QD + "Pillar": "pillar", QD + "Indicator": "indicator",
             QD + "Enterprise": "enterprise", QD + "Platform": "enterprise"}
 # kind → (outgoing, incoming) properties its own section shows
-SHOWN_ABOVE = {"indicator": ((), (QD + "affects",)), "measure": ((QD + "affects",), ()),
+SHOWN_ABOVE = {"indicator": ((), (QD + "affects", QD + "worksAgainst")), "measure": ((QD + "affects", QD + "worksAgainst"), ()),
                "chain": ((), (QD + "inChain", QD + "concerns"))}
 SPECIAL = {QD + "Indicator": "indicator", QD + "Measure": "measure", QD + "IndustryChain": "chain",
            QD + "SourceDocument": "source", QUOTE: "quote", CLAIM: "claim"}
@@ -409,7 +409,9 @@ def _expand(curie: str) -> str:
 def measure(kg, iri: str, w: Words, groups: dict) -> dict:
     """What the measure affects, and why (each link's basis, rule, premises and quotes)."""
     affects = groups.get(QD + "affects", {"values": []})["values"]
-    return {"affects": affects,
+    against = groups.get(QD + "worksAgainst")
+    return {"affects": affects, "against": against["values"] if against else [],
+            "against_label": against["property"]["text"] if against else "",
             "concerns": groups.get(QD + "concerns", {"values": []})["values"],
             "roadmap": groups.get(QD + "onRoadmapOf", {"values": []})["values"]}
 
