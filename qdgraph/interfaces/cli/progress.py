@@ -81,9 +81,11 @@ def progress(indicator, pillar, kg, fmt, lang):
     For each indicator (or INDICATOR, or the indicators of --pillar): the target (value,
     comparator, year), the latest observed value with its period and source, the gap, the
     yearly change still needed beside the average yearly change so far, and a status —
-    met, on track, behind, no data (none or one observed value), qualitative (a target with
-    no number, such as 完成省下达任务, cannot be computed) or no target. Also the measures
-    that bear on each indicator (as `qdgraph measures` finds them).
+    met, on track, behind, one value only (a gap, but no pace yet), no data (no observed
+    value), qualitative (a target with no number, such as 完成省下达任务, cannot be computed)
+    or no target. Values and gaps are given in the unit the target is stated in (超过300万人:
+    万人); a gap between percentages is in percentage points (个百分点 / pp). Also the
+    measures that bear on each indicator (as `qdgraph measures` finds them).
 
     \b
     Examples:

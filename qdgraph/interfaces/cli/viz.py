@@ -21,7 +21,7 @@ VIEWS = [*KINDS, "progress"]
               help="How many hops around the named entity to show (chain, pillar, enterprise; default 2).")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="force", show_default=True,
               help="force: physics settles the picture, then stops; hierarchical: pillar → indicator → measure → "
-                   "chain → enterprise, top down.")
+                   "chain → enterprise, left to right.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_NODES, show_default=True,
               help="Beyond this, keep the most connected nodes (the page says so).")
 @click.option("--group-over", type=click.IntRange(min=1), default=GROUP_OVER, show_default=True,
@@ -44,7 +44,8 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
 
     \b
     VIEW is one of:
-      chain NAME        an industry chain and what is linked to it
+      chain NAME        an industry chain: its enterprises, platforms, the measures
+                        naming it, its category, tier and figures
       pillar NAME       a pillar (走在前列 task) with its indicators and measures
       indicator NAME    an indicator, its pillar, and every measure that affects it, with the path
       enterprise NAME   an enterprise or platform and its surroundings
@@ -56,9 +57,11 @@ def viz(kind, names, output, depth, layout, max_nodes, group_over, size, color, 
                         those of --pillar
 
     The page is one UTF-8 file that works offline (nothing is loaded from the network): send
-    it to a colleague or open it on an intranet. Hover for a node's facts and source sentence,
-    click for details, search by name, tick types in the legend to show or hide them, and
-    "下载 PNG" saves the picture as an image.
+    it to a colleague or open it on an intranet. It opens fitted to the window ("适应窗口"
+    fits it again). Hover for a node's facts and source sentence, click for details and a link
+    to the entity's page (double-click opens it), search by name, tick types in the legend to
+    show or hide them, and "下载 PNG" saves the whole picture, off-screen parts too, as an image.
+    Links are drawn by what they rest on: stated thick, inferred dashed, roadmap context faint.
 
     \b
     Examples:
