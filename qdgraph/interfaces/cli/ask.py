@@ -290,7 +290,7 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
     if not top.premises:
         refs = "".join(quotes.ref(e["exact"], ml.zh) for e in top.evidence[:1])
     reads = ("；" if zh else "; ") + (("解读" if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
-    why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}]" + ("" if zh else " ") + refs
+    why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}] {refs}"  # the space keeps 〔n〕 whole
     if not full:
         return _t(getattr(ml, lang), "" if zh else "  ", why)
     lines = [_t(getattr(ml, lang), "" if zh else "  ", why)]
