@@ -1293,12 +1293,20 @@ def _endless(head: bytes):
     return _raw_server(serve)
 
 
-def test_an_endless_reply_stops_at_the_size_cap(qd, monkeypatch):
+ENDLESS = {  # the reply's head; then spaces until the client hangs up
+    "an answer": b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n",
+    "a redirect": b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n",  # httpx reads it before following
+    "a login challenge": b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\n',  # read before the retry
+}
+
+
+@pytest.mark.parametrize("what", sorted(ENDLESS))
+def test_an_endless_reply_stops_at_the_size_cap(qd, monkeypatch, what):
     monkeypatch.setenv("QDGRAPH_MAX_REPLY_MB", "2")
-    sock, url = _endless(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nConnection: close\r\n\r\n")
+    sock, url = _endless(ENDLESS[what] + b"Connection: close\r\n\r\n")
     try:
-        one_line(qd("query", ASK, "--endpoint", url + "/sparql", "--timeout", "20"), 1, "larger than 2 MiB",
-                 "QDGRAPH_MAX_REPLY_MB")
+        one_line(qd("query", ASK, "--endpoint", url.replace("://", "://ann:pw@") + "/sparql", "--timeout", "20"), 1,
+                 "larger than 2 MiB", "QDGRAPH_MAX_REPLY_MB")
     finally:
         sock.close()
 

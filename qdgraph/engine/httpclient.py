@@ -14,8 +14,9 @@ settings and hooks of that client:
   requests): httpx's connections run on an httpcore network backend whose every connect, read
   and write waits only for the time left, so no redirect, login retry or server trickling its
   headers or body one byte at a time holds a command past it;
-- a cap on the size of a reply (``QDGRAPH_MAX_REPLY_MB``, 512 MiB unless set): the body is read
-  as a stream and reading stops at the cap.
+- a cap on the size of a reply (``QDGRAPH_MAX_REPLY_MB``, 512 MiB unless set), on every reply
+  read (a redirect's or a login challenge's too, which httpx reads itself): bodies are streamed
+  and reading stops at the cap. Replies are asked for uncompressed, as before httpx.
 """
 from __future__ import annotations
 
@@ -67,13 +68,11 @@ class Reply:
 
 @dataclass
 class Target:
-    """A URL split into what is sent (no user info) and what may be shown, plus credentials
-    and the login (which remembers the scheme and Digest nonce the server asked for)."""
+    """A URL split into what is sent (no user info) and what may be shown, plus the login
+    for its credentials (which remembers the scheme and Digest nonce the server asked for)."""
 
     url: str
     shown: str
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
     login: httpx.Auth | None = field(default=None, repr=False, compare=False)
 
 
@@ -110,8 +109,7 @@ def target(url: str, user: str | None = None) -> Target:
     else:
         name, password = _netrc(parsed.host)
     clean = str(parsed.copy_with(username=None, password=None, fragment=None))
-    login = _Login(name, password or "") if name else None
-    return Target(clean, shown, name or None, password, login)
+    return Target(clean, shown, _Login(name, password or "") if name else None)
 
 
 def _netrc(host: str) -> tuple[str | None, str | None]:
@@ -167,11 +165,16 @@ def _asked(response: httpx.Response, request: httpx.Request) -> str | None:
 
 @dataclass
 class _Policy:
-    """What the request hook enforces on every request sent, redirects and login retries included."""
+    """What the hooks enforce on every request sent and reply read, redirects and logins included."""
 
     method: str
     origin: tuple  # where the credentials may go
     shown: str
+    cap: int  # bytes, one reply
+
+    def too_big(self) -> EndpointError:
+        return EndpointError(f"{self.shown} sent a reply larger than {self.cap / (1 << 20):g} MiB, qdgraph's cap on "
+                             "one reply (QDGRAPH_MAX_REPLY_MB): stopped reading it")
 
 
 def _before_each(request: httpx.Request) -> None:
@@ -185,6 +188,34 @@ def _before_each(request: httpx.Request) -> None:
                             f"{request.method}: not followed (give the URL it moved to)")
     if _origin(request.url) != policy.origin:
         request.headers.pop("Authorization", None)
+
+
+def _after_each(response: httpx.Response) -> None:
+    policy: _Policy | None = response.request.extensions.get(_POLICY)
+    if policy is None:
+        return
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > policy.cap:
+        raise policy.too_big()
+    response.stream = _Capped(response.stream, policy)
+
+
+class _Capped(httpx.SyncByteStream):
+    """A reply's body as it arrives, stopped at the cap."""
+
+    def __init__(self, stream: httpx.SyncByteStream, policy: _Policy):
+        self.stream, self.policy = stream, policy
+
+    def __iter__(self):
+        size = 0
+        for chunk in self.stream:
+            size += len(chunk)
+            if size > self.policy.cap:
+                raise self.policy.too_big()
+            yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("qdgraph_http_deadline", default=None)
@@ -260,9 +291,9 @@ class _Transport(httpx.BaseTransport):
 def _client() -> httpx.Client:
     return httpx.Client(
         transport=_Transport(), follow_redirects=True, max_redirects=REDIRECTS, timeout=None,  # the deadline is the limit
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},  # gzip only: its ratio is bounded
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},  # what arrives is what is capped
         cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),  # keep none
-        event_hooks={"request": [_before_each]})
+        event_hooks={"request": [_before_each], "response": [_after_each]})
 
 
 if hasattr(os, "register_at_fork"):  # a child process opens its own connections
@@ -301,7 +332,7 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
     status; network failures and a reply over the size cap become ``EndpointError``, the
     deadline ``QueryTimeout``, each naming the URL without its password."""
     tgt = url if isinstance(url, Target) else target(url, user)
-    policy = _Policy(method, _origin(httpx.URL(tgt.url)), tgt.shown)
+    policy = _Policy(method, _origin(httpx.URL(tgt.url)), tgt.shown, max_reply())
     hdrs = dict(headers or {})
     if body is not None:
         # a connection of its own: Virtuoso answers an error before reading a body, then reads
@@ -312,14 +343,13 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
         hdrs.setdefault("Content-Length", str(body.seek(0, 2) - pos))
         body.seek(pos)
         body = _Rewound(body)
-    cap = max_reply()
     client = _client()
     token = _DEADLINE.set(time.monotonic() + timeout if deadline is None else deadline)
     try:
         req = client.build_request(method, tgt.url, content=body, headers=hdrs, extensions={_POLICY: policy})
         resp = client.send(req, auth=tgt.login, stream=True)
         try:
-            data = _read(resp, tgt.shown, cap) if method != "HEAD" else b""
+            data = _read(resp, policy) if method != "HEAD" else b""
         finally:
             resp.close()  # a reply not read to its end closes its connection, not back to the pool
         return Reply(resp.status_code, resp.reason_phrase, resp.headers, data, tgt.shown)
@@ -333,19 +363,12 @@ def request(url: str | Target, *, method: str = "GET", body: bytes | Any = None,
         _DEADLINE.reset(token)
 
 
-def _read(resp: httpx.Response, shown: str, cap: int) -> bytes:
-    def too_big():
-        return EndpointError(f"{shown} sent a reply larger than {cap / (1 << 20):g} MiB, qdgraph's cap on "
-                             "one reply (QDGRAPH_MAX_REPLY_MB): stopped reading it")
-
-    declared = resp.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > cap and resp.headers.get("Content-Encoding") is None:
-        raise too_big()
+def _read(resp: httpx.Response, policy: _Policy) -> bytes:
     chunks, size = [], 0
-    for chunk in resp.iter_bytes():  # decoded: the cap holds for what a gzip body becomes
+    for chunk in resp.iter_bytes():  # decoded: the cap holds for what a body sent compressed unasked becomes
         size += len(chunk)
-        if size > cap:
-            raise too_big()
+        if size > policy.cap:
+            raise policy.too_big()
         chunks.append(chunk)
     return b"".join(chunks)
 
