@@ -76,6 +76,11 @@ class _PastDeadline(Exception):
     pass
 
 
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise _PastDeadline
+
+
 def _compute(triples: bytes, kind: str, deadline: float | None = None) -> bytes:
     import owlrl
     import rdflib
@@ -84,9 +89,11 @@ def _compute(triples: bytes, kind: str, deadline: float | None = None) -> bytes:
 
     # owlrl spends its time in membership tests: a store without contexts answers them 1.5× faster
     g = to_rdflib(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES), store="SimpleMemory")
+    _check(deadline)
     with plain_namespaces():
         owlrl.DeductiveClosure(_semantics(kind, deadline), axiomatic_triples=False,
                                datatype_axioms=False).expand(g)
+    _check(deadline)
     # OWL-RL rules can derive generalised triples (a literal as subject); RDF stores can't hold them
     plain = rdflib.Graph(store="SimpleMemory")
     for s, p, o in g:
@@ -120,8 +127,8 @@ def _semantics(kind: str, deadline: float | None = None):
 
         def rules(self, t, cycle_num):
             self._calls += 1
-            if deadline is not None and not self._calls & 255 and time.monotonic() > deadline:
-                raise _PastDeadline
+            if not self._calls & 255:
+                _check(deadline)
             super().rules(t, cycle_num)
 
         def empty_stored_triples(self):  # called as each cycle's conclusions are in the graph
