@@ -169,7 +169,8 @@ def test_percentage_gap_in_points_and_one_source_line(store):
 
 
 def test_chart_axis_spans_the_plan_and_the_data(tmp_path):
-    """A target with no data is drawn on the plan's years (2022–2026), not on 1919–2119."""
+    """A target with no data is drawn on the plan's years (2022–2026), not on 1919–2119; values
+    with no target on the years of the plan they fall in."""
     import re
 
     from qdgraph.engine.graph import open_graph
@@ -177,7 +178,7 @@ def test_chart_axis_spans_the_plan_and_the_data(tmp_path):
     from qdgraph.presentation.charts import chart_svg
 
     kg = open_graph([write_fixture(tmp_path)])
-    for key, years in (("finance", {2022, 2026}), ("manufacturing", {2021, 2026})):
+    for key, years in (("finance", {2022, 2026}), ("manufacturing", {2021, 2026}), ("gdp", {2022, 2026})):
         [ip] = progress(kg, IND[key]).indicators
         ticks = {int(y) for y in re.findall(r">(\d{4})</text>", chart_svg(ip))}
         assert years <= ticks and min(ticks) >= 2021 and max(ticks) <= 2027, (key, ticks)

@@ -166,6 +166,8 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
         if ip.target is not None and ip.target.comparator == QD + "AtMost" and r.get("direction") is None:
             ip.direction = "lower"
         _observations(ip, observed.get(iri, []), units, periods)
+        if ip.plan is None and ip.latest is not None:  # no target: the plan the latest value falls in
+            ip.plan = _plan_holding(int(ip.latest.period[:4]), plans)
         _assess(ip)
         ip.status_zh, ip.status_en = STATUSES[ip.status]
         if ip.latest is not None:
@@ -213,8 +215,14 @@ def _plan_of(t: Target, plans: list) -> tuple[int, int] | None:
     year = int(t.period[:4]) if t.period else None
     if year is None:
         return None
-    fits = [p for p in plans if p[1] == year] or [p for p in plans if p[0] <= year <= p[1]]
-    return min(fits, key=lambda p: (p[0], -p[1])) if fits else None
+    fits = [p for p in plans if p[1] == year]
+    return min(fits, key=lambda p: (p[0], -p[1])) if fits else _plan_holding(year, plans)
+
+
+def _plan_holding(year: int, plans: list) -> tuple[int, int] | None:
+    """The longest plan period that holds ``year``."""
+    fits = [p for p in plans if p[0] <= year <= p[1]]
+    return max(fits, key=lambda p: (p[1] - p[0], -p[0])) if fits else None
 
 
 # a number and the words after it in a target's wording: 超过300万人 → ("300", "万人")
