@@ -135,6 +135,7 @@ class WorkerPool:
         self._idle: asyncio.Queue | None = None
         self.triples = None
         self._gen, self._gen_sig = "", None
+        self._pointer = os.path.join(spec["path"], "CURRENT")  # a str: looked at on every request
         started = [Worker(spec) for _ in range(size)]  # start all, then wait: they load in parallel
         try:
             for w in started:
@@ -156,12 +157,11 @@ class WorkerPool:
         on every request (a stat; the file is read only when it changed). Every task carries it and a worker on another generation reopens
         the store first, so after an ``import`` every answer comes from the new generation and
         answers never alternate between old and new."""
-        pointer = Path(self.spec["path"]) / "CURRENT"
         try:
-            st = os.stat(pointer)
+            st = os.stat(self._pointer)
             sig = (st.st_ino, st.st_mtime_ns, st.st_size)
             if sig != self._gen_sig:
-                self._gen = pointer.read_text(encoding="utf-8").strip()
+                self._gen = Path(self._pointer).read_text(encoding="utf-8").strip()
                 self._gen_sig = sig
         except OSError:
             pass  # mid-swap or removed: keep answering from the generation we know

@@ -51,10 +51,43 @@ def explain(err: h11.RemoteProtocolError | None) -> tuple[int, str]:
     return (status if 400 <= status < 600 else 400), f"bad request: {text}"
 
 
+class _OneSend:
+    """The connection's transport, with the writes of one turn of the event loop sent as one.
+    uvicorn writes a response's head and its body separately: two system calls and two
+    wake-ups of the client per answer, which cost more than the rest of a cached answer."""
+
+    __slots__ = ("_transport", "_loop", "_pending")
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop, self._pending = transport, loop, []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
 class Protocol(H11Protocol):
     def __init__(self, config, server_state, app_state, _loop=None):
         super().__init__(config, server_state, app_state, _loop)
         self.conn = _Connection(h11.SERVER, MAX_HEAD)
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(_OneSend(transport, self.loop))
 
     def send_400_response(self, msg: str) -> None:
         status, line = explain(self.conn.error)
