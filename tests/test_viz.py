@@ -154,6 +154,20 @@ def test_zh_pictures_name_relations_and_types_in_chinese(kg, kind):
     assert english == []
 
 
+def test_names_hold_from_one_picture_to_the_next(kg):
+    """The whole-graph pictures share one cached projection: the second one drawn in a process
+    (rank after path, all after rank) names its relations in Chinese too."""
+    from qdgraph.presentation.viz import render
+
+    pair = [r["zh"].value for r in kg.query("""SELECT ?zh WHERE { { SELECT ?e WHERE { ?e a qd:Enterprise ; qd:inChain ?c }
+        ORDER BY ?e LIMIT 1 } UNION { SELECT ?e WHERE { ?e a qd:Indicator } ORDER BY ?e LIMIT 1 }
+        ?e rdfs:label ?zh FILTER (lang(?zh) = "zh") }""").rows]
+    for kind, name in (("path", tuple(pair)), ("rank", None), ("all", None)):
+        data = payload(render(kg, kind, name))
+        relations = {e["title"].split("\n")[0] for e in data["edges"]}
+        assert sorted(x for x in relations if not _cjk(x)) == [], kind
+
+
 def test_link_strength_drawn_from_each_links_basis(kg):
     """Edge width and dash follow the claim's basis (stated > same object > hierarchy), and a
     roadmap link is faint and unlabelled; checked against the claims in the graph."""

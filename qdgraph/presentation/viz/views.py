@@ -169,16 +169,17 @@ def name_terms(kg, g, lang: str, more=()) -> None:
             iri = expand(t)
             if iri:
                 wanted[iri] = t
-    if not wanted:
-        return
-    for r in rows_for(kg, "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }", wanted):
-        tag = (r["l"].language or "").split("-")[0]
-        if tag in ("zh", "en"):
-            vocab.setdefault(wanted[r["t"].value], {}).setdefault(tag, r["l"].value)
+    if wanted:
+        for r in rows_for(kg, "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }", wanted):
+            tag = (r["l"].language or "").split("-")[0]
+            if tag in ("zh", "en"):
+                vocab.setdefault(wanted[r["t"].value], {}).setdefault(tag, r["l"].value)
+    # every edge, not only those named just now: the vocabulary may be shared with an earlier
+    # projection (to_networkx caches it) whose edges were named, while these have a bare name
     other = "en" if lang == "zh" else "zh"
     for *_, d in g.edges(data=True):
         names = vocab.get(d.get("rel"))
-        if names and d.get("rel") in wanted.values() and not d.get("group"):
+        if names and not d.get("group"):
             d["rel_zh"], d["rel_en"] = names.get("zh") or d.get("rel_zh"), names.get("en") or d.get("rel_en")
             d["label"] = names.get(lang) or names.get(other) or d.get("label")
 
