@@ -494,6 +494,28 @@ def test_page_is_offline_and_escapes(server):
     assert "innerHTML" not in html  # graph and user text go through textContent
 
 
+def test_site_and_workbench_beside_the_endpoint(kg, server, sparql):
+    """The site's pages are mounted in the same server: its home page at /, every entity at
+    its /id/… path; the workbench at /query, and at /sparql for a browser that sends no query;
+    a SPARQL client at /sparql still gets the service description."""
+    import importlib.util
+
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    s, h, html = curl(sparql, "-H", "Accept: " + browser)
+    assert s == 200 and h["content-type"].startswith("text/html") and "<textarea" in html
+    s, h, _ = curl(sparql)
+    assert s == 200 and h["content-type"].startswith("text/turtle")
+    if importlib.util.find_spec("qdgraph.interfaces.site") is None:
+        pytest.skip("the site (qdgraph.interfaces.site) is not installed")
+    s, h, html = curl(server + "/", "-H", "Accept: " + browser)
+    assert s == 200 and h["content-type"].startswith("text/html") and "<textarea" not in html
+    iri = kg.query("SELECT ?i WHERE { ?i a qd:Indicator } ORDER BY ?i LIMIT 1").rows[0]["i"].value
+    path = urllib.parse.urlsplit(iri).path
+    assert path.startswith("/qdgraph/id/")
+    s, h, html = curl(server + path.removeprefix("/qdgraph"), "-H", "Accept: " + browser)
+    assert s == 200 and h["content-type"].startswith("text/html")
+
+
 def test_no_cors_unless_asked_and_loopback_only(server, sparql):
     s, h, _ = curl(sparql + "?query=ASK%7B%7D", "-H", "Origin: https://evil.example")
     assert s == 200 and "access-control-allow-origin" not in h
