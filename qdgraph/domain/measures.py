@@ -294,15 +294,20 @@ def _rank_link(l: Link) -> tuple:
 
 
 def _offsets(kg, node) -> dict[str, int]:
-    """Each measure's place in the source (its first quote's offset): ties go in the source's order."""
-    out: dict[str, int] = {}
+    """Each measure's place in the source: where its own words stand in the last quote holding
+    them (the roadmap states the measure; an earlier mention, such as the 两个维度 passage,
+    describes the system), else its first quote's start. Ties go in this order."""
+    found: dict[str, int] = {}
+    first: dict[str, int] = {}
     for r in kg.named("measure-offsets", node).rows:
+        m = r["measure"].value
         start, exact = int(r["start"].value), "".join(r["exact"].value.split())
         label = r["label"].value if r.get("label") is not None else ""
-        # where the measure's own words start inside the quote (a sentence often lists several)
-        at = next((exact.find(label[:k]) for k in (len(label), 6, 4) if label and exact.find(label[:k]) >= 0), 0)
-        out[r["measure"].value] = min(out.get(r["measure"].value, 1 << 30), start + at)
-    return out
+        first[m] = min(first.get(m, 1 << 30), start)
+        at = next((exact.find(label[:k]) for k in (len(label), 6, 4) if label and exact.find(label[:k]) >= 0), -1)
+        if at >= 0:
+            found[m] = max(found.get(m, -1), start + at)
+    return {m: found.get(m, s) for m, s in first.items()}
 
 
 class _Labels:

@@ -69,7 +69,7 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
                  " / ".join(e["exact"] for e in l.evidence)] for g in res.groups for l in g["links"]]
         cols = ["measure", "group", "basis", "rule", "path", "premises", "evidence"]
         return emit(write(SelectResult.from_values(cols, rows), fmt), fmt)
-    emit(_render(_context_text(res, lang) if context else _measures_text(res, lang, full)))
+    emit(render_blocks(_context_text(res, lang) if context else _measures_text(res, lang, full)))
 
 
 _REL = {
@@ -93,7 +93,7 @@ def _width() -> int:
     return max(40, shutil.get_terminal_size((100, 40)).columns)
 
 
-def _render(blocks) -> str:
+def render_blocks(blocks) -> str:
     """Lay out ``blocks`` at the terminal's width: each a line of text or a list of (label, text)
     rows whose text wraps under itself. rich's Text does the wrapping (display cells, CJK
     folded between characters); only rich.text is imported: rich.console and rich.table cost
@@ -120,7 +120,7 @@ def _cells(text: str) -> int:
     return cell_len(text)
 
 
-def _t(*parts):
+def text_of(*parts):
     """A rich Text of cleaned data strings (and plain words), never parsed as markup."""
     from rich.text import Text
 
@@ -129,9 +129,9 @@ def _t(*parts):
     return Text("".join(clean_line(p) for p in parts))
 
 
-def _rows(pairs, indent: int = 0) -> list:
+def rows_block(pairs, indent: int = 0) -> list:
     """Rows (label, text or [texts]) whose text wraps under itself: a hanging indent."""
-    return [(" " * indent + a, b if not isinstance(b, str) else _t(b)) for a, b in pairs]
+    return [(" " * indent + a, b if not isinstance(b, str) else text_of(b)) for a, b in pairs]
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -145,9 +145,9 @@ def _table(headers: list[str], rows: list[list]) -> str:
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
     for h in headers:
-        table.add_column(_t(h), overflow="fold")
+        table.add_column(text_of(h), overflow="fold")
     for row in rows:
-        table.add_row(*[_t(str(c).replace("\n", " ")) for c in row])
+        table.add_row(*[text_of(str(c).replace("\n", " ")) for c in row])
     out = io.StringIO()
     Console(file=out, width=_width(), markup=False, highlight=False, emoji=False, color_system=None,
             force_terminal=False).print(table)
@@ -212,7 +212,7 @@ def _header(res, lang) -> list:
     if res.target:
         year = f" ({'到' if zh else 'by '}{res.target['year']}{'年' if zh else ''})" if res.target.get("year") else ""
         parts.append(("目标: " if zh else "target: ") + res.target[lang] + year)
-    return [_t(" · ".join(parts))]
+    return [text_of(" · ".join(parts))]
 
 
 def _measures_text(res, lang, full: bool = False) -> list:
@@ -230,10 +230,10 @@ def _measures_text(res, lang, full: bool = False) -> list:
                  else "The source states no measure→indicator link outright, and no measure's object ties to what it measures")
     if m:
         first += (f"；另有 {m} 项反向作用" if zh else f", {m} against")
-    out.append(_t(first + ("。" if zh else ".")))
+    out.append(text_of(first + ("。" if zh else ".")))
     if res.basis_filter:
         shown = ("，" if zh else ", ").join((res.basis_labels.get(b) or {}).get(lang) or b for b in res.basis_filter)
-        out.append(_t(f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
+        out.append(text_of(f"只列出依据为 {shown} 的关联" if zh else f"only links with basis {shown}"))
     quotes = _Quotes(full)
     rid = {}
 
@@ -243,13 +243,13 @@ def _measures_text(res, lang, full: bool = False) -> list:
         return rid[rc]
 
     for g in res.groups:
-        out.append(_t(f"── {g[lang]} ({len(g['links'])}) ──"))
+        out.append(text_of(f"── {g[lang]} ({len(g['links'])}) ──"))
         rows = []
         for i, ml in enumerate(g["links"], 1):
             rows.append((f"{i:>2}.", _measure_line(ml, lang, quotes, reading_ref, full)))
-        out.append(_rows(rows))
+        out.append(rows_block(rows))
     if rid:
-        out.append(_t("解读（原文没有直说；qdgraph readings 列出全部，可在 data/verdicts.ttl 否决）:" if zh
+        out.append(text_of("解读（原文没有直说；qdgraph readings 列出全部，可在 data/verdicts.ttl 否决）:" if zh
                       else "readings (not said by the source; see qdgraph readings; data/verdicts.ttl can reject):"))
         rows = []
         for rc, ref in rid.items():
@@ -264,14 +264,14 @@ def _measures_text(res, lang, full: bool = False) -> list:
                         else f"[{getattr(r, 'relation_' + lang)} {getattr(r, 'object_' + lang)}] {why}")  # breaks at spaces only
             if full:  # the sentences it is drawn from (cited for what they say, not for the reading)
                 text += (" 据" if zh else " drawn from ") + "".join(quotes.ref(q) for q in r.quotes)
-            rows.append((ref, _t(text)))
-        out.append(_rows(rows, 1))
+            rows.append((ref, text_of(text)))
+        out.append(rows_block(rows, 1))
     if quotes.texts:
-        out.append(_t("原文:" if zh else "source:"))
-        out.append(_rows([(f"〔{k}〕", _t(f"“{q}”")) for k, q in enumerate(quotes.texts, 1)], 1))
+        out.append(text_of("原文:" if zh else "source:"))
+        out.append(rows_block([(f"〔{k}〕", text_of(f"“{q}”")) for k, q in enumerate(quotes.texts, 1)], 1))
     if res.context:
         cmd = f"qdgraph measures {res.zh} --context"
-        out.append(_t(f"背景（不算作用）: 同一任务路线图上另有 {len(res.context)} 项措施；列出: {cmd}" if zh
+        out.append(text_of(f"背景（不算作用）: 同一任务路线图上另有 {len(res.context)} 项措施；列出: {cmd}" if zh
                       else f"context (not an effect): {len(res.context)} more on the pillar's roadmap; list: {cmd}"))
     return out
 
@@ -292,40 +292,40 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
     reads = ("；" if zh else "; ") + (("解读" if zh else "reading ") + ",".join(reading_ref(r) for r in top.readings)) if top.readings else ""
     why = f"[{rule}{('：' if zh else ': ') + via if via else ''}{reads}] {refs}"  # the space keeps 〔n〕 whole
     if not full:
-        return _t(getattr(ml, lang), "" if zh else "  ", why)
-    lines = [_t(getattr(ml, lang), "" if zh else "  ", why)]
+        return text_of(getattr(ml, lang), "" if zh else "  ", why)
+    lines = [text_of(getattr(ml, lang), "" if zh else "  ", why)]
     for k, l in enumerate(ml.links):
         kind = ("原文陈述" if zh else "stated") if l.basis == "qd:Stated" else ("推断" if zh else "inferred")
         r = getattr(l, "rule_" + lang)
         r = (f"（规则：{r}）" if zh else f" (rule: {r})") if r else ""
         weakest = f"; {'最弱前提' if zh else 'weakest premise'}: {l.weakest}" if l.weakest and l.weakest != l.basis else ""
-        lines.append(_t(f"{'依据' if zh else 'link'} {k + 1}: {kind}{r} — {getattr(l, 'basis_' + lang)}{weakest}"))
+        lines.append(text_of(f"{'依据' if zh else 'link'} {k + 1}: {kind}{r} — {getattr(l, 'basis_' + lang)}{weakest}"))
         path = []
         for s in l.path:
             path.append(getattr(s, lang))
             if s.relation:
                 path.append(f"—{_REL[lang].get(s.relation, s.relation)}→")
-        lines.append(_t(f"  {'路径' if zh else 'path'}: " + " ".join(path)))
+        lines.append(text_of(f"  {'路径' if zh else 'path'}: " + " ".join(path)))
         for p in l.premises:
             b = "" if p.basis == "qd:Stated" else f" [{p.basis}]"
-            lines.append(_t(f"  {'前提' if zh else 'premise'}: {_premise_text(p, lang)}{b} "
+            lines.append(text_of(f"  {'前提' if zh else 'premise'}: {_premise_text(p, lang)}{b} "
                             + "".join(quotes.ref(q) for q in p.quotes)))
             why_p = p.rationale.get(lang) or p.rationale.get(_other(lang))
             if why_p:
-                lines.append(_t(f"    {'理由：' if zh else 'why: '}{why_p}"))
+                lines.append(text_of(f"    {'理由：' if zh else 'why: '}{why_p}"))
         if l.readings:
-            lines.append(_t(f"  {'依赖解读' if zh else 'rests on'}: " + ", ".join(reading_ref(r) for r in l.readings)))
+            lines.append(text_of(f"  {'依赖解读' if zh else 'rests on'}: " + ", ".join(reading_ref(r) for r in l.readings)))
         if not l.premises:
-            lines.append(_t(f"  {'原文' if zh else 'source'}: " + "".join(quotes.ref(e["exact"]) for e in l.evidence)))
+            lines.append(text_of(f"  {'原文' if zh else 'source'}: " + "".join(quotes.ref(e["exact"]) for e in l.evidence)))
     return lines
 
 
 def _context_text(res, lang) -> list:
     zh = lang == "zh"
     out = _header(res, lang)
-    out.append(_t(f"同一任务路线图上、不算作用于该指标的措施（背景）: {len(res.context)} 项，按原文顺序" if zh
+    out.append(text_of(f"同一任务路线图上、不算作用于该指标的措施（背景）: {len(res.context)} 项，按原文顺序" if zh
                   else f"measures only on the same pillar's roadmap (context, not an effect): {len(res.context)}, in the source's order"))
-    out.append(_rows([(f"{i:>2}.", _t(c[lang] or c["measure"])) for i, c in enumerate(res.context, 1)]))
+    out.append(rows_block([(f"{i:>2}.", text_of(c[lang] or c["measure"])) for i, c in enumerate(res.context, 1)]))
     return out
 
 

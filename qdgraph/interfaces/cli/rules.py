@@ -92,19 +92,19 @@ def readings(show_all, kg, fmt, lang):
                  "links": ox.Literal(str(r["links"])), "rationale": ox.Literal(r["rationale"][lang]),
                  "verdict": ox.Literal(verdict(r))} for r in items]
         return emit(write(SelectResult(cols, rows), fmt), fmt)
-    from qdgraph.interfaces.cli.ask import _render, _rows, _t
+    from qdgraph.interfaces.cli.ask import render_blocks, rows_block, text_of
 
     head = (f"{len(items)} 条解读（原文没有直说，由上下文推断）" + ("" if show_all else "，答案依赖它们；--all 列出全部")
             if zh else f"{len(items)} readings (not stated by the source, inferred from context)"
             + ("" if show_all else " that answers rest on; --all lists every one"))
-    blocks = [_t(head), _t("在 data/verdicts.ttl 里接受或否决（qd:onClaim 写下面的 IRI）" if zh
+    blocks = [text_of(head), text_of("在 data/verdicts.ttl 里接受或否决（qd:onClaim 写下面的 IRI）" if zh
                            else "accept or reject them in data/verdicts.ttl (qd:onClaim the IRI below)")]
     rows = []
     for k, r in enumerate(items, 1):
-        lines = [_t(f"{r['subject_' + lang]} —{r['relation_' + lang]}→ {r['object_' + lang]}"),
-                 _t(f"{'理由：' if zh else 'why: '}{r['rationale'][lang] or r['rationale']['en' if zh else 'zh']}"),
-                 _t(f"{shorten(r['claim'])}  " + (f"依赖它的关联 {r['links']} 条" if zh else f"links resting on it: {r['links']}")
+        lines = [text_of(f"{r['subject_' + lang]} —{r['relation_' + lang]}→ {r['object_' + lang]}"),
+                 text_of(f"{'理由：' if zh else 'why: '}{r['rationale'][lang] or r['rationale']['en' if zh else 'zh']}"),
+                 text_of(f"{shorten(r['claim'])}  " + (f"依赖它的关联 {r['links']} 条" if zh else f"links resting on it: {r['links']}")
                     + (f"  {verdict(r)}" if r["verdict"] else ""))]
         rows.append((f"{k:>2}.", lines))
-    blocks.append(_rows(rows))
-    emit(_render(blocks))
+    blocks.append(rows_block(rows))
+    emit(render_blocks(blocks))
