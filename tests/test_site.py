@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
 
-warnings.filterwarnings("ignore", module="starlette.testclient")
+# Starlette 0.5x asks for httpx2 under its test client; httpx is what the project pins
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 QDR = "https://w3id.org/qdgraph/id/"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
