@@ -24,7 +24,8 @@ def _other(lang):
 @command()
 @click.argument("indicator")
 @click.option("--basis", "basis", metavar="BASES",
-              help="Only links of these bases, comma-separated: stated, subject, hierarchy, roadmap, context.")
+              help="Only links whose own basis is one of these, comma-separated: stated, subject, hierarchy, "
+                   "context (roadmap gives none: the same roadmap is context, see --context).")
 @click.option("--full", is_flag=True, help="Every link of each measure, with its path, every premise and every quote.")
 @click.option("--context", "context", is_flag=True,
               help="List the measures only on the same pillar's roadmap (context, not an effect).")
@@ -220,14 +221,15 @@ def _measures_text(res, lang, full: bool = False) -> list:
     out = _header(res, lang)
     n, m = len(res.links), len(res.against)
     if res.stated:
-        first = (f"原文直接陈述了部分措施作用于该指标；共 {n} 项措施推动该指标" if zh
-                 else f"The source states some measure→indicator links outright; {n} measure(s) move it toward its target")
-    elif n or m:
-        first = (f"原文没有直接说哪项措施作用于该指标；以下 {n} 项由规则从措施的对象推出" if zh
-                 else f"The source states no measure→indicator link outright: {n} derived by rules")
+        first = "原文直接陈述了部分措施作用于该指标" if zh else "The source states some measure→indicator links outright"
     else:
-        first = ("原文没有直接说哪项措施作用于该指标，也没有措施的对象与它度量的对象相连" if zh
-                 else "The source states no measure→indicator link outright, and no measure's object ties to what it measures")
+        first = "原文没有直接说哪项措施作用于该指标" if zh else "The source states no measure→indicator link outright"
+    if n:
+        first += (f"；以下 {n} 项由规则从措施的对象推出" if zh else f": {n} derived by rules")
+    elif res.basis_filter:
+        first += ("；没有这种依据的关联" if zh else ": none with that basis")
+    elif not m:
+        first += ("，也没有措施的对象与它度量的对象相连" if zh else ", and no measure's object ties to what it measures")
     if m:
         first += (f"；另有 {m} 项反向作用" if zh else f", {m} against")
     out.append(text_of(first + ("。" if zh else ".")))
