@@ -423,3 +423,35 @@ def test_quote_tool_writes_the_selectors_the_data_has(kg):
     assert (start, end, text[start:end], pre, suf) == (int(r["s"].value), int(r["e"].value), r["x"].value, "", "")
     start, end, pre, suf = tool.locate(text, "现代产业先行城市")
     assert pre + text[start:end] + suf in text and text.count(pre + text[start:end] + suf) == 1
+
+
+# ------------------------------------------------------------------ issue 20: the smaller errors
+def test_the_two_dimensions_passage_places_no_measure_on_a_roadmap(kg):
+    """“聚焦‘两个维度’” describes the modern industry system; the roadmap is stated later."""
+    r = rows(kg, """SELECT ?c WHERE { ?c rdf:predicate qd:onRoadmapOf ; prov:wasDerivedFrom ?q .
+        ?q oa:hasSelector/oa:exact ?x FILTER (STRSTARTS(?x, "关于现代产业体系")) }""")
+    assert r == []
+
+
+def test_cosmoplat_is_a_platform_named_in_english(kg):
+    r = rows(kg, """SELECT ?t ?en WHERE { ?p rdfs:label "卡奥斯"@zh ; a ?t ; rdfs:label ?en FILTER (lang(?en) = "en") }""")
+    assert {x["t"].value for x in r} == {QD + "Platform"} and {x["en"].value for x in r} == {"COSMOPlat"}
+
+
+def test_a_sixfold_growth_is_kept_as_stated_not_as_an_exact_figure(kg):
+    r = rows(kg, """SELECT ?c WHERE { ?o qd:statedAs ?s FILTER (CONTAINS(STR(?s), "增长了6倍")) ?o qd:comparator ?c }""")
+    assert [x["c"].value for x in r] == [QD + "AsStated"]
+
+
+def test_the_energy_saving_diagnosis_is_a_measure_with_its_object(kg, cli):
+    r = rows(kg, """SELECT ?m WHERE { ?m a qd:Measure ; rdfs:label "每年节能诊断工业企业30家以上"@zh ;
+        qd:concerns qdr:subject-energy-consumption ; qd:affects qdr:indicator-energy-intensity-reduction }""")
+    assert len(r) == 1
+    res = cli("show", "每年节能诊断工业企业30家以上")
+    assert res.code == 0 and "能耗" in res.out, res
+
+
+def test_every_measure_names_an_object(kg):
+    """Each measure carries the objects its wording names (issue 20): none is left without one."""
+    r = rows(kg, "SELECT ?m WHERE { ?m a qd:Measure FILTER NOT EXISTS { ?m qd:concerns ?o } }")
+    assert [x["m"].value for x in r] == []
