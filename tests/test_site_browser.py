@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.server, needs_c
 QDR = "https://w3id.org/qdgraph/id/"
 WIDTH = 1280
 # the README's pictures of the site (docs/site-NAME.png): QDGRAPH_SCREENSHOTS=docs python3 -m pytest tests/test_site_browser.py
-README_SHOTS = ("home", "indicator", "source", "question-1")
+README_SHOTS = ("home", "indicator", "question-1")
 
 
 @pytest.fixture(scope="module")
