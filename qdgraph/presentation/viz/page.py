@@ -103,7 +103,7 @@ def _short(text: str, columns: int = LABEL_COLUMNS) -> str:
 
 def _type_label(vocab, t, lang):
     names = vocab.get(t, {})
-    return names.get(lang) or names.get("en" if lang == "zh" else "zh") or t
+    return names.get(lang) or names.get("en" if lang == "zh" else "zh") or (TEXT[lang]["entity"] if t == "entity" else t)
 
 
 def _node_tip(n, d, vocab, lang) -> str:
@@ -206,7 +206,7 @@ def _options(*, big: bool, hierarchical: bool, n: int, sized: bool) -> dict:
         # hierarchical: levels left to right, so the many nodes of one level (an indicator's ten
         # measures) stack down a column, where a wrapped label needs ~90 px, instead of sharing
         # one row, where it needs its full 160 px and overprinted its neighbours
-        "layout": ({"hierarchical": {"direction": "LR", "sortMethod": "directed", "levelSeparation": 300,
+        "layout": ({"hierarchical": {"direction": "LR", "sortMethod": "directed", "levelSeparation": 240,
                                      "nodeSpacing": 100, "treeSpacing": 140, "parentCentralization": True}}
                    if hierarchical else {"improvedLayout": n <= 150, "randomSeed": 7}),
         "physics": ({"solver": "hierarchicalRepulsion",
@@ -265,6 +265,9 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
     index = {n: i for i, n in enumerate(order)}
     types: dict[str, int] = {}
     fills: dict[str, str] = {}   # vis-network group → fill colour
+    # hierarchical: the levels this view has, numbered without gaps (an empty level is a blank column)
+    rank = {lv: i for i, lv in enumerate(sorted({style_for(shown.nodes[n].get("type") or "entity")["level"]
+                                                 for n in shown.nodes}))}
     for n in order:
         d = shown.nodes[n]
         t = d.get("type") or "entity"
@@ -281,7 +284,7 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
         opts = {"title": _node_tip(n, d, vocab, lang), "type": t, "iri": n,
                 "find": " ".join(str(x) for x in (label, d.get("zh"), d.get("en"), *(d.get("alt") or [])) if x)}
         if hierarchical:
-            opts["level"] = style["level"]
+            opts["level"] = rank[style["level"]]
         if community:
             opts["community"] = community[n]
         if values is not None:
