@@ -231,6 +231,10 @@ def test_page_in_chromium(pages, tmp_path, browser):
     talent = page.locator(f'section[data-indicator="{IND["talent"]}"]')
     assert "超过300万人" in talent.text_content() and "进度滞后" in talent.text_content()
     assert "没有可画的数值" in page.locator(f'section[data-indicator="{IND["energy"]}"]').text_content()
+    assert "+1 个百分点" in card.text_content() and "+1%" not in card.text_content()   # points, not per cent
+    ticks = page.locator(f'section[data-indicator="{IND["finance"]}"] svg.chart text').all_text_contents()
+    years = {int(t) for t in ticks if t.isdigit() and len(t) == 4}
+    assert {2022, 2026} <= years and min(years) >= 2021 and max(years) <= 2027   # the plan's years, not 1919–2119
     page.screenshot(path=str(tmp_path / "progress.png"), full_page=True)
     assert (tmp_path / "progress.png").stat().st_size > 20_000
     assert (errors, requests, dialogs) == ([], [], [])
