@@ -8,8 +8,9 @@ data and the same query mix, in one run, on loopback.
 send a fixed number of SPARQL requests (2000 per run, 3 runs per server and mix, the servers
 taking turns so that noise on a shared machine hits both) (the named queries the CLI runs, a parameterised
 measures lookup, label lookups, ASK); every answer must be 200. Prints latency p50/p95/p99 and
-throughput for each server and the throughput ratios (targets: qdgraph without its result cache
->= 0.5x Oxigraph; with the cache, on these repeated queries, >= 1x).
+throughput for each server and the throughput ratios against Oxigraph measured in the same run
+(issue 24's targets: without the result cache >= 0.5x on the light mix and >= 0.8x on the cli mix;
+with the cache, on these repeated queries, >= 1x).
 Prints figures, asserts nothing.
 """
 from __future__ import annotations
@@ -213,10 +214,12 @@ def main():
                     runs[name].append((a.requests / wall, lat, errors))
             for name, rs in runs.items():
                 report(name, rs, a.requests)
-            for name, target in (("qdgraph serve (uncached)", 0.5), ("qdgraph serve (cached)", 1.0)):
+            uncached = {"light": 0.5, "cli": 0.8}.get(mix_name, 0.5)
+            for name, target in (("qdgraph serve (uncached)", uncached), ("qdgraph serve (cached)", 1.0)):
                 ratios = [q[0] / o[0] for q, o in zip(runs[name], runs["oxigraph serve-read-only"])]
                 print(f"throughput ratio {name} / oxigraph: median {statistics.median(ratios):.2f}x "
-                      f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; target >= {target}x)")
+                      f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; target >= {target}x: "
+                      f"{'met' if statistics.median(ratios) >= target else 'NOT met'}; load average {os.getloadavg()[0]:.1f})")
     finally:
         for p in procs:
             stop(p)
