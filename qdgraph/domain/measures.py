@@ -209,9 +209,9 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
                 shorten(r["basis"].value))
         if r["exact"].value not in p.quotes:
             p.quotes.append(r["exact"].value)
-        rat = r.get("rationale")
-        if rat is not None:
-            p.rationale[rat.language or "und"] = rat.value
+        for lang in ("zh", "en"):
+            if r.get("rationale_" + lang) is not None:
+                p.rationale[lang] = r["rationale_" + lang].value
     readings: dict[str, Reading] = {}
     for r in kg.named("link-readings", node).rows:
         c, rc = r["claim"].value, r["reading"].value
@@ -220,14 +220,15 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
             s, o, rel = r["s"].value, r["o"].value, r["p"].value
             rd = readings[rc] = Reading(rc, s, shorten(rel), _v(r.get("p_zh")) or shorten(rel), _v(r.get("p_en")) or shorten(rel),
                                         o, names.label(s, "zh"), names.label(s, "en"), names.label(o, "zh"), names.label(o, "en"))
-        rat = r.get("rationale")
-        if rat is not None:
-            rd.rationale[rat.language or "und"] = rat.value
+        for lang in ("zh", "en"):
+            if r.get("rationale_" + lang) is not None:
+                rd.rationale[lang] = r["rationale_" + lang].value
         if r["exact"].value not in rd.quotes:
             rd.quotes.append(r["exact"].value)
         if c in links and rc not in links[c].readings:
             links[c].readings.append(rc)
     for c, link in links.items():
+        link.rationale = dict(sorted(link.rationale.items()))  # the same JSON whichever engine answered
         link.premises = sorted(premises.get(c, {}).values(), key=lambda p: (p.subject != owner[c], p.claim))
         link.path = _path(owner[c], iri, link, names)
         link.readings.sort()
