@@ -16,6 +16,7 @@ from qdgraph.interfaces.cli.common import CONTEXT
 
 # name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("qdgraph.interfaces.cli.questions:ask", "Answer a plain question (哪些措施影响人才总量) and show the named query that ran."),
     "measures": ("qdgraph.interfaces.cli.ask:measures", "Which measures affect an indicator, and why (rule, premises, source sentences)."),
     "show": ("qdgraph.interfaces.cli.ask:show", "An entity card: type, labels, facts, relations, provenance."),
     "search": ("qdgraph.interfaces.cli.ask:search", "Ranked name search over every entity (Chinese, English, pinyin)."),

@@ -143,8 +143,66 @@ def format_option(choices, default):
                         help="Output format.")
 
 
-lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                           help="Language of labels.")
+_LANG_KEY = "qdgraph.lang"  # ctx.meta: the --lang given on the command line, if any
+
+
+def _lang(ctx, param, value):
+    if value is not None:
+        ctx.meta[_LANG_KEY] = value
+        return value
+    return default_lang()
+
+
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_lang,
+                           help="Language of labels and messages (default: the locale's: LC_ALL, LC_MESSAGES "
+                                "or LANG starting with en → en, otherwise zh).")
+
+
+def _own_process() -> bool:
+    from qdgraph.interfaces import cli  # imported when called: cli imports this module
+
+    return cli.OWN_PROCESS
+
+
+def default_lang() -> str:
+    """--lang's default for labels: the locale's language in the `qdgraph` command itself; Chinese
+    for ``run()`` called inside another program (a host, the tests), as it always was."""
+    if _own_process():
+        from qdgraph.presentation.i18n import from_locale
+
+        return from_locale()
+    return "zh"
+
+
+def msg_lang() -> str:
+    """The language of messages, status lines and table headers: --lang when given; the locale's
+    in the `qdgraph` command itself; English for ``run()`` inside another program (what it printed
+    before the catalogue, which host programs and tests may read)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get(_LANG_KEY) if ctx is not None else None
+    if chosen:
+        return chosen
+    if _own_process():
+        from qdgraph.presentation.i18n import from_locale
+
+        return from_locale()
+    return "en"
+
+
+def tr(message: str, **values) -> str:
+    """``message`` (its English msgid, a literal so Babel finds it) from the catalogue in the
+    message language, with %(name)s values filled in."""
+    from qdgraph.presentation.i18n import gettext
+
+    text = gettext(msg_lang(), message)
+    return text % values if values else text
+
+
+def ntr(singular: str, plural: str, n: int, **values) -> str:
+    """``tr`` for a message with a count (%(n)d)."""
+    from qdgraph.presentation.i18n import ngettext
+
+    return ngettext(msg_lang(), singular, plural, n) % {"n": n, **values}
 
 
 @contextlib.contextmanager

@@ -8,11 +8,13 @@ by Babel the first time a language is used, so no compiled ``.mo`` file can go s
 
 - ``translations(lang)`` → a ``babel.support.Translations`` (``gettext``, ``pgettext``);
 - ``pick(requested, cookie, accept_language)`` → "zh" or "en";
+- ``from_locale()`` → "zh" or "en": the language of the user's locale (the CLI's default);
 - ``term(iri, lang)`` → a reused vocabulary term's name, or None.
 """
 from __future__ import annotations
 
 import io
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +50,23 @@ def translations(lang: str):
 
 def gettext(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
+
+
+def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
+    return translations(lang).ngettext(singular, plural, n)
+
+
+def from_locale(environ=None) -> str:
+    """The language of the locale: the first set of LC_ALL, LC_MESSAGES, LANG (the order POSIX
+    reads them in) decides; zh_CN.UTF-8, zh_TW … → "zh", en_US.UTF-8 … → "en"; unset, C, POSIX
+    or another language → Chinese, the readers' first language."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(var) or "").strip()
+        if value:
+            primary = re.split(r"[_.@-]", value, maxsplit=1)[0].lower()
+            return primary if primary in LANGS else DEFAULT
+    return DEFAULT
 
 
 @lru_cache(maxsize=4096)
