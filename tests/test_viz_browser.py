@@ -326,8 +326,7 @@ def test_no_label_overlaps_and_the_picture_opens_fitted(browser, pages, key, tmp
     assert 2 <= n <= 100, n
     found = page.evaluate(LABEL_OVERLAPS)
     assert found["n"] == n and found["overlaps"] == []
-    if key != "path":   # a path picture frames its paths
-        assert page.evaluate(OFF_SCREEN) == 0
+    assert page.evaluate(OFF_SCREEN) == 0
     check_clean(o, tmp_path / f"{key}-labels.png")
     page.close()
 

@@ -138,12 +138,8 @@
     return moved;
   }
 
-  // a path picture frames its paths; every other picture opens showing all of itself
-  function fitAll() {
-    var onPath = data.nodes.filter(function (n) { return n.onPath; }).map(function (n) { return n.id; });
-    if (onPath.length) network.fit({ nodes: onPath, animation: false });
-    else network.fit({ animation: false });
-  }
+  // every picture opens showing all of itself (a path picture's paths are red within it)
+  function fitAll() { network.fit({ animation: false }); }
   document.getElementById("qd-fit").addEventListener("click", function () {
     network.fit({ animation: { duration: 300, easingFunction: "easeInOutQuad" } });
   });
