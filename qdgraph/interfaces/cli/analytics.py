@@ -6,7 +6,7 @@ import click
 from qdgraph.errors import UsageError
 from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
-from qdgraph.interfaces.cli.common import command, emit, emit_json, format_option, graph_options, lang_option
+from qdgraph.interfaces.cli.common import command, emit, emit_json, format_option, graph_options, lang_option, ntr, tr
 
 @command()
 @click.argument("a")
@@ -32,17 +32,15 @@ def path(a, b, max_paths, kg, fmt, lang):
     from qdgraph.domain.analytics import connecting_paths
 
     if max_paths < 1:
-        raise UsageError("--max must be at least 1")
+        raise UsageError(tr("--max must be at least 1"))
     found = connecting_paths(kg(), a, b, max_paths=max_paths, lang=lang)
     if fmt == "json":
         return emit_json([p.to_dict() for p in found])
     first = found[0]
     hops = len(first.hops)
-    if lang == "zh":
-        head = f"{first.nodes[0]['label']} 与 {first.nodes[-1]['label']}：相隔 {hops} 步，最短路径 {len(found)} 条"
-    else:
-        head = (f"{first.nodes[0]['label']} and {first.nodes[-1]['label']}: {hops} hop{'s' if hops != 1 else ''}, "
-                f"{len(found)} shortest path{'s' if len(found) != 1 else ''}")
+    head = tr("%(a)s and %(b)s: %(hops)s, %(paths)s", lang, a=first.nodes[0]["label"], b=first.nodes[-1]["label"],
+              hops=ntr("%(n)s hop", "%(n)s hops", hops, lang),
+              paths=ntr("%(n)s shortest path", "%(n)s shortest paths", len(found), lang))
     lines = [head + (" (--max)" if len(found) == max_paths else ""), ""]
     lines += [f"{i}. {p.text()}" for i, p in enumerate(found, 1)]
     emit("\n".join(lines))
@@ -69,7 +67,7 @@ def rank(types, top, kg, fmt, lang):
     from qdgraph.domain.analytics import centrality
 
     if top < 0:
-        raise UsageError("--top must be 0 (all) or more")
+        raise UsageError(tr("--top must be 0 (all) or more"))
     ranks, estimated = centrality(kg(), types=types, top=top or None, lang=lang)
     if fmt == "json":
         return emit_json({"estimated": estimated, "ranks": [r.__dict__ for r in ranks]})
@@ -84,10 +82,8 @@ def rank(types, top, kg, fmt, lang):
                           fmt), fmt)
     from qdgraph.presentation.formats import render_table
 
-    zh = lang == "zh"
-    headers = ["#", "名称" if zh else "name", "类型" if zh else "type", "度" if zh else "degree",
-               "介数中心性" if zh else "betweenness"]
+    headers = ["#", tr("name", lang), tr("type", lang), tr("degree", lang), tr("betweenness", lang)]
     rows = [[str(i), r.label, r.type_label, str(r.degree), f"{r.betweenness:.4f}"] for i, r in enumerate(ranks, 1)]
     emit(render_table(headers, rows))
     if estimated:
-        click.echo("betweenness estimated from a sample of nodes (large graph)", err=True)
+        click.echo(tr("betweenness estimated from a sample of nodes (large graph)", lang), err=True)

@@ -30,7 +30,7 @@ def graph_files(data, only: bool) -> tuple[list, bool]:
     if not only:
         return list(data), True
     if not data:
-        raise UsageError("--only needs at least one --data FILE")
+        raise UsageError(tr("--only needs at least one --data FILE"))
     from qdgraph import paths
 
     return [*paths.ontology_files(), *data], False
@@ -40,7 +40,7 @@ def _store_dir(ctx, param, value):
     """An empty --store is a mistake (an unset shell variable), not "no store": answering from
     the bundled graph, or building in the current folder, would hide it."""
     if value is not None and not value.strip():
-        raise UsageError(f"--store {value!r}: give the store's folder (an empty name is not one)")
+        raise UsageError(tr("--store %(value)s: give the store's folder (an empty name is not one)", value=repr(value)))
     return value
 
 
@@ -189,20 +189,21 @@ def msg_lang() -> str:
     return "en"
 
 
-def tr(message: str, **values) -> str:
-    """``message`` (its English msgid, a literal so Babel finds it) from the catalogue in the
-    message language, with %(name)s values filled in."""
+def tr(message: str, lang: str | None = None, **values) -> str:
+    """``message`` (its English msgid, a literal so Babel finds it) from the catalogue in ``lang``
+    (a command's --lang: what it prints follows it) or else the message language, with %(name)s
+    values filled in."""
     from qdgraph.presentation.i18n import gettext
 
-    text = gettext(msg_lang(), message)
+    text = gettext(lang or msg_lang(), message)
     return text % values if values else text
 
 
-def ntr(singular: str, plural: str, n: int, **values) -> str:
-    """``tr`` for a message with a count (%(n)d)."""
+def ntr(singular: str, plural: str, n: int, lang: str | None = None, **values) -> str:
+    """``tr`` for a message with a count (%(n)s)."""
     from qdgraph.presentation.i18n import ngettext
 
-    return ngettext(msg_lang(), singular, plural, n) % {"n": n, **values}
+    return ngettext(lang or msg_lang(), singular, plural, n) % {"n": n, **values}
 
 
 @contextlib.contextmanager

@@ -45,16 +45,16 @@ def ask(question, show_sparql, kg, fmt, lang):
     from qdgraph.domain.questions import EXAMPLES, answer
 
     if not question.strip():
-        raise UsageError(tr("give a question, e.g. %(example)s", example=EXAMPLES[0]))
+        raise UsageError(tr("give a question, e.g. %(example)s", lang, example=EXAMPLES[0]))
     ans = answer(kg(), question)
     if ans is None:
         raise UsageError(tr("not a question qdgraph understands: %(q)s; ask like %(examples)s, "
-                            "or look a name up with `qdgraph search NAME`",
+                            "or look a name up with `qdgraph search NAME`", lang,
                             q=question, examples=" / ".join(EXAMPLES)))
     if ans.iri is None:
         near = ", ".join(c[lang] or c["zh"] or c["iri"] for c in ans.candidates)
-        msg = tr("Nothing of that kind is called “%(name)s”.", name=ans.name)
-        raise NotFoundError(msg + (f" {tr('Did you mean:')} {near}" if near else ""),
+        msg = tr("Nothing of that kind is called “%(name)s”.", lang, name=ans.name)
+        raise NotFoundError(msg + (" " + tr("Did you mean:", lang) + " " + near if near else ""),
                             [c["iri"] for c in ans.candidates])
     if fmt == "json":
         from dataclasses import asdict
@@ -71,9 +71,9 @@ def _text(kg, ans, lang: str, show_sparql: bool) -> list[str]:
     name = ans.zh if lang == "zh" else ans.en or ans.zh
     out: list[str] = []
     if ans.kind == "measures":
-        out.append(tr("Measures that affect %(name)s:", name=name))
+        out.append(tr("Measures that affect %(name)s:", lang, name=name))
         if not ans.items:
-            out.append("  " + tr("No measure is linked to this indicator."))
+            out.append("  " + tr("No measure is linked to this indicator.", lang))
         for i, it in enumerate(ans.items, 1):
             basis = it.get("basis_" + lang) or ""
             out.append(f"{i:>3}. {_label(it, lang)}" + (f"  [{basis}]" if basis else ""))
@@ -81,30 +81,30 @@ def _text(kg, ans, lang: str, show_sparql: bool) -> list[str]:
                 out.append(f"     “{it['quote']['exact']}”")
     elif ans.kind == "chain":
         if ans.items:
-            out.append(tr("%(name)s is in the chain:", name=name))
+            out.append(tr("%(name)s is in the chain:", lang, name=name))
             out += [f"  - {_label(it, lang)}" for it in ans.items]
         else:
-            out.append(tr("The source names no industry chain for %(name)s.", name=name))
+            out.append(tr("The source names no industry chain for %(name)s.", lang, name=name))
             if ans.related:
-                out.append(tr("What it does say:"))
+                out.append(tr("What it does say:", lang))
                 names = kg.names()
                 for r in ans.related:
                     rel = _relation(names, r["relation"], lang)
                     out.append(f"  ← {rel}: {_label(r, lang)}" if r["inverse"] else f"  → {rel}: {_label(r, lang)}")
     elif ans.kind == "target":
-        out.append(tr("Target of %(name)s:", name=name))
+        out.append(tr("Target of %(name)s:", lang, name=name))
         if not ans.items:
-            out.append("  " + tr("no target set"))
+            out.append("  " + tr("no target set", lang))
         for it in ans.items:
             year = f" ({it['year']})" if it.get("year") else ""
             out.append(f"  {_label(it, lang)}{year}")
     out.append("")
     if show_sparql:
-        out.append(tr("The SPARQL that ran") + f" ({ans.query}; "
+        out.append(tr("The SPARQL that ran", lang) + f" ({ans.query}; "
                    + ", ".join(f"?{k} = <{v}>" for k, v in ans.params.items()) + "):")
         out.append(ans.sparql.rstrip())
         out.append("")
-    out.append(tr("Answered by the named query %(query)s; run it yourself: %(cmd)s", query=ans.query, cmd=run_line(ans)))
+    out.append(tr("Answered by the named query %(query)s; run it yourself: %(cmd)s", lang, query=ans.query, cmd=run_line(ans)))
     return out
 
 

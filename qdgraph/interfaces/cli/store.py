@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import command, note, store_option, work_bar
+from qdgraph.interfaces.cli.common import command, lang_option, note, ntr, store_option, tr, work_bar
 
 _BAR_FROM = 8 << 20  # bytes: below this a load takes well under a second, a bar is noise
 _ROWS_FROM = 500     # rows: below this an import takes a moment
@@ -26,7 +26,8 @@ def _byte_bar(total: int, label: str):
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @store_option(required=True, help="The store folder.")
 @click.option("--force", is_flag=True, help="Replace an existing store (only once the new one is complete).")
-def load(files, store, force):
+@lang_option
+def load(files, store, force, lang):
     """Build an on-disk store at DIR holding the ontology, the bundled data and FILES.
 
     FILES may be Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML; big N-Triples/Turtle
@@ -45,18 +46,20 @@ def load(files, store, force):
     from qdgraph.storage.build import build_store
 
     total = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
-    with _byte_bar(total, "loading") as bar:
+    with _byte_bar(total, tr("loading")) as bar:
         manifest = build_store(store, files, force=force, progress=bar and bar.update)
     n = len([f for f in manifest["files"] if f["role"] == "data"])
-    note(f"built {store}: {manifest['triples']} triples "
-         f"(ontology, bundled data and {n} file{'s' if n != 1 else ''})")
+    note(ntr("built %(store)s: %(triples)s triples (ontology, bundled data and %(n)s file)",
+             "built %(store)s: %(triples)s triples (ontology, bundled data and %(n)s files)", n,
+             store=store, triples=manifest["triples"]))
 
 
 @command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
 @store_option(required=True, help="The store folder.")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
-def import_csv(csv_file, store, dry_run):
+@lang_option
+def import_csv(csv_file, store, dry_run, lang):
     """Add the enterprises of FILE.csv to the store at DIR, all or nothing.
 
     \b
@@ -77,18 +80,23 @@ def import_csv(csv_file, store, dry_run):
     from qdgraph.domain.importer import import_file
 
     if not Path(csv_file).suffix.lower() in (".csv", ".txt", ".tsv"):
-        raise UsageError(f"{csv_file}: expected a .csv file (an enterprise list)")
-    with work_bar("importing", _ROWS_FROM * 3) as bar:  # import_file reports 3 units of work per row
+        raise UsageError(tr("%(file)s: expected a .csv file (an enterprise list)", file=csv_file))
+    with work_bar(tr("importing"), _ROWS_FROM * 3) as bar:  # import_file reports 3 units of work per row
         res = import_file(csv_file, store, dry_run=dry_run, progress=bar)
     for w in res.warnings:
         note(f"qdgraph: warning: {w}")
-    verb = "would add" if dry_run else "added"
     if not res.added:
-        note(f"{csv_file}: nothing new ({res.rows} rows already in {store}); the store is unchanged")
+        note(tr("%(file)s: nothing new (%(rows)s rows already in %(store)s); the store is unchanged",
+                file=csv_file, rows=res.rows, store=store))
         return
-    note(f"{csv_file}: {res.rows} rows ({res.encoding}) → {res.new_enterprises} new enterprises, "
-         f"{res.merged_enterprises} merged; {verb} {res.added} triples"
-         + ("" if dry_run else f" to {store}"))
+    counts = dict(file=csv_file, rows=res.rows, encoding=res.encoding, new=res.new_enterprises,
+                  merged=res.merged_enterprises, added=res.added, store=store)
+    if dry_run:
+        note(tr("%(file)s: %(rows)s rows (%(encoding)s) → %(new)s new enterprises, %(merged)s merged; "
+                "would add %(added)s triples", **counts))
+    else:
+        note(tr("%(file)s: %(rows)s rows (%(encoding)s) → %(new)s new enterprises, %(merged)s merged; "
+                "added %(added)s triples to %(store)s", **counts))
 
 
 def _import_help() -> str:

@@ -5,14 +5,15 @@ import sys
 
 import click
 
-from qdgraph.interfaces.cli.common import command, emit
+from qdgraph.interfaces.cli.common import command, emit, lang_option, ntr, tr
 
 
 @command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--only", is_flag=True, help="Check FILES with the ontology only, without the bundled data.")
 @click.option("--format", "-F", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(files, only, fmt):
+@lang_option
+def validate(files, only, fmt, lang):
     """Check the data against ontology/shapes.ttl (SHACL) and every quote against its source.
 
     Without FILES, checks the bundled data. With FILES, checks them together with the
@@ -40,6 +41,8 @@ def validate(files, only, fmt):
         for v in report.violations:
             emit(v.line())
         n = sum(v.severity == "Violation" for v in report.violations)
-        status = "conforms" if report.conforms else f"{n} violation{'s' if n != 1 else ''}"
-        click.echo(f"{len(report.files)} files, {report.triples} triples: {status}", err=True)
+        # the status line's language: --lang, else the locale's (English for run() in a host program)
+        status = tr("conforms") if report.conforms else ntr("%(n)s violation", "%(n)s violations", n)
+        click.echo(tr("%(files)s files, %(triples)s triples: %(status)s", files=len(report.files),
+                      triples=report.triples, status=status), err=True)
     sys.exit(0 if report.conforms else 1)
