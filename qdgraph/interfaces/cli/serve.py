@@ -48,8 +48,8 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, max_mem
       /progress               /ontology
     Answers: SPARQL JSON, XML, CSV, TSV; Turtle, JSON-LD, N-Triples, RDF/XML (Accept header
     or ?format=). UPDATE, LOAD and SERVICE are refused; FROM and default-graph-uri /
-    named-graph-uri may name only graphs the store holds. A query is stopped past --timeout or
---max-memory (503), and its worker replaced.
+    named-graph-uri may name only graphs the store holds. A query that runs past --timeout
+    or needs more than --max-memory is stopped (503) and its worker replaced.
 
     \b
     Examples:
