@@ -488,7 +488,7 @@ def raise_first_violation(mini: "ox.Store", new: list, path: Path, line_of: dict
     from qdgraph.namespaces import shorten
 
     ours = {q[0].value for q in new}
-    for v in shacl_violations(mini):
+    for v in shacl_violations(mini, focus=ours):
         if v.severity == "Violation" and v.focus in ours:
             line = line_of.get(v.focus)
             where = f"{path}:{line}" if line else str(path)
