@@ -2,6 +2,7 @@
 it names returns when run by hand; the CLI's language (--lang, the locale) and its catalogue."""
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shlex
@@ -110,6 +111,11 @@ def test_the_qdgraph_command_follows_the_locale_and_run_keeps_chinese_first():
     assert "Target of" in en.out and "Answered by the named query" in en.out
     assert "的目标" in zh.out and "由命名查询" in zh.out and "Answered" not in zh.out
     assert en.out.splitlines()[-1].split()[-1] == zh.out.splitlines()[-1].split()[-1]  # the same query run
+    # the help too: the command list, the shared options, a command's own text
+    helps = run_cli("-h", env={**env, "LANG": "zh_CN.UTF-8"})
+    assert "回答日常提问" in helps.out and "Which measures affect" not in helps.out, helps
+    helps = run_cli("ask", "-h", env={**env, "LC_ALL": "en_US.UTF-8"})
+    assert "Answer a plain question" in helps.out and "Output format." in helps.out, helps
     # in-process run() (a host program, the tests) ignores the locale: Chinese, as --lang always defaulted
     here = invoke("ask", EXAMPLES[2], env={"LANG": "en_US.UTF-8"})
     assert here.out == zh.out
@@ -128,6 +134,10 @@ def test_every_message_the_cli_prints_is_in_both_catalogues():
         str(Path(cli_pkg.__file__).parent), method_map=[("**.py", "python")],
         keywords={"tr": None, "ntr": (1, 2)})}
     assert len(used) >= 10
+    # and the words the command table and the group's help hold as data (msgids not in a tr() call)
+    from qdgraph.interfaces.cli import COMMANDS, main
+
+    used |= {help_ for _, help_ in COMMANDS.values()} | {inspect.cleandoc(main.help)}
     for lang in i18n.LANGS:
         with i18n.po_path(lang).open("rb") as f:
             cat = read_po(f)

@@ -12,7 +12,7 @@ import click
 
 from qdgraph import __version__
 from qdgraph.errors import QdgraphError
-from qdgraph.interfaces.cli.common import CONTEXT
+from qdgraph.interfaces.cli.common import CONTEXT, tr
 
 # name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -71,9 +71,20 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
-        with formatter.section("Commands"):
+        # the one-line helps above are msgids of the catalogue (tests/test_cli_questions.py checks)
+        rows = [(name, tr(help_)) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section(tr("Commands")):
             formatter.write_dl(rows)
+
+    def format_help_text(self, ctx, formatter):
+        import inspect
+
+        original = self.help  # its cleaned text is the msgid
+        self.help = tr(inspect.cleandoc(original))
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = original
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)

@@ -18,11 +18,13 @@ def command(**kwargs):
 
 
 def data_option(fn):
-    """--data FILE (repeatable) and --only: the files with the ontology, without the bundled data."""
+    """--data FILE (repeatable) and --only: the files with the ontology, without the bundled data.
+    (Option help is worded when a command's module is imported, which the command table does
+    lazily: in the `qdgraph` process that is after the locale is known.)"""
     fn = click.option("--only", is_flag=True,
-                      help="Use the --data files with the ontology alone, without the bundled data.")(fn)
+                      help=tr("Use the --data files with the ontology alone, without the bundled data."))(fn)
     return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
-                        help="Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable.")(fn)
+                        help=tr("Add an RDF file (Turtle, N-Triples, …) to the bundled graph; repeatable."))(fn)
 
 
 def graph_files(data, only: bool) -> tuple[list, bool]:
@@ -44,9 +46,9 @@ def _store_dir(ctx, param, value):
     return value
 
 
-def store_option(required: bool = False, help: str = "Use an on-disk store built by `qdgraph load`."):
+def store_option(required: bool = False, help: str | None = None):
     return click.option("--store", "store", required=required, type=click.Path(file_okay=False), metavar="DIR",
-                        callback=_store_dir, help=help)
+                        callback=_store_dir, help=help or tr("Use an on-disk store built by `qdgraph load`."))
 
 
 def graph_options(fn):
@@ -54,7 +56,7 @@ def graph_options(fn):
 
     @data_option
     @store_option()
-    @click.option("--endpoint", metavar="URL", help="Query a remote SPARQL 1.1 endpoint instead.")
+    @click.option("--endpoint", metavar="URL", help=tr("Query a remote SPARQL 1.1 endpoint instead."))
     @functools.wraps(fn)
     def wrapper(*args, data, only, store, endpoint, **kwargs):
         return fn(*args, kg=GraphOpener(data, store, endpoint, only), **kwargs)
@@ -140,7 +142,7 @@ def emit_json(obj) -> None:
 
 def format_option(choices, default):
     return click.option("--format", "-F", "fmt", type=click.Choice(choices), default=default, show_default=True,
-                        help="Output format.")
+                        help=tr("Output format."))
 
 
 _LANG_KEY = "qdgraph.lang"  # ctx.meta: the --lang given on the command line, if any
@@ -153,9 +155,10 @@ def _lang(ctx, param, value):
     return default_lang()
 
 
-lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_lang,
-                           help="Language of labels and messages (default: the locale's: LC_ALL, LC_MESSAGES "
-                                "or LANG starting with en → en, otherwise zh).")
+def lang_option(fn):
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_lang,
+                        help=tr("Language of labels and messages (default: the locale's: LC_ALL, LC_MESSAGES "
+                                "or LANG starting with en → en, otherwise zh)."))(fn)
 
 
 def _own_process() -> bool:

@@ -21,27 +21,25 @@ def run_line(ans) -> str:
     return f"qdgraph query --name {ans.query}" + (f" {params}" if params else "")
 
 
-@command()
+@command(help=tr("Answer a plain question, as the site's search box does, and say which named query ran.\n\n"
+                 "\b\n"
+                 "Questions understood (Chinese or English), for example:\n"
+                 "  哪些措施影响人才总量                   which measures affect an indicator\n"
+                 "  卡奥斯属于哪条产业链                   which industry chain an entity belongs to\n"
+                 "  数字经济核心产业增加值占比的目标是多少   an indicator's target\n\n"
+                 "\b\n"
+                 "Examples:\n"
+                 "  qdgraph ask 哪些措施影响人才总量\n"
+                 "  qdgraph ask 歌尔属于哪条产业链 --show-sparql\n"
+                 "  qdgraph ask \"what is the target of total talent\" --lang en --format json"))
 @click.argument("question")
-@click.option("--show-sparql", is_flag=True, help="Print the SPARQL that ran, with its bindings.")
+@click.option("--show-sparql", is_flag=True, help=tr("Print the SPARQL that ran, with its bindings."))
 @graph_options
 @format_option(["text", "json"], "text")
 @lang_option
 def ask(question, show_sparql, kg, fmt, lang):
-    """Answer a plain question, as the site's search box does, and say which named query ran.
-
-    \b
-    Questions understood (Chinese or English), for example:
-      哪些措施影响人才总量               which measures affect an indicator
-      卡奥斯属于哪条产业链               which industry chain an entity belongs to
-      数字经济核心产业增加值占比的目标是多少   an indicator's target
-
-    \b
-    Examples:
-      qdgraph ask 哪些措施影响人才总量
-      qdgraph ask "歌尔属于哪条产业链" --show-sparql
-      qdgraph ask "what is the target of total talent" --lang en --format json
-    """
+    # the help above is worded by the catalogue when this module is imported (lazily, by the
+    # command table: in the `qdgraph` process, after the locale is known)
     from qdgraph.domain.questions import EXAMPLES, answer
 
     if not question.strip():

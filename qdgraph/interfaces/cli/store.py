@@ -24,7 +24,7 @@ def _byte_bar(total: int, label: str):
 
 @command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@store_option(required=True, help="The store folder.")
+@store_option(required=True, help=tr("The store folder."))
 @click.option("--force", is_flag=True, help="Replace an existing store (only once the new one is complete).")
 @lang_option
 def load(files, store, force, lang):
@@ -56,7 +56,7 @@ def load(files, store, force, lang):
 
 @command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
-@store_option(required=True, help="The store folder.")
+@store_option(required=True, help=tr("The store folder."))
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 @lang_option
 def import_csv(csv_file, store, dry_run, lang):
