@@ -114,11 +114,16 @@ def test_the_qdgraph_command_follows_the_locale_and_run_keeps_chinese_first():
     # the help too: the command list, the shared options, a command's own text
     helps = run_cli("-h", env={**env, "LANG": "zh_CN.UTF-8"})
     assert "回答日常提问" in helps.out and "Which measures affect" not in helps.out, helps
+    helps = run_cli("rank", "-h", env={**env, "LANG": "zh_CN.UTF-8"})
+    assert "全图中最核心的条目" in helps.out and "输出格式" in helps.out and "Output format" not in helps.out, helps
     helps = run_cli("ask", "-h", env={**env, "LC_ALL": "en_US.UTF-8"})
     assert "Answer a plain question" in helps.out and "Output format." in helps.out, helps
     # in-process run() (a host program, the tests) ignores the locale: Chinese, as --lang always defaulted
     here = invoke("ask", EXAMPLES[2], env={"LANG": "en_US.UTF-8"})
     assert here.out == zh.out
+
+
+FULLY_WORDED = ("ask", "validate", "docs", "path", "rank", "load")
 
 
 def test_every_message_the_cli_prints_is_in_both_catalogues():
@@ -138,6 +143,10 @@ def test_every_message_the_cli_prints_is_in_both_catalogues():
     from qdgraph.interfaces.cli import COMMANDS, main
 
     used |= {help_ for _, help_ in COMMANDS.values()} | {inspect.cleandoc(main.help)}
+    # the commands worded in full: their help and every option's
+    for name in FULLY_WORDED:
+        cmd = main.get_command(None, name)
+        used |= {inspect.cleandoc(cmd.help)} | {p.help for p in cmd.params if getattr(p, "help", None)}
     for lang in i18n.LANGS:
         with i18n.po_path(lang).open("rb") as f:
             cat = read_po(f)

@@ -12,8 +12,36 @@ from qdgraph.errors import UsageError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class Command(click.Command):
+    """A command whose help text and option help are read from the catalogue when shown (the
+    English text is the msgid; a text the catalogue lacks is shown as written)."""
+
+    def format_help_text(self, ctx, formatter):
+        import inspect
+
+        original = self.help
+        if original:
+            self.help = tr(inspect.cleandoc(original))
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = original
+
+    def format_options(self, ctx, formatter):
+        saved = [(p, p.help) for p in self.params if getattr(p, "help", None)]
+        for p, text in saved:
+            p.help = tr(text)
+        try:
+            super().format_options(ctx, formatter)
+        finally:
+            for p, text in saved:
+                p.help = text
+
+
 def command(**kwargs):
-    """``click.command`` with the settings every qdgraph command shares (``-h``, width)."""
+    """``click.command`` with the settings every qdgraph command shares (``-h``, width, help
+    worded by the catalogue)."""
+    kwargs.setdefault("cls", Command)
     return click.command(context_settings=CONTEXT, **kwargs)
 
 
