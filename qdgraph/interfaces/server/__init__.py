@@ -111,6 +111,10 @@ def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, tim
             log_config=None, log_level="error", access_log=False,  # the app logs each request (not --quiet)
             server_header=False, headers=default_headers(cors), backlog=512,
             h11_max_incomplete_event_size=MAX_HEAD, timeout_keep_alive=30, timeout_graceful_shutdown=3)
+        if not quiet or pool.sandbox is None:
+            print("qdgraph: queries run in worker processes without network access (seccomp)" if pool.sandbox else
+                  "qdgraph: warning: this platform cannot take the network from query workers; the "
+                  "read-only guard alone keeps queries from reaching it", file=sys.stderr)
         Server(config, ready=(lambda: ready(base)) if ready else None).run(sockets=[sock])
     finally:
         sock.close()

@@ -35,9 +35,11 @@ class Refusal(NamedTuple):
 
 
 class Ready(NamedTuple):
-    """Sent once by a worker that has opened the graph."""
+    """Sent once by a worker that has opened the graph (and, where it could, given up the
+    network: ``sandbox`` names how, or is None)."""
 
     triples: int
+    sandbox: str | None = None
 
 
 class Failed(NamedTuple):

@@ -89,8 +89,8 @@ class Worker:
         self.conn = Connection(ours.detach())
         self.conn.send(spec)
 
-    def wait_ready(self, timeout: float) -> int:
-        """Block until the worker has opened the graph; its triple count."""
+    def wait_ready(self, timeout: float) -> Ready:
+        """Block until the worker has opened the graph; its Ready message."""
         if not self.conn.poll(timeout):
             self.kill()
             raise QdgraphError(f"a query worker did not start within {timeout:g} s")
@@ -103,7 +103,7 @@ class Worker:
             self.kill()
             reason = msg.message if isinstance(msg, Failed) else repr(msg)
             raise QdgraphError(f"a query worker could not open the graph: {reason}")
-        return msg.triples
+        return msg
 
     def kill(self) -> None:
         try:
@@ -134,12 +134,15 @@ class WorkerPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.Queue | None = None
         self.triples = None
+        self.sandbox: str | None = None  # how every worker gave up the network (None: not all could)
         self._gen, self._gen_sig = "", None
         self._pointer = os.path.join(spec["path"], "CURRENT")  # a str: looked at on every request
         started = [Worker(spec) for _ in range(size)]  # start all, then wait: they load in parallel
         try:
-            for w in started:
-                self.triples = w.wait_ready(START_TIMEOUT)
+            ready = [w.wait_ready(START_TIMEOUT) for w in started]
+            self.triples = ready[-1].triples
+            kinds = {r.sandbox for r in ready}
+            self.sandbox = kinds.pop() if len(kinds) == 1 else None
         except BaseException:
             for w in started:
                 w.kill()

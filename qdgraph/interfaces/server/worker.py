@@ -54,8 +54,7 @@ def main(conn, spec: dict) -> None:
     # the read-only guard; the socket pair to the server is already open)
     from qdgraph.engine.sandbox import deny_network
 
-    deny_network()
-    conn.send(Ready(size))
+    conn.send(Ready(size, deny_network()))
     while True:
         try:
             task = conn.recv()
