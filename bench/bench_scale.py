@@ -19,8 +19,11 @@ is for a user running one command after another):
   manifest) against the load time, and the links each rule derives;
 - the bundled graph's cache built cold (a fresh cache folder), rules included.
 
-Targets at 1 M (issue 6): load ≤ 1.5× raw and ≤ 1 GB; cold commands ≤ 300 ms; no named query
-over 1 s. Issue 9: rules ≤ half the load time; the bundled cache builds in under 2 s cold. Output goes under out/bench/ (git-ignored).
+Targets at 1 M (issues 6 and 24): load ≤ 1.5× raw and ≤ 1 GB; cold `measures` ≤ 300 ms with its
+first line ≤ 150 ms, `show` ≤ 300 ms; the named query `chains` ≤ 200 ms; every other named query
+≤ 1 s, except answers of 1,000 rows or more, held to their first row (≤ 200 ms). Each figure is
+printed beside its target and its raw-pyoxigraph reference from the same run, wall and CPU time
+(on a loaded machine wall times swell; the verdict by CPU is given beside). Issue 9: rules ≤ half the load time; the bundled cache builds in under 2 s cold. Output goes under out/bench/ (git-ignored).
 """
 from __future__ import annotations
 
@@ -87,23 +90,39 @@ for name, q in sorted(all_queries().items()):
         return sum(1 for _ in store.query(text, prefixes=PREFIXES))
     res = {}
     for side, fn in (("qdgraph", qd), ("raw", raw)):
-        times, rows = [], None
+        times, cpus, rows = [], [], None
         for _ in range(3):
-            t = time.perf_counter(); rows = fn(); times.append(time.perf_counter() - t)
+            t, c = time.perf_counter(), time.process_time()
+            rows = fn()
+            times.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
             if rows is None or times[-1] > 20:
                 break
         res[side] = None if rows is None else statistics.median(times)
+        res[side + "_cpu"] = None if rows is None else statistics.median(cpus)
         res[side + "_rows"] = rows
+    # the first row as the engine streams it (pyoxigraph's iterator): what a large answer is held to
+    c = time.process_time()
+    next(iter(store.query(text, prefixes=PREFIXES)), None)
+    res["first_cpu"] = time.process_time() - c
     out[name] = res
 print(json.dumps(out))
 """
 
 
+LAST: dict = {}  # CPU seconds and time to the first line of output of the last run()
+
+
 def run(cmd: list[str], env=None) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (bytes) of one child process."""
+    """Wall seconds and peak RSS (bytes) of one child process (its CPU seconds and the time to its
+    first line of output in LAST)."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = p.communicate()  # reads the pipes; the child is reaped below with its own rusage
+    first, chunks = None, []
+    for line in p.stdout:  # line by line: when the first line reached the reader
+        if first is None:
+            first = time.perf_counter() - t
+        chunks.append(line)
+    out, err = b"".join(chunks), p.stderr.read()
     wall = time.perf_counter() - t
     try:
         _, status, ru = os.wait4(p.pid, 0)
@@ -113,33 +132,46 @@ def run(cmd: list[str], env=None) -> tuple[float, int, subprocess.CompletedProce
 
         ru, code = resource.getrusage(resource.RUSAGE_CHILDREN), p.returncode
     rss = ru.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    LAST.update(cpu=ru.ru_utime + ru.ru_stime, first=first if first is not None else wall)
     cp = subprocess.CompletedProcess(cmd, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
     if code != 0:
         raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{cp.stderr[-2000:]}")
     return wall, rss, cp
 
 
-def median_run(cmd, n=3) -> float:
-    return statistics.median(run(cmd)[0] for _ in range(n))
+def median_run(cmd, n=3, into: dict | None = None, key: str = "") -> float:
+    """Median wall seconds of n runs; with ``into``, also key_cpu and key_first (medians)."""
+    walls, cpus, firsts = [], [], []
+    for _ in range(n):
+        walls.append(run(cmd)[0])
+        cpus.append(LAST["cpu"])
+        firsts.append(LAST["first"])
+    if into is not None:
+        into[key + "_cpu"], into[key + "_first"] = statistics.median(cpus), statistics.median(firsts)
+    return statistics.median(walls)
 
 
-def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
+def bench_size(label: str, triples: int, out: Path, repeat: int, reuse: bool = False) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     nt = out / f"city-{label}.nt"
-    with open(nt, "w", encoding="utf-8") as f:
-        n_triples = generate.generate(f, generate.enterprises_for(triples))
     raw_dir, store = out / f"raw-{label}", out / f"store-{label}"
+    reuse = reuse and nt.exists() and store.exists()
+    if not reuse:
+        with open(nt, "w", encoding="utf-8") as f:
+            generate.generate(f, generate.enterprises_for(triples))
+    with open(nt, "rb") as f:
+        n_triples = sum(1 for _ in f)
     r = {"size": label, "triples": n_triples, "file_mb": nt.stat().st_size / 1e6}
 
     loads = {"raw": [], "qdgraph": []}
-    for _ in range(repeat):
+    for _ in range(0 if reuse else repeat):
         shutil.rmtree(raw_dir, ignore_errors=True)
         shutil.rmtree(store, ignore_errors=True)
         loads["raw"].append(run([sys.executable, "-c", RAW_LOAD, str(raw_dir), str(nt)])[:2])
         loads["qdgraph"].append(run(CLI + ["load", str(nt), "--store", str(store)])[:2])
-    for side in loads:
-        r[f"load_{side}"] = statistics.median(t for t, _ in loads[side])
-        r[f"rss_{side}"] = max(m for _, m in loads[side])
+    for side in loads:  # reused: not measured
+        r[f"load_{side}"] = statistics.median(t for t, _ in loads[side]) if loads[side] else None
+        r[f"rss_{side}"] = max(m for _, m in loads[side]) if loads[side] else None
 
     from qdgraph.storage.generations import STORE_SUBDIR, current_generation, read_manifest
 
@@ -156,10 +188,13 @@ def bench_size(label: str, triples: int, out: Path, repeat: int) -> dict:
     ent = kg.resolve(ent_name)
     del kg
 
-    r["measures_qdgraph"] = median_run(CLI + ["measures", INDICATOR, "--store", str(store)])
-    r["measures_raw"] = median_run([sys.executable, "-c", RAW_QUERY, db, "measures-for-indicator", ind, str(ROOT)])
-    r["show_qdgraph"] = median_run(CLI + ["show", ent_name, "--store", str(store)])
-    r["show_raw"] = median_run([sys.executable, "-c", RAW_QUERY, db, "entity-out", ent, str(ROOT)])
+    r["measures_qdgraph"] = median_run(CLI + ["measures", INDICATOR, "--store", str(store)], into=r, key="measures_qdgraph")
+    r["measures_raw"] = median_run([sys.executable, "-c", RAW_QUERY, db, "measures-for-indicator", ind, str(ROOT)],
+                                   into=r, key="measures_raw")
+    r["show_qdgraph"] = median_run(CLI + ["show", ent_name, "--store", str(store)], into=r, key="show_qdgraph")
+    r["show_raw"] = median_run([sys.executable, "-c", RAW_QUERY, db, "entity-out", ent, str(ROOT)], into=r, key="show_raw")
+    r["chains_qdgraph"] = median_run(CLI + ["chains", "--store", str(store)], into=r, key="chains_qdgraph")
+    r["load_average"] = os.getloadavg()[0]
 
     _, _, cp = run([sys.executable, "-c", NAMED, str(store), str(ROOT),
                     json.dumps({"entity": chain, "indicator": ind})])
@@ -215,23 +250,44 @@ def bench_bundle(out: Path) -> dict:
     return {"build": float(cp.stdout.strip()), "process": wall, "rss": rss, "measures": measures}
 
 
+LARGE = 1000  # rows: an answer this large is held to its first row (≤ 200 ms), not its whole time
+
+
+def verdict(wall, cpu, target) -> str:
+    """Met or not on wall time; on a loaded machine (load average over the CPU count) wall times
+    swell with everyone else's work, so the CPU time's verdict is given beside it."""
+    if wall is None:
+        return "n/a"
+    w = "met" if wall <= target else "NOT met"
+    if cpu is None or os.getloadavg()[0] <= (os.cpu_count() or 1):
+        return w
+    return f"{w} (by CPU: {'met' if cpu <= target else 'NOT met'})"
+
+
 def report(results: list[dict], bundle: dict | None = None) -> str:
     out = []
     rows = []
     for r in results:
+        if r["load_raw"] is None:
+            continue
         rows.append([r["size"], f"{r['triples']:,}", f"{r['load_raw']:.2f} s", f"{r['load_qdgraph']:.2f} s",
                      ratio(r["load_qdgraph"], r["load_raw"]), f"{r['rss_raw'] / 2**20:.0f} MB",
                      f"{r['rss_qdgraph'] / 2**20:.0f} MB", ratio(r["rss_qdgraph"], r["rss_raw"])])
-    out.append("Load (whole process; peak RSS)\n" + table(
-        ["size", "triples", "raw load", "qdgraph load", "ratio", "raw peak", "qdgraph peak", "ratio"], rows))
+    if rows:
+        out.append("Load (whole process; peak RSS)\n" + table(
+            ["size", "triples", "raw load", "qdgraph load", "ratio", "raw peak", "qdgraph peak", "ratio"], rows))
     rows = []
     for r in results:
-        rows.append([r["size"], ms(r["measures_raw"]), ms(r["measures_qdgraph"]), ratio(r["measures_qdgraph"], r["measures_raw"]),
-                     ms(r["show_raw"]), ms(r["show_qdgraph"]), ratio(r["show_qdgraph"], r["show_raw"]),
-                     r["viz"] if isinstance(r["viz"], str) else f"{r['viz']:.2f} s ({r['viz_mb']:.1f} MB html)"])
-    out.append("Cold commands (whole process, median of 3; raw = open + the command's main query)\n" + table(
-        ["size", "raw measures", "qdgraph measures", "ratio", "raw show", "qdgraph show", "ratio", "viz chain"], rows))
-    rows = [[r["size"], f"{r['triples']:,}", f"{r['load_qdgraph']:.2f} s",
+        for cmd, raw in (("measures", "measures"), ("show", "show"), ("chains", None)):
+            q = f"{cmd}_qdgraph"
+            rows.append([r["size"], cmd, ms(r[q]), ms(r.get(q + "_cpu")), ms(r.get(q + "_first")),
+                         f"{ms(r[raw + '_raw'])} / {ms(r.get(raw + '_raw_cpu'))}" if raw else "",
+                         ratio(r[q], r[raw + "_raw"]) if raw else ""])
+        rows.append([r["size"], "viz chain", r["viz"] if isinstance(r["viz"], str) else f"{r['viz']:.2f} s ({r['viz_mb']:.1f} MB html)",
+                     "", "", "", ""])
+    out.append("Cold commands (whole processes, median of 3; raw = a process that opens the store and runs the "
+               "command's main query)\n" + table(["size", "command", "wall", "cpu", "first line", "raw wall / cpu", "ratio"], rows))
+    rows = [[r["size"], f"{r['triples']:,}", "n/a" if r["load_qdgraph"] is None else f"{r['load_qdgraph']:.2f} s",
              "n/a" if r.get("rules_seconds") is None else f"{r['rules_seconds']:.2f} s",
              ratio(r.get("rules_seconds"), r["load_qdgraph"]), f"{r.get('rules_links', 0):,}"] for r in results]
     out.append("Rule materialisation (inside qdgraph load)\n" + table(
@@ -240,16 +296,26 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
         out.append(f"Bundled cache, cold: built in {bundle['build']:.2f} s (whole process {bundle['process']:.2f} s, "
                    f"peak {bundle['rss'] / 2**20:.0f} MB); then `qdgraph measures 全市人才总量` {ms(bundle['measures'])}")
     names = sorted(results[0]["named"])
-    headers = ["named query"] + [f"{r['size']} qdgraph (raw)" for r in results]
+    last = results[-1]
     rows = []
     for n in names:
         row = [n]
         for r in results:
             q = r["named"][n]
-            row.append(f"{ms(q['qdgraph'])} ({ms(q['raw'])})  {q['qdgraph_rows']} rows")
+            row.append(f"{ms(q['qdgraph'])} / {ms(q.get('qdgraph_cpu'))} ({ms(q['raw'])} / {ms(q.get('raw_cpu'))})  "
+                       f"{q['qdgraph_rows']} rows")
+        q = last["named"][n]
+        if n == "chains":
+            row += ["whole ≤ 200 ms", verdict(q["qdgraph"], q.get("qdgraph_cpu"), 0.2)]
+        elif (q["qdgraph_rows"] or 0) >= LARGE:
+            row += [f"first row ≤ 200 ms: {ms(q.get('first_cpu'))} cpu", verdict(q.get("first_cpu"), None, 0.2)]
+        else:
+            row += ["whole ≤ 1 s", verdict(q["qdgraph"], q.get("qdgraph_cpu"), 1.0)]
         rows.append(row)
-    out.append("Named queries (median of 3, warm process)\n" + table(headers, rows))
-    if len(results) > 1:
+    out.append("Named queries (median of 3, warm process: wall / cpu, raw pyoxigraph in brackets; a large answer "
+               f"(≥ {LARGE:,} rows) is held to its first row as pyoxigraph's iterator gives it)\n"
+               + table(["named query"] + [f"{r['size']} qdgraph (raw)" for r in results] + [f"target at {last['size']}", "verdict"], rows))
+    if len(results) > 1 and results[0]["load_qdgraph"] is not None:
         a, b = results[0], results[-1]
         k = b["triples"] / a["triples"]
         rows = [[m, f"{b[m] / a[m]:.1f}×" if a.get(m) and b.get(m) else ""] for m in
@@ -259,17 +325,29 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
                      f"{(b['named'][worst]['qdgraph'] or 0) / max(a['named'][worst]['qdgraph'] or 1e-9, 1e-3):.0f}×"])
         out.append(f"Growth {a['size']} → {b['size']} (triples × {k:.0f}; linear = × {k:.0f})\n"
                    + table(["cost", "grew"], rows))
-    last = results[-1]
-    slow = [n for n in names if (last["named"][n]["qdgraph"] or 0) > 1.0]
-    checks = [f"load ≤ 1.5× raw: {'yes' if last['load_qdgraph'] <= 1.5 * last['load_raw'] else 'NO'}",
-              f"peak ≤ 1 GB: {'yes' if last['rss_qdgraph'] <= 2**30 else 'NO'}",
-              f"cold measures ≤ 300 ms: {'yes' if last['measures_qdgraph'] <= 0.3 else 'NO'}",
-              f"cold show ≤ 300 ms: {'yes' if last['show_qdgraph'] <= 0.3 else 'NO'}",
-              f"named queries ≤ 1 s: {'yes' if not slow else 'NO: ' + ', '.join(slow)}",
-              f"rules ≤ half the load: {'yes' if (last.get('rules_seconds') or 0) <= 0.5 * last['load_qdgraph'] else 'NO'}"]
+    slow = [n for n in names if (last["named"][n]["qdgraph"] or 0) > 1.0 and (last["named"][n]["qdgraph_rows"] or 0) < LARGE]
+    checks = []
+    if last["load_qdgraph"] is not None:
+        checks += [f"load {last['load_qdgraph']:.1f} s = {ratio(last['load_qdgraph'], last['load_raw'])} raw "
+                   f"({last['load_raw']:.1f} s) (target ≤ 1.5×: {'met' if last['load_qdgraph'] <= 1.5 * last['load_raw'] else 'NOT met'})",
+                   f"load peak {last['rss_qdgraph'] / 2**20:.0f} MB, raw {last['rss_raw'] / 2**20:.0f} MB "
+                   f"(target ≤ 1 GB: {'met' if last['rss_qdgraph'] <= 2**30 else 'NOT met'})"]
+    checks += [f"cold measures {ms(last['measures_qdgraph'])} wall / {ms(last.get('measures_qdgraph_cpu'))} cpu, raw "
+               f"{ms(last['measures_raw'])} / {ms(last.get('measures_raw_cpu'))} (target ≤ 300 ms: "
+               f"{verdict(last['measures_qdgraph'], last.get('measures_qdgraph_cpu'), 0.3)})",
+               f"measures' first line {ms(last.get('measures_qdgraph_first'))} (target ≤ 150 ms: "
+               f"{verdict(last.get('measures_qdgraph_first'), None, 0.15)})",
+               f"cold show {ms(last['show_qdgraph'])} / {ms(last.get('show_qdgraph_cpu'))} cpu, raw {ms(last['show_raw'])} "
+               f"(target ≤ 300 ms: {verdict(last['show_qdgraph'], last.get('show_qdgraph_cpu'), 0.3)})",
+               f"named query chains {ms(last['named']['chains']['qdgraph'])} / {ms(last['named']['chains'].get('qdgraph_cpu'))} cpu "
+               f"(target ≤ 200 ms: {verdict(last['named']['chains']['qdgraph'], last['named']['chains'].get('qdgraph_cpu'), 0.2)})",
+               f"named queries ≤ 1 s (answers under {LARGE:,} rows): {'met' if not slow else 'NOT met: ' + ', '.join(slow)}"]
+    if last["load_qdgraph"] is not None:
+        checks.append(f"rules ≤ half the load: {'met' if (last.get('rules_seconds') or 0) <= 0.5 * last['load_qdgraph'] else 'NOT met'}")
     if bundle:
-        checks.append(f"bundle cold build < 2 s: {'yes' if bundle['build'] < 2 else 'NO'}")
-    out.append(f"Targets at {last['size']}: " + "; ".join(checks))
+        checks.append(f"bundle cold build {bundle['build']:.2f} s (target < 2 s: {'met' if bundle['build'] < 2 else 'NOT met'})")
+    out.append(f"Targets at {last['size']} (issues 6, 9, 24; load average {last.get('load_average', 0):.1f} on "
+               f"{os.cpu_count()} CPUs when measured):\n  " + "\n  ".join(checks))
     return "\n\n".join(out)
 
 
@@ -279,6 +357,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "out" / "bench"), help="working folder (default out/bench)")
     ap.add_argument("--repeat", type=int, default=1, help="loads per size (median); default 1")
     ap.add_argument("--json", help="also write the raw numbers to this file")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep a store and file an earlier run left under --out (no load figures)")
     args = ap.parse_args(argv)
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     bad = [s for s in sizes if s not in SIZES]
@@ -288,7 +368,7 @@ def main(argv=None) -> int:
     results = []
     for s in sizes:
         print(f"[{s}] generating, loading, querying …", file=sys.stderr, flush=True)
-        results.append(bench_size(s, SIZES[s], Path(args.out), args.repeat))
+        results.append(bench_size(s, SIZES[s], Path(args.out), args.repeat, args.reuse))
     print("[bundle] building the bundled cache cold …", file=sys.stderr, flush=True)
     bundle = bench_bundle(Path(args.out))
     text = report(results, bundle)
