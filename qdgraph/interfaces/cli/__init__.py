@@ -12,7 +12,7 @@ import click
 
 from qdgraph import __version__
 from qdgraph.errors import QdgraphError
-from qdgraph.interfaces.cli.common import CONTEXT, tr
+from qdgraph.interfaces.cli.common import CONTEXT, WordedHelp, tr
 
 # name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(WordedHelp, click.Group):
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -75,16 +75,6 @@ class LazyGroup(click.Group):
         rows = [(name, tr(help_)) for name, (_, help_) in COMMANDS.items()]
         with formatter.section(tr("Commands")):
             formatter.write_dl(rows)
-
-    def format_help_text(self, ctx, formatter):
-        import inspect
-
-        original = self.help  # its cleaned text is the msgid
-        self.help = tr(inspect.cleandoc(original))
-        try:
-            super().format_help_text(ctx, formatter)
-        finally:
-            self.help = original
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)

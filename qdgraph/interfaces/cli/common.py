@@ -12,9 +12,10 @@ from qdgraph.errors import UsageError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class Command(click.Command):
-    """A command whose help text and option help are read from the catalogue when shown (the
-    English text is the msgid; a text the catalogue lacks is shown as written)."""
+class WordedHelp:
+    """Help read from the catalogue when shown: the command's text, each option's help, and the
+    words click itself prints (Usage, Options). The English text is the msgid; a text the
+    catalogue lacks is shown as written."""
 
     def format_help_text(self, ctx, formatter):
         import inspect
@@ -27,15 +28,28 @@ class Command(click.Command):
         finally:
             self.help = original
 
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), tr("Usage:") + " ")
+
     def format_options(self, ctx, formatter):
-        saved = [(p, p.help) for p in self.params if getattr(p, "help", None)]
-        for p, text in saved:
+        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]
+        saved = [p.help for p in params]
+        for p, text in zip(params, saved):
             p.help = tr(text)
         try:
-            super().format_options(ctx, formatter)
+            rows = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)) if r is not None]
         finally:
-            for p, text in saved:
+            for p, text in zip(params, saved):
                 p.help = text
+        if rows:
+            with formatter.section(tr("Options")):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):  # what click.Group.format_options adds after the options
+            self.format_commands(ctx, formatter)
+
+
+class Command(WordedHelp, click.Command):
+    pass
 
 
 def command(**kwargs):
