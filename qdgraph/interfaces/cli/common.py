@@ -37,7 +37,8 @@ class WordedHelp:
         for p, text in zip(params, saved):
             p.help = tr(text)
         try:
-            rows = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)) if r is not None]
+            rows = [(r[0], _worded_extra(r[1])) for r in (p.get_help_record(ctx) for p in self.get_params(ctx))
+                    if r is not None]
         finally:
             for p, text in zip(params, saved):
                 p.help = text
@@ -46,6 +47,18 @@ class WordedHelp:
                 formatter.write_dl(rows)
         if isinstance(self, click.Group):  # what click.Group.format_options adds after the options
             self.format_commands(ctx, formatter)
+
+
+def _worded_extra(text: str) -> str:
+    """click's closing "[default: X; required]" with its words from the catalogue."""
+    import re
+
+    m = re.search(r"\[([^\[\]]*)\]$", text)
+    if not m:
+        return text
+    parts = [tr("default") + ": " + part[len("default: "):] if part.startswith("default: ")
+             else tr("required") if part == "required" else part for part in m.group(1).split("; ")]
+    return text[:m.start()] + "[" + "; ".join(parts) + "]"
 
 
 class Command(WordedHelp, click.Command):
