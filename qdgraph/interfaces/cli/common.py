@@ -217,9 +217,10 @@ def lang_option(fn):
 
 
 def _own_process() -> bool:
-    from qdgraph.interfaces import cli  # imported when called: cli imports this module
-
-    return cli.OWN_PROCESS
+    # the flag lives on the package (entry() sets it; tests set it there too); read through
+    # sys.modules, as the package imports this module and an import back would be a cycle
+    cli = sys.modules.get("qdgraph.interfaces.cli")
+    return bool(getattr(cli, "OWN_PROCESS", False))
 
 
 def default_lang() -> str:
