@@ -407,3 +407,13 @@ def test_user_text_is_escaped_and_pages_carry_a_strict_csp(client):
 def test_long_search_text_is_cut_not_refused(client):
     r = get(client, "/search?q=" + "人" * 5000)
     assert r.status_code == 200
+
+
+def test_every_compiled_catalogue_matches_its_po_file():
+    """qdgraph reads the .mo files at run time: each must be what Babel compiles from the .po
+    beside it (after editing a .po: python3 tools/compile_catalogues.py)."""
+    from qdgraph.presentation import i18n
+
+    for lang in i18n.LANGS:
+        assert i18n.mo_path(lang).read_bytes() == i18n.compile_mo(lang), (
+            f"{i18n.mo_path(lang)} is stale: run python3 tools/compile_catalogues.py")

@@ -3,10 +3,12 @@
 The catalogues are gettext ``.po`` files (``locale/<locale>/LC_MESSAGES/qdgraph.po``) kept with
 Babel: message ids are the English text; ``msgctxt "term"`` entries name the terms of reused
 vocabularies (rdf:type, skos:note, qb:Observation, …) that carry no label of their own in the
-graph (the ontology's own terms are named by their rdfs:label@zh/@en). They are compiled in memory
-by Babel the first time a language is used, so no compiled ``.mo`` file can go stale.
+graph (the ontology's own terms are named by their rdfs:label@zh/@en). Babel compiles each into
+the ``.mo`` beside it (``python3 tools/compile_catalogues.py``, after editing a ``.po``); the
+standard library's gettext reads the ``.mo`` at run time (1 ms, where compiling in every command
+cost 60–100 ms and Babel's import), and tests/test_site.py checks each ``.mo`` matches its ``.po``.
 
-- ``translations(lang)`` → a ``babel.support.Translations`` (``gettext``, ``pgettext``);
+- ``translations(lang)`` → a ``gettext.GNUTranslations`` (``gettext``, ``ngettext``, ``pgettext``);
 - ``pick(requested, cookie, accept_language)`` → "zh" or "en";
 - ``from_locale()`` → "zh" or "en": the language of the user's locale (the CLI's default);
 - ``term(iri, lang)`` → a reused vocabulary term's name, or None.
@@ -31,21 +33,31 @@ def po_path(lang: str) -> Path:
     return LOCALE_DIR / LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@lru_cache(maxsize=None)
-def translations(lang: str):
-    """The compiled catalogue of ``lang`` (read and compiled once per process)."""
+def mo_path(lang: str) -> Path:
+    return po_path(lang).with_suffix(".mo")
+
+
+def compile_mo(lang: str) -> bytes:
+    """The ``.mo`` bytes Babel compiles from ``lang``'s ``.po`` (what ``mo_path`` must hold)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    from babel.support import Translations
 
-    if lang not in LOCALES:
-        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGS)}")
     with po_path(lang).open("rb") as f:
         catalog = read_po(f, locale=LOCALES[lang], domain=DOMAIN)
     buf = io.BytesIO()
     write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(buf, domain=DOMAIN)
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str):
+    """The compiled catalogue of ``lang`` (read once per process)."""
+    import gettext as stdlib_gettext
+
+    if lang not in LOCALES:
+        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGS)}")
+    with mo_path(lang).open("rb") as f:
+        return stdlib_gettext.GNUTranslations(f)
 
 
 def gettext(lang: str, message: str) -> str:
