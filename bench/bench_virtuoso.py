@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A lookup through OpenLink Virtuoso beside the same lookup on the embedded graph.
 
-Starts a private Virtuoso (Debian's virtuoso-opensource; its own virtuoso.ini in a temporary
-folder, loopback, free ports), pushes the bundled graph with `qdgraph push` (Digest login), and
+Starts a private Virtuoso (Debian's virtuoso-opensource with Debian's own virtuoso.ini and its
+[SPARQL] limits, files in a temporary folder, loopback, free ports: tests/virtuoso_server.py), pushes the bundled graph with `qdgraph push` (Digest login), and
 times whole `qdgraph` processes with and without `--endpoint`. With `--triples N` it also
 bulk-loads a synthetic city of about N triples (bench/generate.py, plus `qdgraph export
 --format nt`) with Virtuoso's bulk loader and times the lookups against that graph.
