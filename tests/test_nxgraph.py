@@ -19,7 +19,7 @@ S = SAMPLE_NS
 
 ENTITY_COUNT = """SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
   ?e a ?t . FILTER (isIRI(?e) && STRSTARTS(STR(?e), "https://w3id.org/qdgraph/id/"))
-  FILTER NOT EXISTS { ?e a ?p VALUES ?p { qd:Quote qd:Claim qd:SourceDocument qd:Rule time:ProperInterval
+  FILTER NOT EXISTS { ?e a ?p VALUES ?p { qd:Quote qd:Claim qd:SourceDocument qd:Rule qd:Verdict qd:RejectedReading time:ProperInterval
                                           time:DurationDescription qb:DataSet skos:ConceptScheme } } }"""
 
 

@@ -114,7 +114,12 @@ def test_every_iri_answers_a_page_and_its_rdf(kg):
                 want = {(q.subject, q.predicate, q.object) for q in kg.quads(subject=ox.NamedNode(iri))}
                 assert got == want, path
 
-    asyncio.run(walk())
+    # on a thread of its own: a browser test earlier in this worker may have left its event loop
+    # running in this thread (playwright's sync API), where asyncio.run refuses to start
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, walk()).result()
 
 
 @pytest.mark.parametrize("accept,fmt,ctype", [

@@ -42,7 +42,9 @@ NOT_EDGES = frozenset({WAS_DERIVED, QD + "evidence", QD + "premise", QD + "deriv
 ONTOLOGY_IRI = "https://w3id.org/qdgraph/ontology"
 
 # Provenance classes: shown as attributes of what they support, not as nodes.
-PROVENANCE_TYPES = frozenset([*(QD + t for t in ("Quote", "Claim", "SourceDocument", "Rule")),
+PROVENANCE_TYPES = frozenset([*(QD + t for t in ("Quote", "Claim", "SourceDocument", "Rule",
+                                                  # an analyst's verdict and the reading it rejected
+                                                  "Verdict", "RejectedReading")),
                               # periods, durations, data sets, concept schemes: attributes of what points at them
                               *(PREFIXES["time"] + t for t in ("ProperInterval", "DurationDescription")),
                               PREFIXES["qb"] + "DataSet", PREFIXES["skos"] + "ConceptScheme"])
