@@ -1355,3 +1355,41 @@ def test_redirects_to_other_schemes_are_refused_and_never_followed(qd, stand_in,
     finally:
         listener.close()
     assert hits == []
+
+
+# ------------------------------------------------------------------ the read-only guard (lead)
+# The spelling that talked past the token guess: '<' after ')' is less-than, not an IRI, so the
+# SERVICE after the comment sign is real. (10,000 generated spellings: tests/test_guard_spellings*.py)
+def _talked_past(url: str) -> str:
+    return f"SELECT * WHERE {{ ?s a qd:Pillar FILTER((1)<2)SERVICE#>\n<{url}> {{ ?a ?b ?c }} }}"
+
+
+def test_the_spelling_that_talked_past_the_guard_is_refused(qd):
+    from test_read_only_guard import Listener
+
+    listener = Listener()
+    try:
+        line = one_line(qd("query", _talked_past(listener.url)), 2, "line 1: SERVICE is not allowed")
+        assert "LEAKED" not in line
+        # --endpoint used to forward it to the store unrefused
+        one_line(qd("query", _talked_past(listener.url), "--endpoint", listener.url), 2, "SERVICE is not allowed")
+        assert listener.count == 0
+    finally:
+        listener.sock.close()
+
+
+def test_serve_refuses_the_spelling_that_talked_past_the_guard(base):
+    from test_read_only_guard import Listener
+
+    listener = Listener()
+    try:
+        body = urllib.parse.urlencode({"query": _talked_past(listener.url)}).encode()
+        req = urllib.request.Request(base + "/sparql", data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=30)
+        text = err.value.read().decode("utf-8")
+        assert err.value.code == 403 and "SERVICE is not allowed" in text and text.count("\n") == 1
+        assert listener.count == 0
+    finally:
+        listener.sock.close()
