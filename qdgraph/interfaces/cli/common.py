@@ -65,6 +65,22 @@ class Command(WordedHelp, click.Command):
     pass
 
 
+class Group(WordedHelp, click.Group):
+    """A command group (`qdgraph observe`) worded by the catalogue, its subcommands too."""
+    command_class = Command
+
+    def format_commands(self, ctx, formatter):
+        # click's own listing shortens the English help; the catalogue's first line instead
+        import inspect
+
+        rows = [(name, tr(inspect.cleandoc(cmd.help or "")).replace("\b", "").strip().split("\n")[0])
+                for name, cmd in ((n, self.get_command(ctx, n)) for n in self.list_commands(ctx))
+                if cmd is not None and not cmd.hidden]
+        if rows:
+            with formatter.section(tr("Commands")):
+                formatter.write_dl(rows)
+
+
 def command(**kwargs):
     """``click.command`` with the settings every qdgraph command shares (``-h``, width, help
     worded by the catalogue)."""

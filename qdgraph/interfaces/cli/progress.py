@@ -6,13 +6,13 @@ from pathlib import Path
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import (CONTEXT, command, emit, emit_json, format_option, graph_options,
+from qdgraph.interfaces.cli.common import (CONTEXT, Group, command, emit, emit_json, format_option, graph_options,
                                            lang_option, note, store_option, work_bar)
 
 _BAR_FROM = 500  # rows: below this an import takes a moment, a bar is noise
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def observe():
     """Observed values of the indicators (statistics) in a store.
 
