@@ -465,9 +465,19 @@ def test_lookup_errors_are_json(server):
     assert s == 404
 
 
-def test_viz_page_or_501(kg, server):
+@pytest.fixture(scope="module")
+def roomy_server(tmp_path_factory, _private_cache):
+    """A server with the default time limit: a worker's first picture imports pyvis and builds the
+    projection (about 2 s on a busy 2-core machine), past the 2 s limit the module's server sets."""
+    p, base = start_qdgraph(tmp_path_factory.mktemp("roomy"), "--workers", "1")
+    yield base
+    p.stop()
+
+
+def test_viz_page_or_501(kg, roomy_server):
     import importlib.util
 
+    server = roomy_server
     chain = kg.query("SELECT ?c WHERE { ?c a qd:IndustryChain } ORDER BY ?c LIMIT 1").rows
     s, h, body = curl(server + "/viz/chain?" + urllib.parse.urlencode({"name": chain[0]["c"].value if chain else "x"}))
     if importlib.util.find_spec("qdgraph.presentation.viz") is None:
