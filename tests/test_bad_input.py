@@ -519,19 +519,8 @@ def http(method, url, data=None, headers=None):
 
 
 def raw(base: str, request: bytes) -> tuple[int, str]:
-    host, port = urllib.parse.urlsplit(base).netloc.split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as s:
-        try:
-            s.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered and closed before reading it all
-        data = b""
-        try:
-            while chunk := s.recv(65536):
-                data += chunk
-        except ConnectionResetError:
-            pass
-    head, _, body = data.partition(b"\r\n\r\n")
+    """The status and body of the first answer to ``request`` sent as raw bytes."""
+    head, _, body = raw_all(base, request).partition(b"\r\n\r\n")
     return int(head.split()[1]), body.decode("utf-8")
 
 
@@ -1070,7 +1059,10 @@ def raw_all(base: str, request: bytes) -> bytes:
     """Everything the server sends back on one connection until it closes it."""
     host, port = urllib.parse.urlsplit(base).netloc.split(":")
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(request)
+        try:
+            s.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading it all
         data = b""
         try:
             while chunk := s.recv(65536):

@@ -40,7 +40,8 @@ class Step:
 
 
 @dataclass
-class Premise:
+class _ClaimedTriple:
+    """A claim's triple with both labels of each end: what a premise and a reading share."""
     claim: str
     subject: str
     relation: str
@@ -51,24 +52,25 @@ class Premise:
     subject_en: str
     object_zh: str
     object_en: str
-    basis: str
+
+    @classmethod
+    def from_row(cls, claim: str, r, names, *rest):
+        """One from a row of link-premises / link-readings (s, p, o, p_zh, p_en), then ``rest``."""
+        s, o, rel = r["s"].value, r["o"].value, r["p"].value
+        return cls(claim, s, shorten(rel), _v(r.get("p_zh")) or shorten(rel), _v(r.get("p_en")) or shorten(rel),
+                   o, names.label(s, "zh"), names.label(s, "en"), names.label(o, "zh"), names.label(o, "en"), *rest)
+
+
+@dataclass
+class Premise(_ClaimedTriple):
+    basis: str = ""
     quotes: list = field(default_factory=list)
     rationale: dict = field(default_factory=dict)   # {"zh", "en"} where the premise is a reading
 
 
 @dataclass
-class Reading:
+class Reading(_ClaimedTriple):
     """A claim inferred from context that a link rests on, with its rationale."""
-    claim: str
-    subject: str
-    relation: str
-    relation_zh: str
-    relation_en: str
-    object: str
-    subject_zh: str
-    subject_en: str
-    object_zh: str
-    object_en: str
     rationale: dict = field(default_factory=dict)
     quotes: list = field(default_factory=list)
 
@@ -202,11 +204,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         per = premises.setdefault(r["claim"].value, {})
         p = per.get(r["premise"].value)
         if p is None:
-            s, o, rel = r["s"].value, r["o"].value, r["p"].value
-            p = per[r["premise"].value] = Premise(
-                r["premise"].value, s, shorten(rel), _v(r.get("p_zh")) or shorten(rel), _v(r.get("p_en")) or shorten(rel),
-                o, names.label(s, "zh"), names.label(s, "en"), names.label(o, "zh"), names.label(o, "en"),
-                shorten(r["basis"].value))
+            p = per[r["premise"].value] = Premise.from_row(r["premise"].value, r, names, shorten(r["basis"].value))
         if r["exact"].value not in p.quotes:
             p.quotes.append(r["exact"].value)
         for lang in ("zh", "en"):
@@ -217,9 +215,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         c, rc = r["claim"].value, r["reading"].value
         rd = readings.get(rc)
         if rd is None:
-            s, o, rel = r["s"].value, r["o"].value, r["p"].value
-            rd = readings[rc] = Reading(rc, s, shorten(rel), _v(r.get("p_zh")) or shorten(rel), _v(r.get("p_en")) or shorten(rel),
-                                        o, names.label(s, "zh"), names.label(s, "en"), names.label(o, "zh"), names.label(o, "en"))
+            rd = readings[rc] = Reading.from_row(rc, r, names)
         for lang in ("zh", "en"):
             if r.get("rationale_" + lang) is not None:
                 rd.rationale[lang] = r["rationale_" + lang].value

@@ -166,7 +166,8 @@ def check_read_only(query: str, *, allow_from: bool = False) -> str:
     second = guard.rdflib_reading(text)
     _refuse(r for r in second.refusals if r[0] != "FROM" or not allow_from)
     if not second.readable and not reading.readable:
-        raise QuerySyntaxError(_unknown_prefix(query)) if _unknown_prefix(query) else reading.syntax_error(query)
+        unknown = _unknown_prefix(query)  # the engine's words for its most common syntax error
+        raise QuerySyntaxError(unknown) if unknown else reading.syntax_error(query)
     if not second.readable or not reading.readable:
         if suspicious:
             word = sorted(suspicious)[0]
