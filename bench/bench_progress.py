@@ -87,17 +87,34 @@ def bench_triples(n_obs: int, n_ind: int = 12):
     return out
 
 
+def _code_digest() -> str:
+    """What a store built now depends on: qdgraph's code and queries (the answers kept with a
+    store are keyed by query text), the bundled data and this script. A store built by other
+    code would measure that code: it is built again (a few seconds)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for pattern in ("qdgraph/**/*.py", "qdgraph/**/*.rq", "ontology/*.ttl", "data/*.ttl", "bench/bench_progress.py"):
+        for f in sorted(ROOT.glob(pattern)):
+            if "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def build(n_obs: int) -> Path:
     import pyoxigraph as ox
 
-    store = OUT / f"store-{n_obs}"
+    store = OUT / f"store-{n_obs}-{_code_digest()}"
     if (store / "CURRENT").is_file():
         return store
+    for old in OUT.glob(f"store-{n_obs}*"):  # built by other code: never measured again
+        shutil.rmtree(old, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / f"progress-{n_obs}.nt"
     data.write_bytes(ox.serialize((ox.Triple(*t) for t in bench_triples(n_obs)), format=ox.RdfFormat.N_TRIPLES))
     shutil.rmtree(store, ignore_errors=True)
-    subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(data), "--store", str(store)], check=True)
+    subprocess.run([sys.executable, str(ROOT / "cli.py"), "load", str(data), "--store", str(store)], check=True,
+                   stdout=subprocess.DEVNULL)
     return store
 
 
