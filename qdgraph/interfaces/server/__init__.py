@@ -2,7 +2,8 @@
 the SPARQL workbench and (when installed) the site's pages.
 
 - ``app.py``: the Starlette application (routes, Host check, negotiation, read-only guard);
-  ``protocol.py``: uvicorn with its h11 HTTP/1.1 parser, and one-line answers to bad requests;
+  ``protocol.py``: uvicorn on httptools (llhttp) held to h11's rules, one-line answers to bad
+  requests, and repeated requests answered from the cache before any parsing;
 - ``pool.py`` / ``worker.py`` / ``messages.py``: queries run in worker processes that are
   killed at the time or memory limit, and the typed messages between them;
 - ``negotiate.py``: which format to answer with; ``description.py``: the service description;
@@ -89,7 +90,7 @@ def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, tim
     ``data`` files alone."""
     import uvicorn
 
-    from qdgraph.interfaces.server.app import LOOPBACK_NAMES, MAX_HEAD, State, build_app, load_static
+    from qdgraph.interfaces.server.app import LOOPBACK_NAMES, State, build_app, load_static
     from qdgraph.interfaces.server.cache import ResultCache
     from qdgraph.interfaces.server.pool import DEFAULT_MAX_MEMORY, WorkerPool
     from qdgraph.interfaces.server.protocol import Protocol, Server
@@ -107,10 +108,10 @@ def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, tim
                       # listening on loopback: answer only to loopback names (no DNS rebinding)
                       LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
         config = uvicorn.Config(
-            build_app(state), http=Protocol, loop="asyncio", lifespan="on", interface="asgi3",
+            build_app(state), http=Protocol.bind(state), loop=_loop(), lifespan="on", interface="asgi3",
             log_config=None, log_level="error", access_log=False,  # the app logs each request (not --quiet)
             server_header=False, headers=default_headers(cors), backlog=512,
-            h11_max_incomplete_event_size=MAX_HEAD, timeout_keep_alive=30, timeout_graceful_shutdown=3)
+            timeout_keep_alive=30, timeout_graceful_shutdown=3)
         if not quiet or pool.sandbox is None:
             print("qdgraph: queries run in worker processes without network access (seccomp)" if pool.sandbox else
                   "qdgraph: warning: this platform cannot take the network from query workers; the "
@@ -123,6 +124,12 @@ def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, tim
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         sys.stderr.flush()
+
+
+def _loop() -> str:
+    import importlib.util
+
+    return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # uvloop: not on Windows
 
 
 def _listen(host: str, port: int, display_host: str) -> socket.socket:

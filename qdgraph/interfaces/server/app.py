@@ -2,9 +2,10 @@
 /api, pictures under /viz, the progress page, the ontology, the SPARQL workbench at /query,
 and the site's pages (``qdgraph.interfaces.site``, mounted when installed).
 
-The serving process only parses requests, checks them (Host, read-only guard, formats, sizes)
-and moves bytes: queries and lookups run in the worker pool (``pool.py``), which enforces the
-time and memory limits by killing workers. Errors are one line: plain text on /sparql (as
+The serving process only parses requests, checks them (Host, methods, sizes) and moves bytes:
+queries and lookups run in the worker pool (``pool.py``), which enforces the time and memory
+limits by killing workers; the read-only guard and the choice of format run there too, before
+the engine sees a query. Errors are one line: plain text on /sparql (as
 SPARQL endpoints answer), ``{"error": …}`` JSON on /api.
 """
 from __future__ import annotations
@@ -50,6 +51,7 @@ READ_ONLY = "SPARQL Update is not allowed: this endpoint is read-only"
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 ALLOW = "GET, HEAD, POST, OPTIONS"
+CACHE_MARK = "qdgraph.cached"  # in scope["state"]: this answer is in the cache (value: its generation)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?")
@@ -135,6 +137,8 @@ class Front:
         refusal = None
         if len(hosts) > 1:
             refusal = (400, "more than one Host header")
+        elif not hosts and scope["http_version"] == "1.1":  # RFC 9112 3.2: a 400 without one
+            refusal = (400, "missing Host header: HTTP/1.1 requests must name the host")
         elif not path.startswith("/"):
             # absolute form (GET http://name/path HTTP/1.1): its authority replaces Host (RFC 9112
             # 3.2.2), so it is checked as the Host would be, never skipped
@@ -181,7 +185,6 @@ class Front:
     def _logged(scope, send):
         """``send`` that writes one line per answer to stderr: peer, time, request, status, bytes."""
         status, size = [0], [0]
-        peer = (scope.get("client") or ("-",))[0]
 
         async def logged(message):
             if message["type"] == "http.response.start":
@@ -189,11 +192,16 @@ class Front:
             elif message["type"] == "http.response.body":
                 size[0] += len(message.get("body", b""))
                 if not message.get("more_body"):
-                    print(f"{peer} [{time.strftime('%H:%M:%S')}] \"{scope['method']} {scope['path']}\" "
-                          f"{status[0]} {size[0]}", file=sys.stderr, flush=True)
+                    print(log_line(scope.get("client"), scope["method"], scope["path"], status[0], size[0]),
+                          file=sys.stderr, flush=True)
             await send(message)
 
         return logged
+
+
+def log_line(client, method: str, path: str, status: int, size: int) -> str:
+    """The request log's line: peer, time, request, status, bytes."""
+    return f"{(client or ('-',))[0]} [{time.strftime('%H:%M:%S')}] \"{method} {path}\" {status} {size}"
 
 
 def _host_name(host: str) -> str:
@@ -221,10 +229,11 @@ class Endpoints:
                headers.get("content-type", ""), headers.get("accept", ""))
         hit = state.cache.get(key)
         if hit is not None:
+            request.scope.setdefault("state", {})[CACHE_MARK] = key[0]  # protocol.py keeps the response by its bytes
             return respond(hit, vary=True)
         response, reply, query = await self._sparql(request, body, key[0])
-        if isinstance(reply, Answer) and cacheable(query):
-            state.cache.put(key, reply)
+        if state.cache.max_bytes > 0 and isinstance(reply, Answer) and cacheable(query) and state.cache.put(key, reply):
+            request.scope.setdefault("state", {})[CACHE_MARK] = key[0]
         return response
 
     async def _sparql(self, request: Request, body: bytes, gen: str) -> tuple[Response, Reply | None, str]:
@@ -273,18 +282,13 @@ class Endpoints:
         return respond(reply, vary=True), reply, query
 
     async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset, gen) -> Reply:
-        from qdgraph.engine.graph import param_terms
-        from qdgraph.engine.sparql import check_query, parse_params
-
-        # the read-only guard, once per request (the worker runs what it passed), before any
-        # worker sees the query: nesting first (thousands of levels crash a parser), then
-        # UPDATE, LOAD, SERVICE, FROM
-        form = check_query(query)
-        params = param_terms(parse_params(param_pairs))
-        fmt = choose(form, accept, requested)
+        # The read-only guard, the parameters and the format are the worker's to check, before
+        # its engine sees the query (``worker.op_sparql``): the grammar's reading of a query costs
+        # more than the rest of a request here, and this process is one core for every request.
         state = self.state
-        return await state.run("query", {"query": query, "params": params, "fmt": fmt, "max_rows": state.max_rows,
-                                         "base_iri": state.endpoint_url, "dataset": dataset}, gen)
+        return await state.run("sparql", {"query": query, "param_pairs": param_pairs, "accept": accept,
+                                          "requested": requested, "max_rows": state.max_rows,
+                                          "base_iri": state.endpoint_url, "dataset": dataset}, gen)
 
     def service_description(self, accept, requested) -> Response:
         from qdgraph.interfaces.server.description import service_description
@@ -436,7 +440,7 @@ def build_app(state: State) -> Front:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        state.pool.attach(asyncio.get_running_loop())  # the pool waits for workers on this loop
+        await state.pool.attach()  # the pool reads its workers on this loop
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

@@ -12,14 +12,18 @@ past ``max_memory`` (a watchdog rather than RLIMIT_AS: the engine reserves far m
 space than it touches, and an allocation refused under RLIMIT_AS aborts the process without a
 word, where a kill we chose lets us say why).
 
-The pool is driven from the server's asyncio loop: waiting for a worker's answer is a reader
-callback on its socket, so thousands of waiting requests cost no threads.
+The pool is driven from the server's asyncio loop: each worker's socket is a transport of
+that loop, read as its bytes arrive (no blocking read, any event loop), so thousands of waiting
+requests cost no threads. One timer looks at every busy worker every ``WATCH_EVERY`` while any
+is busy (deadline and memory), rather than two timers per request.
 """
 from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -71,7 +75,8 @@ class Worker:
     A plain subprocess rather than ``multiprocessing``: spawn-mode multiprocessing re-imports
     the caller's main module in every child (a script that calls ``serve()`` without an
     ``if __name__ == "__main__"`` guard would start servers recursively), and fork is unsafe
-    once threads exist."""
+    once threads exist. The worker speaks ``multiprocessing.connection.Connection`` (a 4-byte
+    length, then a pickle); the pool reads the same frames from an asyncio transport."""
 
     def __init__(self, spec: dict):
         ours, theirs = socket.socketpair()
@@ -86,19 +91,24 @@ class Worker:
             raise QdgraphError(f"cannot start a query worker: {err}") from None
         finally:
             theirs.close()  # only the worker holds its end now: its death gives us EOF
-        self.conn = Connection(ours.detach())
-        self.conn.send(spec)
+        self.sock = ours
+        self.link: _Link | None = None  # set once the pool's loop reads this worker
+        self.busy_since = 0.0
+        self.deadline = 0.0
+        with Connection(os.dup(ours.fileno())) as conn:
+            conn.send(spec)
 
     def wait_ready(self, timeout: float) -> Ready:
         """Block until the worker has opened the graph; its Ready message."""
-        if not self.conn.poll(timeout):
-            self.kill()
-            raise QdgraphError(f"a query worker did not start within {timeout:g} s")
-        try:
-            msg = self.conn.recv()
-        except (EOFError, OSError):
-            self.kill()
-            raise QdgraphError(f"a query worker exited at start (exit code {self.proc.poll()})") from None
+        with Connection(os.dup(self.sock.fileno())) as conn:
+            if not conn.poll(timeout):
+                self.kill()
+                raise QdgraphError(f"a query worker did not start within {timeout:g} s")
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                self.kill()
+                raise QdgraphError(f"a query worker exited at start (exit code {self.proc.poll()})") from None
         if not isinstance(msg, Ready):
             self.kill()
             reason = msg.message if isinstance(msg, Failed) else repr(msg)
@@ -106,22 +116,70 @@ class Worker:
         return msg
 
     def kill(self) -> None:
-        try:
-            self.conn.close()
-        except OSError:
-            pass
         if self.proc.poll() is None:
             self.proc.kill()
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class _Link(asyncio.Protocol):
+    """A worker's socket as read by the pool's loop: frames in, the reply of the task it runs."""
+
+    def __init__(self):
+        self.transport = None
+        self.waiter: asyncio.Future | None = None
+        self._buf = bytearray()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send(self, task: Task) -> None:
+        data = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
+        self.transport.write(struct.pack("!i", len(data)) + data)
+
+    def data_received(self, data: bytes) -> None:
+        buf = self._buf
+        buf += data
+        while len(buf) >= 4:
+            (n,) = struct.unpack_from("!i", buf)
+            start = 4
+            if n == -1:  # Connection's header for a reply over 2 GiB
+                if len(buf) < 12:
+                    return
+                (n,) = struct.unpack_from("!Q", buf, 4)
+                start = 12
+            if len(buf) < start + n:
+                return
+            reply = pickle.loads(memoryview(buf)[start:start + n])
+            del buf[:start + n]
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(reply)
+
+    def connection_lost(self, exc) -> None:
+        self.fail(EOFError())
+
+    def fail(self, err: BaseException) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(err)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
 class WorkerPool:
     """``size`` worker processes serving the graph ``spec`` (see ``worker.open_spec``).
 
-    Build it before the event loop runs (starting workers blocks); then call ``attach(loop)``."""
+    Build it before the event loop runs (starting workers blocks); then ``await attach()``
+    on the loop that will run requests."""
 
     def __init__(self, spec: dict, size: int, log=None, max_memory: int | None = DEFAULT_MAX_MEMORY):
         self.spec = spec
@@ -130,9 +188,11 @@ class WorkerPool:
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self._lock = threading.Lock()
         self._workers: set[Worker] = set()
+        self._busy: set[Worker] = set()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.Queue | None = None
+        self._sweeping = None  # the timer of the next look at busy workers, while any is busy
         self.triples = None
         self.sandbox: str | None = None  # how every worker gave up the network (None: not all could)
         self._gen, self._gen_sig = "", None
@@ -149,11 +209,16 @@ class WorkerPool:
             raise
         self._workers.update(started)
 
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    async def attach(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._idle = asyncio.Queue()
-        for w in self._workers:
-            self._idle.put_nowait(w)
+        for w in list(self._workers):
+            await self._adopt(w)
+
+    async def _adopt(self, w: Worker) -> None:
+        """Read ``w`` on the pool's loop, and count it idle."""
+        _, w.link = await self._loop.connect_accepted_socket(_Link, w.sock)
+        self._idle.put_nowait(w)
 
     def generation(self) -> str:
         """The store generation answers come from now: CURRENT of the store folder, looked at
@@ -186,60 +251,56 @@ class WorkerPool:
                     w = await self._idle.get()
             except TimeoutError:
                 raise ServerBusy(f"all {self.size} query workers are busy; try again shortly") from None
-        fd = w.conn.fileno()
-        readable = loop.create_future()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
-        watch = None
+        link = w.link
+        link.waiter = reply = loop.create_future()
+        w.busy_since, w.deadline = loop.time(), deadline
+        self._busy.add(w)
+        if self._sweeping is None:
+            self._sweeping = loop.call_later(WATCH_EVERY, self._sweep)
         try:
-            w.conn.send(task)
-            if self.max_memory is not None:  # the first look only after WATCH_EVERY: most answers come sooner
-                watch = loop.call_later(WATCH_EVERY, self._watch, w, readable)
-            async with asyncio.timeout_at(deadline):
-                await readable
-            # The worker writes its whole reply at once, so reading it blocks only for a copy.
-            reply = w.conn.recv()
+            link.send(task)
+            # The worker writes its whole reply at once; the link reads it as it arrives.
+            result = await reply
         except TimeoutError:
-            self._release(loop, fd, watch)
             self._replace(w)
             raise QueryTimeout(f"query did not finish within {timeout:g} s (the server's --timeout); it was stopped") from None
         except MemoryCapExceeded:
-            self._release(loop, fd, watch)
             self._replace(w)
             raise MemoryCapExceeded(f"the query needed more than {self.max_memory >> 20} MiB (the server's --max-memory); "
                                     "it was stopped") from None
         except (EOFError, OSError):
-            self._release(loop, fd, watch)
             self._replace(w)
             raise WorkerCrashed("the query worker died while answering (out of memory?); it has been replaced") from None
         except BaseException:  # cancelled: the worker's state is unknown, so replace it
-            self._release(loop, fd, watch)
             self._replace(w)
             raise
-        self._release(loop, fd, watch)
+        self._busy.discard(w)
         self._idle.put_nowait(w)
-        return reply
+        return result
 
-    @staticmethod
-    def _release(loop, fd: int, watch) -> None:
-        loop.remove_reader(fd)
-        if watch is not None:
-            watch.cancel()
-
-    def _watch(self, w: Worker, readable: asyncio.Future) -> None:
-        """A look at a busy worker's memory; again in WATCH_EVERY until it answers. Past the cap
-        the worker is killed at once (every further millisecond costs more memory) and the
-        request fails with MemoryCapExceeded."""
-        if readable.done():
-            return
-        used = private_memory(w.proc.pid)
-        if used is not None and used > self.max_memory:
-            if w.proc.poll() is None:
-                w.proc.kill()
-            readable.set_exception(MemoryCapExceeded())
-            return
-        self._loop.call_later(WATCH_EVERY, self._watch, w, readable)
+    def _sweep(self) -> None:
+        """A look at every busy worker, again in WATCH_EVERY while any is busy: past its
+        deadline, its request fails with TimeoutError; past the memory cap (once it has worked
+        WATCH_EVERY: most answers come sooner), it is killed at once (every further millisecond
+        costs more memory) and the request fails with MemoryCapExceeded."""
+        self._sweeping = None
+        now = self._loop.time()
+        for w in list(self._busy):
+            if now >= w.deadline:
+                w.link.fail(TimeoutError())
+            elif self.max_memory is not None and now - w.busy_since >= WATCH_EVERY:
+                used = private_memory(w.proc.pid)
+                if used is not None and used > self.max_memory:
+                    if w.proc.poll() is None:
+                        w.proc.kill()
+                    w.link.fail(MemoryCapExceeded())
+        if self._busy:
+            self._sweeping = self._loop.call_later(WATCH_EVERY, self._sweep)
 
     def _replace(self, w: Worker) -> None:
+        self._busy.discard(w)
+        w.link.waiter = None
+        w.link.close()
         with self._lock:
             self._workers.discard(w)
         # killing waits for the process, and a new worker takes a moment to open the graph:
@@ -262,7 +323,7 @@ class WorkerPool:
                 return
             self._workers.add(w)
         try:
-            self._loop.call_soon_threadsafe(self._idle.put_nowait, w)
+            asyncio.run_coroutine_threadsafe(self._adopt(w), self._loop)
         except RuntimeError:  # the loop has stopped: the server is shutting down
             w.kill()
 

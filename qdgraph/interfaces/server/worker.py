@@ -89,6 +89,22 @@ def handle(kg, task: Task) -> Reply:
 
 
 # ---------------------------------------------------------------- SPARQL
+def op_sparql(kg, query: str, param_pairs: list, accept: str | None, requested: str | None, max_rows: int | None,
+              base_iri: str | None = None, dataset: tuple = ((), ())):
+    """A query as the endpoint received it: the read-only guard first (nesting, then UPDATE,
+    LOAD, SERVICE, FROM; a refusal is the guard's one line), then the parameters as terms and
+    the format from ``accept`` / ``requested`` (406), then ``op_query``. Here rather than in the
+    serving process: one core there serves every request, the workers share the others."""
+    from qdgraph.engine.graph import param_terms
+    from qdgraph.engine.sparql import check_query, parse_params
+    from qdgraph.interfaces.server.negotiate import choose
+
+    form = check_query(query)
+    params = param_terms(parse_params(param_pairs))
+    fmt = choose(form, accept, requested)
+    return op_query(kg, query, params, fmt, max_rows, base_iri, dataset)
+
+
 def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_iri: str | None = None,
              dataset: tuple = ((), ())):
     """Run ``query``, keeping at most ``max_rows`` rows (or triples): the cut happens while the
@@ -96,8 +112,8 @@ def op_query(kg, query: str, params: dict, fmt: str, max_rows: int | None, base_
     IRIs resolve against ``base_iri`` (the endpoint's URL); ``dataset`` is (default graphs,
     named graphs), graphs the store holds. ``params`` are RDF terms already.
 
-    The serving process has run the read-only guard on ``query`` (``check_query``, once per
-    request: app.Endpoints.run_query), so the engine runs it directly (``Backend.query``)."""
+    ``op_sparql`` has run the read-only guard on ``query`` (``check_query``, once per request),
+    so the engine runs it directly (``Backend.query``)."""
     from qdgraph.engine.backend import Dataset
 
     res = kg.backend.query(query, params, limit=max_rows, base_iri=base_iri, dataset=Dataset(*dataset))
@@ -163,7 +179,7 @@ def op_progress_page(kg, indicator: str | None, pillar: str | None, lang: str):
 
 
 OPS: dict[str, Any] = {
-    "query": op_query, "measures": op_measures, "entity": op_entity, "search": op_search,
+    "sparql": op_sparql, "query": op_query, "measures": op_measures, "entity": op_entity, "search": op_search,
     "indicators": op_indicators, "viz": op_viz, "progress": op_progress, "progress_page": op_progress_page,
 }
 
