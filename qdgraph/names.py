@@ -154,6 +154,9 @@ class NameIndex:
     def entry(self, iri: str) -> dict | None:
         return self.by_iri.get(iri)
 
+    def prefetch(self, iris) -> None:
+        """Make ``entry`` of these IRIs cheap (an index read lazily reads them at once)."""
+
     def _candidates(self, text: str, types: list) -> "NameIndex":
         """The index to rank ``text`` in: this one (a lazy index may narrow it first)."""
         return self

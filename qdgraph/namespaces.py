@@ -1,6 +1,8 @@
 """Namespace prefixes predeclared in every query and used in every serialisation."""
 from __future__ import annotations
 
+import functools
+
 QD = "https://w3id.org/qdgraph/ontology#"
 QDR = "https://w3id.org/qdgraph/id/"
 
@@ -36,6 +38,7 @@ def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a lookup shortens the same few thousand IRIs many times
 def shorten(iri: str) -> str:
     """``qd:Indicator`` for a known namespace, else the IRI in angle brackets."""
     for p, ns in PREFIXES.items():

@@ -1,5 +1,5 @@
-"""Files qdgraph keeps to save time (a store's name index, the compiled bundled graph, a
-reasoner's closure) never hold a state a user can trip on: damaged, they are rebuilt without a
+"""Files qdgraph keeps to save time (a store's name index and kept answers, the compiled bundled
+graph, a reasoner's closure) never hold a state a user can trip on: damaged, they are rebuilt without a
 word, and the answers are the same as before."""
 from __future__ import annotations
 
@@ -38,6 +38,28 @@ def test_a_damaged_store_name_index_is_rebuilt_silently(base, tmp_path, damage):
         names.unlink()
     assert _answers(store) == before
     assert json.loads(before[1])["iri"] == CHAIN_IRI
+
+
+@pytest.mark.parametrize("damage", ["cut short", "overwritten", "deleted", "emptied"])
+def test_damaged_kept_answers_are_asked_of_the_store(base, tmp_path, damage):
+    import sqlite3
+
+    asks = [("measures", "人才总量", "--full", "-F", "json"), ("measures", "人才总量"), ("measures", "rczl", "--context")]
+    before = [invoke(*a, "--store", base) for a in asks]
+    assert all(r.code == 0 for r in before) and json.loads(before[0].out)["links"], before
+    store = copy_store(base, tmp_path / "s")
+    kept = store / (store / "CURRENT").read_text().strip() / "answers.sqlite"
+    if damage == "cut short":
+        kept.write_bytes(kept.read_bytes()[:5000])
+    elif damage == "overwritten":
+        kept.write_text("@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n" * 3000)
+    elif damage == "deleted":
+        kept.unlink()
+    else:
+        with sqlite3.connect(kept) as db:
+            db.execute("UPDATE answers SET result = 'not JSON'")
+    after = [invoke(*a, "--store", store) for a in asks]
+    assert [(r.code, r.out, r.err) for r in after] == [(r.code, r.out, r.err) for r in before]
 
 
 def test_an_import_over_a_damaged_name_index_keeps_every_name(base, tmp_path):

@@ -13,6 +13,7 @@ roadmap are context (``qd:sameRoadmapAs``): counted and listed apart, never as l
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from qdgraph.errors import UsageError
 from qdgraph.namespaces import QD, shorten
@@ -161,23 +162,51 @@ def parse_bases(text: str | None) -> list[str]:
     return out
 
 
-def measures_for(kg, indicator: str, basis: str | list | None = None) -> IndicatorMeasures:
+class IndicatorHead(NamedTuple):
+    """What a lookup is about, as its answer's first line says it: names, pillar, target."""
+    indicator: str
+    zh: str
+    en: str
+    pillar: str | None
+    pillar_zh: str | None
+    pillar_en: str | None
+    target: dict
+
+
+def indicator_head(kg, indicator: str) -> IndicatorHead:
+    """The indicator ``indicator`` names (a name, alias, pinyin, near miss or IRI), with its
+    pillar and target: one kept answer, so a command can show it before the links are worked out."""
+    iri = kg.resolve(indicator, types=[INDICATOR], what="indicator")
+    names = kg.names()
+    pillar, target = _pillar_and_target(kg, iri)
+    return IndicatorHead(iri, names.label(iri, "zh"), names.label(iri, "en"), pillar,
+                         names.label(pillar, "zh") if pillar else None, names.label(pillar, "en") if pillar else None,
+                         target)
+
+
+def measures_for(kg, indicator: str, basis: str | list | None = None, *,
+                 head: IndicatorHead | None = None) -> IndicatorMeasures:
     """Every measure that affects ``indicator`` (a name, alias, pinyin, near miss or IRI),
     grouped by the weakest basis its link rests on, strongest first; those that work against it
     and those only on the same roadmap apart. ``basis`` ("subject", "hierarchy,stated", or IRIs)
-    keeps only the links whose own basis is one of those."""
+    keeps only the links whose own basis is one of those. ``head``: the indicator_head already
+    worked out for it."""
     import pyoxigraph as ox
 
     from qdgraph.storage.rules import all_rules
 
     rule_names = {r.iri: r.label for r in all_rules()}
     wanted = parse_bases(basis) if isinstance(basis, str) or basis is None else list(basis)
-    iri = kg.resolve(indicator, types=[INDICATOR], what="indicator")
+    head = head or indicator_head(kg, indicator)
+    iri = head.indicator
     names = _Labels(kg.names())
     node = {"indicator": ox.NamedNode(iri)}
     links: dict[str, Link] = {}
     owner: dict[str, str] = {}
-    for r in kg.named("measures-for-indicator", node).rows:
+    found = {q: kg.named(q, node).rows for q in ("measures-for-indicator", "link-premises", "link-readings",
+                                                  "roadmap-context")}
+    names.prefetch({t.value for rows in found.values() for r in rows for t in r.values() if isinstance(t, ox.NamedNode)})
+    for r in found["measures-for-indicator"]:
         c = r["claim"].value
         link = links.get(c)
         if link is None:
@@ -200,7 +229,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         if all(e["quote"] != r["quote"].value for e in link.evidence):
             link.evidence.append({"quote": r["quote"].value, "exact": r["exact"].value, "source": r["source"].value})
     premises: dict[str, dict[str, Premise]] = {}
-    for r in kg.named("link-premises", node).rows:
+    for r in found["link-premises"]:
         per = premises.setdefault(r["claim"].value, {})
         p = per.get(r["premise"].value)
         if p is None:
@@ -211,7 +240,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
             if r.get("rationale_" + lang) is not None:
                 p.rationale[lang] = r["rationale_" + lang].value
     readings: dict[str, Reading] = {}
-    for r in kg.named("link-readings", node).rows:
+    for r in found["link-readings"]:
         c, rc = r["claim"].value, r["reading"].value
         rd = readings.get(rc)
         if rd is None:
@@ -264,13 +293,10 @@ def measures_for(kg, indicator: str, basis: str | list | None = None) -> Indicat
         groups.append({"key": AGAINST[0], "zh": AGAINST[1], "en": AGAINST[2], "links": against})
     shown = {ml.measure for ml in toward + against}
     context = [{"measure": r["measure"].value, "zh": names.label(r["measure"].value, "zh"), "en": names.label(r["measure"].value, "en")}
-               for r in kg.named("roadmap-context", node).rows if r["measure"].value not in shown]
+               for r in found["roadmap-context"] if r["measure"].value not in shown]
     context.sort(key=lambda c: (offsets.get(c["measure"], 1 << 30), c["measure"]))  # the source's order
     used = {rc for ml in toward + against for l in ml.links for rc in l.readings}
-    pillar, target = _pillar_and_target(kg, iri)
-    return IndicatorMeasures(iri, names.label(iri, "zh"), names.label(iri, "en"), pillar,
-                             names.label(pillar, "zh") if pillar else None,
-                             names.label(pillar, "en") if pillar else None, target,
+    return IndicatorMeasures(iri, head.zh, head.en, head.pillar, head.pillar_zh, head.pillar_en, head.target,
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
                              labels, sorted(keep), toward, any(l.basis == "qd:Stated" for l in links.values()),
                              groups, against, context, {k: v for k, v in sorted(readings.items()) if k in used})
@@ -311,6 +337,7 @@ class _Labels:
     """The name index's labels, each looked up once (premises repeat the same few nodes)."""
     def __init__(self, names):
         self._names, self._seen = names, {}
+        self.prefetch = names.prefetch
 
     def label(self, iri: str, lang: str) -> str:
         key = (iri, lang)

@@ -11,6 +11,7 @@ by the engine, never pasted into the text; the read-only guard runs before (``qd
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from itertools import islice
@@ -93,6 +94,10 @@ class Backend(Protocol):
         """The stored name index, or None: the graph then builds one with SPARQL
         (``qdgraph.names.build_index``)."""
 
+    def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:
+        """The answer to the named query ``name`` kept with the graph (``qdgraph.storage.answers``),
+        or None: the query is then run."""
+
     def __len__(self) -> int: ...
 
 
@@ -171,6 +176,9 @@ class LocalBackend:
     def names(self) -> NameIndex | None:
         return None
 
+    def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:
+        return None  # an in-memory store can change: nothing is kept
+
     def __len__(self) -> int:
         return len(self._store)
 
@@ -180,12 +188,33 @@ class StoreBackend(LocalBackend):
 
     def __init__(self, store_dir: Path, description: str | None = None, generation: str | None = None):
         self.gen = Path(store_dir) / generation if generation else current_generation(store_dir)
-        try:
-            store = _open_read_only(self.gen / STORE_SUBDIR)
-        except OSError as err:
-            raise StoreError(f"{store_dir}: cannot open the store: {err}") from None
-        super().__init__(store, description or f"store {store_dir}")
+        self._dir = store_dir
+        if not (self.gen / STORE_SUBDIR / "CURRENT").is_file():  # RocksDB's own: the database is gone
+            raise StoreError(f"{store_dir}: cannot open the store: no database in {self.gen / STORE_SUBDIR}")
+        # the database is opened when a query first needs it: a lookup answered from the name
+        # index and the kept answers never opens it (70 ms of a 1 M-triple store)
+        self.description = description or f"store {store_dir}"
         self.snapshot = str(self.gen.resolve())  # a generation is never written again
+        self._answers = None  # opened on first use
+
+    @functools.cached_property
+    def _store(self) -> "ox.Store":
+        try:
+            return _open_read_only(self.gen / STORE_SUBDIR)
+        except OSError as err:
+            raise StoreError(f"{self._dir}: cannot open the store: {err}") from None
+
+    def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:
+        """The answer kept with this generation, when there is one for this query text and value."""
+        from qdgraph.storage.answers import open_answers
+
+        if self._answers is None:
+            self._answers = open_answers(self.gen) or False
+        values = list(params.values())
+        if not self._answers or len(values) != 1 or not isinstance(values[0], ox.NamedNode):
+            return None
+        solutions = self._answers.get(name, text, values[0])
+        return None if solutions is None else truncate(materialise(solutions, None if limit is None else limit + 1), limit)
 
     def names(self) -> NameIndex | None:
         """The index kept with the generation (opened on each call: the graph keeps it); None

@@ -118,6 +118,9 @@ class EndpointBackend:
             raise EndpointError(f"{self.url} cut the graph short at its row cap and it could not be read in pages")
         return [ox.Quad(r["s"], r["p"], r["o"]) for r in res.rows]
 
+    def kept(self, name, text, params, *, limit=None):
+        return None  # an endpoint's data can change under us: every answer is asked for
+
     def names(self):
         """The name index, built with SPARQL (``qdgraph.names.INDEX_QUERY``) and kept in the
         cache folder for this endpoint, as a store keeps it (``names.sqlite``: a name given

@@ -141,16 +141,25 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | No
     rules = materialise(disk)
     rules_seconds = time.perf_counter() - started
     disk.flush()
+    answers = keep_answers(gen, disk)
     scanner.join()
     shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
     records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
     manifest = {"qdgraph": __version__, "pyoxigraph": ox.__version__,
                 "created": now(), "files": records, "imports": [],
-                "rules": rules, "rules_seconds": round(rules_seconds, 3)}
+                "rules": rules, "rules_seconds": round(rules_seconds, 3), "answers": answers}
     if not scanner.ok:  # the fallback: the index from the loaded store
         write_names(gen, build_index(disk))
     write_manifest(gen, manifest, len(disk))
     return manifest  # the database closes as this frame ends
+
+
+def keep_answers(gen: Path, disk: "ox.Store") -> dict:
+    """The lookups' named queries answered for the new generation (``qdgraph.storage.answers``)."""
+    from qdgraph.queryfiles import all_queries
+    from qdgraph.storage.answers import write_answers
+
+    return write_answers(gen, disk, [q for q in all_queries().values() if q.memo])
 
 
 def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:
@@ -187,6 +196,7 @@ def _extend(gen: Path, backend, new: list, reindex: Iterable[str], record: dict)
         entries = sorted([e for e in kept if e["iri"] not in fresh] + list(fresh.values()), key=lambda e: e["iri"])
     manifest = read_manifest(old)
     manifest.setdefault("imports", []).append(record)
+    manifest["answers"] = keep_answers(gen, disk)  # new quads may change any of them
     write_names(gen, entries)
     write_manifest(gen, manifest, len(disk))  # the database closes as this frame ends
 

@@ -6,6 +6,7 @@ A store folder holds *generations*; the file ``CURRENT`` names the one in use::
     DIR/CURRENT              "gen-20240501T101500-3f9c"   (replaced with os.replace: atomic)
     DIR/gen-…/store/         the Oxigraph (RocksDB) database
     DIR/gen-…/names.sqlite   the name index (qdgraph.names entries; qdgraph.storage.namestore)
+    DIR/gen-…/answers.sqlite the lookups' named queries answered at build (qdgraph.storage.answers)
     DIR/gen-…/manifest.json  what the store was built from (files, sha256, sizes, triples, imports)
     DIR/gen-…/.qdgraph-generation  written first: qdgraph made this folder and may delete it
     DIR/.lock                held (flock) by whoever is writing
@@ -29,6 +30,7 @@ from qdgraph.fileio import STORE_POINTER
 CURRENT_FILE = STORE_POINTER
 LOCK_FILE = ".lock"
 NAMES_DB = "names.sqlite"
+ANSWERS_DB = "answers.sqlite"  # answers kept for lookups (qdgraph.storage.answers)
 MANIFEST_FILE = "manifest.json"
 STORE_SUBDIR = "store"
 GEN_PREFIX = "gen-"

@@ -77,6 +77,7 @@ class StoreNameIndex(NameIndex):
         except sqlite3.Error as err:
             raise ValueError(f"{path}: not a name index ({err})") from None
         self._full: NameIndex | None = None
+        self._seen: dict = {}  # entries read one by one or prefetched
 
     def _all(self) -> NameIndex:
         if self._full is None:
@@ -97,8 +98,23 @@ class StoreNameIndex(NameIndex):
     def entry(self, iri: str) -> dict | None:
         if self._full is not None:
             return self._full.entry(iri)
+        seen = self._seen.get(iri, False)
+        if seen is not False:
+            return seen
         row = self._db.execute("SELECT entry FROM entries WHERE iri = ?", (iri,)).fetchone()
-        return json.loads(row[0]) if row else None
+        e = self._seen[iri] = json.loads(row[0]) if row else None
+        return e
+
+    def prefetch(self, iris) -> None:
+        """Read the entries of ``iris`` in a few queries, not one each (a lookup labels ~2,000
+        nodes at 1 M triples: 0.1 s one by one)."""
+        want = [i for i in dict.fromkeys(iris) if i not in self._seen]
+        for k in range(0, len(want), 500):  # under SQLite's limit on bound parameters
+            chunk = want[k:k + 500]
+            found = dict(self._db.execute(f"SELECT iri, entry FROM entries WHERE iri IN ({','.join('?' * len(chunk))})",
+                                          chunk).fetchall())
+            for iri in chunk:
+                self._seen[iri] = json.loads(found[iri]) if iri in found else None
 
     def _candidates(self, text: str, types: list) -> NameIndex:
         """The entries that ``text`` names outright, from SQLite, when there are any (an exact

@@ -52,10 +52,14 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
       qdgraph measures 地区生产总值 --context
       qdgraph measures rencaizongliang --format json
     """
-    from qdgraph.domain.measures import measures_for, parse_bases
+    from qdgraph.domain.measures import indicator_head, measures_for, parse_bases
 
     bases = parse_bases(basis)          # a bad --basis fails before the graph is opened
-    res = measures_for(kg(), indicator, bases)
+    head = indicator_head(kg(), indicator)
+    if fmt == "text":  # the first line while the links are worked out
+        emit(render_blocks(_header(head, lang)))
+        sys.stdout.flush()
+    res = measures_for(kg(), head.indicator, bases, head=head)
     if fmt == "json":
         return emit_json(res.to_dict())
     if fmt != "text":
@@ -70,7 +74,7 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
                  " / ".join(e["exact"] for e in l.evidence)] for g in res.groups for l in g["links"]]
         cols = ["measure", "group", "basis", "rule", "path", "premises", "evidence"]
         return emit(write(SelectResult.from_values(cols, rows), fmt), fmt)
-    emit(render_blocks(_context_text(res, lang) if context else _measures_text(res, lang, full)))
+    emit(render_blocks(_context_text(res, lang, header=False) if context else _measures_text(res, lang, full, header=False)))
 
 
 _REL = {
@@ -216,9 +220,9 @@ def _header(res, lang) -> list:
     return [text_of(" · ".join(parts))]
 
 
-def _measures_text(res, lang, full: bool = False) -> list:
+def _measures_text(res, lang, full: bool = False, header: bool = True) -> list:
     zh = lang == "zh"
-    out = _header(res, lang)
+    out = _header(res, lang) if header else []
     n, m = len(res.links), len(res.against)
     if res.stated:
         first = "原文直接陈述了部分措施作用于该指标" if zh else "The source states some measure→indicator links outright"
@@ -322,9 +326,9 @@ def _measure_line(ml, lang, quotes, reading_ref, full):
     return lines
 
 
-def _context_text(res, lang) -> list:
+def _context_text(res, lang, header: bool = True) -> list:
     zh = lang == "zh"
-    out = _header(res, lang)
+    out = _header(res, lang) if header else []
     out.append(text_of(f"同一任务路线图上、不算作用于该指标的措施（背景）: {len(res.context)} 项，按原文顺序" if zh
                   else f"measures only on the same pillar's roadmap (context, not an effect): {len(res.context)}, in the source's order"))
     out.append(rows_block([(f"{i:>2}.", text_of(c[lang] or c["measure"])) for i, c in enumerate(res.context, 1)]))

@@ -1,0 +1,96 @@
+"""Answers kept with a store generation (``answers.sqlite``): the named queries a lookup runs
+(``# memo: qd:Indicator`` in their header) answered while the store is built, for every
+instance of that class, and kept as SPARQL JSON results.
+
+Why: at a million triples, ``qdgraph measures`` walked some 2,000 claims, premises and quotes in
+five queries (0.7 s on these machines) for an answer that cannot change, since a generation is
+never written again. Reading it back takes a millisecond. A kept answer is keyed by the sha256
+of the query's text, so a qdgraph whose query changed asks the store instead; anything missing
+or damaged is asked of the store too, so the file is only ever a shortcut.
+
+The answers are computed exactly as ``LocalBackend.run`` would (same prefixes, base IRI and
+substitution of the parameter), and ``test_stores`` checks they are the same, row for row.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from qdgraph.namespaces import PREFIXES, expand
+from qdgraph.storage.generations import ANSWERS_DB
+
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> dict:
+    """Answer each of ``queries`` (NamedQuery records with a ``memo`` class) for every instance
+    of its class in ``store`` and keep the answers in ``gen``; returns what the manifest records.
+    The engine releases the GIL while it evaluates: two threads keep both cores busy."""
+    from concurrent.futures import ThreadPoolExecutor  # only when building (30 ms to import)
+
+    started = time.perf_counter()
+    jobs = []
+    for q in queries:
+        var = ox.Variable(q.params[0].name)
+        for inst in sorted({t.subject.value for t in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(expand(q.memo)))
+                            if isinstance(t.subject, ox.NamedNode)}):
+            jobs.append((q, var, ox.NamedNode(inst)))
+
+    def answer(job):
+        q, var, node = job
+        res = store.query(q.text, prefixes=PREFIXES, substitutions={var: node}, base_iri=PREFIXES["qdr"])
+        return q.name, text_key(q.text), str(node), res.serialize(format=ox.QueryResultsFormat.JSON)
+
+    with ThreadPoolExecutor(workers) as pool:
+        rows = list(pool.map(answer, jobs))
+    db = sqlite3.connect(Path(gen) / ANSWERS_DB)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")  # a new file in a generation nobody reads yet
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE answers (query TEXT NOT NULL, text_sha TEXT NOT NULL, param TEXT NOT NULL, "
+                   "result BLOB NOT NULL, PRIMARY KEY (query, text_sha, param))")
+        db.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", rows)
+        db.commit()
+    finally:
+        db.close()
+    return {"queries": sorted({q.name for q in queries}), "answers": len(rows),
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+class Answers:
+    """The answers kept in a generation, read as needed (one SQLite lookup each)."""
+
+    def __init__(self, gen: Path):
+        """Raises ValueError when ``gen`` keeps no answers we wrote."""
+        path = Path(gen) / ANSWERS_DB
+        if not path.is_file():
+            raise ValueError(f"{path}: no kept answers")
+        try:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._db.execute("SELECT query, text_sha, param, result FROM answers LIMIT 1").fetchall()
+        except sqlite3.Error as err:
+            raise ValueError(f"{path}: not kept answers ({err})") from None
+
+    def get(self, name: str, text: str, param: "ox.NamedNode"):
+        """The kept answer (pyoxigraph QuerySolutions) or None."""
+        try:
+            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND text_sha = ? AND param = ?",
+                                   (name, text_key(text), str(param))).fetchone()
+            return None if row is None else ox.parse_query_results(row[0], format=ox.QueryResultsFormat.JSON)
+        except (sqlite3.Error, SyntaxError, ValueError):  # damaged: the store answers instead
+            return None
+
+
+def open_answers(gen: Path) -> Answers | None:
+    try:
+        return Answers(gen)
+    except ValueError:
+        return None

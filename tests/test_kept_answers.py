@@ -1,0 +1,95 @@
+"""Answers kept with a store generation (qdgraph.storage.answers): the lookups' named queries
+answered when the store is built. They must be the store's own answers, row for row, in every
+generation (test_memo_files damages the file: the answers stay the same)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import invoke
+from store_fixtures import CHAIN_ZH, build_base_store, copy_store, write_csv
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return build_base_store(tmp_path_factory.mktemp("kept"), invoke)
+
+
+def kept_queries():
+    from qdgraph.engine.queries import all_queries
+
+    return [q for q in all_queries().values() if q.memo]
+
+
+def indicators(kg) -> list[str]:
+    return sorted(r["i"].value for r in kg.select("SELECT ?i WHERE { ?i a qd:Indicator }"))
+
+
+def rows(res) -> list:
+    return [[str(r.get(v)) for v in res.variables] for r in res.rows]
+
+
+def assert_kept_equal_live(store):
+    """Every kept answer is there and equals the store's own, row for row and in order."""
+    import pyoxigraph as ox
+
+    from qdgraph.engine.graph import open_graph
+
+    kg = open_graph(store=store)
+    inds = indicators(kg)
+    assert len(inds) >= 12
+    compared = 0
+    for q in kept_queries():
+        for ind in inds:
+            params = {q.params[0].name: ox.NamedNode(ind)}
+            kept = kg.backend.kept(q.name, q.text, params)
+            assert kept is not None, (q.name, ind)
+            live = kg.query(q.text, params)  # query(), not named(): the engine itself
+            assert kept.variables == live.variables and rows(kept) == rows(live), (q.name, ind)
+            compared += len(live.rows)
+    assert compared > 100  # the bundled indicators have links, premises and targets to compare
+
+
+def test_the_lookups_queries_are_kept():
+    names = {q.name for q in kept_queries()}
+    assert {"measures-for-indicator", "link-premises", "roadmap-context", "indicator-target"} <= names
+
+
+def test_kept_answers_are_the_stores_own_answers(base):
+    assert_kept_equal_live(base)
+
+
+def test_the_manifest_says_what_was_kept(base):
+    from qdgraph.storage.generations import current_generation, read_manifest
+
+    kept = read_manifest(current_generation(base))["answers"]
+    assert kept["queries"] == sorted(q.name for q in kept_queries())
+    assert kept["answers"] == len(kept["queries"]) * 12 and kept["seconds"] >= 0
+
+
+def test_a_changed_query_is_asked_of_the_store_not_read_from_the_kept_answer(base):
+    import pyoxigraph as ox
+
+    from qdgraph.engine.graph import open_graph
+
+    kg = open_graph(store=base)
+    q = next(q for q in kept_queries() if q.name == "measures-for-indicator")
+    ind = ox.NamedNode(indicators(kg)[0])
+    assert kg.backend.kept(q.name, q.text, {"indicator": ind}) is not None
+    assert kg.backend.kept(q.name, q.text + "\n# changed", {"indicator": ind}) is None
+
+
+def test_a_new_generation_keeps_answers_of_its_own(base, tmp_path):
+    from qdgraph.storage.generations import current_generation, read_manifest
+
+    store = copy_store(base, tmp_path / "grown")
+    before = current_generation(store)
+    csv = write_csv(tmp_path / "e.csv", "企业名称,英文名称,简称,产业链,统一社会信用代码,区市,成立日期,来源,备注\n"
+                                        f"青岛戊己海洋仪器有限公司,,,{CHAIN_ZH},,黄岛区,2020年1月,,\n")
+    res = invoke("import", csv, "--store", store)
+    assert res.code == 0, res
+    gen = current_generation(store)
+    assert gen != before and read_manifest(gen)["answers"]["answers"] > 0
+    assert_kept_equal_live(store)
+    shutil.rmtree(store)
