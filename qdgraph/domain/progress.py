@@ -147,11 +147,14 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
     for r in _named(kg, "indicator-targets", params):
         targets.setdefault(r["indicator"].value, []).append(r)
     target_iris = {r["target"].value for rows_ in targets.values() for r in rows_}
-    observed: dict[str, list] = {}
+    # only the indicators asked about (--pillar): the others' rows are passed over unread
+    observed: dict[str, list] = {r["indicator"].value: [] for r in rows}
     for r in _named(kg, "indicator-observations", params) if params else _all_observations(kg):
-        obs = r["obs"]
-        if obs.value not in target_iris:  # the figures query returns targets too
-            observed.setdefault(r["indicator"].value, []).append((obs, r["period"], r["value"].value, r["unit"].value))
+        group = observed.get(r["indicator"].value)
+        if group is not None:
+            obs = r["obs"]
+            if obs.value not in target_iris:  # the figures query returns targets too
+                group.append((obs, r["period"], r["value"].value, r["unit"].value))
     labels = _comparator_labels(kg)
     plans = _plan_periods(kg)
     periods: dict = {}
@@ -323,24 +326,27 @@ def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> No
     ip.unit = unit
     if unit is not None:
         ip.unit_zh, ip.unit_en = units.get(unit).label("zh"), units.get(unit).label("en")
-    factors: dict[str, tuple] = {}  # unit → (multiplier to ``unit`` or None if it does not convert, label)
-    last = None
+    # unit → (multiplier to ``unit``, or None if it does not convert; whether it is 1; label)
+    factors: dict[str, tuple] = {}
+    # values after the target period say nothing about it
+    until = ip.target.t + 1e-9 if numeric and ip.target.t is not None else float("inf")
+    last, kept = None, ip.observations
     for (t, key, zh, en), obs, value, u in points:
-        if u not in factors:
+        f = factors.get(u)
+        if f is None:
             ok = unit is not None and units.convertible(u, unit)
-            factors[u] = (units.convert(Decimal(1), u, unit) if ok else None, units.get(u).label())
-        factor, label = factors[u]
+            factor = units.convert(Decimal(1), u, unit) if ok else None
+            f = factors[u] = (factor, factor == 1, units.get(u).label())
+        factor, one, label = f
         if factor is None:
             ip.notes.append(f"{key}: {with_unit(value, label)} cannot be converted to {ip.unit_zh}; left out")
             continue
-        if key == last:
+        if key == last or t > until:
             continue  # one value per period (Data Cube IC-12); a duplicate is the import's to report
         last = key
-        number = float(value) if factor == 1 else float(Decimal(value) * factor)  # exact either way
-        ip.observations.append(Point(key, zh, en, t, number, with_unit(value, label), u, obs))
-    if numeric and ip.target.t is not None:  # values after the target period say nothing about it
-        ip.observations = [o for o in ip.observations if o.t <= ip.target.t + 1e-9]
-    ip.latest = ip.observations[-1] if ip.observations else None
+        number = float(value) if one else float(Decimal(value) * factor)  # exact either way
+        kept.append(Point(key, zh, en, t, number, with_unit(value, label), u, obs))
+    ip.latest = kept[-1] if kept else None
 
 
 # ------------------------------------------------------------------ judging
