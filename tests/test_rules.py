@@ -340,7 +340,8 @@ def test_a_rule_reading_its_own_links_is_refused(tmp_path):
     from qdgraph.storage.rules import parse_rule
 
     text = (ROOT_RULES / "hierarchy.rq").read_text(encoding="utf-8").replace(
-        "VALUES ?b { qd:Stated qd:InferredFromSubject }", "VALUES ?b { qd:InferredFromHierarchy }")
+        "FILTER (?b IN (qd:Stated, qd:InferredFromSubject))", "FILTER (?b IN (qd:InferredFromHierarchy))")
+    assert "qd:InferredFromHierarchy" in text.split("WHERE", 1)[1]
     f = tmp_path / "loop.rq"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="its own basis"):
