@@ -181,7 +181,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
         ip.status_zh, ip.status_en = STATUSES[ip.status]
         if ip.latest is not None:
             ip.sources = _sources(kg, ip.latest.obs)
-        ip.measures = _measures(kg, iri)
+        ip.measures = _measures(kg, ip)
         out.append(ip)
     return ProgressReport(out)
 
@@ -425,11 +425,14 @@ def _sources(kg, obs: str) -> list[dict]:
     return ordered
 
 
-def _measures(kg, iri: str) -> list[dict]:
-    from qdgraph.domain.measures import measures_for
+def _measures(kg, ip: IndicatorProgress) -> list[dict]:
+    from qdgraph.domain.measures import IndicatorHead, measures_for
 
+    # the head of the lookup is known here: names and pillar read already; its target (a query
+    # per indicator) is not used by the links, only shown by `qdgraph measures`
+    head = IndicatorHead(ip.indicator, ip.zh, ip.en, ip.pillar, ip.pillar_zh, ip.pillar_en, {})
     return [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}
-            for l in measures_for(kg, iri).links]
+            for l in measures_for(kg, ip.indicator, head=head).links]
 
 
 def _v(term):
