@@ -270,6 +270,106 @@ def test_row_cap_marks_truncation(sparql):
     assert "x-qdgraph-truncated" not in h
 
 
+ODD_TEXT = "".join(chr(i) for i in range(0x80)) + "\u2028\ufeff青岛😀\U0010ffff"
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o", "SELECT ?x ?s WHERE { OPTIONAL { ?s ?p 'nothing' } }",
+    "SELECT * WHERE {}", "SELECT ?s WHERE { ?s ?p ?o FILTER(false) }", "SELECT ?a WHERE { VALUES ?a { 1 2 UNDEF } }",
+    "SELECT (TRIPLE(<http://a>, <http://b>, TRIPLE(<http://a>, <http://b>, 'c'@en)) AS ?t) (1/0 AS ?e) WHERE {}",
+    'SELECT ("x"@en--ltr AS ?d) WHERE {}', "ASK { ?s ?p ?o }", "ASK { ?s ?p 'nothing' }"])
+def test_the_engines_json_is_the_python_writers_document(query):
+    """The worker lets the engine write SPARQL JSON; the bytes are those the Python writer
+    writes, for every kind of term, or the Python writer answers (a base direction)."""
+    from qdgraph.engine.backend import Dataset, LocalBackend
+    from qdgraph.interfaces.server.worker import _engine_json
+
+    st = ox.Store()
+    s, p = ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p%22q\u00e9")
+    for o in (ox.Literal(ODD_TEXT), ox.Literal("x", language="zh-Hans"), ox.BlankNode("b1"),
+              ox.Literal("1.50", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))):
+        st.add(ox.Quad(s, p, o))
+    backend = LocalBackend(st)
+    engine = _engine_json(backend, query, {}, 100, None, Dataset((), ()))
+    python = write(backend.query(query, {}, base_iri=None), "json", compact=True).encode("utf-8")
+    if "--ltr" in query:
+        assert engine is None  # the engine keeps the direction, the Python writer does not
+    else:
+        assert engine == python
+
+
+def test_the_engines_json_leaves_a_long_answer_to_the_row_cap():
+    from qdgraph.engine.backend import Dataset, LocalBackend
+    from qdgraph.interfaces.server.worker import _engine_json, op_query
+
+    q = "SELECT ?a WHERE { VALUES ?a { " + SLOW_VALUES + " } }"  # 80 rows
+    backend = LocalBackend(ox.Store())
+    assert _engine_json(backend, q, {}, 79, None, Dataset((), ())) is None
+    assert _engine_json(backend, q, {}, 80, None, Dataset((), ())) is not None
+
+    class KG:
+        pass
+
+    kg = KG()
+    kg.backend = backend
+    answer = op_query(kg, q, {}, "json", 79, None)
+    assert answer.headers == {"X-Qdgraph-Truncated": "max-rows=79"} and json.loads(answer.body)["truncated"]
+
+
+def _exchange(base: str, *sends) -> list[bytes]:
+    """Send each of ``sends`` on one connection (waiting for the answers of one before the
+    next; a tuple is sent in parts, a moment apart); the raw answers, split."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    answers = []
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        for data in sends:
+            for part in data if isinstance(data, tuple) else (data,):
+                sock.sendall(part)
+                time.sleep(0.05)
+            data = b"".join(data) if isinstance(data, tuple) else data
+            want, got = data.count(b"HTTP/1.1\r\n"), b""
+            while got.count(b"HTTP/1.1 ") < want or not _complete(got, want):
+                chunk = sock.recv(65536)
+                assert chunk, got
+                got += chunk
+            answers += [b"HTTP/1.1 " + a for a in got.split(b"HTTP/1.1 ")[1:]]
+    return answers
+
+
+def _complete(got: bytes, want: int) -> bool:
+    parts = got.split(b"HTTP/1.1 ")[1:]
+    if len(parts) < want:
+        return False
+    head, _, body = parts[-1].partition(b"\r\n\r\n")
+    length = re.search(rb"content-length: (\d+)", head)
+    return bool(length) and len(body) >= int(length.group(1))
+
+
+def test_a_repeated_request_gets_the_same_answer_with_its_own_date(server):
+    """Repeated requests are answered from the cache by their bytes: the same answer as the
+    first, a Date of their own, keep-alive kept, pipelined or not; a request that differs in a
+    header (Accept) is its own request."""
+    q = b"SELECT ?s WHERE { ?s a qd:Indicator } ORDER BY ?s"
+
+    def req(accept=b"application/sparql-results+json"):
+        return (b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query\r\n"
+                b"Accept: " + accept + b"\r\nContent-Length: %d\r\n\r\n" % len(q) + q)
+
+    answers = _exchange(server, req(), req(), req() + req(), req(b"text/csv"), (req()[:30], req()[30:]))
+    assert len(answers) == 6
+    heads = [a.partition(b"\r\n\r\n")[0] for a in answers]
+    bodies = [a.partition(b"\r\n\r\n")[2] for a in answers]
+    assert all(h.startswith(b"HTTP/1.1 200 ") and b"\r\ndate: " in h for h in heads)
+    assert all(b"connection: close" not in h for h in heads)
+    json_answers = [b for i, b in enumerate(bodies) if i != 4]
+    assert len(set(json_answers)) == 1 and json.loads(json_answers[0])["results"]["bindings"]
+    assert bodies[4].startswith(b"s\r\n")  # CSV for the request that asked for it
+    no_date = {re.sub(rb"\r\ndate: [^\r]*", b"", h) for i, h in enumerate(heads) if i != 4}
+    assert len(no_date) == 1
+
+
 def children(pid: int) -> set[int]:
     out = set()
     for d in Path("/proc").iterdir():

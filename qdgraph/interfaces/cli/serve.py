@@ -27,7 +27,7 @@ def _graph_source(fn):
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Cut longer answers to N rows (or triples) and mark them truncated.")
 @click.option("--cors", metavar="ORIGIN", help="Let web pages from ORIGIN (or *) read answers. Off by default.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes (default: max(4, CPUs), at most 8).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes (default: 4 per CPU, 4 to 16).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 @click.option("--cache-mb", default=64.0, show_default=True, type=click.FloatRange(min=0),
               help="Memory for repeated answers, keyed by store generation, query, parameters and format (0: off).")
