@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`qdgraph progress` for 12 indicators with 10,000 observed values, cold from a store
 (target: 300 ms), beside two references measured in the same run, in turn: `python -c pass`
-and a bare pyoxigraph script that opens the store and reads the same figures (the floor).
+and a bare pyoxigraph script that opens the store and queries the same figures.
 
 Builds (once, under out/bench-progress/) a store of the bundled graph plus a synthetic pillar
 of 12 indicators, each with a Data Cube target for 2026, three measures that affect it, and
@@ -131,8 +131,9 @@ def _cpu_wall(cmd: list[str]) -> tuple[float, float]:
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-# the floor: a bare script that opens the store with pyoxigraph and reads every figure (the
-# query progress runs, qdgraph/domain/progress-observations.rq) as strings, nothing else
+# the reference: a bare script that opens the store with pyoxigraph and asks its engine for
+# every figure (qdgraph/domain/progress-observations.rq, what progress runs on a store that keeps
+# no answers) as strings, nothing else; progress reads them from the answers kept with the store
 RAW = """import sys, pyoxigraph as ox
 from pathlib import Path
 store = Path(sys.argv[1])
@@ -154,7 +155,7 @@ def main() -> None:
     cmd = [sys.executable, str(ROOT / "cli.py"), "progress", "--pillar", PILLAR_ZH, "--store", str(store)]
     cases = {
         "python -c pass": [sys.executable, "-c", "pass"],
-        "raw pyoxigraph: open, read the figures": [sys.executable, "-c", RAW, str(store),
+        "raw pyoxigraph: open, query the figures": [sys.executable, "-c", RAW, str(store),
                                                    str(ROOT / "qdgraph/domain/progress-observations.rq"),
                                                    *(f"{k}={v}" for k, v in PREFIXES.items())],
         "qdgraph progress --pillar … -F table": [*cmd, "-F", "table"],

@@ -77,7 +77,7 @@ def parse_rq(path: Path) -> NamedQuery:
         else:
             meta[key] = value.strip()
     memo = meta.get("memo") or None
-    if memo and [p.kind for p in params] != ["iri"]:
+    if memo and [p.kind.rstrip("?") for p in params] != ["iri"]:  # left out (iri?), the query is run
         raise ValueError(f"{path}: a query kept in advance (memo) takes exactly one iri parameter")
     return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, tuple(params), path,
                       memo)

@@ -64,6 +64,17 @@ def test_latest_source_and_measures(report):
     assert [(x["zh"], x["stated"]) for x in m["measures"]] == [("样例培育先进制造业", True)]
 
 
+def test_a_store_gives_the_same_report_as_the_files_it_was_built_from(store, tmp_path):
+    # a store reads the figures kept with it when it was built; the files in memory, from the engine
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+
+    from_store = progress(open_graph(store=store)).to_dict()
+    in_memory = progress(open_graph([write_fixture(tmp_path)])).to_dict()
+    assert json.dumps(from_store, ensure_ascii=False) == json.dumps(in_memory, ensure_ascii=False)
+    assert sum(len(i["observations"]) for i in from_store["indicators"]) >= 8
+
+
 def test_one_observation_has_a_gap_but_no_pace_and_a_passed_period_is_behind(tmp_path):
     from progress_fixtures import _observed
 
