@@ -179,10 +179,12 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
             ip.plan = _plan_holding(int(ip.latest.period[:4]), plans)
         _assess(ip)
         ip.status_zh, ip.status_en = STATUSES[ip.status]
-        if ip.latest is not None:
-            ip.sources = _sources(kg, ip.latest.obs)
         ip.measures = _measures(kg, ip)
         out.append(ip)
+    sources = _sources(kg, [ip.latest.obs for ip in out if ip.latest is not None])
+    for ip in out:
+        if ip.latest is not None:
+            ip.sources = [dict(d) for d in sources.get(ip.latest.obs, [])]  # two may share a value
     return ProgressReport(out)
 
 
@@ -421,10 +423,33 @@ def _status(ip: IndicatorProgress) -> tuple[str, str, str]:
     return "behind", "按目前的年均变化，到目标时期仍达不到", "at the average yearly change so far, the target is not reached in time"
 
 
-def _sources(kg, obs: str) -> list[dict]:
-    """The documents and sentences the value rests on; cited publications before import files."""
+def _sources(kg, observations: list[str]) -> dict[str, list[dict]]:
+    """For each observation, the documents and sentences its value rests on; cited publications
+    before import files. One query for all (the named query observation-sources with a VALUES
+    block of the observations, IRIs written by pyoxigraph): its rows come ordered by ?obs, so
+    each observation's are those the named query gives for it alone."""
+    from qdgraph.engine.queries import get_query
+    from qdgraph.engine.sparql import where_group_start
+
+    iris = []
+    for obs in dict.fromkeys(observations):
+        try:
+            iris.append(str(ox.NamedNode(obs)))
+        except ValueError:  # a blank node cannot be named in a query: no source to show
+            continue
+    if not iris:
+        return {}
+    text = get_query("observation-sources").text
+    at = where_group_start(text)
+    rows: dict[str, list] = {}
+    for r in kg.query(f"{text[:at]} VALUES ?obs {{ {' '.join(iris)} }} {text[at:]}").rows:
+        rows.setdefault(r["obs"].value, []).append(r)
+    return {obs: _documents(found) for obs, found in rows.items()}
+
+
+def _documents(rows: list) -> list[dict]:
     found: dict[str, dict] = {}
-    for r in kg.named("observation-sources", {"obs": ox.NamedNode(obs)}).rows:
+    for r in rows:
         doc = r["doc"].value
         s = found.setdefault(doc, {"document": doc, "title": _v(r.get("title")), "url": _v(r.get("url")),
                                    "file": _v(r.get("file")), "exact": None, "import": _v(r.get("format")) == "text/csv"})
