@@ -137,6 +137,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | No
 
     disk = ox.Store(str(gen / STORE_SUBDIR))
     shas = [_load_one(disk, f, progress if role == "data" else None) for f, role in roles]
+    scanner.loaded()  # its index now, beside the rules, not on top of the bulk loader's peak memory
     started = time.perf_counter()
     rules = materialise(disk)
     rules_seconds = time.perf_counter() - started
