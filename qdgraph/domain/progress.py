@@ -147,14 +147,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
     for r in _named(kg, "indicator-targets", params):
         targets.setdefault(r["indicator"].value, []).append(r)
     target_iris = {r["target"].value for rows_ in targets.values() for r in rows_}
-    # only the indicators asked about (--pillar): the others' rows are passed over unread
-    observed: dict[str, list] = {r["indicator"].value: [] for r in rows}
-    for r in _named(kg, "indicator-observations", params) if params else _all_observations(kg, observed):
-        group = observed.get(r["indicator"].value)
-        if group is not None:
-            obs = r["obs"]
-            if obs.value not in target_iris:  # the figures query returns targets too
-                group.append((obs, r["period"], r["value"].value, r["unit"].value))
+    observed = _observed(kg, params, [r["indicator"].value for r in rows])
     labels = _comparator_labels(kg)
     plans = _plan_periods(kg)
     periods: dict = {}
@@ -174,7 +167,7 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
             ip.plan = _plan_of(ip.target, plans)
         if ip.target is not None and ip.target.comparator == QD + "AtMost" and r.get("direction") is None:
             ip.direction = "lower"
-        _observations(ip, observed.get(iri, []), units, periods)
+        _observations(ip, observed.get(iri, []), target_iris, units, periods)
         if ip.plan is None and ip.latest is not None:  # no target: the plan the latest value falls in
             ip.plan = _plan_holding(int(ip.latest.period[:4]), plans)
         _assess(ip)
@@ -194,24 +187,36 @@ def _named(kg, name: str, params: dict) -> list:
     return kg.named(name, params).rows
 
 
-def _all_observations(kg, indicators) -> list:
-    """The figures of ``indicators`` as the named query indicator-observations gives them,
-    in no order across indicators (``_observations`` orders them): kept with the store for each
-    indicator when it was built (reading 10k back takes a third of what the engine does), else
-    every indicator's read at once, unordered (an ORDER BY is four fifths of the cost at 10k)."""
+def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
+    """Indicator → the rows of the named query indicator-observations for it, only for
+    ``indicators`` (--pillar: the others' rows are passed over), in any order (``_observations``
+    orders them). On a store, each indicator's as kept with it when it was built (10k figures
+    read back in a third of the engine's time); else all of them read at once, unordered (an
+    ORDER BY is four fifths of the cost at 10k observations)."""
     from qdgraph.engine.queries import get_query
 
-    q = get_query("indicator-observations")
-    rows = []
-    for iri in indicators:
-        try:
-            kept = kg.backend.kept(q.name, q.text, {"indicator": ox.NamedNode(iri)})
-        except ValueError:  # a blank node: nothing is kept for it
-            kept = None
-        if kept is None:  # not a store, or one built before it kept these
-            return kg.stream(_HERE.joinpath("progress-observations.rq").read_text(encoding="utf-8")).rows
-        rows += kept.rows
-    return rows
+    out: dict[str, list] = dict.fromkeys(indicators)
+    if params:
+        rows = _named(kg, "indicator-observations", params)
+    else:
+        q = get_query("indicator-observations")
+        for iri in out:
+            try:
+                kept = kg.backend.kept(q.name, q.text, {"indicator": ox.NamedNode(iri)})
+            except ValueError:  # a blank node: nothing is kept for it
+                kept = None
+            if kept is None:  # not a store, or one built before it kept these
+                break
+            out[iri] = kept.rows
+        else:
+            return out
+        rows = kg.stream(_HERE.joinpath("progress-observations.rq").read_text(encoding="utf-8")).rows
+    out = {iri: [] for iri in out}
+    for r in rows:
+        group = out.get(r["indicator"].value)
+        if group is not None:
+            group.append(r)
+    return out
 
 
 def _sparql_key(term) -> tuple:
@@ -315,12 +320,17 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
     return best
 
 
-def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> None:
+def _observations(ip: IndicatorProgress, rows: list, targets: set, units, periods: dict) -> None:
     """The observed values, oldest first, in the target's unit (else the most used one).
-    ``rows``: (obs, period) terms, value and unit texts, in any order. ``periods`` caches
-    period IRI → (t, key, zh label, en label) across indicators."""
+    ``rows``: of indicator-observations, in any order; those of ``targets`` are left out (the
+    query gives targets too). ``periods`` caches period IRI → (t, key, zh label, en label)
+    across indicators."""
     points, bad = [], []
-    for obs, period, value, u in rows:
+    for r in rows:
+        obs, period = r["obs"], r["period"]
+        o = obs.value
+        if o in targets:
+            continue
         iri = period.value
         p = periods.get(iri, False)
         if p is False:
@@ -330,7 +340,7 @@ def _observations(ip: IndicatorProgress, rows: list, units, periods: dict) -> No
             bad.append(((_sparql_key(obs), _sparql_key(period)), f"{shorten(obs.value)}: period {shorten(iri)} "
                         "is not a qdr:period-YYYY[-MM]"))
             continue
-        points.append((p, obs.value, value, u))
+        points.append((p, o, r["value"].value, r["unit"].value))
     ip.notes += [note for _, note in sorted(bad)]  # in the order the named query gives the rows
     points.sort()
     numeric = ip.target is not None and ip.target.value is not None
