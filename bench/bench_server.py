@@ -10,7 +10,9 @@ taking turns so that noise on a shared machine hits both) (the named queries the
 measures lookup, label lookups, ASK); every answer must be 200. Prints latency p50/p95/p99 and
 throughput for each server and the throughput ratios against Oxigraph measured in the same run
 (issue 24's targets: without the result cache >= 0.5x on the light mix and >= 0.8x on the cli mix;
-with the cache, on these repeated queries, >= 1x).
+with the cache, on these repeated queries, >= 1x), and each server's own CPU per answer (its
+process and, for qdgraph, its query workers): on a machine shared with other work, throughput
+follows the load average, CPU per answer much less.
 Prints figures, asserts nothing.
 """
 from __future__ import annotations
@@ -148,6 +150,23 @@ def wait_http(port: int, path: str, proc, timeout=60):
     raise SystemExit("server did not start")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its live children (qdgraph's query workers)."""
+    def one(p):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        kids = []
+    return one(pid) + sum(one(k) for k in kids)
+
+
 def stop(proc):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -203,17 +222,26 @@ def main():
         # dashboard does, so after the warm-up every answer is a lookup (--cache-mb)
         servers = tuple((name, port, "/sparql") for name, port in q_ports.items()) + (
             ("oxigraph serve-read-only", ox_port, "/query"),)
+        pids = {name: p.pid for name, p in zip(q_ports, procs[1:])} | {"oxigraph serve-read-only": oxp.pid}
         for mix_name, queries in query_mixes(kg).items():
             print(f"\nmix {mix_name!r}: {len(queries)} queries; {a.rounds} rounds, the servers taking turns")
             for name, port, path in servers:
                 load(path, port, queries, min(a.clients, 10), 200, min(a.procs, 2))  # warm-up
             runs = {name: [] for name, _, _ in servers}
+            cpu = {name: 0.0 for name, _, _ in servers}
             for _ in range(a.rounds):  # alternate, so a noisy moment on a shared machine hits both
                 for name, port, path in servers:
+                    before = tree_cpu(pids[name])
                     lat, errors, wall = load(path, port, queries, a.clients, a.requests, a.procs)
+                    cpu[name] += tree_cpu(pids[name]) - before
                     runs[name].append((a.requests / wall, lat, errors))
             for name, rs in runs.items():
                 report(name, rs, a.requests)
+            # the servers' own CPU per answer (process and workers; the load generator excluded):
+            # what a busy machine's share buys, steadier than throughput while the load swings
+            print("server CPU per answer: " + ", ".join(
+                f"{name.split(' (')[-1].rstrip(')') if 'qdgraph' in name else 'oxigraph'} "
+                f"{1000 * c / (a.rounds * a.requests):.2f} ms" for name, c in cpu.items()))
             uncached = {"light": 0.5, "cli": 0.8}.get(mix_name, 0.5)
             for name, target in (("qdgraph serve (uncached)", uncached), ("qdgraph serve (cached)", 1.0)):
                 ratios = [q[0] / o[0] for q, o in zip(runs[name], runs["oxigraph serve-read-only"])]

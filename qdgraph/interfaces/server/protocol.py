@@ -27,6 +27,7 @@ import contextlib
 import signal
 import sys
 import threading
+from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import unquote
 
@@ -129,7 +130,7 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
         idle = self._idle and not self.pipeline and (self.cycle is None or self.cycle.response_complete)
-        if idle:
+        if idle and not self.flow.write_paused:  # a client not reading its answers waits for them as usual
             hit = self.state.cache.raw_get(data, self.state.pool.generation())
             if hit is not None:
                 self._answer(hit)
@@ -153,7 +154,9 @@ class Protocol(HttpToolsProtocol):
 
     def _answer(self, hit) -> None:
         prefix, suffix, log = hit
-        date = self.server_state.default_headers[0][1]
+        name, date = self.server_state.default_headers[0]  # uvicorn puts the Date first, renewed each second
+        if name != b"date":
+            date = formatdate(usegmt=True).encode()
         self._send.write(prefix + date + suffix)
         self.server_state.total_requests += 1
         if not self.state.quiet:
