@@ -192,7 +192,7 @@ def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
     ``indicators`` (--pillar: the others' rows are passed over), in any order (``_observations``
     orders them). On a store, each indicator's as kept with it when it was built (10k figures
     read back in a third of the engine's time); else all of them read at once, unordered (an
-    ORDER BY is four fifths of the cost at 10k observations)."""
+    ORDER BY doubles the cost at 10k observations)."""
     from qdgraph.engine.queries import get_query
 
     out: dict[str, list] = dict.fromkeys(indicators)
