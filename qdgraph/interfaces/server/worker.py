@@ -93,6 +93,7 @@ def handle(kg, task: Task) -> Reply:
 # its reading (0.2-0.4 ms) costs more than the engine's on a point lookup that a dashboard
 # sends again and again. Only passes are kept; a refused text is read again each time.
 _PASSED: dict[str, str] = {}
+_FORMATS: dict[tuple, str] = {}  # (form, Accept, ?format=) -> format: clients send the same few
 
 
 def op_sparql(kg, query: str, param_pairs: list, accept: str | None, requested: str | None, max_rows: int | None,
@@ -111,8 +112,13 @@ def op_sparql(kg, query: str, param_pairs: list, accept: str | None, requested: 
         if len(_PASSED) >= 4096:  # a bound, not an LRU: a dashboard's few texts stay
             _PASSED.clear()
         _PASSED[query] = form
-    params = param_terms(parse_params(param_pairs))
-    fmt = choose(form, accept, requested)
+    params = param_terms(parse_params(param_pairs)) if param_pairs else {}
+    fmt = _FORMATS.get((form, accept, requested))
+    if fmt is None:
+        fmt = choose(form, accept, requested)
+        if len(_FORMATS) >= 1024:
+            _FORMATS.clear()
+        _FORMATS[form, accept, requested] = fmt
     return op_query(kg, query, params, fmt, max_rows, base_iri, dataset)
 
 
