@@ -48,7 +48,8 @@ def test_readme_example_runs(argv, tmp_path):
     assert res.out or list(tmp_path.iterdir()) or res.err, res
 
 
-def test_readme_console_example_shows_the_real_output():
+def test_readme_console_example_shows_the_real_output(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the README shows an 80-column terminal, whatever runs the test
     block = _blocks("console")[0]
     command, *shown = block.splitlines()
     argv = shlex.split(command.removeprefix("$ ").split("  #")[0])[1:]
