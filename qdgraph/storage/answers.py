@@ -5,12 +5,13 @@ N-Triples syntax; read back twice as fast as the JSON format).
 
 Why: at a million triples, ``qdgraph measures`` walked some 2,000 claims, premises and quotes in
 five queries (0.7 s on these machines) for an answer that cannot change, since a generation is
-never written again. Reading it back takes a millisecond. A kept answer is keyed by the sha256
+never written again. Reading it back takes a few milliseconds. A kept answer is keyed by the sha256
 of the query's text, so a qdgraph whose query changed asks the store instead; anything missing
 or damaged is asked of the store too, so the file is only ever a shortcut.
 
 The answers are computed exactly as ``LocalBackend.run`` would (same prefixes, base IRI and
-substitution of the parameter), and ``test_stores`` checks they are the same, row for row.
+substitution of the parameter), and ``tests/test_kept_answers.py`` checks they are the same,
+row for row.
 """
 from __future__ import annotations
 
