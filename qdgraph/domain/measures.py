@@ -163,7 +163,8 @@ def parse_bases(text: str | None) -> list[str]:
 
 
 class IndicatorHead(NamedTuple):
-    """What a lookup is about, as its answer's first line says it: names, pillar, target."""
+    """What a lookup is about, as its answer's first line says it: names, pillar, target (the
+    first fields of IndicatorMeasures, in their order)."""
     indicator: str
     zh: str
     en: str
@@ -199,7 +200,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
     wanted = parse_bases(basis) if isinstance(basis, str) or basis is None else list(basis)
     head = head or indicator_head(kg, indicator)
     iri = head.indicator
-    names = _Labels(kg.names())
+    names = kg.names()  # an index read lazily keeps each entry it reads
     node = {"indicator": ox.NamedNode(iri)}
     links: dict[str, Link] = {}
     owner: dict[str, str] = {}
@@ -296,7 +297,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
                for r in found["roadmap-context"] if r["measure"].value not in shown]
     context.sort(key=lambda c: (offsets.get(c["measure"], 1 << 30), c["measure"]))  # the source's order
     used = {rc for ml in toward + against for l in ml.links for rc in l.readings}
-    return IndicatorMeasures(iri, head.zh, head.en, head.pillar, head.pillar_zh, head.pillar_en, head.target,
+    return IndicatorMeasures(*head,
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
                              labels, sorted(keep), toward, any(l.basis == "qd:Stated" for l in links.values()),
                              groups, against, context, {k: v for k, v in sorted(readings.items()) if k in used})
@@ -331,19 +332,6 @@ def _offsets(kg, node) -> dict[str, int]:
         if at >= 0:
             found[m] = max(found.get(m, -1), start + at)
     return {m: found.get(m, s) for m, s in first.items()}
-
-
-class _Labels:
-    """The name index's labels, each looked up once (premises repeat the same few nodes)."""
-    def __init__(self, names):
-        self._names, self._seen = names, {}
-        self.prefetch = names.prefetch
-
-    def label(self, iri: str, lang: str) -> str:
-        key = (iri, lang)
-        if key not in self._seen:
-            self._seen[key] = self._names.label(iri, lang)
-        return self._seen[key]
 
 
 def _strength_of(basis: str, links: dict) -> int:
@@ -404,7 +392,7 @@ def readings(kg) -> list[dict]:
     (``data/verdicts.ttl``): what ``qdgraph readings`` lists."""
     from qdgraph.namespaces import QD
 
-    names = _Labels(kg.names())
+    names = kg.names()  # an index read lazily keeps each entry it reads
     verdicts = {}
     for r in kg.query("""SELECT ?v ?c ?d ?who ?when ?why WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d .
             OPTIONAL { ?v dcterms:creator ?who } OPTIONAL { ?v dcterms:date ?when } OPTIONAL { ?v rdfs:comment ?why } }

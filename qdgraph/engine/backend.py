@@ -201,7 +201,7 @@ class StoreBackend(LocalBackend):
     def _store(self) -> "ox.Store":
         try:
             return _open_read_only(self.gen / STORE_SUBDIR)
-        except OSError as err:
+        except (OSError, RuntimeError) as err:  # RocksDB reports a damaged file as a RuntimeError
             raise StoreError(f"{self._dir}: cannot open the store: {err}") from None
 
     def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:

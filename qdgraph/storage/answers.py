@@ -5,9 +5,9 @@ N-Triples syntax; read back twice as fast as the JSON format).
 
 Why: at a million triples, ``qdgraph measures`` walked some 2,000 claims, premises and quotes in
 five queries (0.7 s on these machines) for an answer that cannot change, since a generation is
-never written again. Reading it back takes a few milliseconds. A kept answer is keyed by the sha256
-of the query's text, so a qdgraph whose query changed asks the store instead; anything missing
-or damaged is asked of the store too, so the file is only ever a shortcut.
+never written again. Reading it back takes a few milliseconds. The file keeps the text of each
+query it answered, so a qdgraph whose query changed asks the store instead; anything missing or
+damaged is asked of the store too, so the file is only ever a shortcut.
 
 The answers are computed exactly as ``LocalBackend.run`` would (same prefixes, base IRI and
 substitution of the parameter), and ``tests/test_kept_answers.py`` checks they are the same,
@@ -15,7 +15,6 @@ row for row.
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import time
 from pathlib import Path
@@ -26,10 +25,6 @@ from qdgraph.namespaces import PREFIXES, expand
 from qdgraph.storage.generations import ANSWERS_DB
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> dict:
@@ -49,7 +44,7 @@ def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> di
     def answer(job):
         q, var, node = job
         res = store.query(q.text, prefixes=PREFIXES, substitutions={var: node}, base_iri=PREFIXES["qdr"])
-        return q.name, text_key(q.text), str(node), res.serialize(format=ox.QueryResultsFormat.TSV)
+        return q.name, str(node), res.serialize(format=ox.QueryResultsFormat.TSV)
 
     with ThreadPoolExecutor(workers) as pool:
         rows = list(pool.map(answer, jobs))
@@ -57,9 +52,11 @@ def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> di
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a new file in a generation nobody reads yet
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE answers (query TEXT NOT NULL, text_sha TEXT NOT NULL, param TEXT NOT NULL, "
-                   "result BLOB NOT NULL, PRIMARY KEY (query, text_sha, param))")
-        db.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", rows)
+        db.executescript("CREATE TABLE queries (query TEXT PRIMARY KEY, text TEXT NOT NULL);"
+                         "CREATE TABLE answers (query TEXT NOT NULL, param TEXT NOT NULL, result BLOB NOT NULL, "
+                         "PRIMARY KEY (query, param));")
+        db.executemany("INSERT INTO queries VALUES (?, ?)", {(q.name, q.text) for q in queries})
+        db.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
         db.commit()
     finally:
         db.close()
@@ -77,15 +74,18 @@ class Answers:
             raise ValueError(f"{path}: no kept answers")
         try:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            self._db.execute("SELECT query, text_sha, param, result FROM answers LIMIT 1").fetchall()
+            self._db.execute("SELECT query, param, result FROM answers LIMIT 1").fetchall()
+            self._texts = dict(self._db.execute("SELECT query, text FROM queries").fetchall())
         except sqlite3.Error as err:
             raise ValueError(f"{path}: not kept answers ({err})") from None
 
     def get(self, name: str, text: str, param: "ox.NamedNode"):
         """The kept answer (pyoxigraph QuerySolutions) or None."""
+        if self._texts.get(name) != text:  # answered by another version of the query, or never
+            return None
         try:
-            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND text_sha = ? AND param = ?",
-                                   (name, text_key(text), str(param))).fetchone()
+            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?",
+                                   (name, str(param))).fetchone()
             return None if row is None else ox.parse_query_results(row[0], format=ox.QueryResultsFormat.TSV)
         except (sqlite3.Error, SyntaxError, ValueError):  # damaged: the store answers instead
             return None
