@@ -87,6 +87,15 @@ def test_store_errors_are_one_line(base, tmp_path):
     assert_one_line_error(invoke("load", "--store", base), 1, "already holds a store", "--force")
 
 
+def test_a_database_whose_files_are_damaged_is_named_in_one_line(base, tmp_path):
+    from qdgraph.storage.generations import STORE_SUBDIR, current_generation
+
+    store = copy_store(base, tmp_path / "s")
+    for sst in (current_generation(store) / STORE_SUBDIR).glob("*.sst"):
+        sst.write_bytes(b"\0" * 100)
+    assert_one_line_error(invoke("chains", "--store", store), 1, "cannot open the store", ".sst")
+
+
 def test_broken_turtle_leaves_the_old_store(base, tmp_path):
     store = copy_store(base, tmp_path / "s")
     before = snapshot(store)
