@@ -10,6 +10,7 @@ Messages are the typed ``Task`` / ``Answer`` / ``Refusal`` of ``messages.py``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import signal
 from typing import Any
@@ -89,11 +90,21 @@ def handle(kg, task: Task) -> Reply:
 
 
 # ---------------------------------------------------------------- SPARQL
-# Query texts the guard passed, with their form: the guard is a pure function of the text, and
-# its reading (0.2-0.4 ms) costs more than the engine's on a point lookup that a dashboard
-# sends again and again. Only passes are kept; a refused text is read again each time.
-_PASSED: dict[str, str] = {}
-_FORMATS: dict[tuple, str] = {}  # (form, Accept, ?format=) -> format: clients send the same few
+# The guard's verdict per query text: it is a pure function of the text, and its reading
+# (0.2-0.4 ms) costs more than the engine's on a point lookup that a dashboard sends again and
+# again. lru_cache keeps no exception: a refused text is read again each time.
+@functools.lru_cache(maxsize=4096)
+def _guarded(query: str) -> str:
+    from qdgraph.engine.sparql import check_query
+
+    return check_query(query)
+
+
+@functools.lru_cache(maxsize=1024)  # (form, Accept, ?format=): clients send the same few
+def _format(form: str, accept: str | None, requested: str | None) -> str:
+    from qdgraph.interfaces.server.negotiate import choose
+
+    return choose(form, accept, requested)
 
 
 def op_sparql(kg, query: str, param_pairs: list, accept: str | None, requested: str | None, max_rows: int | None,
@@ -103,22 +114,11 @@ def op_sparql(kg, query: str, param_pairs: list, accept: str | None, requested: 
     the format from ``accept`` / ``requested`` (406), then ``op_query``. Here rather than in the
     serving process: one core there serves every request, the workers share the others."""
     from qdgraph.engine.graph import param_terms
-    from qdgraph.engine.sparql import check_query, parse_params
-    from qdgraph.interfaces.server.negotiate import choose
+    from qdgraph.engine.sparql import parse_params
 
-    form = _PASSED.get(query)
-    if form is None:
-        form = check_query(query)
-        if len(_PASSED) >= 4096:  # a bound, not an LRU: a dashboard's few texts stay
-            _PASSED.clear()
-        _PASSED[query] = form
+    form = _guarded(query)
     params = param_terms(parse_params(param_pairs)) if param_pairs else {}
-    fmt = _FORMATS.get((form, accept, requested))
-    if fmt is None:
-        fmt = choose(form, accept, requested)
-        if len(_FORMATS) >= 1024:
-            _FORMATS.clear()
-        _FORMATS[form, accept, requested] = fmt
+    fmt = _format(form, accept, requested)
     return op_query(kg, query, params, fmt, max_rows, base_iri, dataset)
 
 
