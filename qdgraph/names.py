@@ -67,8 +67,9 @@ ALIASES = "SELECT ?e ?x WHERE { ?e skos:altLabel ?x }"
 SKIP_TYPES = frozenset(PREFIXES["qd"] + t for t in ("Quote", "Claim", "Rule"))  # not things people name
 
 
-def build_index(source) -> list[dict]:
-    """The name index of ``source``: a KnowledgeGraph, a backend or a pyoxigraph Store."""
+def build_index(source, pinyin: bool = True) -> list[dict]:
+    """The name index of ``source``: a KnowledgeGraph, a backend or a pyoxigraph Store
+    (``pinyin``: as for ``index_from``)."""
     import pyoxigraph as ox
 
     def pairs(query):
@@ -87,15 +88,16 @@ def build_index(source) -> list[dict]:
     for e, a in pairs(ALIASES):
         if e.value in labels:
             aliases.setdefault(e.value, []).append(a.value)
-    return index_from(labels, types, aliases)
+    return index_from(labels, types, aliases, pinyin=pinyin)
 
 
-def index_from(labels: dict, types: dict, aliases: dict) -> list[dict]:
+def index_from(labels: dict, types: dict, aliases: dict, pinyin: bool = True) -> list[dict]:
     """The index entries (sorted by IRI) from, for each labelled IRI, its labels as (text,
     language or None), its type IRIs and its alias texts. An entity of a skipped type (quotes,
-    claims, rules) is left out; the same index whatever order the labels come in."""
+    claims, rules) is left out; the same index whatever order the labels come in.
+    ``pinyin=False`` leaves out the pinyin (``add_pinyin`` adds it): entries read only to be
+    labelled need no pypinyin (0.3 s to import)."""
     qd = PREFIXES["qd"]
-    han = re.compile(r"[\u4e00-\u9fff]")
     entries = []
     for iri, labs in labels.items():
         ts = types.get(iri, ())
@@ -111,12 +113,23 @@ def index_from(labels: dict, types: dict, aliases: dict) -> list[dict]:
                 alt.append(label)
         alt.extend(aliases.get(iri, ()))
         e["alt"] = sorted({a for a in alt if a not in (e["zh"], e["en"])})
-        pys = [_pinyin(t) for t in [e["zh"], *e["alt"]] if t and han.search(t)]
-        e["pinyin"] = [p for p, _ in pys]
-        e["initials"] = [i for _, i in pys]
+        if pinyin:
+            add_pinyin(e)
         e["normalized"] = normalized_labels(e)
         entries.append(e)
     return sorted(entries, key=lambda e: e["iri"])
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def add_pinyin(e: dict) -> dict:
+    """The entry with its pinyin (full and initials) of every Chinese name, if it has none yet."""
+    if "pinyin" not in e:
+        pys = [_pinyin(t) for t in [e["zh"], *e["alt"]] if t and _HAN.search(t)]
+        e["pinyin"] = [p for p, _ in pys]
+        e["initials"] = [i for _, i in pys]
+    return e
 
 
 def normalized_labels(e: dict) -> list[str]:
@@ -254,3 +267,179 @@ def as_iri(text: str) -> str | None:
     from qdgraph.namespaces import expand
 
     return expand(t) if re.fullmatch(r"[A-Za-z][\w-]*:[^\s:]+", t) else None
+
+
+# An endpoint's names are asked of the store as a lookup needs them, never read whole past a
+# small store: at 10 M triples every label is 1.5 M rows, more than a store sends in its 60 s.
+WHOLE = 5000  # labels: a store with no more is read whole (three flat queries, as build_index)
+_NAME_PREDICATES = "VALUES ?p { rdfs:label rdf:type skos:altLabel }"
+# each entity's labels, types and aliases: subject and predicate given, an index lookup anywhere
+_ENTRIES = "SELECT ?e ?p ?x WHERE { %s " + _NAME_PREDICATES + " ?e ?p ?x }"
+# every entity of some types, its labels, types and aliases, if there are few (a row limit under
+# every store's usual row cap, so that no answer is cut or read in pages)
+_TYPED_ROWS = 9000
+_TYPED = ("SELECT DISTINCT ?e ?p ?x WHERE { %s ?e a ?t . " + _NAME_PREDICATES
+          + f" ?e ?p ?x FILTER isIRI(?e) }} LIMIT {_TYPED_ROWS}")
+# entities named exactly so (a label or an alias given outright): an indexed lookup of the literal
+_EXACT = "SELECT DISTINCT ?e WHERE { %s ?e rdfs:label|skos:altLabel ?x FILTER isIRI(?e) }"
+_EXACT_LANGS = ("", "zh", "en", "zh-CN", "zh-Hans")
+# entities with a name containing the text (case aside): the shortest names first, as they rank first
+CONTAINING_ROWS = 500
+_CONTAINING = ("SELECT ?e WHERE { { SELECT ?e (MIN(STRLEN(STR(?l))) AS ?n) WHERE { %s "
+               "?e rdfs:label|skos:altLabel ?l FILTER (isIRI(?e) && CONTAINS(LCASE(STR(?l)), ?q)) } GROUP BY ?e } }"
+               f" ORDER BY ?n ?e LIMIT {CONTAINING_ROWS}")
+
+
+def _values(var: str, terms) -> str:
+    return f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}"  # pyoxigraph writes (escapes) each term
+
+
+class QueriedNameIndex(NameIndex):
+    """The name index of a store reached by SPARQL (``--endpoint``), asked for as needed.
+
+    A store of at most ``WHOLE`` labels is read whole, once, and answers exactly as the index a
+    local store keeps. Past that, nothing reads every label: an entry is asked for by its IRI
+    (many at once by ``prefetch``); a name is looked up among the entities of the types asked
+    for when they are few (an indicator, a chain: the same answers as the whole index), else as
+    a label or alias given outright (an indexed lookup of the literal), else among the
+    ``CONTAINING_ROWS`` entities with the shortest names containing the text (case aside). So on
+    a big store a near miss, pinyin, or a name written with other punctuation or width than the
+    store's finds only what those names reach, and the did-you-mean is drawn from them.
+    Pinyin is worked out only for a name not found outright (an exact name outranks any pinyin).
+    """
+
+    def __init__(self, source):  # deliberately not calling NameIndex.__init__: lazy
+        self._source = source
+        self._full: NameIndex | None = None
+        self._small: bool | None = None
+        self._seen: dict = {}
+
+    def _rows(self, text: str) -> list:
+        return self._source.query(text, {}).rows
+
+    def _whole(self) -> NameIndex | None:
+        """The whole index if the store is small, else None (asked once)."""
+        if self._small is None:
+            self._small = not self._rows(f"SELECT ?e WHERE {{ ?e rdfs:label ?l }} LIMIT 1 OFFSET {WHOLE}")
+            if self._small:
+                self._full = NameIndex(build_index(self._source, pinyin=False))
+        return self._full
+
+    @staticmethod
+    def _entries(rows) -> list[dict]:
+        labels: dict = {}
+        types: dict = {}
+        aliases: dict = {}
+        rdfs_label, rdf_type = PREFIXES["rdfs"] + "label", PREFIXES["rdf"] + "type"
+        for r in rows:
+            e, p, x = r["e"].value, r["p"].value, r["x"]
+            if p == rdfs_label:
+                labels.setdefault(e, []).append((x.value, getattr(x, "language", None)))
+            elif p == rdf_type:
+                types.setdefault(e, []).append(x.value)
+            else:
+                aliases.setdefault(e, []).append(x.value)
+        return index_from(labels, types, aliases, pinyin=False)
+
+    @property
+    def entries(self):
+        if self._whole() is None:
+            self._full = NameIndex(build_index(self._source, pinyin=False))  # asked for all: every label
+        return [add_pinyin(e) for e in self._full.entries]
+
+    @property
+    def by_iri(self):
+        self.entries
+        return self._full.by_iri
+
+    def entry(self, iri: str) -> dict | None:
+        if self._whole() is not None:
+            return self._full.entry(iri)
+        if iri not in self._seen:
+            self.prefetch([iri])
+        return self._seen[iri]
+
+    def prefetch(self, iris) -> None:
+        """Ask for the entries of ``iris`` in a few queries, not one each."""
+        import pyoxigraph as ox
+
+        if self._whole() is not None:
+            return
+        want = []
+        for iri in dict.fromkeys(iris):
+            if iri in self._seen:
+                continue
+            try:
+                want.append(ox.NamedNode(iri))
+            except ValueError:  # not an IRI a query can name: no entry
+                self._seen[iri] = None
+        for k in range(0, len(want), 200):  # a few kB of query each
+            chunk = want[k:k + 200]
+            found = {e["iri"]: e for e in self._entries(self._rows(_ENTRIES % _values("e", chunk)))}
+            for node in chunk:
+                self._seen[node.value] = found.get(node.value)
+
+    def _lookup(self, iris) -> list[dict]:
+        self.prefetch(iris)
+        return [self._seen[i] for i in iris if self._seen.get(i)]
+
+    def _typed(self, types: list) -> list[dict] | None:
+        """Every entity of ``types``, when there are few; else None."""
+        rows = self._rows(_TYPED % _values("t", _type_nodes(types)))
+        if len(rows) >= _TYPED_ROWS:
+            return None
+        entries = self._entries(rows)
+        for e in entries:
+            self._seen.setdefault(e["iri"], e)
+        return entries
+
+    def _exact(self, text: str) -> list[dict]:
+        import pyoxigraph as ox
+
+        texts = dict.fromkeys(t for t in (text, text.strip(), unicodedata.normalize("NFKC", text).strip()) if t)
+        literals = [ox.Literal(t, language=lang) if lang else ox.Literal(t) for t in texts for lang in _EXACT_LANGS]
+        return self._lookup(sorted({r["e"].value for r in self._rows(_EXACT % _values("x", literals))}))
+
+    def _containing(self, text: str, types: list) -> list[dict]:
+        import pyoxigraph as ox
+
+        q = unicodedata.normalize("NFKC", text).strip().casefold()
+        if not q:
+            return []
+        typed = _values("t", _type_nodes(types)) + " ?e a ?t ." if types else ""
+        rows = self._rows(_CONTAINING % (_values("q", [ox.Literal(q)]) + " " + typed))
+        return self._lookup([r["e"].value for r in rows])
+
+    def _candidates(self, text: str, types: list) -> NameIndex:
+        entries = None
+        whole = self._whole()
+        if whole is not None:
+            entries = whole.entries
+        elif types:
+            entries = self._typed(types)
+        if entries is None:  # a big store: the name given outright, else the names containing it
+            entries = [e for e in self._exact(text) if not types or set(types) & set(e["types"])]
+            if not entries:
+                entries = self._containing(text, types)
+        # as StoreNameIndex: entities named outright outrank all others, no pinyin needed to rank them
+        q = normalize(text)
+        hits = [e for e in entries if q and q in e["normalized"] and (not types or set(types) & set(e["types"]))]
+        return NameIndex(hits or [add_pinyin(e) for e in entries])
+
+    def search(self, text: str, types: Iterable[str] | None = None, limit: int = 20,
+               min_score: float = 20.0, near_misses: bool = True) -> list[tuple[float, dict]]:
+        types = list(types or ())
+        if self._whole() is not None:
+            entries = self._full.entries
+        else:
+            found = {e["iri"]: e for e in self._exact(check_name(text, "search text"))}
+            found.update((e["iri"], e) for e in self._containing(text, types))
+            entries = list(found.values())
+        return NameIndex([add_pinyin(e) for e in entries]).search(text, types, limit, min_score, near_misses)
+
+
+def _type_nodes(types: list):
+    import pyoxigraph as ox
+    from qdgraph.namespaces import expand
+
+    return [ox.NamedNode(expand(t) or t) for t in types]

@@ -304,12 +304,13 @@ def test_virtuoso_blank_node_labels_are_read(big):
     assert value["type"] == "bnode" and value["value"]
 
 
-def test_the_cached_name_index_follows_the_store(virtuoso, tmp_path):
+def test_names_follow_the_store(virtuoso, tmp_path):
+    """Nothing of an endpoint's names is kept between commands: a name pushed after a lookup is found."""
     graph = "urn:qd:names"
     url = virtuoso + "/sparql?" + urllib.parse.urlencode({"default-graph-uri": graph})
     login = ("--user", f"dba:{PASSWORD}", "--graph", graph)
     assert run("push", virtuoso + "/sparql-graph-crud-auth", *login)[0] == 0
-    assert run("show", "歌尔", "--endpoint", url)[0] == 0  # builds and keeps the index
+    assert run("show", "歌尔", "--endpoint", url)[0] == 0
     assert "test-cache-enterprise" not in run("show", "缓存测试企业", "--endpoint", url)[1]
     extra = tmp_path / "extra.ttl"
     extra.write_text("""@prefix qd: <https://w3id.org/qdgraph/ontology#> .
@@ -320,3 +321,27 @@ def test_the_cached_name_index_follows_the_store(virtuoso, tmp_path):
     code, out, err = run("show", "缓存测试企业", "--endpoint", url)
     drop(virtuoso, graph)
     assert code == 0 and "test-cache-enterprise" in out, err
+
+
+def test_a_big_stores_names_are_looked_up_not_read_whole(endpoint, monkeypatch):
+    """Past names.WHOLE labels nothing reads every label: a name given outright, an indicator (its
+    type's few entities) and a partial name still find what the embedded graph finds, and a name
+    that matches nothing is one line with a did-you-mean."""
+    from qdgraph import names
+
+    monkeypatch.setattr(names, "WHOLE", 10)  # the bundled graph (760 labels) as a big store
+    sent = []
+    from qdgraph.engine import remote
+
+    original = remote.EndpointBackend._ask_server
+    monkeypatch.setattr(remote.EndpointBackend, "_ask_server",
+                        lambda self, body, accept: sent.append(body) or original(self, body, accept))
+    for args in (("measures", "全市人才总量"), ("measures", "total talent pool"), ("measures", "rczl"),
+                 ("show", "歌尔", "--format", "json"), ("show", "Goertek"), ("show", "虚拟现实产业"),
+                 ("search", "虚拟现实", "--format", "json")):
+        same(endpoint, *args)
+    assert not any("?e rdfs:label ?x FILTER (isIRI(?e))" in q for q in sent)  # build_index's LABELS: never
+    code, out, err = run("show", "不存在的企业名称", "--endpoint", endpoint)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "no entity matches" in err
+    code, out, err = run("show", "歌尔声学", "--endpoint", endpoint)  # the store's names contain no such text
+    assert code == 1 and "no entity matches" in err

@@ -60,10 +60,6 @@ MAXROWS_HEADER = "X-SPARQL-MaxRows"  # Virtuoso, when its ResultSetMaxRows cut t
 GET_LIMIT = 2000  # characters of URL: longer queries go by POST (proxies and servers cap URLs)
 PROBE_TIMEOUT = 5.0  # seconds for "does this method work?" (ASK {} answers in milliseconds)
 _REFUSED = {405, 411, 414, 415, 501}  # "not this way": try the next method
-_STATE = """SELECT ?triples ?labels ?chars WHERE {
-  { SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o } }
-  { SELECT (COUNT(*) AS ?labels) (SUM(STRLEN(STR(?l))) AS ?chars) WHERE { ?e rdfs:label|skos:altLabel ?l } }
-}"""  # what the cached name index of an endpoint is checked against (see EndpointBackend.names)
 _PROLOGUE = re.compile(r"(?i)\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*")  # on strip_lexical text: IRIs are blanks
 _CUT_SUSPECT = 1000  # a graph answer this large may have met a row cap: check
 
@@ -122,41 +118,12 @@ class EndpointBackend:
         return None  # an endpoint's data can change under us: every answer is asked for
 
     def names(self):
-        """The name index, built with SPARQL (``qdgraph.names.INDEX_QUERY``) and kept in the
-        cache folder for this endpoint, as a store keeps it (``names.sqlite``: a name given
-        outright is found without reading the whole index), while the store's state stays the
-        same. Building it reads every label — 120,000 rows, tens of seconds through Virtuoso, at
-        1M triples — so a lookup pays that once, not every time. The state is the triple count,
-        the label count and their total length: a change that keeps all three (a label swapped
-        for one of the same length) goes unseen until the cache folder is deleted."""
-        import hashlib
-        import os
-        import shutil
-        import tempfile
-        from pathlib import Path
+        """The name index, asked of the store as a lookup needs it (``qdgraph.names.QueriedNameIndex``:
+        a small store read whole, a big one by indexed lookups of the names given), never kept:
+        the store's data can change between two commands."""
+        from qdgraph.names import QueriedNameIndex
 
-        from qdgraph import paths
-        from qdgraph.names import NameIndex, build_index
-        from qdgraph.storage.namestore import StoreNameIndex, write_names
-
-        state = [str(v.value) for v in self.query(_STATE, {}).rows[0].values()]
-        folder = paths.cache_dir() / "endpoints" / hashlib.sha256(self.target.url.encode()).hexdigest()[:24]
-        try:
-            if json.loads((folder / "state.json").read_text(encoding="utf-8")) == state:
-                return StoreNameIndex(folder)
-        except (OSError, ValueError):
-            pass
-        entries = build_index(self)
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
-            write_names(tmp, entries)
-            (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")  # last: marks it complete
-            shutil.rmtree(folder, ignore_errors=True)
-            os.replace(tmp, folder)
-        except OSError:
-            return NameIndex(entries)  # no cache: still right, only slower next time
-        return StoreNameIndex(folder)
+        return QueriedNameIndex(self)
 
     def __len__(self) -> int:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}).rows
