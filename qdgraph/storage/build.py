@@ -30,14 +30,25 @@ def file_record(path: Path, sha256: str, role: str) -> dict:
             "sha256": sha256}
 
 
+# Bytes of a line-based file (N-Triples, N-Quads) given to one bulk_load call. The loader
+# holds a whole call's quads in memory: 1 M triples in one call peaked at 865 MB, in calls of
+# 32 MB at 280 MB, in the same time; that room holds the rules' copy (qdgraph.storage.shadow).
+CHUNK = 32 << 20
+
+
 class _HashingReader:
     """A file object for bulk_load that hashes what it reads and reports progress, so the
-    manifest's sha256 and the progress bar cost no second pass over a big file."""
+    manifest's sha256 and the progress bar cost no second pass over a big file. ``head``:
+    bytes already read (and hashed) to give first."""
 
-    def __init__(self, f, progress: Progress | None):
-        self.f, self.progress, self.hash = f, progress, hashlib.sha256()
+    def __init__(self, f, progress: Progress | None, hash=None, head: bytes = b""):
+        self.f, self.progress, self.hash, self.head = f, progress, hash or hashlib.sha256(), head
 
     def read(self, n=-1):
+        if self.head:
+            out = self.head if n is None or n < 0 else self.head[:n]
+            self.head = self.head[len(out):]
+            return out
         chunk = self.f.read(n)
         self.hash.update(chunk)
         if self.progress and chunk:
@@ -63,6 +74,9 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None) -> str |
             progress(path.stat().st_size)
         return None
     base = path.resolve().as_uri()
+    if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        with rdf_errors(path):
+            return _load_lines(store, path, fmt, base, progress)
     with rdf_errors(path):
         if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
             store.bulk_load(path=str(path), format=fmt, base_iri=base)
@@ -75,6 +89,51 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None) -> str |
             while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
                 pass
     return reader.hash.hexdigest()
+
+
+def _load_lines(store: "ox.Store", path: Path, fmt, base: str, progress: Progress | None) -> str:
+    """A line-based file loaded in calls of about CHUNK bytes, cut at line ends; its sha256.
+    Each call names blank nodes afresh: from the first chunk that may hold one ("_:"), the
+    rest of the file goes in one call, as a whole file would. A syntax error names its line
+    in the file, not in the call."""
+    from qdgraph.storage.rdfio import BOM, open_rdf
+
+    h = hashlib.sha256()
+    lines = 0  # in the calls before this one
+
+    def load(data) -> None:
+        try:
+            store.bulk_load(data, format=fmt, base_iri=base)
+        except SyntaxError as err:
+            if err.lineno is not None:
+                err.lineno += lines
+            raise
+
+    with open_rdf(path) as f:
+        if f.tell():
+            h.update(BOM)
+        rest = b""
+        while True:
+            data = f.read(CHUNK)
+            h.update(data)
+            if progress and data:
+                progress(len(data))
+            if b"_:" in data or b"_:" in rest[-1:] + data[:1]:
+                reader = _HashingReader(f, progress, h, rest + data)
+                load(reader)
+                while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
+                    pass
+                return h.hexdigest()
+            chunk = rest + data
+            if not data:
+                if chunk:
+                    load(chunk)
+                return h.hexdigest()
+            cut = chunk.rfind(b"\n") + 1  # 0 without a line end: all of it waits for the next read
+            rest, chunk = chunk[cut:], chunk[:cut]
+            if chunk:
+                load(chunk)
+                lines += chunk.count(b"\n")
 
 
 def check_target(store_dir: Path, force: bool) -> None:
@@ -113,8 +172,9 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             roles = [(f, "ontology" if f == paths.ONTOLOGY else "bundled") for f in base]
             roles += [(f, "data") for f in files]
             # the name index is built from the files themselves while Oxigraph loads them
-            # (bulk_load releases the GIL and keeps about one core busy; this takes the other)
-            scanner = IndexScanner(gen, [f for f, _ in roles])
+            # (bulk_load releases the GIL and keeps about one core busy; this takes the other),
+            # and so is the rules' and the lookups' copy of what they read
+            scanner = IndexScanner(gen, [f for f, _ in roles], *_shadow([f for f, _ in roles]))
             scanner.start()
             try:
                 manifest = _fill(gen, roles, scanner, progress)
@@ -130,19 +190,42 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     return manifest
 
 
+def _shadow(files: list[Path]) -> tuple:
+    """The in-memory copy for the rules and the lookups (``qdgraph.storage.shadow``) and the
+    queries to answer there; none when a big file is not line-based (read whole, it would
+    hold the whole graph beside the bulk loader's peak)."""
+    from qdgraph.queryfiles import all_queries
+    from qdgraph.storage.rdfio import rdf_format
+    from qdgraph.storage.shadow import MAX_WHOLE_FILE, Shadow
+
+    lines = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+    if any(rdf_format(f) not in lines and f.stat().st_size > MAX_WHOLE_FILE for f in files):
+        return ()
+    return Shadow(), [q for q in all_queries().values() if q.memo]
+
+
 def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | None) -> dict:
     """Load the files into the database of the new generation ``gen``, derive the rules'
     links, write its name index and manifest; returns the manifest."""
-    from qdgraph.storage.rules import materialise
+    from qdgraph.storage.rules import apply_verdicts, materialise
 
     disk = ox.Store(str(gen / STORE_SUBDIR))
     shas = [_load_one(disk, f, progress if role == "data" else None) for f, role in roles]
     scanner.loaded()  # its index now, beside the rules, not on top of the bulk loader's peak memory
-    started = time.perf_counter()
-    rules = materialise(disk)
-    rules_seconds = time.perf_counter() - started
-    disk.flush()
-    answers = keep_answers(gen, disk)
+    shadow = scanner.shadow
+    derived = shadow.wait_derived() if shadow is not None else None
+    if derived is None:  # the rules and the lookups on the store itself
+        started = time.perf_counter()
+        rules = materialise(disk)
+        rules_seconds = time.perf_counter() - started
+        disk.flush()
+        answers = keep_answers(gen, disk)
+    else:  # what the rules derived in the copy, added as the rules would add it here
+        rules, rules_seconds = shadow.rules, shadow.seconds
+        apply_verdicts(disk)  # the copy's own ran before its rules, as materialise does
+        disk.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES)
+        disk.flush()
+        answers = _kept_from(shadow, scanner.queries, gen, disk)
     scanner.join()
     shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
     records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
@@ -161,6 +244,22 @@ def keep_answers(gen: Path, disk: "ox.Store") -> dict:
     from qdgraph.storage.answers import write_answers
 
     return write_answers(gen, disk, [q for q in all_queries().values() if q.memo])
+
+
+def _kept_from(shadow, queries, gen: Path, disk: "ox.Store") -> dict:
+    """The kept answers the copy computed; any with a blank node in it (named by the copy's
+    own parse) asked of the store instead, and all of them if the copy failed."""
+    from qdgraph.storage.answers import answer_one, save_answers
+
+    rows = shadow.wait_answers()
+    if rows is None:
+        return keep_answers(gen, disk)
+    by_name = {q.name: q for q in queries}
+    for n, (name, param, result) in enumerate(rows):
+        if b"_:" in result:
+            q = by_name[name]
+            rows[n] = answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param))
+    return save_answers(gen, queries, rows, time.perf_counter() - shadow.answers_seconds)
 
 
 def add_quads(store_dir: Path, backend, new: list, reindex: Iterable[str], record: dict) -> None:

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from qdgraph.names import index_from
 from qdgraph.storage.namestore import write_names
+from qdgraph.storage.rdfio import BOM
 
 
 def sha256_file(path: Path) -> str:
@@ -43,7 +44,8 @@ _ANY_ESCAPE = re.compile(rb"\\[uU]")
 
 class IndexScanner(threading.Thread):
     """Builds and writes the name index of ``files`` (the same entries as ``build_index`` of the
-    store they are loaded into) while the main thread bulk-loads them, and hashes each file.
+    store they are loaded into) while the main thread bulk-loads them, and hashes the files it
+    parses whole (the load hashes line-based ones as it reads them).
 
     N-Triples and N-Quads are line-based: only the lines that mention rdfs:label, rdf:type or
     skos:altLabel are read, by a regex when their terms need no unescaping and by Oxigraph
@@ -54,12 +56,15 @@ class IndexScanner(threading.Thread):
     CHUNK = 4 << 20  # small: this runs while Oxigraph holds most of the peak memory
 
     # The entries are made once the store is loaded (``loaded()``, or at the latest ``join()``):
-    # made beside the bulk loader they added 80 MB to its peak at 1 M triples; made beside the
-    # rules they cost no time either (the rules keep one core busy, this takes the other).
+    # made beside a bulk load of a whole big file they added 80 MB to its peak at 1 M triples.
+    # With a ``shadow`` (``qdgraph.storage.shadow``; the build then loads big files in chunks,
+    # a fraction of that peak) the lines the rules and the lookups read are kept there too,
+    # the rules run there once the files are read, and the entries are made right after.
 
-    def __init__(self, gen: Path, files: list[Path]):
+    def __init__(self, gen: Path, files: list[Path], shadow=None, queries=()):
         super().__init__(name="qdgraph-index", daemon=True)
         self.gen, self.files = gen, files
+        self.shadow, self.queries = shadow, queries
         self.sha256: dict[Path, str] = {}
         self.ok = False
         self._cancelled = False
@@ -84,6 +89,13 @@ class IndexScanner(threading.Thread):
 
     def run(self) -> None:
         try:
+            self._run()
+        finally:
+            if self.shadow is not None:
+                self.shadow.give_up()  # if its rules never ran: the build does not wait for them
+
+    def _run(self) -> None:
+        try:
             from qdgraph.storage.rdfio import rdf_format
 
             for f in self.files:
@@ -94,7 +106,10 @@ class IndexScanner(threading.Thread):
                     self._scan_parsed(f, fmt)
                 if self._cancelled:
                     return
-            self._go.wait()
+            if self.shadow is not None:
+                self.shadow.finish(self.queries)
+            if self.shadow is None or not self.shadow.ok:
+                self._go.wait()
             if self._cancelled:
                 return
             labels, types, alts = self.labels, self.types, self.alts
@@ -136,24 +151,36 @@ class IndexScanner(threading.Thread):
 
         with open_rdf(path) as f:
             self._add_quads(ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()))
+        if self.shadow is not None:
+            self.shadow.add_file(path, fmt)
 
-    def _scan_lines(self, path: Path, fmt) -> None:
-        h = hashlib.sha256()
+    def _scan_lines(self, path: Path, fmt) -> None:  # not hashed: the build's load of it hashes it
         hard: list[bytes] = []
+        shadow, base, head = self.shadow, path.resolve().as_uri(), True
+
+        def keep(lines: bytes) -> None:  # the shadow's lines: past a byte-order mark, as the store reads them
+            nonlocal head
+            if head and lines:
+                head = False
+                lines = lines[len(BOM):] if lines.startswith(BOM) else lines
+            shadow.add_lines(lines, fmt, base)
+
         with open(path, "rb") as f:
             rest = b""
             while not self._cancelled:
                 chunk = f.read(self.CHUNK)
                 if not chunk:
                     break
-                h.update(chunk)
                 chunk = rest + chunk
                 cut = chunk.rfind(b"\n") + 1
                 rest, chunk = chunk[cut:], chunk[:cut]
                 self._scan_chunk(chunk, hard)
+                if shadow is not None:
+                    keep(chunk)
             if rest:
                 self._scan_chunk(rest + b"\n", hard)
-        self.sha256[path] = h.hexdigest()
+                if shadow is not None:
+                    keep(rest + b"\n")
         if hard:
             self._add_quads(ox.parse(input=b"\n".join(hard), format=fmt, base_iri=path.resolve().as_uri()))
 

@@ -87,19 +87,28 @@ def rule_files() -> list[Path]:
     return sorted(HERE.glob("*.rq"))
 
 
-def materialise(store, rules=None) -> dict[str, int]:
+def materialise(store, rules=None, *, added: list | None = None) -> dict[str, int]:
     """Run ``rules`` (default: all) over ``store`` once each, those that read derived links last,
-    and add their results and descriptions to the store. Returns the links each rule derives."""
+    and add their results and descriptions to the store. Returns the links each rule derives.
+    With ``added`` (an in-memory store: ``qdgraph.storage.shadow``), every triple added is also
+    appended to it as N-Triples, for another store holding the same triples (after
+    ``apply_verdicts``) to load."""
     import pyoxigraph as ox
 
     rules = all_rules() if rules is None else tuple(rules)
     apply_verdicts(store)
     for rule in rules:
-        store.extend(rule.triples())
+        _extend(store, rule.triples(), added, ox)
     for rule in rules:
-        _run(store, rule, ox)
-    _weakest(store, ox)
+        _run(store, rule, ox, added)
+    _weakest(store, ox, added)
     return link_counts(store, rules)
+
+
+def _extend(store, quads: list, added: list | None, ox) -> None:
+    store.extend(quads)
+    if added is not None:
+        added.append(ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES))
 
 
 # A reading: a claim the source does not state and no rule derives, made by judgement from
@@ -150,7 +159,7 @@ _CLAIM_BASES = """SELECT ?c ?b WHERE {
 _STRENGTHS = """SELECT ?b ?s WHERE { ?b qd:strength ?s }"""
 
 
-def _weakest(store, ox) -> None:
+def _weakest(store, ox, added: list | None = None) -> None:
     """Give each derived claim ``qd:weakestBasis`` (a link is as strong as its weakest premise,
     at any depth) and ``qd:restsOn`` each reading under it. Done here in Python because SPARQL
     has no recursion over premises of premises (11,000 links at a million triples: 0.3 s)."""
@@ -189,7 +198,7 @@ def _weakest(store, ox) -> None:
         if weakest is not None:
             out.append(ox.Quad(c, wb, weakest))
         out += [ox.Quad(c, ro, r) for r in sorted(readings, key=lambda r: r.value)]
-    store.extend(out)
+    _extend(store, out, added, ox)
 
 
 def verdict_problems(kg) -> list[tuple[str, str]]:
@@ -216,12 +225,18 @@ def verdict_problems(kg) -> list[tuple[str, str]]:
 _CONSTRUCT = re.compile(r"^CONSTRUCT\b", re.MULTILINE)
 
 
-def _run(store, rule: Rule, ox) -> None:
+def _run(store, rule: Rule, ox, added: list | None = None) -> None:
     """Add what ``rule`` derives to ``store``. Its CONSTRUCT is run as the INSERT of the same
     template and pattern (the same triples: both leave out a triple with an unbound variable),
     so the derived triples stay inside Oxigraph: taking them out as Python objects and back
     took 2.9 s of the roadmap rule's 3.7 s at a million triples (INSERT: 1.7 s). Not Oxigraph's
-    bulk loader either: the store reads its fresh files slower, and the next rules read them."""
+    bulk loader either: the store reads its fresh files slower, and the next rules read them.
+    With ``added`` (in memory: cheap either way) the CONSTRUCT's own N-Triples are kept and loaded."""
+    if added is not None:
+        data = store.query(rule.text, prefixes=PREFIXES).serialize(format=ox.RdfFormat.N_TRIPLES)
+        store.load(data, format=ox.RdfFormat.N_TRIPLES)
+        added.append(data)
+        return
     insert, n = _CONSTRUCT.subn("INSERT", rule.text, count=1)
     if n:
         try:
