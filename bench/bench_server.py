@@ -151,7 +151,8 @@ def wait_http(port: int, path: str, proc, timeout=60):
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its live children (qdgraph's query workers)."""
+    """CPU seconds (user + system) of ``pid`` and its live descendants (qdgraph's other serving
+    processes and every query worker)."""
     def one(p):
         try:
             with open(f"/proc/{p}/stat") as f:
@@ -164,7 +165,7 @@ def tree_cpu(pid: int) -> float:
             kids = [int(k) for k in f.read().split()]
     except OSError:
         kids = []
-    return one(pid) + sum(one(k) for k in kids)
+    return one(pid) + sum(tree_cpu(k) for k in kids)
 
 
 def stop(proc):

@@ -153,17 +153,19 @@ def test_without_the_guard_a_process_that_gave_up_the_network_fetches_nothing(li
 @needs_seccomp
 @pytest.mark.server
 def test_serve_workers_run_without_the_network(tmp_path_factory, _private_cache):
-    """Every query worker of `qdgraph serve` runs under a seccomp filter; the server itself,
-    which must listen, does not."""
+    """Every process of `qdgraph serve` runs under a seccomp filter: its query workers, and the
+    serving processes too (they answer quick queries themselves), once the socket listens."""
     from test_server import start_qdgraph
 
     proc, _ = start_qdgraph(tmp_path_factory.mktemp("sandbox"))
     try:
         pid = proc.proc.pid
-        children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
-                    for c in (t / "children").read_text().split()]
-        assert len(children) >= 2
-        assert all(_seccomp_mode(c) == 2 for c in children), [(c, _seccomp_mode(c)) for c in children]
-        assert _seccomp_mode(pid) == 0
+        def below(p: int) -> list[int]:
+            kids = [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+            return kids + [d for k in kids for d in below(k)]
+
+        every = [pid, *below(pid)]
+        assert len(every) >= 3
+        assert all(_seccomp_mode(c) == 2 for c in every), [(c, _seccomp_mode(c)) for c in every]
     finally:
         proc.stop()

@@ -382,6 +382,80 @@ def children(pid: int) -> set[int]:
     return out
 
 
+def query_workers(pid: int) -> set[int]:
+    """The query workers below ``pid``: its own and those of the other serving processes."""
+    out = set()
+    for c in children(pid):
+        try:
+            cmd = Path(f"/proc/{c}/cmdline").read_bytes()
+        except OSError:
+            continue
+        out |= {c} if b"server.worker" in cmd else query_workers(c)
+    return out
+
+
+def _cpu_ticks(pids) -> int:
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory, _private_cache):
+    # eight workers: one serving process per core (up to two here), four workers each
+    p, base = start_qdgraph(tmp_path_factory.mktemp("serve-uncached"), "--cache-mb", "0", "--workers", "8")
+    yield base
+    p.stop()
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads processes from /proc (Linux)")
+def test_a_quick_query_asked_again_is_answered_without_waking_a_worker(uncached):
+    """Without the result cache, a query that a worker answered quickly is answered again by
+    the serving processes themselves: the same bytes every time, and the workers' CPU stays
+    still (through a worker, these requests cost them well over a second). Every serving
+    process runs without the network, as the workers do. A query whose answer changes from run
+    to run (RAND) still gets a new answer each time."""
+    from test_guard_spellings import _seccomp_mode
+    import http.client
+
+    host, port = uncached.split("//")[1].split(":")
+    q = "SELECT ?s ?l WHERE { ?s rdfs:label ?l } LIMIT 300"  # a few ms of CPU
+    conns = [http.client.HTTPConnection(host, int(port), timeout=30) for _ in range(8)]  # spread over the serving processes
+
+    def ask(conn, query=q):
+        conn.request("POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query",
+                                                           "Accept": "application/sparql-results+json"})
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    try:
+        # the first on each serving process: a worker, which reports the CPU it took
+        bodies = [ask(c) for _ in range(3) for c in conns]
+        pid = _server_pid(uncached)
+        workers = query_workers(pid)
+        assert len(workers) == 8
+        fronts = [pid, *(c for c in children(pid) if c not in workers)]
+        assert len(fronts) == min(2, os.cpu_count() or 1)
+        if _seccomp_mode(pid) is not None:  # Linux
+            assert [_seccomp_mode(p) for p in fronts] == [2] * len(fronts)
+        before = _cpu_ticks(workers)
+        bodies += [ask(conns[k % len(conns)]) for k in range(400)]
+        spent = _cpu_ticks(workers) - before
+        assert {b for b in bodies} == {bodies[0]} and bodies[0][0] == 200
+        assert len(json.loads(bodies[0][1])["results"]["bindings"]) == 300
+        assert spent <= 10, f"the workers spent {spent} ticks on requests known to be quick"
+        rand = {ask(conns[0], "SELECT (RAND() AS ?r) WHERE {}")[1] for _ in range(20)}
+        assert len(rand) == 20
+    finally:
+        for c in conns:
+            c.close()
+
+
 @pytest.mark.slow  # waits out a real time limit, or kills a real writer
 def test_slow_query_times_out_without_freezing_fast_ones(sparql):
     slow: dict = {}
@@ -418,11 +492,11 @@ def test_timed_out_worker_is_killed_and_replaced(server, sparql):
     assert status == 503
     end = time.monotonic() + 30
     while time.monotonic() < end:
-        now = children(pid)
+        now = query_workers(pid)
         if len(now) == len(before) and now != before:
             break
         time.sleep(0.1)
-    now = children(pid)
+    now = query_workers(pid)
     assert len(now) == len(before) and now != before  # one worker gone (killed), a new one in its place
     status, _, _ = http("GET", sparql + "?query=ASK%7B%7D")
     assert status == 200
@@ -430,10 +504,10 @@ def test_timed_out_worker_is_killed_and_replaced(server, sparql):
 
 def _settled_children(pid: int):
     """The worker set once it stops changing (an earlier test's replacement may still be starting)."""
-    last, end = children(pid), time.monotonic() + 20
+    last, end = query_workers(pid), time.monotonic() + 20
     while time.monotonic() < end:
         time.sleep(0.5)
-        now = children(pid)
+        now = query_workers(pid)
         if now == last:
             return now
         last = now
@@ -449,16 +523,20 @@ def _server_pid(base: str) -> int:
         if int(parts[1].split(":")[1], 16) == port and parts[3] == "0A":
             inode = parts[9]
     assert inode
+    holders = {}  # every serving process holds it: the first is the one whose parent does not
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         try:
             for fd in (d / "fd").iterdir():
                 if os.readlink(fd) == f"socket:[{inode}]":
-                    return int(d.name)
+                    holders[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    break
         except OSError:
             continue
-    raise AssertionError("server pid not found")
+    first = [pid for pid, parent in holders.items() if parent not in holders]
+    assert len(first) == 1, holders
+    return first[0]
 
 
 # ------------------------------------------------------------------ SPARQLWrapper

@@ -27,7 +27,9 @@ def _graph_source(fn):
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Cut longer answers to N rows (or triples) and mark them truncated.")
 @click.option("--cors", metavar="ORIGIN", help="Let web pages from ORIGIN (or *) read answers. Off by default.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes (default: 4 per CPU, 4 to 16).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Query worker processes (default: 4 per CPU, 4 to 16), shared out among one serving process "
+                   "per CPU, at least 4 each.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 @click.option("--cache-mb", default=64.0, show_default=True, type=click.FloatRange(min=0),
               help="Memory for repeated answers, keyed by store generation, query, parameters and format (0: off).")
@@ -73,7 +75,8 @@ def serve(host, port, timeout, max_rows, cors, workers, quiet, cache_mb, max_mem
 
     click.echo("qdgraph: starting query workers…", err=True)
     run_server(data=files, bundled=bundled, store=store, host=host, port=port, timeout=timeout, max_rows=max_rows, cors=cors,
-               workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb, max_memory_mb=max_memory)
+               workers=workers, quiet=quiet, ready=ready, cache_mb=cache_mb, max_memory_mb=max_memory,
+               lock_down=True)
 
 
 def _seconds(ctx, param, value):

@@ -6,13 +6,15 @@ the SPARQL workbench and (when installed) the site's pages.
   requests, and repeated requests answered from the cache before any parsing;
 - ``pool.py`` / ``worker.py`` / ``messages.py``: queries run in worker processes that are
   killed at the time or memory limit, and the typed messages between them;
+- ``quick.py``: a request a worker answered quickly is answered next time by the serving
+  process itself; ``fronts.py``: one serving process per core on the one socket, each without
+  the network (seccomp), as the workers are;
 - ``negotiate.py``: which format to answer with; ``description.py``: the service description;
   ``cache.py``: repeated answers;
 - ``static/``: the workbench page (hand-written HTML, CSS and JS; nothing loaded from a CDN).
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -20,7 +22,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qdgraph import __version__
 from qdgraph.errors import QdgraphError
 
 
@@ -54,19 +55,6 @@ def graph_spec(data=(), store=None, bundled: bool = True) -> tuple[dict, Path | 
     return {"path": tmp / "graph", "description": f"bundled + {files}" if bundled else files}, tmp
 
 
-def _queries_json() -> bytes:
-    from qdgraph.namespaces import PREFIXES
-    from qdgraph.engine.queries import all_queries
-
-    queries = [{"name": q.name, "title": q.title, "description": q.description, "text": q.text,
-                "params": [{"name": p.name, "kind": p.kind, "help": p.help} for p in q.params]}
-               for q in all_queries().values()]
-    from qdgraph.presentation.formats import FORMATS
-
-    formats = [{"name": f.name, "label": f.label, "kinds": f.kinds} for f in FORMATS.values() if f.http]
-    return json.dumps({"prefixes": PREFIXES, "queries": queries, "formats": formats}, ensure_ascii=False).encode("utf-8")
-
-
 def default_workers() -> int:
     # Four per core, 4 to 16: between two queries a worker waits for the serving process and
     # the client, so with one per core the cores idle through every hand-off (bench_server,
@@ -75,64 +63,56 @@ def default_workers() -> int:
     return max(4, min(16, 4 * (os.cpu_count() or 1)))
 
 
-def default_headers(cors: str | None) -> list[tuple[str, str]]:
-    """Headers on every answer: no MIME sniffing; CORS only when ``--cors`` asked for it."""
-    out = [("Server", f"qdgraph/{__version__}"), ("X-Content-Type-Options", "nosniff")]
-    if cors:  # browsers then let pages of that origin read answers
-        out += [("Access-Control-Allow-Origin", cors), ("Access-Control-Expose-Headers", "X-Qdgraph-Truncated")]
-        if cors != "*":
-            out.append(("Vary", "Origin"))
-    return out
+def default_fronts(workers: int) -> int:
+    """Serving processes: one per core (at most 4), each with at least four workers of its own
+    (``fronts.py``): a serving process sends new queries to its own workers only, so a few slow
+    queries must not take all of them."""
+    if os.name != "posix":  # the listening socket is handed to the others by file descriptor
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4, workers // 4))
 
 
 def serve(*, data=(), bundled=True, store=None, host="127.0.0.1", port=7878, timeout=10.0, max_rows=10000,
-          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64, max_memory_mb: float | None = None) -> None:
+          cors=None, workers=None, quiet=False, ready=None, cache_mb: float = 64, max_memory_mb: float | None = None,
+          lock_down: bool = False) -> None:
     """Run the endpoint until SIGINT/SIGTERM. ``ready(url)`` is called once it accepts requests.
     ``cache_mb``: memory for repeated answers (0: no cache). ``max_memory_mb``: private memory
     a query worker may hold (default ``pool.DEFAULT_MAX_MEMORY``). ``bundled=False``: serve the
-    ``data`` files alone."""
-    import uvicorn
-
-    from qdgraph.interfaces.server.app import LOOPBACK_NAMES, State, build_app, load_static
-    from qdgraph.interfaces.server.cache import ResultCache
-    from qdgraph.interfaces.server.pool import DEFAULT_MAX_MEMORY, WorkerPool
-    from qdgraph.interfaces.server.protocol import Protocol, Server
+    ``data`` files alone. ``lock_down``: the serving processes give up the network for good
+    once the socket listens, as the workers do, then answer requests known to be quick
+    themselves (``quick.py``), one serving process per core (``fronts.py``); ``qdgraph serve``
+    asks for it, a library caller's own process may not want it (it stays one process)."""
+    from qdgraph.interfaces.server.fronts import OtherFront, run_front
+    from qdgraph.interfaces.server.pool import DEFAULT_MAX_MEMORY, START_TIMEOUT
 
     display_host = f"[{host}]" if ":" in host else host
     sock = _listen(host, port, display_host)  # before the workers start: a taken port is said at once
-    tmp = pool = None
+    tmp, others = None, []
     try:
         spec, tmp = graph_spec(data, store, bundled)
-        max_memory = DEFAULT_MAX_MEMORY if max_memory_mb is None else int(max_memory_mb * (1 << 20))
-        pool = WorkerPool(spec, workers or default_workers(), max_memory=max_memory)
-        base = f"http://{display_host}:{sock.getsockname()[1]}"
-        state = State(pool, base + "/sparql", timeout, max_rows, cors, quiet, pool.triples, load_static(),
-                      _queries_json(), ResultCache(int(cache_mb * (1 << 20))),
-                      # listening on loopback: answer only to loopback names (no DNS rebinding)
-                      LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
-        config = uvicorn.Config(
-            build_app(state), http=Protocol.bind(state), loop=_loop(), lifespan="on", interface="asgi3",
-            log_config=None, log_level="error", access_log=False,  # the app logs each request (not --quiet)
-            server_header=False, headers=default_headers(cors), backlog=512,
-            timeout_keep_alive=30, timeout_graceful_shutdown=3)
-        if not quiet or pool.sandbox is None:
-            print("qdgraph: queries run in worker processes without network access (seccomp)" if pool.sandbox else
-                  "qdgraph: warning: this platform cannot take the network from query workers; the "
-                  "read-only guard alone keeps queries from reaching it", file=sys.stderr)
-        Server(config, ready=(lambda: ready(base)) if ready else None).run(sockets=[sock])
+        n = workers or default_workers()
+        fronts = default_fronts(n) if lock_down else 1
+        shares = [n // fronts + (1 if i < n % fronts else 0) for i in range(fronts)]
+        settings = {
+            "spec": spec, "base": f"http://{display_host}:{sock.getsockname()[1]}", "host": host, "timeout": timeout,
+            "max_rows": max_rows, "cors": cors, "quiet": quiet, "cache_bytes": int(cache_mb * (1 << 20)) // fronts,
+            "max_memory": DEFAULT_MAX_MEMORY if max_memory_mb is None else int(max_memory_mb * (1 << 20)),
+            "lock_down": lock_down}
+        others = [OtherFront(settings, k, sock) for k in shares[1:]]  # they start while this one does
+
+        def others_ready():  # before this one accepts: then all accept when ``ready`` is called
+            for f in others:
+                f.wait_ready(START_TIMEOUT)
+
+        run_front(settings, shares[0], sock, ready=(lambda: ready(settings["base"])) if ready else None,
+                  before_run=others_ready, announce=True)
     finally:
+        for f in others:
+            f.stop()
         sock.close()
-        if pool is not None:
-            pool.close()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         sys.stderr.flush()
-
-
-def _loop() -> str:
-    import importlib.util
-
-    return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # uvloop: not on Windows
 
 
 def _listen(host: str, port: int, display_host: str) -> socket.socket:

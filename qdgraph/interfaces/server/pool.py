@@ -37,7 +37,7 @@ START_TIMEOUT = 120.0  # opening a large store can take a while
 WATCH_EVERY = 0.05     # seconds between two looks at a busy worker's memory
 DEFAULT_MAX_MEMORY = 1024 << 20  # bytes a worker may hold privately (serve --max-memory)
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-_PKG_PARENT = str(Path(__file__).resolve().parents[3])  # so `-m qdgraph.interfaces.server.worker` finds this copy
+PKG_PARENT = str(Path(__file__).resolve().parents[3])  # so `-m qdgraph.interfaces.server.worker` finds this copy
 
 
 class ServerBusy(QdgraphError):
@@ -81,7 +81,7 @@ class Worker:
     def __init__(self, spec: dict):
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PKG_PARENT, env.get("PYTHONPATH")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (PKG_PARENT, env.get("PYTHONPATH")) if p)
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "qdgraph.interfaces.server.worker", str(theirs.fileno())],
@@ -129,7 +129,8 @@ class Worker:
 
 
 class _Link(asyncio.Protocol):
-    """A worker's socket as read by the pool's loop: frames in, the reply of the task it runs."""
+    """A worker's socket as read by the pool's loop: frames in, the reply of the task it runs
+    (with the CPU seconds it took)."""
 
     def __init__(self):
         self.transport = None
@@ -194,6 +195,7 @@ class WorkerPool:
         self._idle: asyncio.Queue | None = None
         self._sweeping = None  # the timer of the next look at busy workers, while any is busy
         self.triples = None
+        self.quick = None  # a quick.QuickPath, set once this process has given up the network as the workers have
         self.sandbox: str | None = None  # how every worker gave up the network (None: not all could)
         self._gen, self._gen_sig = "", None
         self._pointer = os.path.join(spec["path"], "CURRENT")  # a str: looked at on every request
@@ -241,6 +243,12 @@ class WorkerPool:
         whole wait: for a free worker and for the answer. The worker answers from generation
         ``gen`` (default: the current one)."""
         task = Task(op, args, self.generation() if gen is None else gen)
+        quick = self.quick
+        if quick is not None:  # known to be quick: answered in this process (quick.py)
+            key = quick.key(op, args, task.generation)
+            result = quick.answer(key, task)
+            if result is not None:
+                return result
         loop = self._loop
         deadline = loop.time() + timeout
         if not self._idle.empty():  # the common case: no timer, no task
@@ -260,7 +268,7 @@ class WorkerPool:
         try:
             link.send(task)
             # The worker writes its whole reply at once; the link reads it as it arrives.
-            result = await reply
+            result, cpu = await reply
         except TimeoutError:
             self._replace(w)
             raise QueryTimeout(f"query did not finish within {timeout:g} s (the server's --timeout); it was stopped") from None
@@ -276,6 +284,8 @@ class WorkerPool:
             raise
         self._busy.discard(w)
         self._idle.put_nowait(w)
+        if quick is not None:
+            quick.learn(key, result, cpu)
         return result
 
     def _sweep(self) -> None:

@@ -24,7 +24,9 @@ point lookup (with the workers' changes) from 2.3 to 1.2 ms.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -237,23 +239,37 @@ class Protocol(HttpToolsProtocol):
 
 
 class Server(uvicorn.Server):
-    """``ready()`` is called once the socket accepts requests; signals stop it and return."""
+    """``ready()`` is called once the socket accepts requests; signals stop it and return, as
+    does the end of file descriptor ``watch`` (a serving process's link to the first one)."""
 
-    def __init__(self, config: uvicorn.Config, ready=None):
+    def __init__(self, config: uvicorn.Config, ready=None, watch: int | None = None):
         super().__init__(config)
-        self.ready = ready
+        self.ready, self.watch = ready, watch
 
     async def startup(self, sockets=None):
         await super().startup(sockets)
+        if self.started and self.watch is not None:
+            asyncio.get_running_loop().add_reader(self.watch, self._watched)
         if self.started and self.ready:
             self.ready()
+
+    def _watched(self) -> None:
+        try:
+            more = os.read(self.watch, 64)
+        except OSError:
+            more = b""
+        if not more:  # the other end is gone: stop as on SIGTERM
+            asyncio.get_running_loop().remove_reader(self.watch)
+            self.should_exit = True
 
     @contextlib.contextmanager
     def capture_signals(self):
         if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
             yield
             return
-        handled = (signal.SIGINT, signal.SIGTERM)
+        # a signal this process ignores stays ignored (the other serving processes leave Ctrl-C
+        # to the first, which stops them)
+        handled = [sig for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) is not signal.SIG_IGN]
         before = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
         try:
             yield
