@@ -27,6 +27,16 @@ class Param(NamedTuple):
         return self.kind.endswith("?")
 
 
+class StreamKeys(NamedTuple):
+    """``# stream: ?a ?b in { PATTERN }``: the rows are ordered first on ``?a_key ?b_key``,
+    each ``CONCAT("k", STR(?a))`` of an IRI, and every row's ``?a ?b`` match PATTERN (a cheap
+    pattern: the engine finds the least key in it). A local store then gives the least key's
+    rows first, then the rest (``LocalBackend.stream_keyed``): the first row does not wait for
+    the whole answer to be sorted."""
+    keys: tuple[str, ...]
+    pattern: str
+
+
 class NamedQuery(NamedTuple):
     name: str
     title: str
@@ -35,6 +45,13 @@ class NamedQuery(NamedTuple):
     params: tuple[Param, ...] = ()
     path: Path | None = None
     memo: str | None = None       # a class: answered in advance for each of its instances
+    stream: StreamKeys | None = None  # how a local store streams a large answer (see StreamKeys)
+
+    def head_text(self) -> str:
+        """The text that answers one key's rows: ``by-key/NAME.rq`` when there is one (written
+        as look-ups, where the whole answer is written as scans), else the query's own."""
+        head = HERE / "by-key" / f"{self.name}.rq"
+        return head.read_text(encoding="utf-8") if self.stream and head.is_file() else self.text
 
     def bind(self, values: dict) -> dict:
         """Check ``values`` against the declared params; return them ready for ``query``."""
@@ -57,7 +74,8 @@ class NamedQuery(NamedTuple):
         return out
 
 
-_HEADER = re.compile(r"^#\s*(title|description|param|memo):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|memo|stream):\s*(.*)$")
+_STREAM = re.compile(r"((?:\?\w+\s+)+)in\s+(\{.*\})")
 
 
 def parse_rq(path: Path) -> NamedQuery:
@@ -80,7 +98,29 @@ def parse_rq(path: Path) -> NamedQuery:
     if memo and [p.kind.rstrip("?") for p in params] != ["iri"]:  # left out (iri?), the query is run
         raise ValueError(f"{path}: a query kept in advance (memo) takes exactly one iri parameter")
     return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, tuple(params), path,
-                      memo)
+                      memo, _stream_keys(path, text, meta.get("stream")))
+
+
+def _stream_keys(path: Path, text: str, header: str | None) -> StreamKeys | None:
+    """The ``stream`` header, checked against the text: a key the ORDER BY does not start
+    with, or that is not bound as ``CONCAT("k", STR(?v))``, would give the rows in another
+    order, so the file is refused rather than streamed wrong."""
+    if not header:
+        return None
+    m = _STREAM.fullmatch(header)
+    if not m:
+        raise ValueError(f"{path}: stream header is not '?var ... in {{ pattern }}'")
+    keys = tuple(v.lstrip("?") for v in m.group(1).split())
+    order = re.search(r"^ORDER BY\s+(.*)$", text, re.M)
+    leading = order.group(1).split()[:len(keys)] if order else []
+    binds = {m.group(2): m.group(1) for m in re.finditer(r"^\s*BIND \((.*) AS \?(\w+)\)\s*$", text, re.M)}
+    # a key may be something else for other terms (entity-in's blank nodes): the least key's
+    # rows are then streamed only when every key in the pattern is an IRI (LocalBackend.least_key)
+    if leading != [f"?{k}_key" for k in keys] or not all(f'CONCAT("k", STR(?{k}))' in binds.get(f"{k}_key", "")
+                                                        for k in keys):
+        raise ValueError(f"{path}: a streamed query must start its ORDER BY with "
+                         + " ".join(f"?{k}_key" for k in keys) + ', each bound as CONCAT("k", STR(?var))')
+    return StreamKeys(keys, m.group(2))
 
 
 def all_queries() -> dict[str, NamedQuery]:

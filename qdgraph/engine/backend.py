@@ -16,7 +16,7 @@ import re
 import threading
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -26,6 +26,9 @@ from qdgraph.names import NameIndex
 from qdgraph.namespaces import PREFIXES
 from qdgraph.engine.results import AskResult, GraphResult, SelectResult
 from qdgraph.engine.sparql import bind_values, syntax_error, tokens
+
+if TYPE_CHECKING:
+    from qdgraph.queryfiles import StreamKeys
 
 Result = Union[SelectResult, AskResult, GraphResult]
 
@@ -129,6 +132,57 @@ class LocalBackend:
         if not isinstance(res, ox.QuerySolutions):
             return materialise(res)
         return LazySelect([v.value for v in res.variables], res)
+
+    def stream_keyed(self, text: str, params: Mapping[str, Any], keys: "StreamKeys", head: str | None = None):
+        """``stream`` for a named query whose rows are ordered first on declared keys (its
+        ``# stream:`` header): the least key's rows first, answered by ``head`` (default: the
+        text) with the key bound, then the rest, by the text with a FILTER keeping the rows
+        after that key. Same rows in the same order as ``stream``; the first row comes after
+        two small queries instead of after the whole answer is sorted (Oxigraph sorts before
+        it gives any row: 3 s for the 50,000 enterprises at 1 M triples)."""
+        least = self.least_key(keys, params)
+        if least is None:  # no row, or a key that is not an IRI: the plain query
+            return self.stream(text, params)
+        first = self._solutions(head or text, params, least)
+        variables = [v.value for v in first.variables]
+
+        def solutions():
+            yield from first
+            yield from self.run(after_keys(text, keys.keys, least), params)
+
+        return LazySelect(variables, solutions())
+
+    def least_key(self, keys: "StreamKeys", params: Mapping[str, Any]) -> dict | None:
+        """The least values of ``keys.keys`` (in that order, IRIs compared as strings, as their
+        ``CONCAT("k", STR(?v))`` keys are) among the solutions of ``keys.pattern``; None when
+        there is none or one is not an IRI. A key with few values is read whole and the least
+        taken here (the engine compares ids, never reading a string); one with many is left to
+        MIN, which reads each IRI's text once."""
+        bound = dict(params)
+        for key in keys.keys:
+            fixed = " ".join("?" + v for v in bound)  # projected: pyoxigraph substitutes only those
+            values = [sol[key] for sol in self._solutions(
+                f"SELECT DISTINCT {fixed} ?{key} WHERE {keys.pattern} LIMIT {FEW_KEYS + 1}", {}, bound)]
+            if len(values) > FEW_KEYS:
+                group = f" GROUP BY {fixed}" if fixed else ""
+                values = [sol["least"] for sol in self._solutions(
+                    f"SELECT {fixed} (MIN(?{key}) AS ?least) WHERE {keys.pattern}{group}", {}, bound)]
+            if not values or not all(isinstance(v, ox.NamedNode) for v in values):
+                return None
+            bound[key] = min(values, key=lambda t: t.value)  # str order is code point order, as the engine's
+        return {k: bound[k] for k in keys.keys}
+
+    def _solutions(self, text: str, params: Mapping[str, Any], keys: Mapping[str, Any]):
+        """``text`` with ``keys`` substituted (projected variables) and ``params`` bound as ``run``
+        binds them."""
+        subs = {ox.Variable(k): v for k, v in {**params, **keys}.items()}
+        try:
+            return self._store.query(text, prefixes=PREFIXES, substitutions=subs, base_iri=QUERY_BASE)
+        except RuntimeError as err:
+            if not params or "projection" not in str(err):
+                raise
+            return self._store.query(bind_values(text, params), prefixes=PREFIXES, base_iri=QUERY_BASE,
+                                     substitutions={ox.Variable(k): v for k, v in keys.items()})
 
     def run(self, text: str, params: Mapping[str, Any], *, base_iri: str | None = QUERY_BASE,
             dataset: Dataset | None = None):
@@ -268,6 +322,23 @@ class LazySelect:
                 yield {v: t for v, t in zip(variables, sol) if t is not None}
         except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
             raise QdgraphError(f"query failed: {err}") from None
+
+
+FEW_KEYS = 100  # distinct values of a streamed key read whole; past that, the engine's MIN
+
+
+def after_keys(text: str, keys: tuple[str, ...], least: Mapping[str, Any]) -> str:
+    """``text`` keeping only the rows whose keys come after ``least`` (in the order of their
+    ``?v_key`` strings): a FILTER closing its WHERE group. The key strings are written by
+    pyoxigraph (escaped N-Triples literals)."""
+    ends = [o for kind, t, o in tokens(text) if kind == "punct" and t == "}"]
+    order = re.search(r"^ORDER BY\b", text, re.M)
+    close = max(o for o in ends if o < order.start())
+    after = []
+    for i, key in enumerate(keys):
+        same = [f"?{k}_key = {ox.Literal('k' + least[k].value)}" for k in keys[:i]]
+        after.append("(" + " && ".join([*same, f"?{key}_key > {ox.Literal('k' + least[key].value)}"]) + ")")
+    return text[:close] + f"  FILTER ({' || '.join(after)})\n" + text[close:]
 
 
 def truncate(res: Result, limit: int | None) -> Result:

@@ -184,7 +184,9 @@ STREAM_FORMATS = ("csv", "tsv", "xml", "json-lines")
 def write_select(variables: list[str], rows, fmt: str, out) -> None:
     """Write ``rows`` (an iterable of {variable: term}) to the text stream ``out`` as ``fmt``
     (csv, tsv, xml, or json-lines: SPARQL JSON results with one binding per line), one row at a
-    time."""
+    time. ``out`` is flushed once the first row is written: a reader at the other end of a pipe
+    sees it while the engine works out the rest (a streamed named query's first key)."""
+    rows = _flushed_after_first(rows, out)
     if fmt == "csv":
         import csv
 
@@ -216,6 +218,17 @@ def write_select(variables: list[str], rows, fmt: str, out) -> None:
         out.write("</results>\n</sparql>\n")
     else:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
+
+
+def _flushed_after_first(rows, out):
+    """``rows``, flushing ``out`` when the second is asked for (the first is written by then)."""
+    it = iter(rows)
+    for row in it:
+        yield row
+        if hasattr(out, "flush"):
+            out.flush()
+        break
+    yield from it
 
 
 class _Memo(dict):

@@ -10,6 +10,14 @@ Each file starts with a comment header the CLI and server read::
 ``memo`` (on a query with one ``iri`` parameter) asks for its answer for every instance of that
 class to be computed when a store is built and kept with it (``qdgraph.storage.answers``).
 
+``stream: ?a ?b in { PATTERN }`` (on a large listing whose ORDER BY starts with ``?a_key ?b_key``,
+each bound as ``CONCAT("k", STR(?a))``; checked when the file is read) lets a local store give
+the rows of the least key first, then the rest, instead of sorting the whole answer before the
+first row (``LocalBackend.stream_keyed``; endpoints run the query as it is). PATTERN is one every
+row's keys match, cheap to scan; ``by-key/NAME.rq``, when there is one, answers a single key with
+look-ups where the listing itself is written as scans (tests/test_streaming.py holds it to the
+same rows).
+
 ``param`` lines give the variable (without ``?``), its kind (``iri``, ``literal``, ``integer``;
 with ``?`` after it, ``iri?``, the parameter may be left out: the variable is then unbound)
 and help text. Values are bound as RDF terms (never spliced into the text). Every named query

@@ -554,7 +554,8 @@ def summary(kg, fmt, lang):
 @graph_options
 @click.option("--format", "-F", "fmt", type=click.Choice(format_names("select", "ask", "graph")), default=None,
               help=f"{'|'.join(TABLE_FORMATS)} for SELECT/ASK (default table); "
-                   f"{'|'.join(format_names('graph'))} for CONSTRUCT/DESCRIBE (default turtle).")
+                   f"{'|'.join(format_names('graph'))} for CONSTRUCT/DESCRIBE (default turtle). "
+                   "csv, tsv, json and xml print rows as they come; a table waits for every row (its column widths).")
 @click.option("--reason", type=click.Choice(["rdfs", "owlrl"]), help="Query the RDFS or OWL-RL inferred closure.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Give up after SECONDS.")
 def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
