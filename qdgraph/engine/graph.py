@@ -76,8 +76,10 @@ class KnowledgeGraph:
     def named(self, name: str, params: Mapping[str, Any] | None = None, *, stream: bool = False, **kw):
         """Run the query shipped as ``qdgraph/engine/queries/NAME.rq``: the one way a named
         query runs (commands, the server, library code). ``params`` are checked against the
-        file's declared parameters; ``stream=True`` gives a SELECT as :meth:`stream` does;
-        other keywords as :meth:`query`.
+        file's declared parameters; ``stream=True`` gives a SELECT as :meth:`stream` does (a
+        large listing whose file has a ``# stream:`` header gives its first rows after two small
+        queries, not after the whole answer is sorted: same rows, same order); other keywords as
+        :meth:`query`.
 
             >>> kg = open_graph()
             >>> rows = kg.named("indicator-target", {"indicator": "qdr:indicator-total-talent"}).rows
