@@ -47,17 +47,17 @@ def data(tmp_path_factory) -> Path:
 
 def test_the_copy_gives_the_store_the_rules_and_lookups_give_it(data, tmp_path, monkeypatch):
     import qdgraph.storage.build as build
-    import qdgraph.storage.indexscan as indexscan
+    from qdgraph.storage.shadow import Shadow
     from qdgraph.storage.build import build_store
 
     seen = []
     real = build._kept_from
     monkeypatch.setattr(build, "_kept_from", lambda *a: seen.append(1) or real(*a))
     monkeypatch.setattr(build, "CHUNK", 50_000)  # many chunks, cut anywhere in a line
-    monkeypatch.setattr(indexscan.IndexScanner, "CHUNK", 30_000)
+    monkeypatch.setattr(Shadow, "CHUNK", 30_000)
     build_store(tmp_path / "copy", [data])
     assert seen, "the copy was not used"
-    monkeypatch.setattr(build, "_shadow", lambda files: ())
+    monkeypatch.setattr(build, "_shadow", lambda files: None)
     build_store(tmp_path / "store", [data])
     copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
     assert copy["rules"] == store["rules"] and sum(copy["rules"].values()) > 100

@@ -174,13 +174,18 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             # the name index is built from the files themselves while Oxigraph loads them
             # (bulk_load releases the GIL and keeps about one core busy; this takes the other),
             # and so is the rules' and the lookups' copy of what they read
-            scanner = IndexScanner(gen, [f for f, _ in roles], *_shadow([f for f, _ in roles]))
+            shadow = _shadow([f for f, _ in roles])
+            scanner = IndexScanner(gen, [f for f, _ in roles], early=shadow is not None)
             scanner.start()
+            if shadow is not None:
+                shadow.start()
             try:
-                manifest = _fill(gen, roles, scanner, progress)
+                manifest = _fill(gen, roles, scanner, shadow, progress)
                 publish(store_dir, gen)
             except BaseException as err:
                 scanner.cancel()
+                if shadow is not None:
+                    shadow.cancel()
                 _discard(gen, err)
                 raise
     except BaseException:
@@ -190,21 +195,21 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     return manifest
 
 
-def _shadow(files: list[Path]) -> tuple:
-    """The in-memory copy for the rules and the lookups (``qdgraph.storage.shadow``) and the
-    queries to answer there; none when a big file is not line-based (read whole, it would
-    hold the whole graph beside the bulk loader's peak)."""
+def _shadow(files: list[Path]):
+    """The in-memory copy for the rules and the lookups (``qdgraph.storage.shadow``); None
+    when a big file is not line-based (read whole, it would hold the whole graph beside the
+    bulk loader's peak)."""
     from qdgraph.queryfiles import all_queries
     from qdgraph.storage.rdfio import rdf_format
     from qdgraph.storage.shadow import MAX_WHOLE_FILE, Shadow
 
     lines = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
     if any(rdf_format(f) not in lines and f.stat().st_size > MAX_WHOLE_FILE for f in files):
-        return ()
-    return Shadow(), [q for q in all_queries().values() if q.memo]
+        return None
+    return Shadow(files, [q for q in all_queries().values() if q.memo])
 
 
-def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | None) -> dict:
+def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progress | None) -> dict:
     """Load the files into the database of the new generation ``gen``, derive the rules'
     links, write its name index and manifest; returns the manifest."""
     from qdgraph.storage.rules import apply_verdicts, materialise
@@ -212,7 +217,6 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | No
     disk = ox.Store(str(gen / STORE_SUBDIR))
     shas = [_load_one(disk, f, progress if role == "data" else None) for f, role in roles]
     scanner.loaded()  # its index now, beside the rules, not on top of the bulk loader's peak memory
-    shadow = scanner.shadow
     derived = shadow.wait_derived() if shadow is not None else None
     if derived is None:  # the rules and the lookups on the store itself
         started = time.perf_counter()
@@ -225,7 +229,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, progress: Progress | No
         apply_verdicts(disk)  # the copy's own ran before its rules, as materialise does
         disk.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES)
         disk.flush()
-        answers = _kept_from(shadow, scanner.queries, gen, disk)
+        answers = _kept_from(shadow, gen, disk)
     scanner.join()
     shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
     records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
@@ -246,7 +250,7 @@ def keep_answers(gen: Path, disk: "ox.Store") -> dict:
     return write_answers(gen, disk, [q for q in all_queries().values() if q.memo])
 
 
-def _kept_from(shadow, queries, gen: Path, disk: "ox.Store") -> dict:
+def _kept_from(shadow, gen: Path, disk: "ox.Store") -> dict:
     """The kept answers the copy computed; any with a blank node in it (named by the copy's
     own parse) asked of the store instead, and all of them if the copy failed."""
     from qdgraph.storage.answers import answer_one, save_answers
@@ -254,6 +258,7 @@ def _kept_from(shadow, queries, gen: Path, disk: "ox.Store") -> dict:
     rows = shadow.wait_answers()
     if rows is None:
         return keep_answers(gen, disk)
+    queries = shadow.queries
     by_name = {q.name: q for q in queries}
     for n, (name, param, result) in enumerate(rows):
         if b"_:" in result:

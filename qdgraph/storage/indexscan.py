@@ -14,7 +14,6 @@ import pyoxigraph as ox
 
 from qdgraph.names import index_from
 from qdgraph.storage.namestore import write_names
-from qdgraph.storage.rdfio import BOM
 
 
 def sha256_file(path: Path) -> str:
@@ -57,14 +56,12 @@ class IndexScanner(threading.Thread):
 
     # The entries are made once the store is loaded (``loaded()``, or at the latest ``join()``):
     # made beside a bulk load of a whole big file they added 80 MB to its peak at 1 M triples.
-    # With a ``shadow`` (``qdgraph.storage.shadow``; the build then loads big files in chunks,
-    # a fraction of that peak) the lines the rules and the lookups read are kept there too,
-    # the rules run there once the files are read, and the entries are made right after.
+    # ``early``: made as soon as the files are read (the build loads big files in chunks, a
+    # fraction of that peak): the rest of the build does not wait for them.
 
-    def __init__(self, gen: Path, files: list[Path], shadow=None, queries=()):
+    def __init__(self, gen: Path, files: list[Path], early: bool = False):
         super().__init__(name="qdgraph-index", daemon=True)
-        self.gen, self.files = gen, files
-        self.shadow, self.queries = shadow, queries
+        self.gen, self.files, self.early = gen, files, early
         self.sha256: dict[Path, str] = {}
         self.ok = False
         self._cancelled = False
@@ -89,13 +86,6 @@ class IndexScanner(threading.Thread):
 
     def run(self) -> None:
         try:
-            self._run()
-        finally:
-            if self.shadow is not None:
-                self.shadow.give_up()  # if its rules never ran: the build does not wait for them
-
-    def _run(self) -> None:
-        try:
             from qdgraph.storage.rdfio import rdf_format
 
             for f in self.files:
@@ -106,9 +96,7 @@ class IndexScanner(threading.Thread):
                     self._scan_parsed(f, fmt)
                 if self._cancelled:
                     return
-            if self.shadow is not None:
-                self.shadow.finish(self.queries)
-            if self.shadow is None or not self.shadow.ok:
+            if not self.early:
                 self._go.wait()
             if self._cancelled:
                 return
@@ -151,20 +139,9 @@ class IndexScanner(threading.Thread):
 
         with open_rdf(path) as f:
             self._add_quads(ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()))
-        if self.shadow is not None:
-            self.shadow.add_file(path, fmt)
 
     def _scan_lines(self, path: Path, fmt) -> None:  # not hashed: the build's load of it hashes it
         hard: list[bytes] = []
-        shadow, base, head = self.shadow, path.resolve().as_uri(), True
-
-        def keep(lines: bytes) -> None:  # the shadow's lines: past a byte-order mark, as the store reads them
-            nonlocal head
-            if head and lines:
-                head = False
-                lines = lines[len(BOM):] if lines.startswith(BOM) else lines
-            shadow.add_lines(lines, fmt, base)
-
         with open(path, "rb") as f:
             rest = b""
             while not self._cancelled:
@@ -175,12 +152,8 @@ class IndexScanner(threading.Thread):
                 cut = chunk.rfind(b"\n") + 1
                 rest, chunk = chunk[cut:], chunk[:cut]
                 self._scan_chunk(chunk, hard)
-                if shadow is not None:
-                    keep(chunk)
             if rest:
                 self._scan_chunk(rest + b"\n", hard)
-                if shadow is not None:
-                    keep(rest + b"\n")
         if hard:
             self._add_quads(ox.parse(input=b"\n".join(hard), format=fmt, base_iri=path.resolve().as_uri()))
 

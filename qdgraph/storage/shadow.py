@@ -2,9 +2,9 @@
 
 The rules (``qdgraph.storage.rules``) and the kept answers (``qdgraph.storage.answers``) read
 only triples whose predicate their texts name, and rdf:type triples whose class they name: at a
-million triples, 660,000 of 980,000. The index scanner picks those lines out of the files while
-Oxigraph bulk-loads them into the store, and loads them here; the rules run here, and the
-lookups are answered here, beside the bulk load. On the store, after the bulk load, they took
+million triples, 660,000 of 980,000. A thread of its own picks those lines out of the files
+while Oxigraph bulk-loads them into the store (and the index scanner reads the names), and
+loads them here; the rules run here, and the lookups are answered here, beside the bulk load. On the store, after the bulk load, they took
 4 s and 10 s of CPU (every term of every row read back from RocksDB); here 1.3 s and 1.5 s.
 The store then gets the derived triples in one more bulk load: the same quads as the rules run
 on the store itself (``tests/test_build.py`` compares both ways, quad for quad and answer for
@@ -59,12 +59,17 @@ def named_terms() -> frozenset[bytes]:
 
 
 class Shadow:
-    """The in-memory copy, filled by the index scanner's thread; ``ok`` False once it cannot
-    be exact (the build then runs the rules and the lookups on the store, as before)."""
+    """The in-memory copy of what ``queries`` and the rules read in ``files``, made and used in
+    a thread of its own (``start``); ``ok`` False once it cannot be exact (the build then runs
+    the rules and the lookups on the store, as before)."""
 
-    def __init__(self):
+    CHUNK = 4 << 20  # bytes read at a time
+
+    def __init__(self, files: list[Path], queries):
+        self.files, self.queries = files, queries
         self.store: ox.Store | None = ox.Store()
         self.ok = True
+        self._cancelled = False
         self._keep = named_terms()
         self._type = f"<{RDF_TYPE}>".encode()
         self.derived: bytes | None = None  # every triple the rules added, as N-Triples
@@ -127,14 +132,43 @@ class Shadow:
         except (SyntaxError, ValueError, OSError):
             self.fail()
 
-    def finish(self, queries) -> None:
-        """The files are read: run the rules here, then answer ``queries`` here, in a thread of
-        their own (beside the name index, which is Python where these run in Oxigraph)."""
-        self._work = threading.Thread(target=self._finish, args=(queries,), name="qdgraph-shadow", daemon=True)
+    def start(self) -> None:
+        self._work = threading.Thread(target=self._run, name="qdgraph-shadow", daemon=True)
         self._work.start()
 
-    def _finish(self, queries) -> None:
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def _read(self) -> None:
+        from qdgraph.storage.rdfio import open_rdf, rdf_format
+
+        for path in self.files:
+            fmt = rdf_format(path)
+            if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+                self.add_file(path, fmt)
+                continue
+            base = path.resolve().as_uri()
+            with open_rdf(path) as f:  # past a byte-order mark, as the store reads it
+                rest = b""
+                while self.ok:
+                    if self._cancelled:
+                        self.fail()
+                        return
+                    chunk = f.read(self.CHUNK)
+                    if not chunk:
+                        break
+                    chunk = rest + chunk
+                    cut = chunk.rfind(b"\n") + 1
+                    rest, chunk = chunk[cut:], chunk[:cut]
+                    self.add_lines(chunk, fmt, base)
+                if rest:
+                    self.add_lines(rest + b"\n", fmt, base)
+            if not self.ok:
+                return
+
+    def _run(self) -> None:
         try:
+            self._read()
             if self.ok:
                 from qdgraph.storage.rules import materialise
 
@@ -149,23 +183,17 @@ class Shadow:
             self.fail()
         finally:
             self._derived_done.set()
-        if not self.ok:
+        if not self.ok or self._cancelled:
             return
         from qdgraph.storage.answers import answer_all
 
         started = time.perf_counter()
         try:
-            self.rows = answer_all(self.store, queries)
+            self.rows = answer_all(self.store, self.queries)
         except Exception:
             self.rows = None
         self.answers_seconds = time.perf_counter() - started
         self.store = None  # freed here, beside the build's last steps (0.8 s of CPU at 1 M triples)
-
-    def give_up(self) -> None:
-        """Leave the copy out if its rules have not run (the scanner failed or was cancelled)."""
-        if not self._derived_done.is_set():
-            self.fail()
-            self._derived_done.set()
 
     def wait_derived(self) -> bytes | None:
         """The rules' triples once derived; None when the copy was left out."""
