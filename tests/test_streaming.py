@@ -140,3 +140,14 @@ def test_the_cli_hands_the_first_row_to_the_pipe_before_the_rest(monkeypatch, fm
     assert len(pipe.chunks) >= 2 and whole.startswith(first)
     assert "claim-chain-advanced-computing--category--category-digital-advantage" in first
     assert first.count("claim-") <= 4 < whole.count("claim-")
+
+
+def test_a_table_of_a_large_listing_says_it_waits_for_every_row(cli):
+    res = cli("query", "--name", "site-quotes")
+    assert res.code == 0, res
+    assert "a table waits for every row" in res.err and "-F tsv" in res.err
+    assert res.out.splitlines()[0].split() == ["quote", "exact", "source", "start"]
+    res = cli("query", "--name", "site-quotes", "-F", "tsv")
+    assert res.code == 0 and res.err == "", res
+    res = cli("query", "--name", "pillars")  # a short answer: nothing to say
+    assert res.code == 0 and res.err == "", res

@@ -598,6 +598,12 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     # rows go out as the engine gives them: a 10-million-row answer is never held whole
     stream = fmt in ("csv", "tsv", "xml", "json") and timeout is None
     if qname:
+        if fmt in (None, "table"):
+            from qdgraph.engine.queries import get_query
+
+            if get_query(qname).stream:  # a listing that can come row by row: say why this one waits
+                note(f"qdgraph: note: a table waits for every row of {qname} (its column widths); "
+                     "-F tsv, csv, json or xml print the rows as they come")
         res = g.named(qname, bound, stream=stream, timeout=timeout)
     elif stream:
         res = g.stream(text, bound)
