@@ -138,12 +138,15 @@ class LocalBackend:
         ``# stream:`` header): the least key's rows first, answered by ``head`` (default: the
         text) with the key bound, then the rest, by the text with a FILTER keeping the rows
         after that key. Same rows in the same order as ``stream``; the first row comes after
-        two small queries instead of after the whole answer is sorted (Oxigraph sorts before
+        a few small queries instead of after the whole answer is sorted (Oxigraph sorts before
         it gives any row: 3 s for the 50,000 enterprises at 1 M triples)."""
-        least = self.least_key(keys, params)
-        if least is None:  # no row, or a key that is not an IRI: the plain query
-            return self.stream(text, params)
-        first = self._solutions(head or text, params, least)
+        try:
+            least = self.least_key(keys, params)
+            if least is None:  # no row, or a key that is not an IRI: the plain query
+                return self.stream(text, params)
+            first = self._solutions(head or text, params, least)
+        except (OSError, ValueError, RuntimeError) as err:  # a store RocksDB cannot read, as in ``run``
+            raise QdgraphError(f"query failed: {err}") from None
         variables = [v.value for v in first.variables]
 
         def solutions():
@@ -157,7 +160,7 @@ class LocalBackend:
         ``CONCAT("k", STR(?v))`` keys are) among the solutions of ``keys.pattern``; None when
         there is none or one is not an IRI. A key with few values is read whole and the least
         taken here (the engine compares ids, never reading a string); one with many is left to
-        MIN, which reads each IRI's text once."""
+        the engine's MIN (about 2.5 µs a row: it reads the IRIs' text)."""
         bound = dict(params)
         for key in keys.keys:
             fixed = " ".join("?" + v for v in bound)  # projected: pyoxigraph substitutes only those
