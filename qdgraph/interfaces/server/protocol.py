@@ -133,7 +133,8 @@ class Protocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
         idle = self._idle and not self.pipeline and (self.cycle is None or self.cycle.response_complete)
-        if idle and not self.flow.write_paused and self.state.cache.max_bytes > 0:  # a client not reading its answers waits for them as usual
+        # a client not reading its answers waits for them as usual; no cache (--cache-mb 0): no look
+        if idle and not self.flow.write_paused and self.state.cache.max_bytes > 0:
             hit = self.state.cache.raw_get(data, self.state.pool.generation())
             if hit is not None:
                 self._answer(hit)

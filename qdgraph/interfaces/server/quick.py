@@ -11,10 +11,11 @@ same work. Hence:
 
 - every request is first answered by a worker, which reports the CPU its task took;
 - a successful answer that took at most ``QUICK_CPU`` (and a twentieth of ``--timeout``) is
-  remembered by its request (``QUICK_KEYS`` of them, the oldest forgotten first);
+  remembered by its request (``QUICK_BYTES`` of query text at most, the least recently asked
+  forgotten first);
 - the next time, that request is answered here, on the event loop, by the same
   ``worker.handle`` (the read-only guard first, then the engine): the same bytes a worker sends;
-  the loop waits a few milliseconds at most. On the loop rather than in threads: with threads
+  the loop waits 20 ms at most. On the loop rather than in threads: with threads
   the GIL passed to and fro cost 0.2-0.6 ms a request, most of the hop saved; ``serve`` runs
   one serving process per core instead (``fronts.py``);
 - a query that calls a function with a new value at each run (NOW, RAND, UUID, STRUUID,
@@ -35,7 +36,7 @@ from qdgraph.interfaces.server.cache import cacheable
 from qdgraph.interfaces.server.messages import Answer, Reply, Task
 
 QUICK_CPU = 0.02     # seconds of CPU a worker took, at most, for the request to be answered here next time
-QUICK_KEYS = 4096    # requests remembered as quick
+QUICK_BYTES = 8 << 20  # query text remembered, at most (a POST body may be 2 MiB)
 
 
 class QuickPath:
@@ -44,7 +45,8 @@ class QuickPath:
     def __init__(self, spec: dict, timeout: float):
         self.spec = spec
         self.limit = min(QUICK_CPU, timeout / 20)  # far inside the time limit, whatever the machine's load
-        self._known: OrderedDict = OrderedDict()
+        self._known: OrderedDict = OrderedDict()  # request -> the length of its query text
+        self._bytes = 0
         self._graph: tuple = ("", None)  # (generation, KnowledgeGraph) open here
         self._opening: str | None = None  # the generation being opened (or that could not be)
 
@@ -60,16 +62,20 @@ class QuickPath:
         """A worker's reply to ``key`` and the CPU it took: remember quick answers."""
         if key is None or cpu > self.limit or not isinstance(reply, Answer) or not cacheable(key[1]):
             return
-        known = self._known
-        known[key] = True
-        if len(known) > QUICK_KEYS:
-            known.popitem(last=False)
+        known, size = self._known, len(key[1]) + sum(map(len, key[2])) + 200
+        if key in known or size > QUICK_BYTES:
+            return
+        known[key] = size
+        self._bytes += size
+        while self._bytes > QUICK_BYTES:
+            self._bytes -= known.popitem(last=False)[1]
 
     def answer(self, key, task: Task) -> Reply | None:
         """The reply to a request known to be quick, answered here; None: a worker must answer
         (not known, or the generation is not open here yet)."""
         if key is None or key not in self._known:
             return None
+        self._known.move_to_end(key)  # the least recently asked is forgotten first
         g, kg = self._graph
         if g != task.generation or kg is None:
             if self._opening != task.generation:  # opened off the loop; workers answer meanwhile
