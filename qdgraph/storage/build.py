@@ -61,9 +61,10 @@ class _HashingReader:
         return len(data)
 
 
-def _load_one(store: "ox.Store", path: Path, progress: Progress | None) -> str | None:
+def _load_one(store: "ox.Store", path: Path, progress: Progress | None, chunked: bool = False) -> str | None:
     """Add one file to ``store``; its sha256 when hashing it cost nothing extra (else None: the
-    index scanner hashes every file). Errors read ``file:line:col: message``."""
+    index scanner hashes it). ``chunked``: a line-based file in calls of CHUNK bytes (with the
+    rules' copy beside it). Errors read ``file:line:col: message``."""
     from qdgraph.storage.rdfio import BOM, check_readable, has_bom, open_rdf, parse_file, rdf_errors, rdf_format
 
     check_readable(path)
@@ -74,7 +75,7 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None) -> str |
             progress(path.stat().st_size)
         return None
     base = path.resolve().as_uri()
-    if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+    if chunked and fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
         with rdf_errors(path):
             return _load_lines(store, path, fmt, base, progress)
     with rdf_errors(path):
@@ -116,9 +117,9 @@ def _load_lines(store: "ox.Store", path: Path, fmt, base: str, progress: Progres
         while True:
             data = f.read(CHUNK)
             h.update(data)
-            if progress and data:
-                progress(len(data))
             if b"_:" in data or b"_:" in rest[-1:] + data[:1]:
+                if progress and data:
+                    progress(len(data))
                 reader = _HashingReader(f, progress, h, rest + data)
                 load(reader)
                 while reader.read(1 << 20):  # the parser may stop before EOF (trailing whitespace)
@@ -128,12 +129,14 @@ def _load_lines(store: "ox.Store", path: Path, fmt, base: str, progress: Progres
             if not data:
                 if chunk:
                     load(chunk)
-                return h.hexdigest()
+                return h.hexdigest()  # its bytes were reported with the read before
             cut = chunk.rfind(b"\n") + 1  # 0 without a line end: all of it waits for the next read
             rest, chunk = chunk[cut:], chunk[:cut]
             if chunk:
                 load(chunk)
                 lines += chunk.count(b"\n")
+            if progress:
+                progress(len(data))
 
 
 def check_target(store_dir: Path, force: bool) -> None:
@@ -198,13 +201,15 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
 def _shadow(files: list[Path]):
     """The in-memory copy for the rules and the lookups (``qdgraph.storage.shadow``); None
     when a big file is not line-based (read whole, it would hold the whole graph beside the
-    bulk loader's peak)."""
+    bulk loader's peak), or when the files are too big for it to be worth its memory."""
     from qdgraph.queryfiles import all_queries
     from qdgraph.storage.rdfio import rdf_format
-    from qdgraph.storage.shadow import MAX_WHOLE_FILE, Shadow
+    from qdgraph.storage.shadow import MAX_INPUT, MAX_WHOLE_FILE, Shadow
 
     lines = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
     if any(rdf_format(f) not in lines and f.stat().st_size > MAX_WHOLE_FILE for f in files):
+        return None
+    if sum(f.stat().st_size for f in files) > MAX_INPUT:  # it grows with the data: 2 bytes a byte read
         return None
     return Shadow(files, [q for q in all_queries().values() if q.memo])
 
@@ -215,7 +220,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progr
     from qdgraph.storage.rules import apply_verdicts, materialise
 
     disk = ox.Store(str(gen / STORE_SUBDIR))
-    shas = [_load_one(disk, f, progress if role == "data" else None) for f, role in roles]
+    shas = [_load_one(disk, f, progress if role == "data" else None, shadow is not None) for f, role in roles]
     scanner.loaded()  # its index now, beside the rules, not on top of the bulk loader's peak memory
     derived = shadow.wait_derived() if shadow is not None else None
     if derived is None:  # the rules and the lookups on the store itself

@@ -43,8 +43,8 @@ _ANY_ESCAPE = re.compile(rb"\\[uU]")
 
 class IndexScanner(threading.Thread):
     """Builds and writes the name index of ``files`` (the same entries as ``build_index`` of the
-    store they are loaded into) while the main thread bulk-loads them, and hashes the files it
-    parses whole (the load hashes line-based ones as it reads them).
+    store they are loaded into) while the main thread bulk-loads them, and hashes each file
+    (but those the build loads in chunks: it hashes them as it reads them).
 
     N-Triples and N-Quads are line-based: only the lines that mention rdfs:label, rdf:type or
     skos:altLabel are read, by a regex when their terms need no unescaping and by Oxigraph
@@ -140,7 +140,8 @@ class IndexScanner(threading.Thread):
         with open_rdf(path) as f:
             self._add_quads(ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()))
 
-    def _scan_lines(self, path: Path, fmt) -> None:  # not hashed: the build's load of it hashes it
+    def _scan_lines(self, path: Path, fmt) -> None:
+        h = None if self.early else hashlib.sha256()  # early: the build hashes what it loads in chunks
         hard: list[bytes] = []
         with open(path, "rb") as f:
             rest = b""
@@ -148,12 +149,16 @@ class IndexScanner(threading.Thread):
                 chunk = f.read(self.CHUNK)
                 if not chunk:
                     break
+                if h is not None:
+                    h.update(chunk)
                 chunk = rest + chunk
                 cut = chunk.rfind(b"\n") + 1
                 rest, chunk = chunk[cut:], chunk[:cut]
                 self._scan_chunk(chunk, hard)
             if rest:
                 self._scan_chunk(rest + b"\n", hard)
+        if h is not None:
+            self.sha256[path] = h.hexdigest()
         if hard:
             self._add_quads(ox.parse(input=b"\n".join(hard), format=fmt, base_iri=path.resolve().as_uri()))
 
