@@ -54,7 +54,9 @@ def describe(kg, name: str) -> Card:
             c = claims.get((iri, p, o.value), {})
             card.out.setdefault(shorten(p), []).append(
                 {"iri": o.value, "zh": zh, "en": en, "basis": c.get("basis"), "evidence": c.get("evidence", [])})
-    for r in kg.named("entity-in", {"entity": node}).rows:
+    into = kg.named("entity-in", {"entity": node}).rows
+    names.prefetch(r["s"].value for r in into if isinstance(r["s"], ox.NamedNode))  # an endpoint: one request, not one each
+    for r in into:
         s, p = r["s"], r["p"].value
         if not isinstance(s, ox.NamedNode):
             continue
