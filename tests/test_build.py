@@ -158,3 +158,23 @@ def test_the_copy_holds_every_triple_the_rules_and_lookups_can_read():
                 assert isinstance(o, URIRef) and str(o) in names, (text[:60], o)
             checked += 1
     assert checked > 50
+
+
+def test_a_kept_answer_with_a_blank_node_is_the_stores_own(tmp_path):
+    """A Turtle file's blank nodes get other names in the copy than in the store: an answer
+    that shows one is asked of the store instead, so kept and live still agree."""
+    from qdgraph.storage.build import build_store
+    from qdgraph.storage.generations import current_generation
+    from qdgraph.storage.answers import Answers
+    from test_kept_answers import assert_kept_equal_live
+
+    ttl = tmp_path / "blank-target.ttl"
+    ttl.write_text("@prefix qd: <https://w3id.org/qdgraph/ontology#> .\n"
+                   "@prefix qdr: <https://w3id.org/qdgraph/id/> .\n"
+                   '[] a qd:Target ; qd:indicator qdr:indicator-gdp ; qd:statedAs "试验目标"@zh .\n', encoding="utf-8")
+    build_store(tmp_path / "s", [ttl])
+    answers = Answers(current_generation(tmp_path / "s"))
+    kept = answers._db.execute("SELECT result FROM answers WHERE query = 'indicator-target' AND param LIKE "
+                               "'%indicator-gdp>'").fetchone()[0]
+    assert b"_:" in kept and "试验目标".encode() in kept
+    assert_kept_equal_live(tmp_path / "s")

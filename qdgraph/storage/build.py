@@ -267,8 +267,8 @@ def _kept_from(shadow, gen: Path, disk: "ox.Store") -> dict:
     by_name = {q.name: q for q in queries}
     for n, (name, param, result) in enumerate(rows):
         if b"_:" in result:
-            q = by_name[name]
-            rows[n] = answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param))
+            q = by_name[name]  # param: the instance in N-Triples syntax, "<iri>"
+            rows[n] = answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param[1:-1]))
     return save_answers(gen, queries, rows, time.perf_counter() - shadow.answers_seconds)
 
 
