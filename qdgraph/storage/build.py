@@ -1,6 +1,7 @@
 """``qdgraph load``: build a store (see ``qdgraph.storage.generations`` for its layout) from the
 ontology, the bundled data and the user's RDF files, streaming big files into Oxigraph's bulk
-loader while a second thread reads the name index from the same files (``qdgraph.storage.indexscan``).
+loader while a second thread reads the name index from the same files (``qdgraph.storage.indexscan``)
+and a third the rules' and the lookups' in-memory copy (``qdgraph.storage.shadow``).
 All or nothing: the new generation is only published once complete.
 """
 from __future__ import annotations

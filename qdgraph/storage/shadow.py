@@ -4,8 +4,9 @@ The rules (``qdgraph.storage.rules``) and the kept answers (``qdgraph.storage.an
 only triples whose predicate their texts name, and rdf:type triples whose class they name: at a
 million triples, 660,000 of 980,000. A thread of its own picks those lines out of the files
 while Oxigraph bulk-loads them into the store (and the index scanner reads the names), and
-loads them here; the rules run here, and the lookups are answered here, beside the bulk load. On the store, after the bulk load, they took
-4 s and 10 s of CPU (every term of every row read back from RocksDB); here 1.3 s and 1.5 s.
+loads them here; the rules run here, and the lookups are answered here, beside the bulk load.
+On the store, after the bulk load, they took 4 s and 10 s of CPU (every term of every row read
+back from RocksDB); here 1.5 s and 1.1 s, and 4 s to read the lines and load them.
 The store then gets the derived triples in one more bulk load: the same quads as the rules run
 on the store itself (``tests/test_build.py`` compares both ways, quad for quad and answer for
 answer).
