@@ -100,10 +100,14 @@ for name, q in sorted(all_queries().items()):
         res[side] = None if rows is None else statistics.median(times)
         res[side + "_cpu"] = None if rows is None else statistics.median(cpus)
         res[side + "_rows"] = rows
-    # the first row as the engine streams it (pyoxigraph's iterator): what a large answer is held to
+    # the first row as qdgraph streams it (a listing with a `# stream:` header: its least key's
+    # rows first), what a large answer is held to, beside the plain query's first row from the engine
+    c = time.process_time()
+    next(iter(kg.named(name, params, stream=True).rows), None)
+    res["first_cpu"] = time.process_time() - c
     c = time.process_time()
     next(iter(store.query(text, prefixes=PREFIXES)), None)
-    res["first_cpu"] = time.process_time() - c
+    res["first_raw_cpu"] = time.process_time() - c
     out[name] = res
 print(json.dumps(out))
 """
@@ -314,12 +318,13 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
         if n == "chains":
             row += ["whole ≤ 200 ms", verdict(q["qdgraph"], q.get("qdgraph_cpu"), 0.2)]
         elif (q["qdgraph_rows"] or 0) >= LARGE:
-            row += [f"first row ≤ 200 ms: {ms(q.get('first_cpu'))} cpu", verdict(q.get("first_cpu"), None, 0.2)]
+            row += [f"first row ≤ 200 ms: {ms(q.get('first_cpu'))} cpu (raw, unstreamed: {ms(q.get('first_raw_cpu'))})",
+                    verdict(q.get("first_cpu"), None, 0.2)]
         else:
             row += ["whole ≤ 1 s", verdict(q["qdgraph"], q.get("qdgraph_cpu"), 1.0)]
         rows.append(row)
     out.append("Named queries (median of 3, warm process: wall / cpu, raw pyoxigraph in brackets; a large answer "
-               f"(≥ {LARGE:,} rows) is held to its first row as pyoxigraph's iterator gives it)\n"
+               f"(≥ {LARGE:,} rows) is held to its first row as qdgraph streams it: kg.named(…, stream=True))\n"
                + table(["named query"] + [f"{r['size']} qdgraph (raw)" for r in results] + [f"target at {last['size']}", "verdict"], rows))
     if len(results) > 1 and results[0]["load_qdgraph"] is not None:
         a, b = results[0], results[-1]
