@@ -194,7 +194,8 @@ class LocalBackend:
         subs = {ox.Variable(k): v for k, v in params.items()}
         # the protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
         # 2.1.4); either way only graphs this store holds, never anything fetched
-        chosen = dataset or (query_dataset(text) if _MAY_HAVE_FROM.search(text) else None)  # cheap look first
+        # cheap looks first: the regex costs 45-145 µs a query (5-7 % of a served answer), the substring test a tenth
+        chosen = dataset or (query_dataset(text) if "from" in text.lower() and _MAY_HAVE_FROM.search(text) else None)
         graphs = self.resolve_dataset(chosen) if chosen else {}
         try:
             try:
