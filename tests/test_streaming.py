@@ -15,6 +15,7 @@ import pytest
 
 from qdgraph.engine.queries import all_queries
 from qdgraph.queryfiles import HERE, parse_rq
+from conftest import turtle_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
 STREAMED = sorted(name for name, q in all_queries().items() if q.stream)
@@ -84,6 +85,28 @@ def test_each_by_key_file_gives_the_rows_of_its_key(graph, name):
         head = g.backend._solutions(q.head_text(), params, dict(zip(q.stream.keys, key)))
         variables = [v.value for v in head.variables]
         assert [{v: t for v, t in zip(variables, sol) if t is not None} for sol in head] == rows, key
+
+
+@pytest.mark.parametrize("few", [100, 0])  # 0: the engine's MIN finds the least key, as for a big store
+def test_a_key_that_is_not_an_iri_sends_the_listing_the_plain_way(tmp_path, monkeypatch, few):
+    """A claim whose object is a literal: its key string ("kA…") sorts before every IRI's, where
+    the engine's MIN puts a literal after them. The listing must still give every row in order."""
+    import qdgraph.engine.backend as backend
+    from qdgraph.engine.graph import open_graph
+
+    monkeypatch.setattr(backend, "FEW_KEYS", few)
+    extra = tmp_path / "odd.ttl"
+    extra.write_text(turtle_prefixes() + """
+qdr:odd-claim a qd:Claim ; rdf:subject qdr:odd-measure ; rdf:predicate qd:affects ; rdf:object "A literal" ;
+    qd:basis qd:Stated .
+qdr:odd-measure qd:affects "A literal" .
+""", encoding="utf-8")
+    g = open_graph(data=[extra])
+    q = all_queries()["affects-links"]
+    plain = _rows(g.backend.stream(q.text, {}))
+    assert any(isinstance(r.get("indicator"), ox.Literal) for r in plain)
+    assert _rows(g.named("affects-links", {}, stream=True)) == plain
+    assert g.backend.least_key(q.stream, {}) is None
 
 
 def test_by_key_files_pass_the_guard():
