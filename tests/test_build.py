@@ -115,11 +115,12 @@ def test_the_copy_holds_every_triple_the_rules_and_lookups_can_read():
 
     from qdgraph.namespaces import PREFIXES
     from qdgraph.queryfiles import all_queries
-    from qdgraph.storage.rules import all_rules
+    from qdgraph.storage.rules import MATERIALISE_QUERIES, all_rules
     from qdgraph.storage.shadow import named_terms
 
     names = {t.decode()[1:-1] for t in named_terms()}
-    texts = [r.text for r in all_rules()] + [q.text for q in all_queries().values() if q.memo]
+    texts = ([r.text for r in all_rules()] + list(MATERIALISE_QUERIES)
+             + [q.text for q in all_queries().values() if q.memo])
     assert len(texts) >= 10
 
     def walk(node, out: list, values: dict):
@@ -178,3 +179,28 @@ def test_a_kept_answer_with_a_blank_node_is_the_stores_own(tmp_path):
                                "'%indicator-gdp>'").fetchone()[0]
     assert b"_:" in kept and "试验目标".encode() in kept
     assert_kept_equal_live(tmp_path / "s")
+
+
+def test_a_verdict_in_a_line_based_file_rejects_its_reading_in_the_copy_too(tmp_path, monkeypatch):
+    """A verdict read from an N-Triples file drops its reading before the rules run, in the copy
+    as on the store: the copy keeps the verdicts' own triples, not only the rules' predicates."""
+    import qdgraph.storage.build as build
+    from qdgraph.namespaces import PREFIXES
+
+    qd, qdr = PREFIXES["qd"], PREFIXES["qdr"]
+    nt = tmp_path / "verdict.nt"
+    v = f"<{qdr}verdict-test-reject-manufacturing>"
+    nt.write_text(f"{v} <{PREFIXES['rdf']}type> <{qd}Verdict> .\n"
+                  f"{v} <{qd}onClaim> <{qdr}claim-subject-advanced-manufacturing--countsIn--subject-manufacturing> .\n"
+                  f"{v} <{qd}decision> <{qd}Rejected> .\n", encoding="utf-8")
+    seen = []
+    real = build._kept_from
+    monkeypatch.setattr(build, "_kept_from", lambda *a: seen.append(1) or real(*a))
+    build.build_store(tmp_path / "copy", [nt])
+    assert seen, "the copy was not used"
+    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    build.build_store(tmp_path / "store", [nt])
+    copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
+    assert any(b"RejectedReading" in q for q in store["quads"])
+    for part in store:
+        assert copy[part] == store[part], part

@@ -49,9 +49,11 @@ def named_terms() -> frozenset[bytes]:
     more is harmless), as N-Triples terms. ``tests/test_build.py`` checks that no triple
     pattern of theirs has a predicate outside it (a variable one would need every triple)."""
     from qdgraph.queryfiles import all_queries
-    from qdgraph.storage.rules import all_rules
+    from qdgraph.storage.rules import MATERIALISE_QUERIES, all_rules
 
-    texts = [r.text for r in all_rules()]
+    # and what materialise reads besides: the verdicts (they drop the readings they reject
+    # before any rule runs), the bases' strengths, the premises
+    texts = [r.text for r in all_rules()] + list(MATERIALISE_QUERIES)
     names = {RDF_TYPE}
     for q in all_queries().values():
         if q.memo:

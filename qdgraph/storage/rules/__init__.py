@@ -115,7 +115,7 @@ def _extend(store, quads: list, added: list | None, ox) -> None:
 # context (qd:InferredFromContext), with a qd:rationale. An analyst may overrule it (verdicts).
 READING_BASIS = QD + "InferredFromContext"
 
-_VERDICTS = """SELECT ?v ?c ?d WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d }"""
+VERDICTS = """SELECT ?v ?c ?d WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d }"""
 
 
 def apply_verdicts(store) -> int:
@@ -126,7 +126,7 @@ def apply_verdicts(store) -> int:
 
     rdf = PREFIXES["rdf"]
     n = 0
-    for v, c, d in [tuple(s) for s in store.query(_VERDICTS, prefixes=PREFIXES)]:
+    for v, c, d in [tuple(s) for s in store.query(VERDICTS, prefixes=PREFIXES)]:
         if d.value != QD + "Rejected":
             continue
         basis = ox.NamedNode(QD + "basis")
@@ -248,6 +248,8 @@ def _run(store, rule: Rule, ox, added: list | None = None) -> None:
 
 
 _COUNTS = """SELECT ?rule (COUNT(?c) AS ?n) WHERE { ?c qd:derivedBy ?rule } GROUP BY ?rule"""
+# what ``materialise`` reads besides the rules: the rules' in-memory copy keeps what these name
+MATERIALISE_QUERIES = (VERDICTS, _STRENGTHS, _CLAIM_BASES, _PREMISES, _COUNTS)
 
 
 def link_counts(store_or_kg, rules=None) -> dict[str, int]:
