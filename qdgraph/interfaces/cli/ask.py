@@ -14,6 +14,7 @@ from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
 
 TABLE_FORMATS = format_names("select")
+TABLE_NOTE_ROWS = 1000  # a streamed listing's table this long says that other formats print rows as they come
 
 
 def _other(lang):
@@ -598,12 +599,6 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
     # rows go out as the engine gives them: a 10-million-row answer is never held whole
     stream = fmt in ("csv", "tsv", "xml", "json") and timeout is None
     if qname:
-        if fmt in (None, "table"):
-            from qdgraph.engine.queries import get_query
-
-            if get_query(qname).stream:  # a listing that can come row by row: say why this one waits
-                note(f"qdgraph: note: a table waits for every row of {qname} (its column widths); "
-                     "-F tsv, csv, json or xml print the rows as they come")
         res = g.named(qname, bound, stream=stream, timeout=timeout)
     elif stream:
         res = g.stream(text, bound)
@@ -622,6 +617,12 @@ def query(sparql, qfile, qname, params, kg, fmt, reason, timeout):
 
         rows = list(res.rows)
         emit(_table(list(res.variables), [[display(r.get(v)) for v in res.variables] for r in rows]))
+        if qname and len(rows) >= TABLE_NOTE_ROWS:
+            from qdgraph.engine.queries import get_query
+
+            if get_query(qname).stream:  # a listing that could have come row by row: say why it waited
+                note(f"qdgraph: note: a table waits for every row of {qname} ({len(rows):,} here: its column "
+                     "widths); -F tsv, csv, json or xml print the rows as they come")
     else:
         emit(write(res, fmt), fmt)
     if getattr(res, "truncated", False):
