@@ -108,22 +108,11 @@ class OtherFront:
     """A serving process beside the first, on the same listening socket."""
 
     def __init__(self, settings: dict, workers: int, sock: socket.socket):
-        from qdgraph.interfaces.server.pool import PKG_PARENT
+        from qdgraph.interfaces.server.pool import spawn
 
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (PKG_PARENT, env.get("PYTHONPATH")) if p)
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "qdgraph.interfaces.server.fronts", str(theirs.fileno()), str(sock.fileno())],
-                pass_fds=(theirs.fileno(), sock.fileno()), stdin=subprocess.DEVNULL, env=env)
-        except OSError as err:
-            ours.close()
-            raise QdgraphError(f"cannot start a serving process: {err}") from None
-        finally:
-            theirs.close()  # only the other process holds its end: our exit gives it EOF
-        self.sock = ours
-        with Connection(os.dup(ours.fileno())) as conn:
+        # only the other process holds its end of the pair: our exit gives it EOF
+        self.proc, self.sock = spawn("qdgraph.interfaces.server.fronts", "a serving process", sock.fileno())
+        with Connection(os.dup(self.sock.fileno())) as conn:
             conn.send((settings, workers))
 
     def wait_ready(self, timeout: float) -> None:

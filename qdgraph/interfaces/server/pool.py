@@ -69,6 +69,23 @@ def private_memory(pid: int) -> int | None:
         return None
 
 
+def spawn(module: str, what: str, *fds: int) -> tuple[subprocess.Popen, socket.socket]:
+    """``python -m module CONN_FD *fds``, this qdgraph importable there, and our end of the socket
+    pair it talks over (its end is CONN_FD; ``fds`` are passed on too)."""
+    ours, theirs = socket.socketpair()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (PKG_PARENT, env.get("PYTHONPATH")) if p)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", module, str(theirs.fileno()), *map(str, fds)],
+                                pass_fds=(theirs.fileno(), *fds), stdin=subprocess.DEVNULL, env=env)
+    except OSError as err:
+        ours.close()
+        raise QdgraphError(f"cannot start {what}: {err}") from None
+    finally:
+        theirs.close()  # only the child holds its end now: its exit gives us EOF
+    return proc, ours
+
+
 class Worker:
     """One ``python -m qdgraph.interfaces.server.worker`` process, talking over a socket pair.
 
@@ -79,23 +96,11 @@ class Worker:
     length, then a pickle); the pool reads the same frames from an asyncio transport."""
 
     def __init__(self, spec: dict):
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (PKG_PARENT, env.get("PYTHONPATH")) if p)
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "qdgraph.interfaces.server.worker", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env)
-        except OSError as err:
-            ours.close()
-            raise QdgraphError(f"cannot start a query worker: {err}") from None
-        finally:
-            theirs.close()  # only the worker holds its end now: its death gives us EOF
-        self.sock = ours
+        self.proc, self.sock = spawn("qdgraph.interfaces.server.worker", "a query worker")
         self.link: _Link | None = None  # set once the pool's loop reads this worker
         self.busy_since = 0.0
         self.deadline = 0.0
-        with Connection(os.dup(ours.fileno())) as conn:
+        with Connection(os.dup(self.sock.fileno())) as conn:
             conn.send(spec)
 
     def wait_ready(self, timeout: float) -> Ready:
