@@ -13,7 +13,6 @@ roadmap are context (``qd:sameRoadmapAs``): counted and listed apart, never as l
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import NamedTuple
 
 from qdgraph.errors import UsageError
 from qdgraph.namespaces import QD, shorten
@@ -124,7 +123,8 @@ class MeasureLink:
 
 
 @dataclass
-class IndicatorMeasures:
+class IndicatorHead:
+    """What a lookup is about, as its answer's first line says it: names, pillar, target."""
     indicator: str
     zh: str
     en: str
@@ -132,6 +132,10 @@ class IndicatorMeasures:
     pillar_zh: str | None
     pillar_en: str | None
     target: dict = field(default_factory=dict)     # {"zh": "超过300万人", "year": "2026"} as the source words it
+
+
+@dataclass
+class IndicatorMeasures(IndicatorHead):            # the head's fields first, then the links
     counts: dict = field(default_factory=dict)     # basis (qd: name) → number of links, before any --basis filter
     basis_labels: dict = field(default_factory=dict)  # basis (qd: name) → {"zh": …, "en": …}, for every basis counted
     basis_filter: list = field(default_factory=list)
@@ -160,18 +164,6 @@ def parse_bases(text: str | None) -> list[str]:
             raise UsageError(f"unknown basis {word!r} (use {', '.join(BASES)}){hint}")
         out.append(BASES[word])
     return out
-
-
-class IndicatorHead(NamedTuple):
-    """What a lookup is about, as its answer's first line says it: names, pillar, target (the
-    first fields of IndicatorMeasures, in their order)."""
-    indicator: str
-    zh: str
-    en: str
-    pillar: str | None
-    pillar_zh: str | None
-    pillar_en: str | None
-    target: dict
 
 
 def indicator_head(kg, indicator: str) -> IndicatorHead:
@@ -297,7 +289,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
                for r in found["roadmap-context"] if r["measure"].value not in shown]
     context.sort(key=lambda c: (offsets.get(c["measure"], 1 << 30), c["measure"]))  # the source's order
     used = {rc for ml in toward + against for l in ml.links for rc in l.readings}
-    return IndicatorMeasures(*head,
+    return IndicatorMeasures(*vars(head).values(),
                              dict(sorted(counts.items(), key=lambda kv: _strength_of(kv[0], links))),
                              labels, sorted(keep), toward, any(l.basis == "qd:Stated" for l in links.values()),
                              groups, against, context, {k: v for k, v in sorted(readings.items()) if k in used})
