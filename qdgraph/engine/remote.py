@@ -30,6 +30,7 @@ store such as Virtuoso should query) and credentials (see ``qdgraph.engine.httpc
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -75,6 +76,7 @@ class EndpointBackend:
         self.url = self.target.shown
         self.timeout = float(timeout)
         self._deadline: float | None = None  # one per query: its requests, pages and count share it
+        self._shared: float | None = None  # one across the queries of a lookup (``one_deadline``)
         self.description = f"endpoint {self.url}"
         self._good: set[str] = set()
         self._bad: set[str] = set()
@@ -87,6 +89,8 @@ class EndpointBackend:
         if timeout:  # a command's own limit, never longer than the endpoint's
             self.timeout = min(float(timeout), saved)
         self._deadline = time.monotonic() + self.timeout
+        if self._shared is not None:
+            self._deadline = min(self._deadline, self._shared)
         try:
             res = self._query(text, params, limit)
         finally:
@@ -105,6 +109,21 @@ class EndpointBackend:
             else:
                 res = self._paged(body, res)
         return res
+
+    @contextlib.contextmanager
+    def one_deadline(self):
+        """The queries sent inside share one deadline (``timeout`` seconds from the first), as one
+        query's pages do: for one lookup sent as many queries (the name index asks a big store for
+        17,000 entries in 87 batches; each with a deadline of its own, a store answering every batch
+        just under it held the lookup for an hour). Nested: the outermost holds."""
+        if self._shared is not None:
+            yield
+            return
+        self._shared = time.monotonic() + self.timeout
+        try:
+            yield
+        finally:
+            self._shared = None
 
     def quads(self, subject=None, predicate=None, object=None) -> Iterable["ox.Quad"]:
         # a SELECT, not a CONSTRUCT: SELECT answers can be paged past a row cap and counted
