@@ -52,30 +52,48 @@ def load_avg() -> str:
     return f"load average {os.getloadavg()[0]:.1f}"
 
 
-def proc(cmd: list[str], env=None) -> dict:
+COMMAND_TIMEOUT = 600.0  # seconds a lookup may take before the bench stops it (--command-timeout)
+
+
+def proc(cmd: list[str], env=None, timeout: float | None = None) -> dict:
     """One child process: wall, CPU (user + system) and peak RSS, the time to its first line of
-    output, its exit code and its last error line."""
+    output, its exit code and its last error line. Stopped after ``timeout`` seconds (a lookup that
+    never ends would hold the whole bench: the last stop's measures through Virtuoso ran 16 minutes)."""
+    import threading
+
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    watchdog = threading.Timer(timeout or COMMAND_TIMEOUT, p.kill)
+    watchdog.start()
     first = None
     for line in p.stdout:
         if first is None:
             first = time.perf_counter() - t
     err = p.stderr.read().decode("utf-8", "replace")
     _, status, ru = os.wait4(p.pid, 0)
+    killed = not watchdog.is_alive()
+    watchdog.cancel()
     p.returncode = os.waitstatus_to_exitcode(status)
+    if killed:
+        err += f"\nno answer within {timeout or COMMAND_TIMEOUT:g} s: stopped by the bench"
     return {"wall": time.perf_counter() - t, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss * 1024,
             "first": first, "code": p.returncode, "err": err.strip().splitlines()[-1] if err.strip() else "",
             "err_lines": len(err.strip().splitlines())}
 
 
 def proc_out(cmd: list[str]) -> bytes:
-    done = subprocess.run(cmd, capture_output=True)
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return b"(no answer within the bench's command timeout)"
     return done.stdout + b"\n--- stderr ---\n" + done.stderr
 
 
 def runs(cmd: list[str], n: int) -> dict:
-    got = [proc(cmd) for _ in range(n)]
+    got = [proc(cmd)]
+    if got[0]["code"] < 0:  # stopped at the timeout: once is enough
+        return {"failed": got[0]["err"][:300]}
+    got += [proc(cmd) for _ in range(n - 1)]
     expected = 1 if NO_SUCH in cmd else 0  # a name that names nothing: a one-line error, exit 1
     bad = [g for g in got if g["code"] != expected or (expected and g["err_lines"] != 1)]
     if bad:
@@ -109,7 +127,10 @@ def main() -> None:
     ap.add_argument("-n", "--runs", type=int, default=3)
     ap.add_argument("--skip", choices=("embedded", "virtuoso"), help="measure only the other side")
     ap.add_argument("--virtuoso-db", help="a Virtuoso database folder an earlier run loaded: reused, not loaded again")
+    ap.add_argument("--command-timeout", type=float, default=COMMAND_TIMEOUT,
+                    help=f"seconds before a lookup is stopped and reported as failed (default {COMMAND_TIMEOUT:g})")
     a = ap.parse_args()
+    globals()["COMMAND_TIMEOUT"] = a.command_timeout
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QDGRAPH_CACHE", str(out / "cache"))
@@ -133,7 +154,7 @@ def main() -> None:
     if a.skip != "embedded":
         store = out / "store"
         shutil.rmtree(store, ignore_errors=True)
-        r = proc(CLI + ["load", str(nt), "--store", str(store)])
+        r = proc(CLI + ["load", str(nt), "--store", str(store)], timeout=86400)
         if r["code"]:
             raise SystemExit(f"qdgraph load failed: {r['err']}")
         print(f"\nembedded: qdgraph load  wall {r['wall']:.0f} s  cpu {r['cpu']:.0f} s  peak RSS "
@@ -195,14 +216,14 @@ def export_for_virtuoso(out: Path, nt: Path, store: Path | None, db: Path) -> li
     if store is not None:
         target = db / "store.nt"  # the database folder is in Virtuoso's DirsAllowed
         t = time.perf_counter()
-        r = proc(CLI + ["export", "--format", "nt", "--store", str(store), "-o", str(target)])
+        r = proc(CLI + ["export", "--format", "nt", "--store", str(store), "-o", str(target)], timeout=86400)
         if r["code"]:
             raise SystemExit(f"qdgraph export failed: {r['err']}")
         print(f"\nqdgraph export --format nt --store: wall {time.perf_counter() - t:.0f} s, "
               f"{target.stat().st_size / 1e9:.2f} GB  ({load_avg()})", flush=True)
         return [target]
     bundled = db / "bundled.nt"
-    r = proc(CLI + ["export", "--format", "nt", "-o", str(bundled)])
+    r = proc(CLI + ["export", "--format", "nt", "-o", str(bundled)], timeout=86400)
     if r["code"]:
         raise SystemExit(f"qdgraph export failed: {r['err']}")
     return [nt, bundled]
