@@ -185,6 +185,7 @@ def main():
     ap.add_argument("--procs", type=int, default=5, help="client processes the clients are spread over")
     ap.add_argument("--rounds", type=int, default=3, help="runs per server and mix (the servers alternate)")
     ap.add_argument("--workers", type=int, help="qdgraph serve --workers")
+    ap.add_argument("--mix", action="append", choices=("cli", "light"), help="only this mix (again for more; default: both)")
     ap.add_argument("--oxigraph-store", choices=("same", "copy"), default="same",
                     help="same: Oxigraph opens the very store qdgraph serves (read-only; the issue's "
                          "comparison); copy: a fresh store of the same triples (written in one go, its "
@@ -235,6 +236,8 @@ def main():
             ("oxigraph serve-read-only", ox_port, "/query"),)
         pids = {name: p.pid for name, p in zip(q_ports, procs[1:])} | {"oxigraph serve-read-only": oxp.pid}
         for mix_name, queries in query_mixes(kg).items():
+            if a.mix and mix_name not in a.mix:
+                continue
             print(f"\nmix {mix_name!r}: {len(queries)} queries; {a.rounds} rounds, the servers taking turns")
             for name, port, path in servers:
                 load(path, port, queries, min(a.clients, 10), 200, min(a.procs, 2))  # warm-up

@@ -92,6 +92,16 @@ class State:
         return await self.pool.run(op, args, self.timeout, gen)
 
 
+@dataclass
+class _Query:
+    """A /sparql request's query, read and ready to run: its cache key, its text, and the
+    worker's arguments (``worker.op_sparql``)."""
+
+    key: tuple
+    query: str
+    args: dict
+
+
 class HttpError(Exception):
     def __init__(self, status: int, message: str, extra: dict | None = None, headers: dict | None = None):
         super().__init__(message)
@@ -125,12 +135,34 @@ class Front:
     and the request log. Written against ASGI itself (not Starlette's BaseHTTPMiddleware) so a
     request costs a few dictionary lookups here."""
 
-    def __init__(self, app, state: State, sparql=None):
-        self.app, self.state, self.sparql = app, state, sparql
+    def __init__(self, app, state: State, endpoints: "Endpoints | None" = None):
+        self.app, self.state, self.endpoints = app, state, endpoints
+        self.sparql = endpoints.sparql if endpoints is not None else None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        refusal, scope, path = self.check(scope)
+        method = scope["method"]
+        if refusal is not None:
+            # a request this malformed leaves the rest of the connection untrusted: close it
+            headers = {"Allow": ALLOW} if refusal[0] == 405 else {"Connection": "close"} if refusal[0] == 400 else None
+            response = error_response(*refusal, api=_is_api(path), headers=headers)
+        elif method == "OPTIONS":
+            response = self.options()
+        else:
+            response = None
+        if not self.state.quiet:
+            send = self._logged(scope, send)
+        if response is not None:
+            return await response(scope, receive, send)
+        if path == "/sparql" and self.sparql is not None:
+            return await self._sparql(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    def check(self, scope) -> tuple[tuple | None, dict, str]:
+        """(refusal: (status, line) or None, the scope, its path): the Host header and the
+        method, as every request is checked before it is routed."""
         path = scope["path"]
         hosts = [v for k, v in scope["headers"] if k == b"host"]
         host = hosts[0].decode("latin-1") if hosts else None
@@ -160,21 +192,24 @@ class Front:
         method = scope["method"]
         if refusal is None and method not in ("GET", "HEAD", "POST", "OPTIONS"):
             refusal = (405, f"method {method} is not allowed")
-        if refusal is not None:
-            # a request this malformed leaves the rest of the connection untrusted: close it
-            headers = {"Allow": ALLOW} if refusal[0] == 405 else {"Connection": "close"} if refusal[0] == 400 else None
-            response = error_response(*refusal, api=_is_api(path), headers=headers)
-        elif method == "OPTIONS":
-            response = self.options()
-        else:
-            response = None
-        if not self.state.quiet:
-            send = self._logged(scope, send)
-        if response is not None:
-            return await response(scope, receive, send)
-        if path == "/sparql" and self.sparql is not None:
-            return await self._sparql(scope, receive, send)
-        await self.app(scope, receive, send)
+        return refusal, scope, path
+
+    def answer_now(self, scope, body: bytes) -> Response | None:
+        """The answer to a GET or POST on /sparql that needs no wait: from the cache, or a query
+        known to be quick (``quick.py``), which runs here as the worker would run it (the
+        read-only guard, then the engine); None: the usual route answers (anything else, any
+        refusal, a forwarded request). ``protocol.py`` calls this without an ASGI task: the
+        task, the routing and Starlette's request objects cost more than a point lookup."""
+        if self.sparql is None or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+            return None
+        refusal, _, _ = self.check(scope)
+        headers = headers_of(scope)
+        if refusal is not None or "x-forwarded-for" in headers or "x-forwarded-proto" in headers:
+            return None  # the forwarded client is for uvicorn's proxy middleware to read
+        try:
+            return self.endpoints.sparql_now(scope, body)
+        except Exception:  # noqa: BLE001 — an error of the request: the usual route answers it in its words
+            return None
 
     async def _sparql(self, scope, receive, send):
         """/sparql without Starlette's routing and middleware (a fifth of this process's time
@@ -238,41 +273,53 @@ class Endpoints:
 
     # ---------------------------------------------------------- /sparql
     async def sparql(self, request: Request) -> Response:
+        body = await read_body(request) if request.method == "POST" else b""
+        step = self.sparql_begin(request.scope, body)
+        if isinstance(step, Response):
+            return step
+        reply = await self.state.run("sparql", step.args, step.key[0])
+        return self.sparql_end(request.scope, step, reply)
+
+    def sparql_now(self, scope, body: bytes) -> Response | None:
+        """``sparql`` when its answer needs no wait (``Front.answer_now``); None: it does."""
+        step = self.sparql_begin(scope, body)
+        if isinstance(step, Response):
+            return step
+        reply = self.state.pool.answer_now("sparql", step.args, step.key[0])
+        return None if reply is None else self.sparql_end(scope, step, reply)
+
+    def sparql_begin(self, scope, body: bytes) -> Response | "_Query":
+        """Everything before the query runs: a Response if the request is answered already
+        (from the cache, or the page or service description for a request with no query), else
+        the query to run; HttpError for a bad request."""
         # A repeated request is answered from the cache before anything is parsed. The key is
         # the store generation and everything the answer depends on: the query string, the
         # body with its type (query, parameters, dataset, format) and the Accept header.
         state = self.state
-        body = await read_body(request) if request.method == "POST" else b""
-        headers = header_dict(request)
-        key = (state.pool.generation(), request.method == "POST", request.scope["query_string"], body,
+        post = scope["method"] == "POST"
+        headers = headers_of(scope)
+        key = (state.pool.generation(), post, scope["query_string"], body,
                headers.get("content-type", ""), headers.get("accept", ""))
         hit = state.cache.get(key)
         if hit is not None:
-            request.scope.setdefault("state", {})[CACHE_MARK] = key[0]  # protocol.py keeps the response by its bytes
+            scope.setdefault("state", {})[CACHE_MARK] = key[0]  # protocol.py keeps the response by its bytes
             return respond(hit, vary=True)
-        response, reply, query = await self._sparql(request, body, key[0])
-        if state.cache.max_bytes > 0 and isinstance(reply, Answer) and cacheable(query) and state.cache.put(key, reply):
-            request.scope.setdefault("state", {})[CACHE_MARK] = key[0]
-        return response
-
-    async def _sparql(self, request: Request, body: bytes, gen: str) -> tuple[Response, Reply | None, str]:
-        """The answer, the worker's reply it came from (None: not a query result) and the query."""
-        fields = parse_qs(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        fields = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True) if scope["query_string"] else {}
         query = None
-        if request.method == "POST":
-            ctype = header_dict(request).get("content-type", "").split(";")[0].strip().lower()
+        if post:
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype == SPARQL_UPDATE:
                 raise HttpError(403, READ_ONLY)
             if ctype == FORM:
                 # a form body is ASCII with %-escapes of UTF-8 bytes
                 try:
-                    pairs = parse_qs(body_text(request, body), keep_blank_values=True, errors="strict")
+                    pairs = parse_qs(body_text(headers, body), keep_blank_values=True, errors="strict")
                 except UnicodeDecodeError:
                     raise HttpError(400, "the form's %-escapes are not valid UTF-8") from None
                 for k, v in pairs.items():
                     fields.setdefault(k, []).extend(v)
             elif ctype == SPARQL_QUERY:
-                query = body_text(request, body)
+                query = body_text(headers, body)
             elif not ctype:
                 raise HttpError(415, f"the request has no Content-Type: POST a query as {SPARQL_QUERY} or {FORM}")
             else:
@@ -286,28 +333,31 @@ class Endpoints:
             query = values[0] if values else None
         elif "query" in fields:
             raise HttpError(400, "give the query once: in the body or in ?query=, not both")
-        # a dataset of graphs this store holds (checked by the worker: 400 for any other);
-        # nothing is ever fetched
-        dataset = (tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])))
         requested = _one(fields, "format") or _one(fields, "output")
-        accept = header_dict(request).get("accept")
+        accept = headers.get("accept")
         if query is None:
-            if request.method == "POST":
+            if post:
                 raise HttpError(400, "no query: send query=… (form) or a body of type " + SPARQL_QUERY)
             if not requested and asks_for_html(accept):  # a browser at /sparql: the workbench
-                return self.page("/query"), None, ""
-            return self.service_description(accept, requested), None, ""
-        reply = await self.run_query(query, fields.get("param", []), accept, requested, dataset, gen)
-        return respond(reply, vary=True), reply, query
-
-    async def run_query(self, query: str, param_pairs: list[str], accept, requested, dataset, gen) -> Reply:
+                return self.page("/query")
+            return self.service_description(accept, requested)
         # The read-only guard, the parameters and the format are the worker's to check, before
         # its engine sees the query (``worker.op_sparql``): the grammar's reading of a query costs
         # more than the rest of a request here, and this process is one core for every request.
+        # A dataset names graphs this store holds (checked by the worker: 400 for any other);
+        # nothing is ever fetched.
+        dataset = (tuple(fields.get("default-graph-uri", ())), tuple(fields.get("named-graph-uri", ())))
+        return _Query(key, query, {"query": query, "param_pairs": fields.get("param", []), "accept": accept,
+                                   "requested": requested, "max_rows": state.max_rows,
+                                   "base_iri": state.endpoint_url, "dataset": dataset})
+
+    def sparql_end(self, scope, step: "_Query", reply: Reply) -> Response:
+        """The answer to ``step``, kept in the cache when it may be."""
         state = self.state
-        return await state.run("sparql", {"query": query, "param_pairs": param_pairs, "accept": accept,
-                                          "requested": requested, "max_rows": state.max_rows,
-                                          "base_iri": state.endpoint_url, "dataset": dataset}, gen)
+        if state.cache.max_bytes > 0 and isinstance(reply, Answer) and cacheable(step.query) \
+                and state.cache.put(step.key, reply):
+            scope.setdefault("state", {})[CACHE_MARK] = step.key[0]
+        return respond(reply, vary=True)
 
     def service_description(self, accept, requested) -> Response:
         from qdgraph.interfaces.server.description import service_description
@@ -466,7 +516,7 @@ def build_app(state: State) -> Front:
         HttpError: _on_http_error, QdgraphError: _on_qdgraph_error, HTTPException: _on_starlette_error,
         Exception: _on_bug})
     app.state.qdgraph = state
-    return Front(app, state, ep.sparql)
+    return Front(app, state, ep)
 
 
 def load_static() -> dict:
@@ -485,7 +535,7 @@ async def read_body(request: Request) -> bytes:
     """The request body, refused (413) past MAX_BODY before it is all read."""
     # closing: the rest of the body is not worth reading
     too_big = HttpError(413, f"request body over {MAX_BODY // 1024 // 1024} MiB", headers={"Connection": "close"})
-    length = header_dict(request).get("content-length")
+    length = headers_of(request.scope).get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise too_big
     # the ASGI messages read directly (Starlette's Request.stream, without its async generator:
@@ -504,10 +554,9 @@ async def read_body(request: Request) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def header_dict(request: Request) -> dict[str, str]:
+def headers_of(scope) -> dict[str, str]:
     """The request's headers as a dict (the first of repeated names), made once per request:
     Starlette's ``request.headers.get`` reads the whole list at every call."""
-    scope = request.scope
     got = scope.get("qdgraph.headers")
     if got is None:
         got = {}
@@ -517,18 +566,18 @@ def header_dict(request: Request) -> dict[str, str]:
     return got
 
 
-def _charset(request: Request) -> str | None:
-    for part in header_dict(request).get("content-type", "").split(";")[1:]:
+def _charset(headers: dict) -> str | None:
+    for part in headers.get("content-type", "").split(";")[1:]:
         k, _, v = part.partition("=")
         if k.strip().lower() == "charset":
             return v.strip().strip('"').lower()
     return None
 
 
-def body_text(request: Request, body: bytes) -> str:
+def body_text(headers: dict, body: bytes) -> str:
     """The request body as text. SPARQL is always UTF-8 (its media type says so), so another
     charset is refused (415) rather than misread, and bytes that are not UTF-8 are a 400."""
-    charset = _charset(request) or "utf-8"
+    charset = _charset(headers) or "utf-8"
     if charset not in ("utf-8", "utf8", "us-ascii"):
         raise HttpError(415, f"send the query as UTF-8 (the request says charset={charset})")
     try:

@@ -58,8 +58,9 @@ def run_front(settings: dict, workers: int, sock: socket.socket, ready=None, bef
                       load_static(), _queries_json(), ResultCache(settings["cache_bytes"]),
                       # listening on loopback: answer only to loopback names (no DNS rebinding)
                       LOOPBACK_NAMES if host in LOOPBACK_NAMES else None)
+        app = build_app(state)
         config = uvicorn.Config(
-            build_app(state), http=Protocol.bind(state), loop=_loop(), lifespan="on", interface="asgi3",
+            app, http=Protocol.bind(state, app), loop=_loop(), lifespan="on", interface="asgi3",
             log_config=None, log_level="error", access_log=False,  # the app logs each request (not --quiet)
             server_header=False, headers=default_headers(cors), backlog=512,
             timeout_keep_alive=30, timeout_graceful_shutdown=3)

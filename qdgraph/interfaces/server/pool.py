@@ -242,6 +242,14 @@ class WorkerPool:
             pass  # mid-swap or removed: keep answering from the generation we know
         return self._gen
 
+    def answer_now(self, op: str, args: dict, gen: str) -> Reply | None:
+        """The reply to a request known to be quick, answered in this process (``quick.py``)
+        as ``run`` would answer it; None: a worker must answer (``run``)."""
+        quick = self.quick
+        if quick is None:
+            return None
+        return quick.answer(quick.key(op, args, gen), Task(op, args, gen))
+
     async def run(self, op: str, args: dict, timeout: float, gen: str | None = None) -> Reply:
         """Run ``op`` (a key of ``worker.OPS``) with ``args`` in an idle worker; its reply, or
         QueryTimeout / ServerBusy / MemoryCapExceeded / WorkerCrashed. ``timeout`` bounds the
