@@ -1,0 +1,84 @@
+"""A store's name index narrows a search or a did-you-mean to the entries that can rank
+(qdgraph.storage.namestore.StoreNameIndex): what it answers must be what ranking every entry
+answers — the same entities, order and scores, the same error and candidates — on a generated
+city of many like names (bench/generate.py) with the bundled graph's names beside them."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+from qdgraph.errors import AmbiguousNameError, NotFoundError
+from qdgraph.names import NameIndex, build_index
+from qdgraph.storage.namestore import StoreNameIndex, open_names, write_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory, kg):
+    import pyoxigraph as ox
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = io.StringIO()
+    gen.generate(text, 150)
+    store = ox.Store()
+    store.load(text.getvalue().encode(), format=ox.RdfFormat.N_TRIPLES)
+    entries = build_index(store) + kg.names().entries
+    folder = tmp_path_factory.mktemp("names")
+    write_names(folder, entries)
+    whole = NameIndex(copy.deepcopy(entries))
+    answers = {}  # what ranking every entry answers
+
+    def scanned(*key):
+        if key not in answers:
+            text, types, how = key[0], list(key[1]) or None, None if key[2] is None else dict(key[2])
+            answers[key] = (outcome(whole, text, types) if how is None
+                            else [(s, e["iri"]) for s, e in whole.search(text, types, **how)])
+        return answers[key]
+    return folder, scanned, entries
+
+
+def texts(entries) -> list[str]:
+    """Parts of names, names with a character changed or dropped, pinyin and initials, from a
+    seeded sample; and a few chosen: near misses, one character, text every name holds."""
+    rng = random.Random(24)
+    names = sorted({x for e in entries for x in [e.get("zh"), e.get("en"), *e["alt"], *e.get("pinyin", []),
+                                                  *e.get("initials", [])] if x})
+    alphabet = sorted({c for n in names for c in n})
+    out = {"歌而", "人才总两", "虚拟现实", "xunixianshi", "xunixiansh", "rczl", "青", "q", "有限公司", "qingdao",
+           "1", "合成指标1", "Synthetic Enterprise 12", "zzzz", "青岛海科电子科技有线公司", "haikedianzi"}
+    for n in rng.sample(names, 6):
+        i = rng.randrange(len(n))
+        out.add(n[i:rng.randrange(i, len(n)) + 1])
+        out.add(n[:i] + rng.choice(alphabet) + n[i + 1:])
+        out.add(n[:i] + n[i + 1:])
+    return sorted(out)
+
+
+def outcome(index, text, types):
+    try:
+        return index.resolve(text, types)
+    except (NotFoundError, AmbiguousNameError) as err:
+        return type(err).__name__, str(err), getattr(err, "candidates", None), getattr(err, "suggestions", None)
+
+
+def test_narrowed_search_and_did_you_mean_answer_as_ranking_every_entry(indexes, monkeypatch):
+    folder, scanned, entries = indexes
+    monkeypatch.setattr(StoreNameIndex, "NARROW_FROM", 0)  # narrow even this small index
+    narrowed = 0
+    for text in texts(entries):
+        for types in (None, ["qd:Indicator"]):
+            for how in ({}, {"near_misses": False, "limit": 60}):
+                index = open_names(folder)
+                got = [(s, e["iri"]) for s, e in index.search(text, types, **how)]
+                assert got == scanned(text, tuple(types or ()), tuple(how.items())), (text, types, how)
+                narrowed += index._full is None  # answered without reading every entry
+            assert outcome(open_names(folder), text, types) == scanned(text, tuple(types or ()), None), (text, types)
+    assert narrowed > 40, "the index was read whole: nothing narrowed"
