@@ -82,3 +82,18 @@ def test_narrowed_search_and_did_you_mean_answer_as_ranking_every_entry(indexes,
                 narrowed += index._full is None  # answered without reading every entry
             assert outcome(open_names(folder), text, types) == scanned(text, tuple(types or ()), None), (text, types)
     assert narrowed > 40, "the index was read whole: nothing narrowed"
+
+
+def test_an_index_written_before_the_postings_is_read_whole_with_the_same_answers(indexes, tmp_path, monkeypatch):
+    import shutil
+    import sqlite3
+
+    folder, scanned, entries = indexes
+    monkeypatch.setattr(StoreNameIndex, "NARROW_FROM", 0)
+    shutil.copy(folder / "names.sqlite", tmp_path / "names.sqlite")
+    with sqlite3.connect(tmp_path / "names.sqlite") as db:  # as an earlier qdgraph wrote it
+        db.executescript("DROP TABLE postings; DROP TABLE arrays;")
+    for text in ("海科电子", "rczl", "人才总两"):
+        index = open_names(tmp_path)
+        assert [(s, e["iri"]) for s, e in index.search(text)] == scanned(text, (), ()), text
+        assert index._full is not None  # read whole
