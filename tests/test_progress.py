@@ -75,6 +75,43 @@ def test_a_store_gives_the_same_report_as_the_files_it_was_built_from(store, tmp
     assert sum(len(i["observations"]) for i in from_store["indicators"]) >= 8
 
 
+def test_measures_are_those_the_measures_lookup_lists_on_every_indicator(store):
+    # progress works its list out from the links alone (indicator-measure-links); the lookup
+    # from every link's evidence: the same measures, order, names and bases, kept or live
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.measures import measures_for
+    from qdgraph.domain.progress import progress
+
+    compared = 0
+    for kg in (open_graph(store=store), open_graph()):
+        for ip in progress(kg).indicators:
+            lookup = [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}
+                      for l in measures_for(kg, ip.indicator).links]
+            assert ip.measures == lookup, ip.indicator
+            compared += len(lookup)
+    assert compared > 40
+
+
+def test_an_odd_figure_is_read_as_the_engine_gives_it(tmp_path):
+    # a unit given as text (not an IRI) has no one-text figure kept: that indicator's rows are
+    # read as indicator-observations gives them, and the report is the files' own
+    from progress_fixtures import _observed
+
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+
+    fx = write_fixture(tmp_path)
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(fx.read_text(encoding="utf-8").split("\nqdr:pt-doc")[0] + "\n"
+                     + _observed("gdp", "2024", 7, '"亿元 以上"'), encoding="utf-8")
+    res = invoke("load", fx, extra, "--store", tmp_path / "store")
+    assert res.code == 0, res
+    from_store = progress(open_graph(store=tmp_path / "store")).to_dict()
+    assert from_store == progress(open_graph([fx, extra])).to_dict()
+    gdp = next(i for i in from_store["indicators"] if i["indicator"] == IND["gdp"])
+    assert any("亿元 以上" in n for n in gdp["notes"]) and len(gdp["observations"]) >= 2
+
+
 def test_one_observation_has_a_gap_but_no_pace_and_a_passed_period_is_behind(tmp_path):
     from progress_fixtures import _observed
 

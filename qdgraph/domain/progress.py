@@ -41,6 +41,7 @@ STATUSES: dict[str, tuple[str, str]] = {
     "no-target": ("未设目标", "no target"),
 }
 _LOWER = QD + "LowerIsBetter"
+_AGAINST = QD + "worksAgainst"
 _HERE = Path(__file__).resolve().parent
 _NUMERIC = {PREFIXES["xsd"] + t for t in ("decimal", "integer", "double", "float", "int", "long", "short", "byte",
                               "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
@@ -188,35 +189,48 @@ def _named(kg, name: str, params: dict) -> list:
 
 
 def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
-    """Indicator → the rows of the named query indicator-observations for it, only for
-    ``indicators`` (--pillar: the others' rows are passed over), in any order (``_observations``
-    orders them). On a store, each indicator's as kept with it when it was built (10k figures
-    read back in a third of the engine's time); else all of them read at once, unordered (an
-    ORDER BY doubles the cost at 10k observations)."""
+    """Indicator → its figures as (period, unit, observation, value) texts, with the
+    observation and period terms when they may not be IRIs (else None), for ``indicators`` only
+    (--pillar: the others' rows are passed over), in any order (``_observations`` orders them).
+    On a store, each indicator's figures as kept with it when it was built: one text a figure
+    (the named query indicator-figures; 10k figures read back in a tenth of the engine's
+    time), else its rows of indicator-observations as kept; else all of them read at once,
+    unordered (an ORDER BY doubles the cost at 10k observations)."""
     from qdgraph.engine.queries import get_query
 
     out: dict[str, list] = dict.fromkeys(indicators)
+    figures, observations = get_query("indicator-figures"), get_query("indicator-observations")
+    for iri in out:
+        try:
+            node = {"indicator": ox.NamedNode(iri)}
+        except ValueError:  # a blank node: nothing is kept for it
+            break
+        kept = kg.backend.kept(figures.name, figures.text, node)
+        if kept is not None and all("figure" in r for r in kept.rows):
+            out[iri] = [(*r["figure"].value.split(" ", 3), None) for r in kept.rows]
+            continue
+        kept = kg.backend.kept(observations.name, observations.text, node)
+        if kept is None:  # not a store, or one built before it kept these
+            break
+        out[iri] = [_figure(r) for r in kept.rows]
+    else:
+        return out
     if params:
         rows = _named(kg, "indicator-observations", params)
     else:
-        q = get_query("indicator-observations")
-        for iri in out:
-            try:
-                kept = kg.backend.kept(q.name, q.text, {"indicator": ox.NamedNode(iri)})
-            except ValueError:  # a blank node: nothing is kept for it
-                kept = None
-            if kept is None:  # not a store, or one built before it kept these
-                break
-            out[iri] = kept.rows
-        else:
-            return out
         rows = kg.stream(_HERE.joinpath("progress-observations.rq").read_text(encoding="utf-8")).rows
     out = {iri: [] for iri in out}
     for r in rows:
         group = out.get(r["indicator"].value)
         if group is not None:
-            group.append(r)
+            group.append(_figure(r))
     return out
+
+
+def _figure(r) -> tuple:
+    """A row of indicator-observations as ``_observed`` gives a figure."""
+    obs, period = r["obs"], r["period"]
+    return period.value, r["unit"].value, obs.value, r["value"].value, (obs, period)
 
 
 def _sparql_key(term) -> tuple:
@@ -322,25 +336,24 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
 
 def _observations(ip: IndicatorProgress, rows: list, targets: set, units, periods: dict) -> None:
     """The observed values, oldest first, in the target's unit (else the most used one).
-    ``rows``: of indicator-observations, in any order; those of ``targets`` are left out (the
-    query gives targets too). ``periods`` caches period IRI → (t, key, zh label, en label)
-    across indicators."""
+    ``rows``: figures as ``_observed`` gives them, in any order; those of ``targets`` are left
+    out (the query gives targets too). ``periods`` caches period IRI → (t, key, zh label,
+    en label) across indicators."""
     points, bad = [], []
-    for r in rows:
-        obs, period = r["obs"], r["period"]
-        o = obs.value
+    get = periods.get
+    for row in rows:
+        iri, u, o, value, terms = row
         if o in targets:
             continue
-        iri = period.value
-        p = periods.get(iri, False)
+        p = get(iri, False)
         if p is False:
             p = period_of_iri(iri)
             p = periods[iri] = (p.t, p.key, p.label("zh"), p.label("en")) if p else None
         if p is None:
-            bad.append(((_sparql_key(obs), _sparql_key(period)), f"{shorten(obs.value)}: period {shorten(iri)} "
-                        "is not a qdr:period-YYYY[-MM]"))
+            key = (_sparql_key(terms[0]), _sparql_key(terms[1])) if terms else ((2, o), (2, iri))  # IRIs
+            bad.append((key, f"{shorten(o)}: period {shorten(iri)} is not a qdr:period-YYYY[-MM]"))
             continue
-        points.append((p, o, r["value"].value, r["unit"].value))
+        points.append((p, o, value, u))
     ip.notes += [note for _, note in sorted(bad)]  # in the order the named query gives the rows
     points.sort()
     numeric = ip.target is not None and ip.target.value is not None
@@ -475,13 +488,43 @@ def _documents(rows: list) -> list[dict]:
 
 
 def _measures(kg, ip: IndicatorProgress) -> list[dict]:
-    from qdgraph.domain.measures import IndicatorHead, measures_for
+    """The measures that bear on the indicator, in the order and with the basis
+    ``measures_for(...).links`` gives them, worked out from the links alone (the named query
+    indicator-measure-links, kept with a store): progress shows a name and a basis, not the
+    quotes, premises and readings measures_for reads for each link (at 10 M triples, 4 MB of
+    them an indicator, 13 s for 24 indicators). tests/test_progress.py holds both to the same
+    list on every indicator."""
+    from qdgraph.domain.measures import _OWN, GROUPS, PART_RULES, _group, _offsets
 
-    # the head of the lookup is known here: names and pillar read already; its target (a query
-    # per indicator) is not used by the links, only shown by `qdgraph measures`
-    head = IndicatorHead(ip.indicator, ip.zh, ip.en, ip.pillar, ip.pillar_zh, ip.pillar_en, {})
-    return [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}
-            for l in measures_for(kg, ip.indicator, head=head).links]
+    node = {"indicator": ox.NamedNode(ip.indicator)}
+    seen: set[str] = set()
+    by_measure: dict[tuple, list] = {}  # (measure, relation) -> [(strength, part, claim, basis)]
+    for r in kg.named("indicator-measure-links", node).rows:
+        c = r["claim"].value
+        if c in seen:  # a link's first row holds what measures-for-indicator's first row for it holds
+            continue
+        seen.add(c)
+        own = int(r["strength"].value) if r.get("strength") is not None else 99
+        weakest = r.get("weakest_strength")
+        strength = max(own, int(weakest.value)) if weakest is not None else own
+        by_measure.setdefault((r["measure"].value, r["rel"].value), []).append(
+            (strength, _v(r.get("rule")) in PART_RULES, c, r["basis"].value))
+    if not by_measure:
+        return []
+    order = {g[0]: k for k, g in enumerate(GROUPS)}
+    offsets = _offsets(kg, node)
+    toward = []
+    for (m, rel), links in by_measure.items():
+        if rel == _AGAINST:
+            continue
+        strength, part, _, basis = min(links)  # the strongest link, as measures_for ranks them
+        basis = shorten(basis)
+        toward.append(((order.get(_group(strength), 99), _OWN.get(basis, 9), part, offsets.get(m, 1 << 30), m), m, basis))
+    toward.sort(key=lambda t: t[0])  # stable: ties keep the links' order, as in measures_for
+    names = kg.names()
+    names.prefetch({m for _, m, _ in toward})
+    return [{"measure": m, "zh": names.label(m, "zh"), "en": names.label(m, "en"), "basis": b, "stated": b == "qd:Stated"}
+            for _, m, b in toward]
 
 
 def _v(term):
