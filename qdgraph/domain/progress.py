@@ -42,6 +42,7 @@ STATUSES: dict[str, tuple[str, str]] = {
 }
 _LOWER = QD + "LowerIsBetter"
 _AGAINST = QD + "worksAgainst"
+_TYPE, _INDICATOR = ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(QD + "Indicator")
 _HERE = Path(__file__).resolve().parent
 _NUMERIC = {PREFIXES["xsd"] + t for t in ("decimal", "integer", "double", "float", "int", "long", "short", "byte",
                               "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
@@ -184,8 +185,25 @@ def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> 
 
 # ------------------------------------------------------------------ reading
 def _named(kg, name: str, params: dict) -> list:
-    """A named query with ``indicator`` bound or, when it is not given, unbound (every indicator)."""
-    return kg.named(name, params).rows
+    """A named query with ``indicator`` bound or, when it is not given, for every indicator:
+    the answers kept with a store for each (a few SQLite reads), else the query unbound (two
+    such queries and their sorts were a tenth of `progress` at 10k observations). In any order
+    of indicators (``progress`` orders them); each one's rows in the query's order."""
+    if params:
+        return kg.named(name, params).rows
+    if kg.backend.local:
+        from qdgraph.engine.queries import get_query
+
+        q = get_query(name)
+        rows: list = []
+        for node in dict.fromkeys(t.subject for t in kg.quads(None, _TYPE, _INDICATOR)):  # as the store kept them
+            kept = kg.backend.kept(q.name, q.text, {"indicator": node}) if isinstance(node, ox.NamedNode) else None
+            if kept is None:  # not a store, one built before it kept these, or a blank node
+                break
+            rows += kept.rows
+        else:
+            return rows
+    return kg.named(name).rows
 
 
 def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
