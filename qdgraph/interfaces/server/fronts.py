@@ -53,7 +53,7 @@ def run_front(settings: dict, workers: int, sock: socket.socket, ready=None, bef
             from qdgraph.interfaces.server.quick import QuickPath
 
             if deny_network() == pool.sandbox:
-                pool.quick = QuickPath(spec, timeout)
+                pool.quick = QuickPath(spec, timeout, threads=workers)  # as many at once as its workers
         state = State(pool, settings["base"] + "/sparql", timeout, settings["max_rows"], cors, quiet, pool.triples,
                       load_static(), _queries_json(), ResultCache(settings["cache_bytes"]),
                       # listening on loopback: answer only to loopback names (no DNS rebinding)

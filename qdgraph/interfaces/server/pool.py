@@ -257,12 +257,14 @@ class WorkerPool:
         ``gen`` (default: the current one)."""
         task = Task(op, args, self.generation() if gen is None else gen)
         quick = self.quick
+        loop = self._loop
         if quick is not None:  # known to be quick: answered in this process (quick.py)
             key = quick.key(op, args, task.generation)
-            result = quick.answer(key, task)
-            if result is not None:
-                return result
-        loop = self._loop
+            found = quick.find(key, task.generation)
+            if found is not None:
+                if quick.on_loop(found):
+                    return quick.run(*found, task)
+                return await loop.run_in_executor(quick.executor(), quick.run, *found, task)
         deadline = loop.time() + timeout
         if not self._idle.empty():  # the common case: no timer, no task
             w = self._idle.get_nowait()
@@ -351,6 +353,8 @@ class WorkerPool:
             w.kill()
 
     def close(self) -> None:
+        if self.quick is not None:
+            self.quick.close()
         with self._lock:
             self._closed = True
             workers = list(self._workers)

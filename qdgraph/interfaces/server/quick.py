@@ -13,11 +13,17 @@ same work. Hence:
 - a successful answer that took at most ``QUICK_CPU`` (and a twentieth of ``--timeout``) is
   remembered by its request (``QUICK_BYTES`` of query text at most, the least recently asked
   forgotten first);
-- the next time, that request is answered here, on the event loop, by the same
-  ``worker.handle`` (the read-only guard first, then the engine): the same bytes a worker sends;
-  the loop waits 20 ms at most. On the loop rather than in threads: with threads
-  the GIL passed to and fro cost 0.2-0.6 ms a request, most of the hop saved; ``serve`` runs
-  one serving process per core instead (``fronts.py``);
+- the next time, that request is answered here by the same ``worker.handle`` (the read-only
+  guard first, then the engine): the same bytes a worker sends. One that took at most
+  ``LOOP_CPU`` (a point lookup) runs on the event loop: in a thread, the GIL passed to and fro
+  costs more than its engine's work (bench_server light mix, server CPU per answer 0.37 ms on
+  the loop, 0.49 ms in threads). A longer one runs in one of the process's threads (as many as
+  its workers), the loop serving other requests meanwhile: the engine lets go of the GIL while
+  it evaluates, so several run at once, as they would in the workers (cli mix, same run, load
+  15-18: 0.65-0.70x Oxigraph's throughput on the loop, 0.95-1.17x in three threads, for 5 %
+  more CPU); where only the loop ran them, a busy machine's other processes took the core from
+  a serving process that Oxigraph's fifty threads kept. ``serve`` runs one serving process per
+  core (``fronts.py``);
 - a query that calls a function with a new value at each run (NOW, RAND, UUID, STRUUID,
   BNODE: ``cache.cacheable``) is never remembered: its work could differ from one run to the
   next (``FILTER(RAND() < 0.01 && EXISTS {…})``).
@@ -30,25 +36,30 @@ user SPARQL runs. ``serve(lock_down=False)`` (a library caller's own process) ne
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 from qdgraph.interfaces.server.cache import cacheable
 from qdgraph.interfaces.server.messages import Answer, Reply, Task
 
 QUICK_CPU = 0.02     # seconds of CPU a worker took, at most, for the request to be answered here next time
+LOOP_CPU = 0.001     # ... on the event loop itself (more: in a thread of the serving process)
 QUICK_BYTES = 8 << 20  # query text remembered, at most (a POST body may be 2 MiB)
 
 
 class QuickPath:
     """The serving process's own read-only view of the store, for requests known to be quick."""
 
-    def __init__(self, spec: dict, timeout: float):
+    def __init__(self, spec: dict, timeout: float, threads: int = 4):
         self.spec = spec
+        self.threads = threads  # at most this many requests answered at once in threads
         self.limit = min(QUICK_CPU, timeout / 20)  # far inside the time limit, whatever the machine's load
-        self._known: OrderedDict = OrderedDict()  # request -> the length of its query text
+        self._known: OrderedDict = OrderedDict()  # request -> [the length of its query text, least CPU it took]
         self._bytes = 0
         self._graph: tuple = ("", None)  # (generation, KnowledgeGraph) open here
         self._opening: str | None = None  # the generation being opened (or that could not be)
+        self._pool = None  # the threads, started at the first request that needs one
 
     @staticmethod
     def key(op: str, args: dict, gen: str):
@@ -65,27 +76,55 @@ class QuickPath:
         known, size = self._known, len(key[1]) + sum(map(len, key[2])) + 200
         if key in known or size > QUICK_BYTES:
             return
-        known[key] = size
+        known[key] = [size, cpu]
         self._bytes += size
         while self._bytes > QUICK_BYTES:
-            self._bytes -= known.popitem(last=False)[1]
+            self._bytes -= known.popitem(last=False)[1][0]
 
-    def answer(self, key, task: Task) -> Reply | None:
-        """The reply to a request known to be quick, answered here; None: a worker must answer
-        (not known, or the generation is not open here yet)."""
-        if key is None or key not in self._known:
+    def find(self, key, gen: str):
+        """(graph, entry) for a request known to be quick, ``entry[1]`` the least CPU it took;
+        None: a worker must answer (not known, or the generation is not open here yet)."""
+        entry = self._known.get(key) if key is not None else None
+        if entry is None:
             return None
         self._known.move_to_end(key)  # the least recently asked is forgotten first
         g, kg = self._graph
-        if g != task.generation or kg is None:
-            if self._opening != task.generation:  # opened off the loop; workers answer meanwhile
-                self._opening = task.generation
-                threading.Thread(target=self._open, args=(task.generation,), daemon=True,
-                                 name="qdgraph-open").start()
+        if g != gen or kg is None:
+            if self._opening != gen:  # opened off the loop; workers answer meanwhile
+                self._opening = gen
+                threading.Thread(target=self._open, args=(gen,), daemon=True, name="qdgraph-open").start()
             return None
+        return kg, entry
+
+    @staticmethod
+    def on_loop(found) -> bool:
+        """Whether a request ``find`` found is answered on the event loop (else in a thread)."""
+        return found[1][1] <= LOOP_CPU
+
+    def answer(self, key, task: Task) -> Reply | None:
+        """The reply to a request known to be quick enough for the event loop, answered here;
+        None: it is not (a thread or a worker must answer)."""
+        found = self.find(key, task.generation)
+        if found is None or not self.on_loop(found):
+            return None
+        return self.run(*found, task)
+
+    def executor(self) -> ThreadPoolExecutor:
+        """The threads for requests above LOOP_CPU (started after the seccomp filter, which
+        covers every thread of the process anyway)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="qdgraph-quick")
+        return self._pool
+
+    @staticmethod
+    def run(kg, entry: list, task: Task) -> Reply:
+        """``worker.handle`` here (on the loop or in a thread), noting the CPU it took."""
         from qdgraph.interfaces.server.worker import handle
 
-        return handle(kg, task)
+        started = time.thread_time()
+        reply = handle(kg, task)
+        entry[1] = min(entry[1], time.thread_time() - started)
+        return reply
 
     def _open(self, gen: str) -> None:
         from qdgraph.interfaces.server.worker import open_spec
@@ -96,3 +135,7 @@ class QuickPath:
         except Exception:  # noqa: BLE001 — that generation is gone already: workers answer (and say so)
             return
         self._graph = (gen, kg)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
