@@ -134,6 +134,7 @@ def _cpu_wall(cmd: list[str]) -> tuple[float, float]:
 # the reference: a bare script that opens the store with pyoxigraph and asks its engine for
 # every figure (qdgraph/domain/progress-observations.rq, what progress runs on a store that keeps
 # no answers) as strings, nothing else; progress reads them from the answers kept with the store
+# (engine/queries/indicator-figures.rq: one text a figure), with its indicators, targets and measures
 RAW = """import sys, pyoxigraph as ox
 from pathlib import Path
 store = Path(sys.argv[1])
