@@ -79,7 +79,8 @@ def main() -> None:
                 continue
             wall = statistics.median(g[0] for g in got)
             cpu = statistics.median(g[1] for g in got)
-            goal = f"target <= {target:g} s: {'met' if wall <= target else 'NOT met'}" if target else ""
+            # judged on CPU: on these shared machines the wall time swings with the load average
+            goal = f"target <= {target:g} s: {'met' if cpu <= target else 'NOT met'} (CPU)" if target else ""
             print(f"  {what:<34} wall {wall:6.2f} s  cpu {cpu:6.2f} s  {goal}  ({load_avg()})", flush=True)
             answers.setdefault(what, set()).add(got[0][4] + got[0][3].encode())
     if len(a.store) > 1:
