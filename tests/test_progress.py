@@ -92,6 +92,24 @@ def test_measures_are_those_the_measures_lookup_lists_on_every_indicator(store):
     assert compared > 40
 
 
+def test_a_store_built_before_the_figures_were_kept_gives_the_same_report(store, tmp_path):
+    # a store keeping the answers of an older qdgraph (not indicator-figures, nor the links
+    # alone): progress reads what it keeps (the figures' rows, the lookup's answers) instead
+    import shutil
+    import sqlite3
+
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+    from qdgraph.storage.generations import ANSWERS_DB, current_generation
+
+    old = shutil.copytree(store, tmp_path / "old")
+    db = sqlite3.connect(current_generation(old) / ANSWERS_DB)
+    with db:
+        db.execute("DELETE FROM queries WHERE query IN ('indicator-figures', 'indicator-measure-links')")
+    db.close()
+    assert progress(open_graph(store=old)).to_dict() == progress(open_graph(store=store)).to_dict()
+
+
 def test_an_odd_figure_is_read_as_the_engine_gives_it(tmp_path):
     # a unit given as text (not an IRI) has no one-text figure kept: that indicator's rows are
     # read as indicator-observations gives them, and the report is the files' own
