@@ -12,6 +12,7 @@ import json
 import os
 import re
 import socket
+import shutil
 import stat
 import subprocess
 import sys
@@ -1148,6 +1149,28 @@ def test_cache_and_temporary_folders_of_others_are_never_swept(qd, base_store, t
     assert not (cache / "bundle-stale").exists()
     for mine in ("bundle-photos", ".build-notes"):
         assert (cache / mine / "keep.txt").read_text() == "mine"
+
+
+def test_a_stale_cache_in_use_by_another_qdgraph_is_kept_until_it_is_let_go(qd, base_store, tmp_path, monkeypatch):
+    """Two qdgraph versions sharing the cache each build their own bundle and drop the others':
+    never one that a running command (here: a shared lock, as a reader holds) still reads."""
+    import fcntl
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("QDGRAPH_CACHE", str(cache))
+    copy_store(base_store, cache / "bundle-other")
+    reader = os.open(cache / "bundle-other" / ".lock", os.O_RDONLY)
+    try:
+        fcntl.flock(reader, fcntl.LOCK_SH)
+        assert qd("pillars").code == 0  # builds this version's bundle; the other is in use
+        res = qd("measures", "人才总量", "--store", cache / "bundle-other")
+        assert res.code == 0 and "人才总量" in res.out, res
+    finally:
+        os.close(reader)
+    [mine] = [d for d in cache.glob("bundle-*") if d.name != "bundle-other"]
+    shutil.rmtree(mine)  # the next command builds it again, and drops the other, let go of now
+    assert qd("pillars").code == 0
+    assert not (cache / "bundle-other").exists() and mine.exists()
 
 
 # reasoning timeout (H2)

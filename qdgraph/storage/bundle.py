@@ -9,11 +9,12 @@ computed at the same time, which keeps pypinyin off the lookup path.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from qdgraph import __version__, paths
-from qdgraph.storage.generations import is_store, made_by_qdgraph
+from qdgraph.storage.generations import LOCK_FILE, is_store, made_by_qdgraph
 
 
 def _code_inputs() -> list[Path]:
@@ -54,7 +55,7 @@ def bundled_store_dir() -> Path | None:
     key = bundle_key(paths.bundled_files())
     root = paths.cache_dir()
     target = root / f"bundle-{key}"
-    if is_store(target):
+    if is_store(target) and _hold(target):
         return target
     from qdgraph.fileio import owned_tempdir, sweep_orphans
 
@@ -73,10 +74,67 @@ def bundled_store_dir() -> Path | None:
         pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if not is_store(target):
+    if not (is_store(target) and _hold(target)):
         return None
     for old in root.glob("bundle-*"):  # drop stale builds: stores qdgraph built, never a folder by name alone
         if old != target and made_by_qdgraph(old):
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_unread(old)
     return target
+
+
+# Another qdgraph sharing the cache (another version, another checkout) has its own bundle and
+# deletes the ones it does not use; RocksDB opens a database's files as it needs them, so a
+# command still reading a bundle that vanished fails ("missing .sst"). A reader holds a shared
+# lock on the bundle's lock file for its whole life; a bundle is deleted only under an
+# exclusive one, so never while anyone reads it.
+_HELD: dict[Path, int] = {}  # bundle folder -> the descriptor holding its shared lock
+
+
+def _hold(target: Path) -> bool:
+    """Hold a shared lock on ``target`` for as long as this process lives; False when it was
+    deleted meanwhile (the caller builds it again)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks
+        return True
+    held = _HELD.pop(target, None)
+    if held is not None:  # still the same bundle, or one built again since (a damaged one deleted)
+        try:
+            if os.fstat(held).st_ino == (target / LOCK_FILE).stat().st_ino:
+                _HELD[target] = held
+                return True
+        except OSError:
+            pass
+        os.close(held)
+    try:
+        fd = os.open(target / LOCK_FILE, os.O_RDONLY)
+    except OSError:  # deleted meanwhile; or no lock file to hold (read as before, unguarded)
+        return is_store(target)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # waits while someone deletes it (then it is no store)
+    if not is_store(target):
+        os.close(fd)
+        return False
+    _HELD[target] = fd
+    return True
+
+
+def _remove_unread(old: Path) -> None:
+    """Delete the bundle ``old`` unless a process holds it (``_hold``)."""
+    try:
+        import fcntl
+    except ImportError:
+        return  # no locks: kept (a few MB), not deleted under a reader
+    try:
+        fd = os.open(old / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return  # no lock file: not a bundle this code built
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return
+    try:
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        os.close(fd)
 
