@@ -39,17 +39,31 @@ def write_names(folder: Path, entries: list[dict]) -> None:
         # an entry's rowid is its place in ``entries`` + 1, a key's its id in ``postings`` + 1
         db.executemany("INSERT INTO entries (rowid, iri, entry) VALUES (?, ?, ?)",
                        ((n, e["iri"], json.dumps(e, ensure_ascii=False)) for n, e in enumerate(entries, 1)))
-        keys = [(k, e["iri"]) for e in entries for k in sorted(_exact_keys(e))]
-        db.executemany("INSERT INTO keys (rowid, key, iri) VALUES (?, ?, ?)", ((n, k, iri) for n, (k, iri) in enumerate(keys, 1)))
+        # lists of strings and numbers, not of tuples: a million tuples kept set Python's
+        # garbage collector going over every entry, again and again (seconds at 10 M triples)
+        keys, owners = [], []
+        for e in entries:
+            for k in sorted(_exact_keys(e)):
+                keys.append(k)
+                owners.append(e["iri"])
+        db.executemany("INSERT INTO keys (rowid, key, iri) VALUES (?, ?, ?)", zip(range(1, len(keys) + 1), keys, owners))
         db.execute("CREATE INDEX keys_key ON keys (key)")
-        postings, lengths, counts = _postings([k for k, _ in keys])
+        del owners
+        postings, lengths, counts = _postings(keys)
         db.executemany("INSERT INTO postings VALUES (?, ?)", postings)
         # the pinyin initials, sorted, and their entries' rowids: two values, not a table (a
         # table of them and its index cost 0.3 s of CPU at 1 M triples; these 0.03 s)
-        initials = sorted((i, n) for n, e in enumerate(entries, 1) for i in set(e.get("initials", ())) if i)
+        initials, rowids = [], []
+        for n, e in enumerate(entries, 1):
+            for i in e.get("initials", ()):
+                initials.append(i)
+                rowids.append(n)
+        order = sorted(range(len(initials)), key=initials.__getitem__)  # stable: rowids ascend
+        order = [k for j, k in enumerate(order) if initials[k] and (  # each entry's once
+            not j or initials[k] != initials[order[j - 1]] or rowids[k] != rowids[order[j - 1]])]
         db.executemany("INSERT INTO arrays VALUES (?, ?)", [
-            *counts, ("lengths", lengths), ("initials", "\n".join(i for i, _ in initials).encode()),
-            ("initials-entries", array("i", [n for _, n in initials]).tobytes())])
+            *counts, ("lengths", lengths), ("initials", "\n".join(initials[k] for k in order).encode()),
+            ("initials-entries", array("i", [rowids[k] for k in order]).tobytes())])
         db.commit()
     finally:
         db.close()
@@ -68,36 +82,50 @@ def _postings(keys: list[str]) -> tuple[list[tuple[str, bytes]], bytes, list[tup
     - the ids (indexes in ``keys``) of the keys holding each gram (``grams_of``): each character
       past ASCII (a Chinese character is selective), each pair of adjacent ASCII characters
       (pinyin, English: a letter is in almost every key, a pair in few), once per occurrence
-      (so that a count bounds how many characters a key shares with a text);
+      (so that a count bounds how many characters a key shares with a text), ascending;
     - each key's length;
     - for each ASCII character, its count in every key (a byte each).
-    numpy sorts every gram at once, by radix (16-bit codes): 0.3 s at 1 M triples, where a loop
-    in Python took 0.9 s for characters alone. Little-endian arrays."""
+    numpy sorts the grams of SLICE keys at a time, by radix (16-bit codes): 0.3 s at 1 M
+    triples, where a loop in Python took 0.9 s for characters alone; in slices, the arrays stay
+    a few MB (all at once they took 1.2 GB and 6.5 s at 10 M). Little-endian arrays."""
     import numpy as np
 
-    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-    if not keys:
-        return [], b"", []
-    chars = np.frombuffer("".join(keys).encode("utf-32-le"), dtype="<u4")
-    ids = np.repeat(np.arange(len(keys), dtype="<i4"), lengths)
-    ascii_ = chars < 128
-    pair = ascii_[:-1] & ascii_[1:] & (ids[:-1] == ids[1:])
+    n = len(keys)
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
 
     def grouped(codes, ids):
         """(code, its ids) for each code; a code's ids stay ascending (a stable sort)."""
-        order = np.argsort(codes.astype(np.uint16) if len(codes) and codes.max() < 1 << 16 else codes, kind="stable")
+        if not len(codes):
+            return []
+        order = np.argsort(codes.astype(np.uint16) if codes.max() < 1 << 16 else codes, kind="stable")
         codes, ids = codes[order], ids[order]
         cuts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
-        return [(int(codes[a]), ids[a:b]) for a, b in zip([0, *cuts], [*cuts, len(codes)]) if b > a]
+        return [(int(codes[a]), ids[a:b]) for a, b in zip([0, *cuts], [*cuts, len(codes)])]
 
-    postings = [(chr(c), i.tobytes()) for c, i in grouped(chars[~ascii_], ids[~ascii_])]
-    postings += [(chr(c >> 7) + chr(c & 127), i.tobytes())
-                 for c, i in grouped(chars[:-1][pair] * 128 + chars[1:][pair], ids[:-1][pair])]
-    # a name is at most 200 characters long (limits.MAX_NAME): a count of 255 bounds as well as more
-    counts = [("count " + chr(c), np.minimum(np.bincount(i, minlength=len(keys)), 255).astype(np.uint8).tobytes())
-              for c, i in grouped(chars[ascii_], ids[ascii_])]
+    grams: dict[str, list] = {}
+    counts: dict[int, object] = {}
+    for first in range(0, n, _SLICE):
+        last = min(first + _SLICE, n)
+        chars = np.frombuffer("".join(keys[first:last]).encode("utf-32-le"), dtype="<u4")
+        ids = np.repeat(np.arange(first, last, dtype="<i4"), lengths[first:last])
+        ascii_ = chars < 128
+        pair = ascii_[:-1] & ascii_[1:] & (ids[:-1] == ids[1:])
+        for c, i in grouped(chars[~ascii_], ids[~ascii_]):
+            grams.setdefault(chr(c), []).append(i)
+        for c, i in grouped(chars[:-1][pair] * 128 + chars[1:][pair], ids[:-1][pair]):
+            grams.setdefault(chr(c >> 7) + chr(c & 127), []).append(i)
+        for c, i in grouped(chars[ascii_], ids[ascii_]):
+            if c not in counts:
+                counts[c] = np.zeros(n, dtype=np.uint8)
+            # a name is at most 200 characters long (limits.MAX_NAME): 255 bounds as well as more
+            counts[c][first:last] = np.minimum(np.bincount(i - first, minlength=last - first), 255)
+    postings = ((g, np.concatenate(grams.pop(g)).tobytes()) for g in list(grams))  # freed as written
     # a key longer than 65,535 characters is counted shorter: its bounds only grow
-    return postings, np.minimum(lengths, 0xFFFF).astype("<u2").tobytes(), counts
+    return (postings, np.minimum(lengths, 0xFFFF).astype("<u2").tobytes(),
+            [("count " + chr(c), counts[c].tobytes()) for c in sorted(counts)])
+
+
+_SLICE = 100_000  # keys whose grams are sorted at once
 
 
 def grams_of(text: str) -> set[str]:
