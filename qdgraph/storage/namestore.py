@@ -34,7 +34,7 @@ def write_names(folder: Path, entries: list[dict]) -> None:
         db.execute("PRAGMA synchronous = OFF")
         db.executescript("CREATE TABLE entries (iri TEXT PRIMARY KEY, entry TEXT NOT NULL);"
                          "CREATE TABLE keys (key TEXT NOT NULL, iri TEXT NOT NULL);"
-                         "CREATE TABLE postings (gram TEXT PRIMARY KEY, ids BLOB NOT NULL) WITHOUT ROWID;"
+                         "CREATE TABLE postings (gram TEXT, part INTEGER, ids BLOB NOT NULL, PRIMARY KEY (gram, part)) WITHOUT ROWID;"
                          "CREATE TABLE arrays (name TEXT PRIMARY KEY, value BLOB NOT NULL);")
         # an entry's rowid is its place in ``entries`` + 1, a key's its id in ``postings`` + 1
         db.executemany("INSERT INTO entries (rowid, iri, entry) VALUES (?, ?, ?)",
@@ -49,8 +49,10 @@ def write_names(folder: Path, entries: list[dict]) -> None:
         db.executemany("INSERT INTO keys (rowid, key, iri) VALUES (?, ?, ?)", zip(range(1, len(keys) + 1), keys, owners))
         db.execute("CREATE INDEX keys_key ON keys (key)")
         del owners
-        postings, lengths, counts = _postings(keys)
-        db.executemany("INSERT INTO postings VALUES (?, ?)", postings)
+        counts: dict = {}
+        db.executemany("INSERT INTO postings VALUES (?, ?, ?)", _postings(keys, counts))
+        lengths = counts.pop("lengths")
+        counts = [("count " + chr(c), counts[c].tobytes()) for c in sorted(counts)]
         # the pinyin initials, sorted, and their entries' rowids: two values, not a table (a
         # table of them and its index cost 0.3 s of CPU at 1 M triples; these 0.03 s)
         initials, rowids = [], []
@@ -77,17 +79,18 @@ def _exact_keys(e: dict) -> set[str]:
     return keys
 
 
-def _postings(keys: list[str]) -> tuple[list[tuple[str, bytes]], bytes, list[tuple[str, bytes]]]:
-    """What ``StoreNameIndex`` narrows with, for ``keys``:
-    - the ids (indexes in ``keys``) of the keys holding each gram (``grams_of``): each character
-      past ASCII (a Chinese character is selective), each pair of adjacent ASCII characters
-      (pinyin, English: a letter is in almost every key, a pair in few), once per occurrence
-      (so that a count bounds how many characters a key shares with a text), ascending;
-    - each key's length;
-    - for each ASCII character, its count in every key (a byte each).
-    numpy sorts the grams of SLICE keys at a time, by radix (16-bit codes): 0.3 s at 1 M
-    triples, where a loop in Python took 0.9 s for characters alone; in slices, the arrays stay
-    a few MB (all at once they took 1.2 GB and 6.5 s at 10 M). Little-endian arrays."""
+def _postings(keys: list[str], counts: dict):
+    """What ``StoreNameIndex`` narrows with, for ``keys``: yields (gram, part, ids), the ids
+    (indexes in ``keys``) of the keys of one slice (``part``) holding each gram (``grams_of``):
+    each character past ASCII (a Chinese character is selective), each pair of adjacent ASCII
+    characters (pinyin, English: a letter is in almost every key, a pair in few), once per
+    occurrence (so that a count bounds how many characters a key shares with a text),
+    ascending; and fills ``counts``: each ASCII character's count in every key (a byte each),
+    and each key's length ("lengths").
+    numpy sorts the grams of _SLICE keys at a time, by radix (16-bit codes): 0.3 s at 1 M
+    triples, where a loop in Python took 0.9 s for characters alone; by slices, written as they
+    are made, the arrays stay a few MB (all at once they took 1.2 GB and 6.5 s at 10 M).
+    Little-endian arrays."""
     import numpy as np
 
     n = len(keys)
@@ -102,27 +105,23 @@ def _postings(keys: list[str]) -> tuple[list[tuple[str, bytes]], bytes, list[tup
         cuts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
         return [(int(codes[a]), ids[a:b]) for a, b in zip([0, *cuts], [*cuts, len(codes)])]
 
-    grams: dict[str, list] = {}
-    counts: dict[int, object] = {}
-    for first in range(0, n, _SLICE):
+    # a key longer than 65,535 characters is counted shorter: its bounds only grow
+    counts["lengths"] = np.minimum(lengths, 0xFFFF).astype("<u2").tobytes()
+    for part, first in enumerate(range(0, n, _SLICE)):
         last = min(first + _SLICE, n)
         chars = np.frombuffer("".join(keys[first:last]).encode("utf-32-le"), dtype="<u4")
         ids = np.repeat(np.arange(first, last, dtype="<i4"), lengths[first:last])
         ascii_ = chars < 128
         pair = ascii_[:-1] & ascii_[1:] & (ids[:-1] == ids[1:])
         for c, i in grouped(chars[~ascii_], ids[~ascii_]):
-            grams.setdefault(chr(c), []).append(i)
+            yield chr(c), part, i.tobytes()
         for c, i in grouped(chars[:-1][pair] * 128 + chars[1:][pair], ids[:-1][pair]):
-            grams.setdefault(chr(c >> 7) + chr(c & 127), []).append(i)
+            yield chr(c >> 7) + chr(c & 127), part, i.tobytes()
         for c, i in grouped(chars[ascii_], ids[ascii_]):
             if c not in counts:
                 counts[c] = np.zeros(n, dtype=np.uint8)
             # a name is at most 200 characters long (limits.MAX_NAME): 255 bounds as well as more
             counts[c][first:last] = np.minimum(np.bincount(i - first, minlength=last - first), 255)
-    postings = ((g, np.concatenate(grams.pop(g)).tobytes()) for g in list(grams))  # freed as written
-    # a key longer than 65,535 characters is counted shorter: its bounds only grow
-    return (postings, np.minimum(lengths, 0xFFFF).astype("<u2").tobytes(),
-            [("count " + chr(c), counts[c].tobytes()) for c in sorted(counts)])
 
 
 _SLICE = 100_000  # keys whose grams are sorted at once
@@ -302,8 +301,8 @@ class StoreNameIndex(NameIndex):
     def _ids(self, c: str):
         import numpy as np
 
-        row = self._db.execute("SELECT ids FROM postings WHERE gram = ?", (c,)).fetchone()
-        return np.frombuffer(row[0], dtype="<i4") if row else np.zeros(0, dtype="<i4")
+        parts = [r[0] for r in self._db.execute("SELECT ids FROM postings WHERE gram = ? ORDER BY part", (c,))]
+        return np.frombuffer(b"".join(parts), dtype="<i4")
 
     def _key_lengths(self):
         """Each key's length (a numpy array)."""
