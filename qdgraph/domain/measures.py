@@ -27,6 +27,7 @@ GROUPS = (("stated", 1, "原文陈述", "stated by the source"),
           ("hierarchy", 3, "上位措施（原文写明的上下位）", "through the parent measure (as the source writes it)"),
           ("reading", 99, "依赖解读（理由见各解读）", "resting on a reading (see its rationale)"))
 AGAINST = ("against", "反向作用（使指标偏离目标）", "working against (moves the indicator away from its target)")
+_UNNAMED = frozenset({"claim", "premise", "reading", "quote", "source", "rule"})  # columns whose IRIs no answer labels
 PART_RULES = ("https://w3id.org/qdgraph/id/rule-subject-part",)  # through a part of the indicator's object
 
 
@@ -198,7 +199,10 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
     owner: dict[str, str] = {}
     found = {q: kg.named(q, node).rows for q in ("measures-for-indicator", "link-premises", "link-readings",
                                                   "roadmap-context")}
-    names.prefetch({t.value for rows in found.values() for r in rows for t in r.values() if isinstance(t, ox.NamedNode)})
+    # the names the answer shows (measures, subjects, relations, bases), not the claims' and quotes'
+    # IRIs, half of those in the rows: an endpoint's name index asks for each (at 10 M triples 17,000)
+    names.prefetch({t.value for rows in found.values() for r in rows for k, t in r.items()
+                    if k not in _UNNAMED and isinstance(t, ox.NamedNode)})
     for r in found["measures-for-indicator"]:
         c = r["claim"].value
         link = links.get(c)
