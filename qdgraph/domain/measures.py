@@ -218,7 +218,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
                                    names_of_rule.get("en", rule and shorten(rule)),
                                    relation=shorten(r["rel"].value), weakest=shorten(weakest.value) if weakest else shorten(b),
                                    part=rule in PART_RULES)
-            link.group = "against" if link.relation == "qd:worksAgainst" else _group(strength)
+            link.group = "against" if link.relation == "qd:worksAgainst" else group_of(strength)
             owner[c] = r["measure"].value
         rat = r.get("rationale")
         if rat is not None:
@@ -263,7 +263,7 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
     for b in wanted:  # a basis asked for that no link has
         labels.setdefault(shorten(b), {"zh": names.label(b, "zh"), "en": names.label(b, "en")})
     keep = {shorten(b) for b in wanted}
-    offsets = _offsets(kg, node)
+    offsets = measure_offsets(kg, node)
     by_measure: dict[tuple, list[Link]] = {}
     for c, link in links.items():
         if not keep or link.basis in keep:
@@ -277,10 +277,8 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
                          top.rationale, top.evidence, top.premises, top.path, ls, top.group, rel,
                          offsets.get(m, 1 << 30), top.readings)
         (against if rel == "qd:worksAgainst" else toward).append(ml)
-    order = {g[0]: k for k, g in enumerate(GROUPS)}
-    def rank(ml):  # strength group; within it stated, same object, hierarchy; the indicator's own
-        # object before a part of it; then the source's order
-        return (order.get(ml.group, 99), _OWN.get(ml.basis, 9), ml.links[0].part, ml.offset, ml.measure)
+    def rank(ml):
+        return rank_key(ml.group, ml.basis, ml.links[0].part, ml.offset, ml.measure)
     toward.sort(key=rank)
     against.sort(key=rank)
     groups = [{"key": key, "zh": zh, "en": en, "links": [ml for ml in toward if ml.group == key]}
@@ -300,9 +298,18 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
 
 
 _OWN = {"qd:Stated": 1, "qd:InferredFromSubject": 2, "qd:InferredFromHierarchy": 3}
+_GROUP_ORDER = {g[0]: k for k, g in enumerate(GROUPS)}
 
 
-def _group(strength: int) -> str:
+def rank_key(group: str, basis: str, part: bool, offset: int, measure: str) -> tuple:
+    """Where a measure's link goes in an answer (``measures_for``, ``progress``): its strength
+    group; within it stated, same object, hierarchy; the indicator's own object before a part
+    of it; then the source's order (``offset``, from ``measure_offsets``)."""
+    return (_GROUP_ORDER.get(group, 99), _OWN.get(basis, 9), part, offset, measure)
+
+
+def group_of(strength: int) -> str:
+    """The answer's group of a link as strong as ``strength`` (its weakest basis)."""
     for key, limit, _, _ in GROUPS:
         if strength <= limit:
             return key
@@ -313,7 +320,7 @@ def _rank_link(l: Link) -> tuple:
     return (l.strength, l.part, l.claim)
 
 
-def _offsets(kg, node) -> dict[str, int]:
+def measure_offsets(kg, node) -> dict[str, int]:
     """Each measure's place in the source: where its own words stand in the last quote holding
     them (the roadmap states the measure; an earlier mention, such as the 两个维度 passage,
     describes the system), else its first quote's start. Ties go in this order."""

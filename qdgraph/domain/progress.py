@@ -513,7 +513,7 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     quotes, premises and readings measures_for reads for each link (at 10 M triples, 4 MB of
     them an indicator, 13 s for 24 indicators). tests/test_progress.py holds both to the same
     list on every indicator."""
-    from qdgraph.domain.measures import _OWN, GROUPS, PART_RULES, IndicatorHead, _group, _offsets, measures_for
+    from qdgraph.domain.measures import PART_RULES, IndicatorHead, group_of, measure_offsets, measures_for, rank_key
     from qdgraph.engine.queries import get_query
 
     node = {"indicator": ox.NamedNode(ip.indicator)}
@@ -539,15 +539,14 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
             (strength, _v(r.get("rule")) in PART_RULES, c, r["basis"].value))
     if not by_measure:
         return []
-    order = {g[0]: k for k, g in enumerate(GROUPS)}
-    offsets = _offsets(kg, node)
+    offsets = measure_offsets(kg, node)
     toward = []
     for (m, rel), links in by_measure.items():
         if rel == _AGAINST:
             continue
         strength, part, _, basis = min(links)  # the strongest link, as measures_for ranks them
         basis = shorten(basis)
-        toward.append(((order.get(_group(strength), 99), _OWN.get(basis, 9), part, offsets.get(m, 1 << 30), m), m, basis))
+        toward.append((rank_key(group_of(strength), basis, part, offsets.get(m, 1 << 30), m), m, basis))
     toward.sort(key=lambda t: t[0])  # stable: ties keep the links' order, as in measures_for
     names = kg.names()
     names.prefetch({m for _, m, _ in toward})
