@@ -225,12 +225,16 @@ class StoreNameIndex(NameIndex):
         """Read the entries of ``iris`` in a few queries, not one each (a lookup labels ~2,000
         nodes at 1 M triples: 0.1 s one by one)."""
         want = [i for i in dict.fromkeys(iris) if i not in self._seen]
-        for k in range(0, len(want), 500):  # under SQLite's limit on bound parameters
-            chunk = want[k:k + 500]
-            found = dict(self._db.execute(f"SELECT iri, entry FROM entries WHERE iri IN ({','.join('?' * len(chunk))})",
-                                          chunk).fetchall())
-            for iri in chunk:
-                self._seen[iri] = json.loads(found[iri]) if iri in found else None
+        found = dict(self._rows_in("SELECT iri, entry FROM entries WHERE iri IN ({})", want))
+        for iri in want:
+            self._seen[iri] = json.loads(found[iri]) if iri in found else None
+
+    def _rows_in(self, sql: str, values: list):
+        """The rows of ``sql``, whose ``IN ({})`` takes ``values``, 500 at a time (under SQLite's
+        limit on bound parameters)."""
+        for k in range(0, len(values), 500):
+            chunk = values[k:k + 500]
+            yield from self._db.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
     def _candidates(self, text: str, types: list) -> NameIndex:
         """The entries that ``text`` names outright, from SQLite, when there are any (an exact
@@ -253,7 +257,7 @@ class StoreNameIndex(NameIndex):
     def search(self, text: str, types: Iterable[str] | None = None, limit: int = 20,
                min_score: float = 20.0, near_misses: bool = True) -> list[tuple[float, dict]]:
         narrowed = self._narrowed(text, list(types or ()), limit, min_score, near_misses)
-        return (narrowed or self._all()).search(text, types, limit, min_score, near_misses)
+        return (narrowed if narrowed is not None else self._all()).search(text, types, limit, min_score, near_misses)
 
     # ------------------------------------------------------------ narrowing (see the class)
     def _narrowed(self, text: str, types: list, limit: int, min_score: float, near_misses: bool,
@@ -295,8 +299,7 @@ class StoreNameIndex(NameIndex):
                               array("i", rows["initials-entries"]))
         texts, rowids = self._initials
         found = rowids[bisect.bisect_left(texts, q):bisect.bisect_right(texts, q)].tolist()
-        return [r[0] for r in self._db.execute(
-            f"SELECT iri FROM entries WHERE rowid IN ({','.join('?' * len(found))})", found)] if found else []
+        return [r[0] for r in self._rows_in("SELECT iri FROM entries WHERE rowid IN ({})", found)]
 
     def _ids(self, c: str):
         import numpy as np
@@ -326,12 +329,8 @@ class StoreNameIndex(NameIndex):
 
     def _keys(self, ids) -> list[tuple[str, str]]:
         """(key, IRI) of the keys ``ids``, in that order."""
-        found: dict = {}
         ids = [int(i) + 1 for i in ids]
-        for k in range(0, len(ids), 500):
-            chunk = ids[k:k + 500]
-            found.update((r, (key, iri)) for r, key, iri in self._db.execute(
-                f"SELECT rowid, key, iri FROM keys WHERE rowid IN ({','.join('?' * len(chunk))})", chunk))
+        found = {r: (key, iri) for r, key, iri in self._rows_in("SELECT rowid, key, iri FROM keys WHERE rowid IN ({})", ids)}
         return [found[i] for i in ids]
 
     def _partial(self, q: str) -> list[dict] | None:
@@ -354,10 +353,7 @@ class StoreNameIndex(NameIndex):
             return None
         iris = {iri for key, iri in self._keys(ids) if q in key}
         within = sorted({q[i:j] for i in range(len(q)) for j in range(i + 2, len(q) + 1)})
-        for k in range(0, len(within), 500):
-            chunk = within[k:k + 500]
-            iris.update(r[0] for r in self._db.execute(
-                f"SELECT iri FROM keys WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+        iris.update(r[0] for r in self._rows_in("SELECT iri FROM keys WHERE key IN ({})", within))
         iris.update(self._initialled(q))
         return self._fetch(iris)
 
