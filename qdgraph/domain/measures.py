@@ -210,9 +210,8 @@ def measures_for(kg, indicator: str, basis: str | list | None = None, *,
             b = r["basis"].value
             rule = _v(r.get("rule"))
             names_of_rule = rule_names.get(rule, {})
-            own = int(r["strength"].value) if r.get("strength") is not None else 99
             weakest = r.get("weakest")
-            strength = max(own, int(r["weakest_strength"].value)) if r.get("weakest_strength") is not None else own
+            strength = link_strength(r)
             link = links[c] = Link(c, shorten(b), _v(r.get("basis_zh")) or shorten(b), _v(r.get("basis_en")) or shorten(b),
                                    strength, rule, names_of_rule.get("zh", rule and shorten(rule)),
                                    names_of_rule.get("en", rule and shorten(rule)),
@@ -306,6 +305,14 @@ def rank_key(group: str, basis: str, part: bool, offset: int, measure: str) -> t
     group; within it stated, same object, hierarchy; the indicator's own object before a part
     of it; then the source's order (``offset``, from ``measure_offsets``)."""
     return (_GROUP_ORDER.get(group, 99), _OWN.get(basis, 9), part, offset, measure)
+
+
+def link_strength(row) -> int:
+    """A link's strength from its row (``strength``: its own basis's; ``weakest_strength``: the
+    weakest basis it rests on): the weaker of the two; 99 without either."""
+    own = int(row["strength"].value) if row.get("strength") is not None else 99
+    weakest = row.get("weakest_strength")
+    return max(own, int(weakest.value)) if weakest is not None else own
 
 
 def group_of(strength: int) -> str:

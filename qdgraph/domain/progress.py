@@ -513,7 +513,8 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     quotes, premises and readings measures_for reads for each link (at 10 M triples, 4 MB of
     them an indicator, 13 s for 24 indicators). tests/test_progress.py holds both to the same
     list on every indicator."""
-    from qdgraph.domain.measures import PART_RULES, IndicatorHead, group_of, measure_offsets, measures_for, rank_key
+    from qdgraph.domain.measures import (PART_RULES, IndicatorHead, group_of, link_strength, measure_offsets,
+                                         measures_for, rank_key)
     from qdgraph.engine.queries import get_query
 
     node = {"indicator": ox.NamedNode(ip.indicator)}
@@ -532,11 +533,8 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
         if c in seen:  # a link's first row holds what measures-for-indicator's first row for it holds
             continue
         seen.add(c)
-        own = int(r["strength"].value) if r.get("strength") is not None else 99
-        weakest = r.get("weakest_strength")
-        strength = max(own, int(weakest.value)) if weakest is not None else own
         by_measure.setdefault((r["measure"].value, r["rel"].value), []).append(
-            (strength, _v(r.get("rule")) in PART_RULES, c, r["basis"].value))
+            (link_strength(r), _v(r.get("rule")) in PART_RULES, c, r["basis"].value))
     if not by_measure:
         return []
     offsets = measure_offsets(kg, node)
