@@ -61,6 +61,11 @@ def main() -> None:
                     "same place (default: this one)")
     ap.add_argument("-n", "--runs", type=int, default=3)
     a = ap.parse_args()
+    from qdgraph.storage.generations import is_store
+
+    for store in a.store:
+        if not is_store(Path(store)):
+            ap.error(f"--store {store}: not a store `qdgraph load` built")
     trees = a.tree + [str(ROOT)] * (len(a.store) - len(a.tree))
     answers: dict = {}
     for store, tree in zip(map(Path, a.store), trees):
