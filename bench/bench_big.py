@@ -134,6 +134,8 @@ def main() -> None:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QDGRAPH_CACHE", str(out / "cache"))
+    if a.nt and not Path(a.nt).is_file():  # a file given is read, never generated in its place
+        ap.error(f"--nt {a.nt}: no such file")
     nt = Path(a.nt) if a.nt else out / f"city-{int(a.triples)}.nt"  # no "+": Virtuoso's ld_dir would not match it
     if not nt.exists():
         t = time.perf_counter()
