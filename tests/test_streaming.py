@@ -91,7 +91,7 @@ def test_each_by_key_file_gives_the_rows_of_its_key(graph, name):
 def test_a_key_that_is_not_an_iri_sends_the_listing_the_plain_way(tmp_path, monkeypatch, few):
     """A claim whose object is a literal: its key string ("kA…") sorts before every IRI's, where
     the engine's MIN puts a literal after them. The listing must still give every row in order."""
-    import qdgraph.engine.backend as backend
+    import qdgraph.storage.answers as backend
     from qdgraph.engine.graph import open_graph
 
     monkeypatch.setattr(backend, "FEW_KEYS", few)

@@ -156,31 +156,12 @@ class LocalBackend:
         return LazySelect(variables, solutions())
 
     def least_key(self, keys: "StreamKeys", params: Mapping[str, Any]) -> dict | None:
-        """The least values of ``keys.keys`` (in that order, IRIs compared as strings, as their
-        ``CONCAT("k", STR(?v))`` keys are) among the solutions of ``keys.pattern``; None when
-        there is none or one is not an IRI. A key with few values is read whole and the least
-        taken here (the engine compares ids, never reading a string); one with many is left to
-        the engine's MIN (about 2.5 µs a row: it reads the IRIs' text)."""
-        bound = dict(params)
-        for key in keys.keys:
-            fixed = " ".join("?" + v for v in bound)  # projected: pyoxigraph substitutes only those
-            values = [sol[key] for sol in self._solutions(
-                f"SELECT DISTINCT {fixed} ?{key} WHERE {keys.pattern} LIMIT {FEW_KEYS + 1}", {}, bound)]
-            if len(values) > FEW_KEYS:
-                group = f" GROUP BY {fixed}" if fixed else ""
-                # MIN puts a blank node before every IRI (caught below) but a literal after them,
-                # where its key string may sort first: a key that may be a literal is counted
-                # (60-90 ms at 50,000 rows, so only where it may), and any sends the query the plain way
-                others = "" if _subject_only(keys.pattern, key) else f" (SUM(IF(isIRI(?{key}), 0, 1)) AS ?others)"
-                sols = list(self._solutions(
-                    f"SELECT {fixed} (MIN(?{key}) AS ?least){others} WHERE {keys.pattern}{group}", {}, bound))
-                if others and any(sol["others"] is None or sol["others"].value != "0" for sol in sols):
-                    return None
-                values = [sol["least"] for sol in sols]
-            if not values or not all(isinstance(v, ox.NamedNode) for v in values):
-                return None
-            bound[key] = min(values, key=lambda t: t.value)  # str order is code point order, as the engine's
-        return {k: bound[k] for k in keys.keys}
+        """The least values of ``keys.keys`` among the solutions of ``keys.pattern`` with
+        ``params`` bound (``qdgraph.storage.answers.least_key``); None when there is none or one
+        is not an IRI."""
+        from qdgraph.storage.answers import least_key
+
+        return least_key(lambda text, bound: self._solutions(text, {}, bound), keys, params)
 
     def _solutions(self, text: str, params: Mapping[str, Any], keys: Mapping[str, Any]):
         """``text`` with ``keys`` substituted (projected variables) and ``params`` bound as ``run``
@@ -271,15 +252,25 @@ class StoreBackend(LocalBackend):
 
     def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:
         """The answer kept with this generation, when there is one for this query text and value."""
-        from qdgraph.storage.answers import open_answers
-
-        if self._answers is None:
-            self._answers = open_answers(self.gen) or False
         values = list(params.values())
-        if not self._answers or len(values) != 1 or not isinstance(values[0], ox.NamedNode):
+        if len(values) != 1 or not isinstance(values[0], ox.NamedNode) or not self._kept_answers():
             return None
         solutions = self._answers.get(name, text, values[0])
         return None if solutions is None else truncate(materialise(solutions, None if limit is None else limit + 1), limit)
+
+    def least_key(self, keys: "StreamKeys", params: Mapping[str, Any]) -> dict | None:
+        """As ``LocalBackend.least_key``, kept with the generation for a listing without
+        parameters (found when the store was built: a generation is never written again)."""
+        kept = self._kept_answers().least(keys) if not params and self._kept_answers() else False
+        return super().least_key(keys, params) if kept is False else kept
+
+    def _kept_answers(self):
+        """The generation's kept answers (``qdgraph.storage.answers``), opened once; False if none."""
+        if self._answers is None:
+            from qdgraph.storage.answers import open_answers
+
+            self._answers = open_answers(self.gen) or False
+        return self._answers
 
     def names(self) -> NameIndex | None:
         """The index kept with the generation (opened on each call: the graph keeps it); None
@@ -333,16 +324,6 @@ class LazySelect:
                 yield {v: t for v, t in zip(variables, sol) if t is not None}
         except (OSError, ValueError, RuntimeError) as err:  # evaluation errors surface while iterating
             raise QdgraphError(f"query failed: {err}") from None
-
-
-FEW_KEYS = 100  # distinct values of a streamed key read whole; past that, the engine's MIN
-
-
-def _subject_only(pattern: str, var: str) -> bool:
-    """Whether ``?var`` stands only first in the triple patterns of ``pattern`` (after ``{``,
-    ``}`` or ``.``), where it can only be an IRI or a blank node, never a literal."""
-    starts = [m.start() for m in re.finditer(rf"\?{var}\b", pattern)]
-    return bool(starts) and all(re.search(r"(?:^|[{}.])\s*$", pattern[:i]) for i in starts)
 
 
 def after_keys(text: str, keys: tuple[str, ...], least: Mapping[str, Any]) -> str:

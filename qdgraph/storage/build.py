@@ -212,7 +212,7 @@ def _shadow(files: list[Path]):
         return None
     if sum(f.stat().st_size for f in files) > MAX_INPUT:  # it grows with the data: 2 bytes a byte read
         return None
-    return Shadow(files, [q for q in all_queries().values() if q.memo])
+    return Shadow(files, list(all_queries().values()))
 
 
 def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progress | None) -> dict:
@@ -253,13 +253,13 @@ def keep_answers(gen: Path, disk: "ox.Store") -> dict:
     from qdgraph.queryfiles import all_queries
     from qdgraph.storage.answers import write_answers
 
-    return write_answers(gen, disk, [q for q in all_queries().values() if q.memo])
+    return write_answers(gen, disk, list(all_queries().values()))
 
 
 def _kept_from(shadow, gen: Path, disk: "ox.Store") -> dict:
     """The kept answers the copy computed; any with a blank node in it (named by the copy's
     own parse) asked of the store instead, and all of them if the copy failed."""
-    from qdgraph.storage.answers import answer_one, save_answers
+    from qdgraph.storage.answers import LEAST, answer_one, save_answers
 
     rows = shadow.wait_answers()
     if rows is None:
@@ -267,7 +267,7 @@ def _kept_from(shadow, gen: Path, disk: "ox.Store") -> dict:
     queries = shadow.queries
     by_name = {q.name: q for q in queries}
     for n, (name, param, result) in enumerate(rows):
-        if b"_:" in result:
+        if name != LEAST and b"_:" in result:  # a least key is an IRI, whatever its text
             q = by_name[name]  # param: the instance in N-Triples syntax, "<iri>"
             rows[n] = answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param[1:-1]))
     return save_answers(gen, queries, rows, time.perf_counter() - shadow.answers_seconds)

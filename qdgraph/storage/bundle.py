@@ -18,14 +18,15 @@ from qdgraph.storage.generations import LOCK_FILE, is_store, made_by_qdgraph
 
 
 def _code_inputs() -> list[Path]:
-    """The code the compiled store depends on besides the bundled files: the name index and the
-    store layout (their modules) and the rules."""
+    """The code the compiled store depends on besides the bundled files: the name index, the
+    store layout and the kept answers (their modules) and the rules."""
     from qdgraph import names
     from qdgraph.storage import generations
     from qdgraph.storage.rules import rule_files
 
     here = Path(__file__).resolve().parent
-    return [Path(names.__file__), here / "namestore.py", Path(generations.__file__), *rule_files()]
+    return [Path(names.__file__), here / "namestore.py", here / "answers.py", Path(generations.__file__),
+            *rule_files()]
 
 
 def bundle_key(files: list[Path]) -> str:
