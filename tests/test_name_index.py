@@ -97,3 +97,24 @@ def test_an_index_written_before_the_postings_is_read_whole_with_the_same_answer
         index = open_names(tmp_path)
         assert [(s, e["iri"]) for s, e in index.search(text)] == scanned(text, (), ()), text
         assert index._full is not None  # read whole
+
+
+def test_pinyin_is_pypinyins_own_for_every_name(indexes):
+    """The index cuts names into words itself (qdgraph.names._cut, memoised, for speed): each
+    name's syllables must be pypinyin's lazy_pinyin of the whole name, which reads a word's
+    phrase (银行 háng, 行长 zhǎng) where character by character it would not."""
+    from pypinyin import lazy_pinyin
+
+    from qdgraph import names
+
+    _, _, entries = indexes
+    rng = random.Random(5)
+    texts = sorted({x for e in entries for x in [e.get("zh"), *e["alt"]] if x})
+    chosen = ["中国人民银行行长", "重庆长大的音乐人", "朝阳区", "银行行长" * 40, "ＧＤＰ增长率5%以上", "5G+工业互联网", "〇", ""]
+    pieces = [t[i:j] for t in texts + chosen if len(t) > 1 for i, j in [sorted(rng.sample(range(len(t) + 1), 2))]]
+    texts += chosen + ["".join(rng.sample(pieces, 3)) for _ in range(300)]
+    names._CUTS.clear()
+    for text in texts + texts:  # twice: the second time from the memo
+        assert [s for word in names.pinyin_words(text) for s in word] == lazy_pinyin(text), text
+    by_char = [s for c in "中国人民银行行长" for s in lazy_pinyin(c)]
+    assert by_char != lazy_pinyin("中国人民银行行长")  # what the test would catch
