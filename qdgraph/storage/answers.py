@@ -166,6 +166,18 @@ class Answers:
         except (sqlite3.Error, SyntaxError, ValueError):  # damaged: the store answers instead
             return None
 
+    def tsv(self, name: str, text: str, param: "ox.NamedNode") -> bytes | None:
+        """The kept answer as it is kept (SPARQL TSV), or None: for a reader that takes a large
+        answer's text apart itself, without a term object for each value (``progress``: 10k figures)."""
+        if self._texts.get(name) != text:  # answered by another version of the query, or never
+            return None
+        try:
+            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?",
+                                   (name, str(param))).fetchone()
+        except sqlite3.Error:  # damaged: the store answers instead
+            return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
     def least(self, keys) -> dict | None | bool:
         """The least keys kept for a listing's ``# stream:`` header (``least_rows``): a dict,
         None when the listing has none, or False when none were kept (the engine finds them)."""
