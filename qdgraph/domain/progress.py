@@ -548,8 +548,7 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     quotes, premises and readings measures_for reads for each link (at 10 M triples, 4 MB of
     them an indicator, 13 s for 24 indicators). tests/test_progress.py holds both to the same
     list on every indicator."""
-    from qdgraph.domain.measures import (PART_RULES, IndicatorHead, group_of, link_strength, measure_offsets,
-                                         measures_for, rank_key)
+    from qdgraph.domain.linkrank import PART_RULES, group_of, link_strength, measure_offsets, rank_key
     from qdgraph.engine.queries import get_query
 
     node = {"indicator": ox.NamedNode(ip.indicator)}
@@ -558,6 +557,8 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     if kept is None and kg.backend.kept(target.name, target.text, node) is not None:
         # a store built before this query was kept: the lookup's own answers are (asking the
         # store took 38 s at 10 M triples, reading those 12 s)
+        from qdgraph.domain.measures import IndicatorHead, measures_for
+
         head = IndicatorHead(ip.indicator, ip.zh, ip.en, ip.pillar, ip.pillar_zh, ip.pillar_en, {})
         return [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}
                 for l in measures_for(kg, ip.indicator, head=head).links]
