@@ -3,6 +3,7 @@ observed values (tests/progress_fixtures.py: made-up values, one indicator per s
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import urllib.parse
@@ -73,6 +74,19 @@ def test_a_store_gives_the_same_report_as_the_files_it_was_built_from(store, tmp
     in_memory = progress(open_graph([write_fixture(tmp_path)])).to_dict()
     assert json.dumps(from_store, ensure_ascii=False) == json.dumps(in_memory, ensure_ascii=False)
     assert sum(len(i["observations"]) for i in from_store["indicators"]) >= 8
+
+
+def test_the_json_output_is_the_reports_own_dict(store):
+    # the command hands orjson the report's records as they are (ProgressReport.for_orjson):
+    # what it writes is the library's to_dict, key for key and in the same order
+    from qdgraph.engine.graph import open_graph
+    from qdgraph.domain.progress import progress
+
+    res = invoke("progress", "--store", store, "-F", "json")
+    assert res.code == 0, res
+    expected = json.dumps(progress(open_graph(store=store)).to_dict(), ensure_ascii=False)
+    pairs = functools.partial(json.loads, object_pairs_hook=list)  # keys in their order
+    assert pairs(res.out) == pairs(expected) and '"observations": [' in res.out
 
 
 def test_measures_are_those_the_measures_lookup_lists_on_every_indicator(store):

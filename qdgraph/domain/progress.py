@@ -130,6 +130,13 @@ class ProgressReport:
         return {"statuses": {k: {"zh": zh, "en": en} for k, (zh, en) in STATUSES.items()},
                 "indicators": [i.to_dict() for i in self.indicators]}
 
+    def for_orjson(self) -> dict:
+        """``to_dict()``'s document with the records left as dataclasses, which orjson writes
+        field by field in C (``qdgraph.presentation.formats``, byte for byte the same JSON):
+        ``to_dict`` copies each of 10k observations (7 ms). Not for json.dumps."""
+        return {"statuses": {k: {"zh": zh, "en": en} for k, (zh, en) in STATUSES.items()},
+                "indicators": self.indicators}
+
 
 def progress(kg, indicator: str | None = None, *, pillar: str | None = None) -> ProgressReport:
     """Progress of one indicator (a name, alias, pinyin or IRI), of a pillar's indicators, or

@@ -98,7 +98,7 @@ def progress(indicator, pillar, kg, fmt, lang):
 
     report = compute(kg(), indicator, pillar=pillar)
     if fmt == "json":
-        return emit_json(report.to_dict())
+        return emit_json(report.for_orjson())
     if fmt in ("csv", "tsv"):
         from qdgraph.presentation.formats import write
         from qdgraph.engine.results import SelectResult
