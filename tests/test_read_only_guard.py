@@ -265,3 +265,23 @@ def test_server_refuses_every_spelling_without_a_connection(tmp_path_factory, _p
         assert listener.count == before
     finally:
         proc.stop()
+
+
+def test_code_templates_with_iris_put_in_are_guarded_by_their_template(kg, monkeypatch):
+    """``kg.query_iris``: the template is what the guard reads (SERVICE in it is refused); the
+    IRIs put in are IRIs only (one spelling SERVICE is just a name, and the text is not read
+    by the second grammar for it), and text posing as an IRI never reaches the engine."""
+    from qdgraph.engine import guard
+    from qdgraph.errors import UnsafeQueryError
+
+    label = "SELECT ?l WHERE { VALUES ?i { @iris@ } ?i rdfs:label ?l FILTER (?i NOT IN (@skip,@)) }"
+    services = kg.resolve("生产性服务业占服务业增加值比重")
+    assert "services" in services  # a stored IRI that spells the refused word
+    read = []
+    monkeypatch.setattr(guard, "rdflib_reading", lambda text: read.append(text) or guard.Reading(False))
+    rows = kg.query_iris(label, iris=[services], skip=[kg.resolve("歌尔")]).rows
+    assert {r["l"].value for r in rows} >= {"生产性服务业占服务业增加值比重"} and read == []
+    with pytest.raises(UnsafeQueryError):
+        kg.query_iris("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { VALUES ?i { @iris@ } ?i ?p ?o } }", iris=[services])
+    with pytest.raises(ValueError):
+        kg.query_iris(label, iris=[services + "> } SERVICE <http://127.0.0.1:9/"], skip=[])

@@ -4,8 +4,8 @@ Built directly from a handful of SPARQL queries rather than rdflib's generic con
 turns every triple (literals included) into an edge and costs three times as much. Literals
 become node attributes, never nodes; provenance (quotes, claims, source documents) and the
 ontology's own terms are folded in as attributes (``quote``, ``basis``, ``evidence``) instead
-of cluttering the picture. Because only ``kg.query`` is used, the projection works the same on
-the bundled store, an on-disk store and a remote endpoint.
+of cluttering the picture. Because only ``kg.query`` and ``kg.query_iris`` are used, the
+projection works the same on the bundled store, an on-disk store and a remote endpoint.
 
 ``to_networkx`` reads the whole graph (linear in its size: the ``all`` picture, ``path``,
 ``rank``). A picture of one entity's surroundings uses :func:`walk` (one query per step over
@@ -24,7 +24,6 @@ that is not a claim), ``inferred`` and ``evidence`` (the first quote behind the 
 from __future__ import annotations
 
 import functools
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -260,41 +259,36 @@ VALUES_CHUNK = 1000   # IRIs per VALUES block: keeps each query text (and a remo
 _NOT_WALKED = ("rdf:type", "prov:wasDerivedFrom", "qd:evidence", "qd:premise", "qd:derivedBy", "rdf:subject",
                "rdf:predicate", "rdf:object")
 
-_L_TYPES = "SELECT ?e ?type WHERE { VALUES ?e { @@ } ?e a ?type }"
+_SKIP = " && ?m NOT IN (@skip,@)"  # the links back to nodes expanded a step before (rows_for)
+_L_TYPES = "SELECT ?e ?type WHERE { VALUES ?e { @iris@ } ?e a ?type }"
 _L_STEP = """SELECT ?n ?p ?m ?out ?type WHERE {
-  VALUES ?n { @@ }
+  VALUES ?n { @iris@ }
   { ?n ?p ?m BIND (true AS ?out) } UNION { ?m ?p ?n BIND (false AS ?out) }
-  FILTER (isIRI(?m) && ?p NOT IN (%s)@SKIP@)
+  FILTER (isIRI(?m) && ?p NOT IN (%s)%s)
   ?m a ?type
-}""" % ", ".join(_NOT_WALKED)
-_L_LITERALS = "SELECT ?e ?p ?o WHERE { VALUES ?e { @@ } ?e ?p ?o FILTER (isLiteral(?o)) }"
-_L_QUOTES = ("SELECT ?e ?q ?exact WHERE { VALUES ?e { @@ } ?e qd:evidence|prov:wasDerivedFrom ?q . "
+}""" % (", ".join(_NOT_WALKED), _SKIP)
+_L_LITERALS = "SELECT ?e ?p ?o WHERE { VALUES ?e { @iris@ } ?e ?p ?o FILTER (isLiteral(?o)) }"
+_L_QUOTES = ("SELECT ?e ?q ?exact WHERE { VALUES ?e { @iris@ } ?e qd:evidence|prov:wasDerivedFrom ?q . "
              "?q oa:hasSelector/oa:exact ?exact } ORDER BY ?e ?q")
-_L_LINKS = """SELECT ?s ?p ?o WHERE { VALUES ?s { @@ } ?s ?p ?o
+_L_LINKS = """SELECT ?s ?p ?o WHERE { VALUES ?s { @iris@ } ?s ?p ?o
   FILTER (isIRI(?o) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, qd:evidence, qd:premise, qd:derivedBy)) }"""
-_L_BASIS = """SELECT ?s ?p ?o ?c ?basis ?st WHERE { VALUES ?s { @@ }
+_L_BASIS = """SELECT ?s ?p ?o ?c ?basis ?st WHERE { VALUES ?s { @iris@ }
   ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim
   OPTIONAL { ?c qd:basis ?basis OPTIONAL { ?basis qd:strength ?st } } }"""
-_L_EVIDENCE = """SELECT ?s ?p ?o ?c ?q ?exact WHERE { VALUES ?s { @@ }
+_L_EVIDENCE = """SELECT ?s ?p ?o ?c ?q ?exact WHERE { VALUES ?s { @iris@ }
   ?c rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a qd:Claim ; prov:wasDerivedFrom ?q . ?q oa:hasSelector/oa:exact ?exact }"""
-_L_VOCAB = "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }"
+_L_VOCAB = "SELECT ?t ?l WHERE { VALUES ?t { @iris@ } ?t rdfs:label ?l }"
 
 
-def _iri_text(iri: str) -> str:
-    import pyoxigraph as ox
-
-    return str(ox.NamedNode(iri))  # serialised by pyoxigraph: a stored IRI, never user text
-
-
-def rows_for(kg, template: str, iris, extra: str = "") -> list[dict]:
-    """Rows of ``template`` with its ``@@`` replaced by VALUES of ``iris``, in chunks."""
-    iris = list(iris)
+def rows_for(kg, template: str, iris, skip=()) -> list[dict]:
+    """Rows of ``template`` with its ``@iris@`` replaced by VALUES of ``iris``, in chunks, and
+    any ``@skip,@`` by the IRIs ``skip`` (``KnowledgeGraph.query_iris``)."""
+    iris, skip = list(iris), list(skip)
+    if not skip:  # no empty IN list: not every store's parser takes ``NOT IN ()``
+        template = template.replace(_SKIP, "")
     out: list[dict] = []
     for i in range(0, len(iris), VALUES_CHUNK):
-        block = " ".join(_iri_text(x) for x in iris[i:i + VALUES_CHUNK])
-        # one pass, so IRI text put in for one placeholder is never scanned for the other
-        text = re.sub(r"@SKIP@|@@", lambda m: block if m.group(0) == "@@" else extra, template)
-        out.extend(kg.query(text).rows)
+        out.extend(kg.query_iris(template, iris=iris[i:i + VALUES_CHUNK], skip=skip).rows)
     return in_order(out)
 
 
@@ -358,9 +352,7 @@ def walk(kg, start: str, depth: int) -> Walk:
             break
         # links back to the nodes expanded one step ago are known already: skip them in the
         # query when there are few (a long NOT IN list would cost more than it saves)
-        skip = ""
-        if 0 < len(expanded_before) <= 64:
-            skip = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in expanded_before) + ")"
+        skip = expanded_before if len(expanded_before) <= 64 else ()
         w.expanded.update(expand)
         rows = rows_for(kg, _L_STEP, expand, skip)
         found: dict[str, list[str] | None] = {}
@@ -382,10 +374,10 @@ def walk(kg, start: str, depth: int) -> Walk:
 
 
 _L_LINKS_OF = """SELECT ?n ?p ?m ?out WHERE {
-  VALUES ?n { @@ }
+  VALUES ?n { @iris@ }
   { ?n ?p ?m BIND (true AS ?out) } UNION { ?m ?p ?n BIND (false AS ?out) }
-  FILTER (isIRI(?m) && ?p NOT IN (%s)@SKIP@)
-}""" % ", ".join(_NOT_WALKED)
+  FILTER (isIRI(?m) && ?p NOT IN (%s)%s)
+}""" % (", ".join(_NOT_WALKED), _SKIP)
 
 
 def links_among(kg, nodes, within, skip=()) -> set[tuple[str, str, str]]:
@@ -393,9 +385,8 @@ def links_among(kg, nodes, within, skip=()) -> set[tuple[str, str, str]]:
     what :func:`walk` could not see between the entities it reached last, which it never
     expanded."""
     skip = list(dict.fromkeys(skip))
-    extra = " && ?m NOT IN (" + ", ".join(_iri_text(x) for x in skip) + ")" if 0 < len(skip) <= 64 else ""
     out = set()
-    for r in rows_for(kg, _L_LINKS_OF, nodes, extra):
+    for r in rows_for(kg, _L_LINKS_OF, nodes, skip if len(skip) <= 64 else ()):
         m = r["m"].value
         if m in within and m not in skip:
             n, p = r["n"].value, r["p"].value

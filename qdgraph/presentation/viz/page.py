@@ -6,7 +6,7 @@ vis-network options are given with ``set_options``, and the page is rendered by
 never used (it loads Bootstrap from a CDN and inserts the heading unescaped), nor ``write_html``
 / ``show`` (they write a ``lib/`` folder into the working directory): the text comes back as a
 string. vis-network 9.1.2 is inlined from the pyvis package's own copy. pyvis is imported only
-here, when a page is built (importing it pulls in IPython).
+here, when a page is built, without the IPython it imports for notebooks (``_pyvis_network``).
 
 Safety, in layers:
 1. user text reaches the page only as JSON inside ``<script type="application/json">`` with
@@ -220,6 +220,38 @@ def _options(*, big: bool, hierarchical: bool, n: int, sized: bool) -> dict:
     }
 
 
+def _pyvis_network():
+    """pyvis's ``Network`` class, imported without importing IPython when nothing has yet.
+    pyvis.network binds ``IPython.display.IFrame`` when it is imported, for one use only (its
+    ``show`` in a notebook, never called here), and importing IPython took 0.5-0.7 s: half of
+    ``qdgraph viz chain 高端化工``. A stand-in answers that one import and is taken out of
+    ``sys.modules`` at once, so a later ``import IPython`` in this process gets the real one;
+    its ``IFrame`` imports the real one if it is ever called."""
+    import sys
+
+    if "pyvis.network" in sys.modules or "IPython" in sys.modules:
+        from pyvis.network import Network
+
+        return Network
+    import types
+
+    def IFrame(*args, **kwargs):
+        from IPython.display import IFrame as real
+
+        return real(*args, **kwargs)
+
+    package, display = types.ModuleType("IPython"), types.ModuleType("IPython.display")
+    package.display, display.IFrame = display, IFrame
+    sys.modules.update({"IPython": package, "IPython.display": display})
+    try:
+        from pyvis.network import Network
+    finally:
+        for name, stand_in in (("IPython", package), ("IPython.display", display)):
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+    return Network
+
+
 def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: str = "zh", layout: str = "force",
                   max_nodes: int = MAX_NODES, size: str | None = None, color: str = "type", kind: str = "graph"):
     """The ``pyvis.network.Network`` of the picture of ``g``, ready for ``generate_html``.
@@ -229,8 +261,7 @@ def build_network(g: nx.MultiDiGraph, *, title: str, subtitle: str = "", lang: s
     (Louvain). Graph attributes the views set: ``focus`` (drawn bold), ``keep`` (never capped
     away), ``path_nodes`` / ``path_edges`` (highlighted, the rest faded), ``measured`` (measures
     computed elsewhere, by name), ``groups`` (see ``qdgraph.presentation.viz.cluster``)."""
-    from pyvis.network import Network
-
+    Network = _pyvis_network()
     T = TEXT[lang]
     focus = g.graph.get("focus")
     keep = {focus} if focus else set()

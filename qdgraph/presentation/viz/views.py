@@ -170,7 +170,7 @@ def name_terms(kg, g, lang: str, more=()) -> None:
             if iri:
                 wanted[iri] = t
     if wanted:
-        for r in rows_for(kg, "SELECT ?t ?l WHERE { VALUES ?t { @@ } ?t rdfs:label ?l }", wanted):
+        for r in rows_for(kg, "SELECT ?t ?l WHERE { VALUES ?t { @iris@ } ?t rdfs:label ?l }", wanted):
             tag = (r["l"].language or "").split("-")[0]
             if tag in ("zh", "en"):
                 vocab.setdefault(wanted[r["t"].value], {}).setdefault(tag, r["l"].value)
@@ -188,7 +188,7 @@ def _group_samples(kg, groups, lang) -> dict[str, list[str]]:
     """A few member names per group (in the asked language when there is one)."""
     wanted = {n: grp.id for grp in groups for n in grp.hidden[:SAMPLE]}
     names: dict[str, dict] = {}
-    for r in rows_for(kg, "SELECT ?e ?l WHERE { VALUES ?e { @@ } ?e rdfs:label ?l }", wanted):
+    for r in rows_for(kg, "SELECT ?e ?l WHERE { VALUES ?e { @iris@ } ?e rdfs:label ?l }", wanted):
         tag = (r["l"].language or "").split("-")[0]
         names.setdefault(r["e"].value, {}).setdefault(tag, r["l"].value)
     out: dict[str, list[str]] = {grp.id: [] for grp in groups}
@@ -209,7 +209,7 @@ def _indicator_graph(kg, name: str, lang: str) -> nx.MultiDiGraph:
         keep.add(link.measure)
         keep.update(step.iri for step in link.path)
     # the indicator's own targets and baselines
-    rows = rows_for(kg, """SELECT ?x WHERE { VALUES ?i { @@ } { ?i ?p ?x } UNION { ?x ?p ?i }
+    rows = rows_for(kg, """SELECT ?x WHERE { VALUES ?i { @iris@ } { ?i ?p ?x } UNION { ?x ?p ?i }
                         FILTER (isIRI(?x) && ?p NOT IN (rdf:type, prov:wasDerivedFrom, qd:evidence, qd:premise, rdf:subject, rdf:object)) }""",
                  [res.indicator])
     near = entity_types_of(kg, [r["x"].value for r in rows])
