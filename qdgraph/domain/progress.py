@@ -353,8 +353,9 @@ def _plan_holding(year: int, plans: list) -> tuple[int, int] | None:
     return max(fits, key=lambda p: (p[1] - p[0], -p[0])) if fits else None
 
 
-# a number and the words after it in a target's wording: 超过300万人 → ("300", "万人")
-_STATED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([^\d\s，。、；（）()]{1,6})")
+# a number and the words after it in a target's wording: 超过300万人 → ("300", "万人"); compiled
+# by re when first used (a stated target), not at every import
+_STATED = r"(\d[\d,]*(?:\.\d+)?)\s*([^\d\s，。、；（）()]{1,6})"
 
 
 def _unit_as_stated(t: Target, units) -> None:
@@ -365,7 +366,7 @@ def _unit_as_stated(t: Target, units) -> None:
         return
     from qdgraph.engine.units import UnitError
 
-    for number, words_ in _STATED.findall(t.stated_as):
+    for number, words_ in re.findall(_STATED, t.stated_as):
         for n in range(len(words_), 0, -1):   # 万人以上 → 万人以上, 万人以, 万人, 万
             try:
                 u = units.resolve(words_[:n])
