@@ -105,64 +105,48 @@ def test_a_blank_node_named_in_two_chunks_stays_one_node(tmp_path, monkeypatch):
     assert not seen
 
 
-def test_the_copy_holds_every_triple_the_rules_and_lookups_can_read():
-    """The copy keeps the triples whose predicate (or, for rdf:type, class) the texts name: a
-    pattern with a predicate it does not name, a variable one, or a variable class would read
-    triples the copy does not hold (unless a VALUES names each one). The texts: the rules', the
-    kept queries', and the patterns of the listings whose least keys are kept."""
-    from rdflib import RDF, URIRef, Variable
-    from rdflib.paths import Path as RdfPath
-    from rdflib.plugins.sparql import prepareQuery
+def test_the_name_index_read_from_the_copy_is_the_one_read_from_the_files(tmp_path, monkeypatch):
+    """With an in-memory copy, the index's names are read from it (indexscan.names_in), not
+    scanned from the files: the same index as the scan (tests/test_stores.py holds that to the
+    store's own), on names written every way N-Triples and N-Quads allow."""
+    import qdgraph.storage.build as build
+    import qdgraph.storage.indexscan as indexscan
+    from qdgraph.storage.generations import current_generation
+    from qdgraph.storage.namestore import load_names
 
-    from qdgraph.namespaces import PREFIXES
-    from qdgraph.queryfiles import all_queries
-    from qdgraph.storage.rules import MATERIALISE_QUERIES, all_rules
-    from qdgraph.storage.shadow import named_terms
-
-    names = {t.decode()[1:-1] for t in named_terms()}
-    texts = ([r.text for r in all_rules()] + list(MATERIALISE_QUERIES)
-             + [q.text for q in all_queries().values() if q.memo]
-             + [f"SELECT * WHERE {q.stream.pattern}" for q in all_queries().values() if q.stream and not q.params])
-    assert len(texts) >= 10
-
-    def walk(node, out: list, values: dict):
-        if hasattr(node, "items"):  # an algebra node (a CompValue), or a row of VALUES
-            name = getattr(node, "name", None)
-            if name == "BGP":
-                out.extend(node["triples"])
-            if name == "values" and node.get("res"):
-                for row in node["res"]:
-                    for var, val in row.items():
-                        values.setdefault(var, set()).add(val)
-            for v in node.values():
-                walk(v, out, values)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                walk(v, out, values)
-
-    def iris(p) -> list:
-        if isinstance(p, URIRef):
-            return [p]
-        return [x for arg in getattr(p, "args", [getattr(p, "path", None)]) if arg is not None for x in iris(arg)]
-
-    checked = 0
-    for text in texts:
-        algebra = prepareQuery(text, initNs=PREFIXES).algebra
-        triples, values = [], {}
-        walk(algebra, triples, values)
-        for s, p, o in triples:
-            if isinstance(p, Variable):
-                assert values.get(p) and {str(v) for v in values[p]} <= names, (text[:60], p)
-            elif isinstance(p, RdfPath):
-                assert {str(x) for x in iris(p)} <= names, (text[:60], p)
-            else:
-                assert str(p) in names, (text[:60], p)
-            if p == RDF.type and isinstance(o, Variable):  # a class VALUES names (the listing of enterprises)
-                assert values.get(o) and {str(v) for v in values[o]} <= names, (text[:60], o)
-            elif p == RDF.type:
-                assert isinstance(o, URIRef) and str(o) in names, (text[:60], o)
-            checked += 1
-    assert checked > 50
+    lab, typ = "<http://www.w3.org/2000/01/rdf-schema#label>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    alt, qd = "<http://www.w3.org/2004/02/skos/core#altLabel>", "https://w3id.org/qdgraph/ontology#"
+    nt = tmp_path / "names.nt"
+    nt.write_text("\n".join([
+        f'<http://ex.org/a> {lab} "引号\\"企业"@ZH-Hans .',
+        f"<http://ex.org/a> {typ} <{qd}Enterprise> .",
+        f"<http://ex.org/a> {typ} <{qd}Platform> .",
+        '<http://ex.org/a>\t<http://www.w3.org/2000/01/rdf-s\\u0063hema#label>\t"Quoted Co"@en . # escaped',
+        f'<http://ex.org/a> {alt} "甲乙" .', f"<http://ex.org/a> {alt} <http://ex.org/alias> .",
+        f'<http://ex.org/b> {lab} <http://ex.org/not-a-literal> .', f"<http://ex.org/b> {typ} <{qd}Enterprise> .",
+        f'<http://ex.org/q> {lab} "引文"@zh .', f"<http://ex.org/q> {typ} <{qd}Quote> .",
+        f'<http://ex.org/c> {lab} "测试企业"^^<http://www.w3.org/2001/XMLSchema#string> .',
+        f'<http://ex.org/c> {lab} "测试企业"@zh .', f'<http://ex.org/c> {lab} "测试企业"@zh .',
+        f'<http://ex.org/c> {typ} "{qd}Claim" .', f"<http://ex.org/u> {typ} <{qd}Enterprise> .",
+    ]) + "\n", encoding="utf-8")
+    nq = tmp_path / "graphs.nq"
+    nq.write_text(f'<http://ex.org/d> {lab} "在命名图中"@zh <http://ex.org/g> .\n'
+                  f'<http://ex.org/e> {lab} "默认图"@zh .\n<http://ex.org/e> {typ} <{qd}Indicator> <http://ex.org/g> .\n',
+                  encoding="utf-8")
+    read = []
+    real = indexscan.names_in
+    monkeypatch.setattr(indexscan, "names_in", lambda store: read.append(real(store)) or read[-1])
+    build.build_store(tmp_path / "copy", [nt, nq])
+    assert read, "the names were not read from the copy"  # (an error there: the files are scanned)
+    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    build.build_store(tmp_path / "scan", [nt, nq])
+    copy, scan = (load_names(current_generation(tmp_path / k)) for k in ("copy", "scan"))
+    assert copy == scan
+    by_iri = {e["iri"]: e for e in copy}
+    assert by_iri["http://ex.org/a"]["types"] == ["qd:Enterprise", "qd:Platform"]
+    assert by_iri["http://ex.org/a"]["alt"] == ["http://ex.org/alias", "甲乙"] and by_iri["http://ex.org/a"]["en"] == "Quoted Co"
+    assert by_iri["http://ex.org/e"]["types"] == [] and by_iri["http://ex.org/c"]["zh"] == "测试企业"
+    assert not {"http://ex.org/b", "http://ex.org/q", "http://ex.org/d", "http://ex.org/u"} & set(by_iri)
 
 
 def test_a_kept_answer_with_a_blank_node_is_the_stores_own(tmp_path):
@@ -208,3 +192,46 @@ def test_a_verdict_in_a_line_based_file_rejects_its_reading_in_the_copy_too(tmp_
     assert any(b"RejectedReading" in q for q in store["quads"])
     for part in store:
         assert copy[part] == store[part], part
+
+
+def test_a_verdict_on_a_link_a_rule_derives_again_keeps_the_link(tmp_path, monkeypatch):
+    """The copy's derived triples go into the store with its last bulk-load call, before the
+    store's verdicts run, unless a verdict drops a triple a rule derives again: the copy runs
+    the verdicts first, so the link stays, and so must it in the store."""
+    import pyoxigraph as ox
+
+    import qdgraph.storage.build as build
+    from qdgraph import paths
+    from qdgraph.namespaces import PREFIXES
+    from qdgraph.storage.rdfio import parse_file
+    from qdgraph.storage.rules import materialise
+    from qdgraph.storage.shadow import Shadow
+
+    qd, qdr, rdf = PREFIXES["qd"], PREFIXES["qdr"], PREFIXES["rdf"]
+    bundled = ox.Store()
+    for f in paths.bundled_files():
+        bundled.extend(parse_file(f))
+    added: list[bytes] = []
+    materialise(bundled, added=added)
+    link = next(t for t in ox.parse(b"".join(added), format=ox.RdfFormat.N_TRIPLES)
+                if t.predicate.value == qd + "affects")  # a link a rule derives
+    c, v = f"<{qdr}claim-test-reading-again>", f"<{qdr}verdict-test-reading-again>"
+    nt = tmp_path / "again.nt"
+    nt.write_text(f"{link} .\n{c} <{rdf}type> <{qd}Claim> .\n{c} <{qd}basis> <{qd}InferredFromContext> .\n"
+                  f"{c} <{rdf}subject> {link.subject} .\n{c} <{rdf}predicate> {link.predicate} .\n"
+                  f"{c} <{rdf}object> {link.object} .\n{v} <{rdf}type> <{qd}Verdict> .\n{v} <{qd}onClaim> {c} .\n"
+                  f"{v} <{qd}decision> <{qd}Rejected> .\n", encoding="utf-8")
+    given = []
+    real = Shadow.derived_before_verdicts
+    monkeypatch.setattr(Shadow, "derived_before_verdicts", lambda self: given.append(real(self)) or given[-1])
+    build.build_store(tmp_path / "copy", [nt])
+    assert given == [None], "the derived triples went in before the verdicts"
+    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    build.build_store(tmp_path / "store", [nt])
+    copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
+    assert any(q.startswith(str(link).encode()) for q in copy["quads"])
+    assert any(b"claim-test-reading-again> <" + rdf.encode() + b"type> <" + qd.encode() + b"RejectedReading>" in q
+               for q in copy["quads"])
+    for part in store:
+        assert copy[part] == store[part], part
+

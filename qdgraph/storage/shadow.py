@@ -1,15 +1,17 @@
 """The rules' and the lookups' copy of the graph, in memory, made while ``qdgraph load`` runs.
 
-The rules (``qdgraph.storage.rules``) and the kept answers (``qdgraph.storage.answers``) read
-only triples whose predicate their texts name, and rdf:type triples whose class they name: at a
-million triples, 660,000 of 980,000. A thread of its own picks those lines out of the files
-while Oxigraph bulk-loads them into the store (and the index scanner reads the names), and
-loads them here; the rules run here, and the lookups are answered here, beside the bulk load.
-On the store, after the bulk load, they took 4 s and 10 s of CPU (every term of every row read
-back from RocksDB); here 1.5 s and 1.1 s, and 4 s to read the lines and load them.
+A thread of its own reads the files into an in-memory store while Oxigraph bulk-loads them
+into the store; the name index's labels, types and aliases are read from it
+(``qdgraph.storage.indexscan``), then the rules run on it and the lookups are answered from it,
+beside the bulk load. On the store, after the bulk load, they took 4 s and 10 s of CPU (every
+term of every row read back from RocksDB); here 1.5 s and 1.1 s, and 4.7 s to load the copy.
 The store then gets the derived triples in one more bulk load: the same quads as the rules run
 on the store itself (``tests/test_build.py`` compares both ways, quad for quad and answer for
 answer).
+
+The copy holds every triple: picking out the lines the rules and the lookups read (77 % of
+them at a million triples) took 2.4 s of Python, holding the GIL the name index needs, where
+loading the rest takes Oxigraph 1.1 s without it.
 
 Exact only where this copy names every term as the store does. Each parse names blank nodes
 afresh: a file's blank nodes are the same graph here and in the store only when each side
@@ -19,59 +21,27 @@ store instead (none in practice: the claims, quotes and indicators are IRIs).
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from qdgraph.namespaces import PREFIXES, expand
-
-RDF_TYPE = PREFIXES["rdf"] + "type"
 # A whole file (Turtle, RDF/XML, JSON-LD: not line-based) is parsed here in one call: only
 # small ones, or the copy would hold the whole graph beside the bulk loader's peak.
 MAX_WHOLE_FILE = 32 << 20
-# Files of more bytes than this in all (about 2 M triples) load without the copy, as before: it
-# holds about two bytes for each byte read (1 M triples, 141 MB: 300 MB), where the store
+# Files of more bytes than this in all (about 1.6 M triples) load without the copy, as before:
+# it holds about 2.6 bytes for each byte read (1 M triples, 141 MB: 370 MB), where the store
 # alone peaked at 2.35 GB for 10 M triples.
-MAX_INPUT = 300 << 20
-
-_PNAME = re.compile(r"(?<![\w?$])([A-Za-z][\w.-]*):([\w-]*)")
-_IRI = re.compile(r"<([^<>\s]*)>")
-_PRED = re.compile(rb"[ \t]*<[^<>]*>[ \t]*(<[^<>]*>)[ \t]*(<[^<>]*>)?")
-
-
-@lru_cache(maxsize=None)
-def named_terms() -> frozenset[bytes]:
-    """Every IRI the rules and the kept queries write (prefixed or whole, comments included:
-    more is harmless), as N-Triples terms. ``tests/test_build.py`` checks that no triple
-    pattern of theirs has a predicate outside it (a variable one would need every triple)."""
-    from qdgraph.queryfiles import all_queries
-    from qdgraph.storage.rules import MATERIALISE_QUERIES, all_rules
-
-    # and what materialise reads besides: the verdicts (they drop the readings they reject
-    # before any rule runs), the bases' strengths, the premises
-    texts = [r.text for r in all_rules()] + list(MATERIALISE_QUERIES)
-    names = {RDF_TYPE}
-    for q in all_queries().values():
-        if q.memo:
-            texts.append(q.text)
-            names.add(expand(q.memo))
-        if q.stream and not q.params:  # its least keys are found here too (answers.least_rows)
-            texts.append(q.stream.pattern)
-    for text in texts:
-        names.update(PREFIXES[p] + local for p, local in _PNAME.findall(text) if p in PREFIXES)
-        names.update(_IRI.findall(text))
-    return frozenset(f"<{n}>".encode() for n in names)
+MAX_INPUT = 230 << 20
 
 
 class Shadow:
-    """The in-memory copy of what ``queries`` (those kept for each instance of a class, and the
-    listings whose least keys are kept) and the rules read in ``files``, made and used in a
-    thread of its own (``start``); ``ok`` False once it cannot be exact (the build then runs
-    the rules and the lookups on the store, as before)."""
+    """The in-memory copy of ``files``, made and used in a thread of its own (``start``): the
+    name index's labels, types and aliases read from it, then the rules run on it and
+    ``queries`` answered from it (those kept for each instance of a class, and the listings'
+    least keys); ``ok`` False once it cannot be exact (the build then runs the rules and the
+    lookups on the store, and the index scanner reads the names from the files, as before)."""
 
     CHUNK = 4 << 20  # bytes read at a time
 
@@ -80,13 +50,15 @@ class Shadow:
         self.store: ox.Store | None = ox.Store()
         self.ok = True
         self._cancelled = False
-        self._keep = named_terms()
-        self._type = f"<{RDF_TYPE}>".encode()
         self.derived: bytes | None = None  # every triple the rules added, as N-Triples
+        self.before_verdicts = False       # whether they may go into the store before its verdicts run
         self.rules: dict | None = None
         self.seconds = 0.0
         self.rows: list | None = None      # the kept answers, as answers.answer_all and least_rows give them
         self.answers_seconds = 0.0
+        self.names: tuple | None = None    # labels, types, aliases: as indexscan.names_in gives them
+        self._named = threading.Event()
+        self._freed = threading.Event()
         self._derived_done = threading.Event()
         self._answered = threading.Event()
         self._work: threading.Thread | None = None
@@ -96,38 +68,16 @@ class Shadow:
         self.store = None  # its memory back at once
 
     def add_lines(self, chunk: bytes, fmt, base: str) -> None:
-        """Keep the lines of ``chunk`` (whole N-Triples or N-Quads lines) that the rules or the
-        lookups may read."""
+        """Add ``chunk`` (whole N-Triples or N-Quads lines) to the copy."""
         if not self.ok:
             return
         if b"_:" in chunk:  # blank nodes (or the text "_:" in a literal): see the module's note
             self.fail()
             return
-        keep, rdf_type = self._keep, self._type
-        out = []
-        for line in chunk.split(b"\n"):
-            i = line.find(b">")  # the subject IRI's end: an IRI holds no '>'
-            if line[:1] == b"<" and line[i + 1:i + 3] == b" <":  # "<s> <p> …": how files are written
-                j = line.find(b">", i + 3) + 1
-                p = line[i + 2:j]
-                if p == rdf_type:
-                    k = line.find(b">", j + 2) + 1
-                    o = line[j + 1:k] if line[j:j + 2] == b" <" else b""
-            else:
-                m = _PRED.match(line)
-                if m is None:  # empty, a comment, a literal subject (the store's load reports that)
-                    continue
-                p, o = m.group(1), m.group(2) or b""
-            if p in keep or b"\\" in p:  # an escaped IRI may be any name: kept
-                if p == rdf_type and o not in keep and b"\\" not in o:
-                    continue
-                out.append(line)
-        if out:
-            out.append(b"")
-            try:
-                self.store.load(b"\n".join(out), format=fmt, base_iri=base)
-            except (SyntaxError, ValueError):  # the store's own load reports the file's error
-                self.fail()
+        try:
+            self.store.load(chunk, format=fmt, base_iri=base)
+        except (SyntaxError, ValueError):  # the store's own load reports the file's error
+            self.fail()
 
     def add_file(self, path: Path, fmt) -> None:
         if not self.ok:
@@ -179,15 +129,38 @@ class Shadow:
 
     def _run(self) -> None:
         try:
-            self._read()
+            self._use()
+        finally:
+            self.store = None  # freed here, after the build has its answers (0.9 s of CPU at 1 M triples)
+            _give_back()
+            self._freed.set()
+
+    def _use(self) -> None:
+        try:
+            try:
+                self._read()
+                if self.ok:  # before the rules add to the copy: the names the files give
+                    from qdgraph.storage.indexscan import names_in
+
+                    try:
+                        self.names = names_in(self.store)
+                    except Exception:  # the scanner reads the files instead
+                        self.names = None
+            finally:
+                self._named.set()
             if self.ok:
                 from qdgraph.storage.rules import materialise
 
                 started = time.perf_counter()
                 added: list[bytes] = []
-                self.rules = materialise(self.store, added=added)
+                removed: list = []
+                self.rules = materialise(self.store, added=added, removed=removed)
                 self.seconds = time.perf_counter() - started
                 self.derived = b"".join(added)
+                del added  # 22 MB at 1 M triples
+                # unless a rule put back a triple a verdict dropped, the store may get the
+                # derived triples before its verdicts drop what they drop
+                self.before_verdicts = not any(q in self.store for q in removed)
                 if b"_:" in self.derived:  # see the module's note
                     self.fail()
         except Exception:  # anything unexpected: the rules run on the store instead
@@ -206,15 +179,45 @@ class Shadow:
             self.rows = None
         finally:
             self._answered.set()
-        self.store = None  # freed here, after the build has its answers (0.9 s of CPU at 1 M triples)
+
+    def wait_names(self) -> tuple | None:
+        """The files' labels, types and aliases, as ``indexscan.names_in`` reads them from the
+        copy, once read; None when the copy was left out (or failed: the scanner reads the files)."""
+        self._named.wait()
+        names, self.names = self.names, None
+        return names
+
+    def wait_freed(self) -> None:
+        """Until the copy is done with and its memory given back."""
+        self._freed.wait()
 
     def wait_derived(self) -> bytes | None:
         """The rules' triples once derived; None when the copy was left out."""
         self._derived_done.wait()
         return self.derived if self.ok else None
 
+    def derived_before_verdicts(self) -> bytes | None:
+        """The rules' triples once derived, if the store may get them before its verdicts
+        run (with the last chunk of its bulk load); None when it may not, or there are none."""
+        derived = self.wait_derived()
+        return derived if derived and self.before_verdicts else None
+
     def wait_answers(self) -> list | None:
         """The kept answers computed here (None if they could not be)."""
         self._answered.wait()
         rows, self.rows = self.rows, None
         return rows
+
+
+def _give_back() -> None:
+    """Return the copy's freed memory to the system: glibc keeps what a thread frees for that
+    thread's own arena, so the bulk loader's threads, which take the memory the copy held at
+    the load's end, added it to the peak (1 M triples: 1,008 MB, 890 MB with this). Only glibc
+    has malloc_trim; elsewhere nothing is done."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -87,16 +87,16 @@ def rule_files() -> list[Path]:
     return sorted(HERE.glob("*.rq"))
 
 
-def materialise(store, rules=None, *, added: list | None = None) -> dict[str, int]:
+def materialise(store, rules=None, *, added: list | None = None, removed: list | None = None) -> dict[str, int]:
     """Run ``rules`` (default: all) over ``store`` once each, those that read derived links last,
     and add their results and descriptions to the store. Returns the links each rule derives.
     With ``added`` (an in-memory store: ``qdgraph.storage.shadow``), every triple added is also
     appended to it as N-Triples, for another store holding the same triples (after
-    ``apply_verdicts``) to load."""
+    ``apply_verdicts``) to load; with ``removed``, every quad the verdicts drop is appended to it."""
     import pyoxigraph as ox
 
     rules = all_rules() if rules is None else tuple(rules)
-    apply_verdicts(store)
+    apply_verdicts(store, removed)
     for rule in rules:
         _extend(store, rule.triples(), added, ox)
     for rule in rules:
@@ -118,14 +118,16 @@ READING_BASIS = QD + "InferredFromContext"
 VERDICTS = """SELECT ?v ?c ?d WHERE { ?v a qd:Verdict ; qd:onClaim ?c ; qd:decision ?d }"""
 
 
-def apply_verdicts(store) -> int:
+def apply_verdicts(store, removed: list | None = None) -> int:
     """Drop each reading a verdict rejects (``data/verdicts.ttl``), before any rule runs, so
     every link resting on it goes too: its triple leaves the graph and its claim becomes a
-    qd:RejectedReading (kept, so the verdict still points at something). Returns how many."""
+    qd:RejectedReading (kept, so the verdict still points at something). Returns how many;
+    appends each quad dropped to ``removed``."""
     import pyoxigraph as ox
 
     rdf = PREFIXES["rdf"]
     n = 0
+    drop = store.remove if removed is None else lambda q: (store.remove(q), removed.append(q))
     for v, c, d in [tuple(s) for s in store.query(VERDICTS, prefixes=PREFIXES)]:
         if d.value != QD + "Rejected":
             continue
@@ -137,10 +139,10 @@ def apply_verdicts(store) -> int:
             continue
         s, pr, o = (q.object for q in spo)
         for q in list(store.quads_for_pattern(s, pr, o)):
-            store.remove(q)
+            drop(q)
         for q in list(store.quads_for_pattern(c, ox.NamedNode(rdf + "type"), ox.NamedNode(QD + "Claim"))):
-            store.remove(q)
-        store.remove(ox.Quad(c, basis, ox.NamedNode(READING_BASIS)))
+            drop(q)
+        drop(ox.Quad(c, basis, ox.NamedNode(READING_BASIS)))
         store.extend([ox.Quad(c, ox.NamedNode(rdf + "type"), ox.NamedNode(QD + "RejectedReading")),
                       ox.Quad(c, ox.NamedNode(QD + "rejectedBy"), v)])
         n += 1
