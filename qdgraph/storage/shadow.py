@@ -75,7 +75,9 @@ class Shadow:
             self.fail()
             return
         try:
-            self.store.load(chunk, format=fmt, base_iri=base)
+            # lenient: IRIs not checked (3.7 s where checking took 5.2 at 1 M triples): the store's
+            # own load checks them, and a file it refuses is no build (the same terms otherwise)
+            self.store.load(chunk, format=fmt, base_iri=base, lenient=True)
         except (SyntaxError, ValueError):  # the store's own load reports the file's error
             self.fail()
 
