@@ -234,7 +234,8 @@ def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
             node = {"indicator": ox.NamedNode(iri)}
         except ValueError:  # a blank node: nothing is kept for it
             break
-        found = _figures_from_tsv(tsv(figures.name, figures.text, node["indicator"]), node["indicator"]) if tsv else None
+        found = _figures_from_tsv(tsv(figures.name, figures.text, node["indicator"]), node["indicator"]) \
+            if tsv is not None else None
         if found is not None:  # else the parser reads the kept answer
             out[iri] = found
             continue
@@ -263,8 +264,8 @@ def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
 def _figures_from_tsv(blob: bytes | None, node: "ox.NamedNode"):
     """The figures of an indicator-figures answer kept for ``node`` (SPARQL TSV: a header, then
     ``<indicator>\\t"figure"`` a row), as ``_observed`` gives them, read as text: 10k of them in
-    a sixth of the time the parser takes to make a term of each value and ``kept`` a dict of each
-    row. None when the text is not what that query writes when every row has a figure (an
+    a quarter of the time the parser takes to make a term of each value and ``kept`` a dict of
+    each row. None when the text is not what that query writes when every row has a figure (an
     escaped character, a row without one): the parser then reads it."""
     if not isinstance(blob, bytes) or b"\\" in blob:  # an escape: the parser decodes it
         return None
@@ -398,9 +399,9 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
 
 def _observations(ip: IndicatorProgress, rows, targets: set, units, periods: dict) -> None:
     """The observed values, oldest first, in the target's unit (else the most used one).
-    ``rows``: figures as ``_observed`` gives them (read once), in any order; those of ``targets`` are left
-    out (the query gives targets too). ``periods`` caches period IRI → (t, key, zh label,
-    en label) across indicators."""
+    ``rows``: figures as ``_observed`` gives them (read once), in any order; those of
+    ``targets`` are left out (the query gives targets too). ``periods`` caches period IRI →
+    (t, key, zh label, en label) across indicators."""
     points, bad = [], []
     get = periods.get
     for iri, u, o, value, terms in rows:  # unpacked, not held: zip then reuses one tuple
