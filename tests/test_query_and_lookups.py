@@ -292,6 +292,26 @@ def test_show_card(cli):
     assert card["provenance"] and all(verbatim(p["exact"]) for p in card["provenance"])
 
 
+@pytest.mark.parametrize("lang, more", [("zh", "… 另有 {n} 项（--full 列出全部）"), ("en", "… and {n} more (--full lists them all)")])
+def test_show_lists_a_long_relation_in_part_and_says_how_much_more(cli, lang, more):
+    """A relation of more than 20 items (the 54 measures of the class qd:Measure here; a chain's
+    8,000 members at 1 M triples) lists its first 20 and says how many more; --full and JSON
+    list every one, in the same order, with the same bases."""
+    def items(text):  # the lines under "  rdf:type", to the next relation
+        lines = text.split("  rdf:type\n", 1)[1].splitlines()
+        return lines[:next(i for i, line in enumerate(lines + [""]) if not line.startswith("    "))]
+
+    full = json.loads(cli("show", "qd:Measure", "--format", "json").out)
+    members = full["into"]["rdf:type"]
+    assert len(members) > 20 and "cut" not in full
+    part = items(cli("show", "qd:Measure", "--lang", lang).out)
+    whole = items(cli("show", "qd:Measure", "--lang", lang, "--full").out)
+    assert len(whole) == len(members) and whole[:20] == part[:20]
+    assert part[20:] == ["    " + more.format(n=len(members) - 20)]
+    for line, m in zip(whole, members):
+        assert line.startswith(f"    - {m[lang] or m['zh' if lang == 'en' else 'en']}")
+
+
 def test_search_ranks_exact_first(cli):
     res = cli("search", "虚拟现实", "--format", "json")
     rows = json.loads(res.out)["results"]["bindings"]

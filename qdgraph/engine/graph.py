@@ -107,9 +107,9 @@ class KnowledgeGraph:
     def query_iris(self, template: str, **iris: Iterable[str]):
         """:meth:`query` for a text of the code's own (never a user's) with lists of IRIs put
         in: each ``@name@`` in ``template`` becomes the IRIs of ``iris[name]`` as pyoxigraph
-        writes them, separated by spaces (a VALUES block), each ``@name,@`` by commas (an IN
-        list); a list may be empty. The guard reads the template once, with every list left
-        empty: an IRI written by pyoxigraph is one token, with no space, bracket, brace or
+        writes them, separated by spaces (a VALUES block, or one IRI where a term goes), each
+        ``@name,@`` by commas (an IN list). The guard reads the template once, each placeholder
+        an IRI: an IRI written by pyoxigraph is one token, with no space, bracket, brace or
         quote in it, so it cannot change how the text reads, and the filled text is not read
         again. (It was: a stored IRI that spells SERVICE, as ``indicator-producer-services-share``
         does, sent every ``viz`` near it through rdflib's grammar as well, 0.3-1 s.)
@@ -172,8 +172,8 @@ _PLACEHOLDER = re.compile(r"@(\w+)(,?)@")
 
 @functools.lru_cache(maxsize=256)
 def _check_template(template: str, local: bool) -> None:
-    """The read-only guard on a ``query_iris`` template, its lists empty (once a template)."""
-    check_query(_PLACEHOLDER.sub("", template), allow_from=local)
+    """The read-only guard on a ``query_iris`` template, each placeholder an IRI (once a template)."""
+    check_query(_PLACEHOLDER.sub("<urn:qdgraph:placeholder>", template), allow_from=local)
 
 
 def param_terms(params: Mapping[str, Any] | None) -> dict:

@@ -356,13 +356,20 @@ def _oneline(text: str) -> str:
 
 
 # ---------------------------------------------------------------- show
+SHOWN = 20  # items a relation in `show`'s text, unless --full (a chain of 8,000 members at 1 M triples)
+
+
 @command()
 @click.argument("name")
+@click.option("--full", is_flag=True, help=f"Every item of each relation (the text lists the first {SHOWN}).")
 @graph_options
 @format_option(["text", "json"], "text")
 @lang_option
-def show(name, kg, fmt, lang):
+def show(name, full, kg, fmt, lang):
     """Everything the graph says about NAME: type, labels, facts, relations, provenance.
+
+    The text lists the first 20 items of each relation and says how many more there are;
+    --full lists them all; --format json carries everything.
 
     \b
     Examples:
@@ -372,7 +379,7 @@ def show(name, kg, fmt, lang):
     """
     from qdgraph.domain.entity import describe
 
-    card = describe(kg(), name)
+    card = describe(kg(), name, limit=None if full or fmt == "json" else SHOWN)
     if fmt == "json":
         return emit_json(card.to_dict())
     emit(_card_text(card, lang))
@@ -394,8 +401,8 @@ def _card_text(card, lang) -> str:
         for p, vals in card.facts.items():
             for v in vals:
                 out.append(f"  {p}: {v}")
-    for heading, group in ((("关系（出）" if zh else "relations out"), card.out),
-                           (("关系（入）" if zh else "relations in"), card.into)):
+    for heading, side, group in ((("关系（出）" if zh else "relations out"), "out", card.out),
+                                 (("关系（入）" if zh else "relations in"), "into", card.into)):
         if not group:
             continue
         out.append("\n" + heading)
@@ -404,6 +411,9 @@ def _card_text(card, lang) -> str:
             for it in items:
                 basis = f"  [{it['basis']}]" if it.get("basis") else ""
                 out.append(f"    - {it[lang] or it[_other(lang)] or shorten(it['iri'])}{basis}")
+            more = card.cut.get(side, {}).get(p, 0) - len(items)
+            if more > 0:
+                out.append(f"    … 另有 {more:,} 项（--full 列出全部）" if zh else f"    … and {more:,} more (--full lists them all)")
     if card.provenance:
         out.append("\n" + ("来源" if zh else "provenance"))
         for p in card.provenance:
