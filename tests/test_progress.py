@@ -144,6 +144,25 @@ def test_an_odd_figure_is_read_as_the_engine_gives_it(tmp_path):
     assert any("亿元 以上" in n for n in gdp["notes"]) and len(gdp["observations"]) >= 2
 
 
+@pytest.mark.parametrize("bad", ["7 1", "NaN", "1,5"])
+def test_a_value_that_is_no_number_is_left_out_with_a_note(tmp_path, bad):
+    """An ill-typed obsValue loads as written ("7 1"^^xsd:decimal): the report leaves it out
+    and says so, from a store (its kept figures) as from the files; never an internal error."""
+    from progress_fixtures import _observed
+
+    fx = write_fixture(tmp_path)
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(fx.read_text(encoding="utf-8").split("\nqdr:pt-doc")[0] + "\n"
+                     + _observed("gdp", "2024", bad, "qd:HundredMillionYuan"), encoding="utf-8")
+    assert invoke("load", fx, extra, "--store", tmp_path / "store").code == 0
+    for where in (("--store", tmp_path / "store"), ("--data", fx, "--data", extra, "--only")):
+        res = invoke("progress", IND["gdp"], *where, "-F", "json")
+        assert res.code == 0, res
+        gdp = json.loads(res.out)["indicators"][0]
+        assert f"2024: “{bad}” is not a number; left out" in gdp["notes"]
+        assert "2024" not in [o["period"] for o in gdp["observations"]] and gdp["observations"]
+
+
 def test_one_observation_has_a_gap_but_no_pace_and_a_passed_period_is_behind(tmp_path):
     from progress_fixtures import _observed
 

@@ -382,15 +382,21 @@ def _unit_as_stated(t: Target, units) -> None:
             break
 
 
+# the lexical forms of xsd:decimal, xsd:integer and a finite xsd:double: what a figure may be
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
 def _pick_target(rows: list, labels: dict) -> Target | None:
-    """The latest target (a plan may set one for 2024 and one for 2026: the last counts)."""
+    """The latest target (a plan may set one for 2024 and one for 2026: the last counts); a
+    value that is no number is a target without one (its wording still shows)."""
     best = None
     for r in rows:
         p = period_of_iri(_v(r.get("period")) or "")
         cmp_ = _v(r.get("comparator"))
         zh, en, sym = labels.get(cmp_, ("", "", "")) if cmp_ else ("", "", "")
+        value = _v(r.get("value"))
         t = Target(r["target"].value, p.key if p else None, p.t if p else None,
-                   float(Decimal(r["value"].value)) if r.get("value") is not None else None, _v(r.get("unit")),
+                   float(Decimal(value)) if value is not None and _NUMBER.match(value) else None, _v(r.get("unit")),
                    cmp_, zh, en, sym, _v(r.get("statedAs")), _v(r.get("qualitative")), _v(r.get("qualitative_en")))
         if best is None or (t.t or 0, t.value is not None) > (best.t or 0, best.value is not None):
             best = t
@@ -444,6 +450,9 @@ def _observations(ip: IndicatorProgress, rows, targets: set, units, periods: dic
             continue
         if key == last or t > until:
             continue  # one value per period (Data Cube IC-12); a duplicate is the import's to report
+        if not _NUMBER.match(value):  # "7 1"^^xsd:decimal loads (ill-typed literals are kept as written)
+            ip.notes.append(f"{key}: “{value}” is not a number; left out")
+            continue
         last = key
         number = float(value) if one else float(Decimal(value) * factor)  # exact either way
         kept.append(Point(key, zh, en, t, number, with_unit(value, label), u, obs))
