@@ -528,7 +528,7 @@ def _sources(kg, observations: list[str]) -> dict[str, list[dict]]:
     iris = []
     for obs in dict.fromkeys(observations):
         try:
-            iris.append(str(ox.NamedNode(obs)))
+            iris.append(ox.NamedNode(obs).value)
         except ValueError:  # a blank node cannot be named in a query: no source to show
             continue
     if not iris:
@@ -536,7 +536,8 @@ def _sources(kg, observations: list[str]) -> dict[str, list[dict]]:
     text = get_query("observation-sources").text
     at = where_group_start(text)
     rows: dict[str, list] = {}
-    for r in kg.query(f"{text[:at]} VALUES ?obs {{ {' '.join(iris)} }} {text[at:]}").rows:
+    # query_iris: the guard reads the text once, not again for IRIs that spell SERVICE
+    for r in kg.query_iris(f"{text[:at]} VALUES ?obs {{ @obs@ }} {text[at:]}", obs=iris).rows:
         rows.setdefault(r["obs"].value, []).append(r)
     return {obs: _documents(found) for obs, found in rows.items()}
 
