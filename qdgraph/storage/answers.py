@@ -157,13 +157,10 @@ class Answers:
 
     def get(self, name: str, text: str, param: "ox.NamedNode"):
         """The kept answer (pyoxigraph QuerySolutions) or None."""
-        if self._texts.get(name) != text:  # answered by another version of the query, or never
-            return None
+        data = self.tsv(name, text, param)
         try:
-            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?",
-                                   (name, str(param))).fetchone()
-            return None if row is None else ox.parse_query_results(row[0], format=ox.QueryResultsFormat.TSV)
-        except (sqlite3.Error, SyntaxError, ValueError):  # damaged: the store answers instead
+            return None if data is None else ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
+        except (SyntaxError, ValueError):  # damaged: the store answers instead
             return None
 
     def tsv(self, name: str, text: str, param: "ox.NamedNode") -> bytes | None:
