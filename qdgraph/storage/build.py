@@ -25,6 +25,11 @@ _BULK = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TURTLE, ox.R
 
 Progress = Callable[[int], None]  # called with a number of bytes just read
 
+# A file of at most this many bytes is added in a transaction, not bulk-loaded: each bulk_load
+# call writes files of its own into the database, which RocksDB then merges with the rest (the
+# five bundled files, 6,000 triples: 0.3-0.8 s of the load's CPU at 1 M triples, 0.1 s this way).
+SMALL = 512 << 10
+
 
 def file_record(path: Path, sha256: str, role: str) -> dict:
     return {"path": str(path.resolve()), "name": path.name, "role": role, "bytes": path.stat().st_size,
@@ -83,7 +88,10 @@ def _load_one(store: "ox.Store", path: Path, progress: Progress | None, chunked:
             return _load_lines(store, path, fmt, base, progress, tail)
     with rdf_errors(path):
         if progress is None and not has_bom(path):  # Oxigraph reads the file itself: the fastest way
-            store.bulk_load(path=str(path), format=fmt, base_iri=base)
+            if path.stat().st_size <= SMALL:  # the bundled files: into the write buffer
+                store.load(path=str(path), format=fmt, base_iri=base)
+            else:
+                store.bulk_load(path=str(path), format=fmt, base_iri=base)
             return None
         with open_rdf(path) as f:  # past a byte-order mark: it is hashed, not parsed
             reader = _HashingReader(f, progress)
