@@ -148,7 +148,7 @@ def _load_lines(store: "ox.Store", path: Path, fmt, base: str, progress: Progres
                 if progress and data:
                     progress(len(data))
                 extra = tail() if tail is not None else None
-                if extra and len(chunk) + len(extra) > CHUNK:  # a call holds its quads in memory
+                if extra and chunk and len(chunk) + len(extra) > CHUNK:  # a call holds its quads in memory
                     load(chunk)
                     chunk = b""
                 if extra:

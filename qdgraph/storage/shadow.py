@@ -4,10 +4,11 @@ A thread of its own reads the files into an in-memory store while Oxigraph bulk-
 into the store; the name index's labels, types and aliases are read from it
 (``qdgraph.storage.indexscan``), then the rules run on it and the lookups are answered from it,
 beside the bulk load. On the store, after the bulk load, they took 4 s and 10 s of CPU (every
-term of every row read back from RocksDB); here 1.5 s and 1.1 s, and 4.7 s to load the copy.
-The store then gets the derived triples in one more bulk load: the same quads as the rules run
-on the store itself (``tests/test_build.py`` compares both ways, quad for quad and answer for
-answer).
+term of every row read back from RocksDB); here 1.5 s and 1.1 s, and 3.7 s to load the copy.
+The store then gets the derived triples with its bulk load's last call (or in one more, after
+its verdicts: ``before_verdicts``): the same quads as the rules run on the store itself
+(``tests/test_build.py`` compares both ways, quad for quad and answer for answer). The name
+index is made once the copy is freed (``wait_freed``), not on top of it.
 
 The copy holds every triple: picking out the lines the rules and the lookups read (77 % of
 them at a million triples) took 2.4 s of Python, holding the GIL the name index needs, where
