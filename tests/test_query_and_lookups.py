@@ -312,6 +312,34 @@ def test_show_lists_a_long_relation_in_part_and_says_how_much_more(cli, lang, mo
         assert line.startswith(f"    - {m[lang] or m['zh' if lang == 'en' else 'en']}")
 
 
+def test_a_cut_card_is_the_whole_card_cut(kg):
+    """describe(limit=k) reads only the items it lists (and their labels and claims): it must
+    list exactly the first k of each relation of the whole card, and count the rest right, on
+    the cards with the longest relations (and one of each type)."""
+    from qdgraph.domain.entity import describe
+
+    rows = kg.query("SELECT ?e (COUNT(*) AS ?n) (SAMPLE(?t) AS ?type) WHERE { ?e a ?t . { ?e ?p ?x } UNION { ?x ?p ?e } "
+                    "FILTER (isIRI(?e) && STRSTARTS(STR(?e), 'https://w3id.org/qdgraph/')) } GROUP BY ?e ORDER BY DESC(?n) ?e").rows
+    rows = [r for r in rows if kg.names().entry(r["e"].value)]  # named: quotes and claims are not
+    by_type = {}
+    for r in rows:
+        by_type.setdefault(r["type"].value, r["e"].value)
+    entities = list(dict.fromkeys([r["e"].value for r in rows[:12]] + list(by_type.values())))
+    compared = 0
+    for iri in entities:
+        whole = describe(kg, iri).to_dict()
+        for k in (1, 3):
+            card = describe(kg, iri, limit=k).to_dict()
+            cut = card.pop("cut", {})
+            for side in ("out", "into"):
+                assert card[side] == {p: items[:k] for p, items in whole[side].items()}, (iri, k, side)
+                assert cut.get(side, {}) == {p: len(items) for p, items in whole[side].items() if len(items) > k}, (iri, k)
+                compared += sum(len(items) > k for items in whole[side].values())
+            assert {f: card[f] for f in ("types", "labels", "facts", "provenance")} == \
+                {f: whole[f] for f in ("types", "labels", "facts", "provenance")}
+    assert compared > 20  # relations that were cut
+
+
 def test_search_ranks_exact_first(cli):
     res = cli("search", "虚拟现实", "--format", "json")
     rows = json.loads(res.out)["results"]["bindings"]

@@ -44,13 +44,13 @@ def describe(kg, name: str, limit: int | None = None) -> Card:
     names = kg.names()
     card = Card(iri)
     out_rows = kg.named("entity-out", {"entity": node}).rows
-    into = [r for r in kg.named("entity-in", {"entity": node}).rows if isinstance(r["s"], ox.NamedNode)]
     if limit is not None:
         out_rows = _cut(out_rows, "o", limit, card.cut, "out", skip=_NOT_RELATIONS)
-        into = _cut(into, "s", limit, card.cut, "into")
+        into = _into_cut(kg, iri, limit, card.cut)
         claims = _claims_among(kg, iri, {r["o"].value for r in out_rows if isinstance(r["o"], ox.NamedNode)}
                                | {r["s"].value for r in into})
     else:
+        into = [r for r in kg.named("entity-in", {"entity": node}).rows if isinstance(r["s"], ox.NamedNode)]
         claims = _claims(kg, node)
     for r in out_rows:
         p, o = r["p"].value, r["o"]
@@ -108,12 +108,34 @@ def _cut(rows: list, var: str, limit: int, cut: dict, side: str, skip=frozenset(
     return kept
 
 
+def _into_cut(kg, iri: str, limit: int, cut: dict) -> list:
+    """The rows of entity-in (IRI subjects) that a card cut to ``limit`` items a relation
+    lists, their totals in ``cut["into"]``: the subjects of every relation are read without
+    their labels, and the labels of the first ``limit`` of each only (the queries beside this
+    module). A subject with two labels in a language is one row more in the listing, and is
+    counted once among those left out."""
+    pairs: dict[str, set] = {}
+    for r in kg.query_iris(_query("entity-in-subjects.rq"), entity=[iri]).rows:
+        pairs.setdefault(r["p"].value, set()).add(r["s"].value)
+    # entity-in orders on CONCAT("k", STR(?s)): the IRIs' code point order, as Python's
+    chosen = sorted({s for subjects in pairs.values() for s in sorted(subjects)[:limit]})
+    rows = kg.query_iris(_query("entity-in-among.rq"), entity=[iri], subjects=chosen).rows if chosen else []
+    totals = {shorten(p): len(subjects) for p, subjects in pairs.items() if len(subjects) > limit}
+    if totals:
+        cut["into"] = totals
+    return _cut(rows, "s", limit, {}, "into")
+
+
+def _query(name: str) -> str:
+    from importlib import resources
+
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
 def _claims_among(kg, iri: str, others: set) -> dict:
     """``_claims`` for the triples between the entity and ``others`` only (the query beside
     this module: entity-claims with the other end given)."""
-    from importlib import resources
-
-    text = resources.files(__package__).joinpath("entity-claims-among.rq").read_text(encoding="utf-8")
+    text = _query("entity-claims-among.rq")
     others = sorted(others)
     rows = []
     for i in range(0, len(others), 500):
