@@ -304,8 +304,10 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
              ratio(r.get("rules_seconds"), r["load_qdgraph"]), f"{r.get('rules_links', 0):,}",
              "n/a" if r.get("answers_seconds") is None else f"{r['answers_seconds']:.2f} s ({r['answers_count']} kept)"]
             for r in results]
-    out.append("Rule materialisation and kept answers (inside qdgraph load; up to 300 MB of files they run on an "
-               "in-memory copy beside the bulk load, storage/shadow.py, so their time is not added to the load's)\n" + table(
+    from qdgraph.storage.shadow import MAX_INPUT
+
+    out.append(f"Rule materialisation and kept answers (inside qdgraph load; up to {MAX_INPUT >> 20} MB of files they run "
+               "on an in-memory copy beside the bulk load, storage/shadow.py, so their time is not added to the load's)\n" + table(
         ["size", "triples", "qdgraph load", "rules", "rules / load", "links derived", "answers kept"], rows))
     if bundle:
         out.append(f"Bundled cache, cold: built in {bundle['build']:.2f} s (whole process {bundle['process']:.2f} s, "
