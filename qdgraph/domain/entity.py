@@ -104,7 +104,9 @@ def _cut(rows: list, var: str, limit: int, cut: dict, side: str, skip=frozenset(
             if seen[p] > limit:
                 continue
         kept.append(r)
-    cut.update({side: {shorten(p): n for p, n in seen.items() if n > limit}} if max(seen.values(), default=0) > limit else {})
+    over = {shorten(p): n for p, n in seen.items() if n > limit}
+    if over:
+        cut[side] = over
     return kept
 
 
