@@ -22,7 +22,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -216,7 +215,7 @@ def _named(kg, name: str, params: dict) -> list:
 
 
 def _observed(kg, params: dict, indicators: list[str]) -> dict[str, list]:
-    """Indicator → its figures (to be read once) as (period, unit, observation, value) texts,
+    """Indicator → its figures as (period, unit, observation, value) texts,
     with the observation and period terms when they may not be IRIs (else None), for
     ``indicators`` only (--pillar: the others' rows are passed over), in any order
     (``_observations`` orders them). On a store, each indicator's figures as kept with it when
@@ -276,15 +275,9 @@ def _figures_from_tsv(blob: bytes | None, node: "ox.NamedNode"):
     if not text.startswith(head + row) or not text.endswith('"\n'):
         return None
     # no escape, so no quote or line break within a figure: the text between the rows' quotes
-    # are the figures, one a row (taken apart in place: a copy of 2 MB costs a millisecond)
-    n, flat = text.count("\n") - 1, text.replace('"\n' + row, " ")
-    parts = flat.split(" ") if flat.count("\n") == 2 else ()  # the head's and the last row's: no other line
-    if len(parts) == 4 * n:  # and three spaces a figure (no value holds one)
-        parts[0], parts[-1] = parts[0][len(head) + len(row):], parts[-1][:-2]
-        it = iter(parts)
-        return zip(it, it, it, it, repeat(None, n))  # read once; unpacked, its one tuple is reused
+    # are the figures, one a row
     found = text[len(head) + len(row):-2].split('"\n' + row)
-    if len(found) != n or any("\n" in f for f in found):  # a row of another shape
+    if len(found) != text.count("\n") - 1 or any("\n" in f for f in found):  # a row of another shape
         return None
     return [(*f.split(" ", 3), None) for f in found]
 
@@ -405,12 +398,12 @@ def _pick_target(rows: list, labels: dict) -> Target | None:
 
 def _observations(ip: IndicatorProgress, rows, targets: set, units, periods: dict) -> None:
     """The observed values, oldest first, in the target's unit (else the most used one).
-    ``rows``: figures as ``_observed`` gives them (read once), in any order; those of
+    ``rows``: figures as ``_observed`` gives them, in any order; those of
     ``targets`` are left out (the query gives targets too). ``periods`` caches period IRI →
     (t, key, zh label, en label) across indicators."""
     points, bad = [], []
     get = periods.get
-    for iri, u, o, value, terms in rows:  # unpacked, not held: zip then reuses one tuple
+    for iri, u, o, value, terms in rows:
         if o in targets:
             continue
         p = get(iri, False)
