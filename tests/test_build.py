@@ -106,11 +106,11 @@ def test_a_blank_node_named_in_two_chunks_stays_one_node(tmp_path, monkeypatch):
 
 
 def test_the_name_index_read_from_the_copy_is_the_one_read_from_the_files(tmp_path, monkeypatch):
-    """With an in-memory copy, the index's names are read from it (indexscan.names_in), not
+    """With an in-memory copy, the index's names are read from it (names.names_of), not
     scanned from the files: the same index as the scan (tests/test_stores.py holds that to the
     store's own), on names written every way N-Triples and N-Quads allow."""
     import qdgraph.storage.build as build
-    import qdgraph.storage.indexscan as indexscan
+    import qdgraph.names as names
     from qdgraph.storage.generations import current_generation
     from qdgraph.storage.namestore import load_names
 
@@ -134,8 +134,8 @@ def test_the_name_index_read_from_the_copy_is_the_one_read_from_the_files(tmp_pa
                   f'<http://ex.org/e> {lab} "默认图"@zh .\n<http://ex.org/e> {typ} <{qd}Indicator> <http://ex.org/g> .\n',
                   encoding="utf-8")
     read = []
-    real = indexscan.names_in
-    monkeypatch.setattr(indexscan, "names_in", lambda store: read.append(real(store)) or read[-1])
+    real = names.names_of
+    monkeypatch.setattr(names, "names_of", lambda store: read.append(real(store)) or read[-1])
     build.build_store(tmp_path / "copy", [nt, nq])
     assert read, "the names were not read from the copy"  # (an error there: the files are scanned)
     monkeypatch.setattr(build, "_shadow", lambda files: None)

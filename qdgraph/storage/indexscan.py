@@ -42,37 +42,6 @@ _ESCAPES = (b"\\u", b"\\U")  # a predicate may be written with escapes: parse th
 _ANY_ESCAPE = re.compile(rb"\\[uU]")
 
 
-# what the scanner collects from the files, asked of the load's in-memory copy of them
-# (``qdgraph.storage.shadow``): literal labels and any types and aliases of IRIs, in the
-# default graph (the query's), the types and aliases only of labelled IRIs (as ``run`` keeps)
-_LABELS = "SELECT ?e ?x WHERE { ?e rdfs:label ?x FILTER (isIRI(?e) && isLiteral(?x)) }"
-_TYPES = ("SELECT ?e ?x WHERE { { SELECT DISTINCT ?e WHERE { ?e rdfs:label ?l FILTER (isIRI(?e) && isLiteral(?l)) } }"
-          " ?e rdf:type ?x FILTER (!isLiteral(?x)) }")  # a join: a quarter of the rows every type gives
-_ALIASES = "SELECT ?e ?x WHERE { ?e skos:altLabel ?x FILTER isIRI(?e) }"
-
-
-def names_in(store: "ox.Store") -> tuple[dict, dict, dict]:
-    """The labels, types and aliases that ``IndexScanner`` would read from the files ``store``
-    holds, for ``index_from``: 1.1 s of CPU at a million triples, where scanning the files
-    took 2.9 s (each line holding a name or a type matched by a regex in Python). A name's
-    labels come in the store's order, as ``build_index`` reads them from a store."""
-    from qdgraph.namespaces import PREFIXES
-
-    labels: dict = {}
-    for e, x in store.query(_LABELS, prefixes=PREFIXES):
-        labels.setdefault(e.value, []).append((x.value, x.language))
-    types: dict = {}
-    for e, x in store.query(_TYPES, prefixes=PREFIXES):
-        e = e.value
-        types[e] = types.get(e, ()) + (x.value,)
-    alts: dict = {}
-    for e, x in store.query(_ALIASES, prefixes=PREFIXES):
-        e = e.value
-        if e in labels:
-            alts.setdefault(e, []).append(x.value)
-    return labels, types, alts
-
-
 class IndexScanner(threading.Thread):
     """Builds and writes the name index of ``files`` (the same entries as ``build_index`` of the
     store they are loaded into) while the main thread bulk-loads them: from the names in
@@ -122,7 +91,7 @@ class IndexScanner(threading.Thread):
     def run(self) -> None:
         try:
             # ``shadow``: the load's in-memory copy of the files; their names are read from it
-            # (``names_in``), unless it is left out, when the files are scanned here
+            # (``qdgraph.names.names_of``), unless it is left out, when the files are scanned here
             names = self.shadow.wait_names() if self.shadow is not None else None
             if names is not None:
                 # made once the copy is freed, not on top of it: at 1 M triples the entries and

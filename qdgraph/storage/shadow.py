@@ -57,7 +57,7 @@ class Shadow:
         self.seconds = 0.0
         self.rows: list | None = None      # the kept answers, as answers.answer_all and least_rows give them
         self.answers_seconds = 0.0
-        self.names: tuple | None = None    # labels, types, aliases: as indexscan.names_in gives them
+        self.names: tuple | None = None    # labels, types, aliases: as names.names_of gives them
         self._named = threading.Event()
         self._freed = threading.Event()
         self._derived_done = threading.Event()
@@ -143,10 +143,10 @@ class Shadow:
             try:
                 self._read()
                 if self.ok:  # before the rules add to the copy: the names the files give
-                    from qdgraph.storage.indexscan import names_in
+                    from qdgraph import names
 
                     try:
-                        self.names = names_in(self.store)
+                        self.names = names.names_of(self.store)
                     except Exception:  # the scanner reads the files instead
                         self.names = None
             finally:
@@ -184,7 +184,7 @@ class Shadow:
             self._answered.set()
 
     def wait_names(self) -> tuple | None:
-        """The files' labels, types and aliases, as ``indexscan.names_in`` reads them from the
+        """The files' labels, types and aliases, as ``qdgraph.names.names_of`` reads them from the
         copy, once read; None when the copy was left out (or failed: the scanner reads the files)."""
         self._named.wait()
         names, self.names = self.names, None
