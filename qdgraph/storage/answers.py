@@ -168,28 +168,30 @@ class Answers:
         answer's text apart itself, without a term object for each value (``progress``: 10k figures)."""
         if self._texts.get(name) != text:  # answered by another version of the query, or never
             return None
-        try:
-            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?",
-                                   (name, str(param))).fetchone()
-        except sqlite3.Error:  # damaged: the store answers instead
-            return None
-        return row[0] if row is not None and isinstance(row[0], bytes) else None
+        return self._result(name, str(param))
 
     def least(self, keys) -> dict | None | bool:
         """The least keys kept for a listing's ``# stream:`` header (``least_rows``): a dict,
         None when the listing has none, or False when none were kept (the engine finds them)."""
-        try:
-            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?",
-                                   (LEAST, _least_param(keys))).fetchone()
-        except sqlite3.Error:
+        data = self._result(LEAST, _least_param(keys))
+        if data is None:
             return False
-        if row is None or not isinstance(row[0], bytes):  # not kept, or not as we keep it
-            return False
-        text = row[0].decode("utf-8")
-        if not text:
+        if not data:
             return None
-        values = text.split("\t")
-        return dict(zip(keys.keys, map(ox.NamedNode, values))) if len(values) == len(keys.keys) else False
+        try:
+            values = [ox.NamedNode(v) for v in data.decode("utf-8").split("\t")]
+        except (UnicodeDecodeError, ValueError):  # damaged: the engine finds them
+            return False
+        return dict(zip(keys.keys, values)) if len(values) == len(keys.keys) else False
+
+    def _result(self, query: str, param: str) -> bytes | None:
+        """The kept result of ``query`` for ``param``; None when there is none as we keep it,
+        or the file is damaged (the store answers instead)."""
+        try:
+            row = self._db.execute("SELECT result FROM answers WHERE query = ? AND param = ?", (query, param)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
 
 
 def open_answers(gen: Path) -> Answers | None:
