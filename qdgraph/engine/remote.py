@@ -16,9 +16,9 @@ OpenLink Virtuoso):
   costs it 1.5x its XML's CPU for 8,000 bare IRIs (0.052 against 0.034 s) but less for rows
   with text (measures' 6,772 rows: 1.0 against 1.7 s), and reading XML here costs twice what
   JSON does (1.1 against 0.5 s): `measures` took 33-35 s with JSON, 42 s with XML, in
-  alternate runs. XML is read as well, if a server sends it. Both are read with the standard library, so blank-node labels of any shape (Virtuoso's
-  ``nodeID://b10006``) are accepted; CONSTRUCT/DESCRIBE as N-Triples (or whatever RDF syntax
-  the server chose);
+  alternate runs. XML is read as well, if a server sends it. Both are read with the standard
+  library, so blank-node labels of any shape (Virtuoso's ``nodeID://b10006``) are accepted;
+  CONSTRUCT/DESCRIBE as N-Triples (or whatever RDF syntax the server chose);
 - row caps are detected (Virtuoso's ``X-SPARQL-MaxRows`` header, ``qdgraph serve``'s
   ``X-Qdgraph-Truncated``) and a cut SELECT is read again in pages (the query wrapped as an
   ordered sub-query, ``LIMIT``/``OFFSET`` outside it — Virtuoso refuses to sort past its cap
