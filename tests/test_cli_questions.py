@@ -123,7 +123,7 @@ def test_the_qdgraph_command_follows_the_locale_and_run_keeps_chinese_first():
     assert here.out == zh.out
 
 
-FULLY_WORDED = ("ask", "validate", "docs", "path", "rank", "load")
+FULLY_WORDED = ("ask", "validate", "docs", "path", "rank", "load", "show", "measures")
 
 
 def test_every_message_the_cli_prints_is_in_both_catalogues():
