@@ -142,7 +142,7 @@ def test_every_message_the_cli_prints_is_in_both_catalogues():
     # and the words the command table and the group's help hold as data (msgids not in a tr() call)
     from qdgraph.interfaces.cli import COMMANDS, main
 
-    used |= {help_ for _, help_ in COMMANDS.values()} | {inspect.cleandoc(main.help)}
+    used |= {c.help for c in COMMANDS.values()} | {inspect.cleandoc(main.help)}
     used |= {"Show this message and exit.", "Show the version and exit."}  # click's, on every help page
     # the commands worded in full: their help and every option's
     for name in FULLY_WORDED:

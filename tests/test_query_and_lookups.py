@@ -312,6 +312,48 @@ def test_show_lists_a_long_relation_in_part_and_says_how_much_more(cli, lang, mo
         assert line.startswith(f"    - {m[lang] or m['zh' if lang == 'en' else 'en']}")
 
 
+@pytest.fixture(scope="module")
+def many_measures(tmp_path_factory):
+    """A file adding an indicator whose object 25 measures concern (written with bench/generate.py's
+    writer): the rules derive 25 same-object links, a group longer than the text lists."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    path = tmp_path_factory.mktemp("many") / "many.nt"
+    with open(path, "w", encoding="utf-8") as f:
+        w, r = gen.Writer(f), gen.QDR
+        w.quote(r + "q-doc", "合成指标测试达到100以上。")
+        w.entity(r + "pillar-t", "Pillar", "测试任务", "test pillar", r + "q-doc")
+        w.entity(r + "chain-t", "IndustryChain", "测试产业链", "test chain", r + "q-doc")
+        w.entity(r + "indicator-t", "Indicator", "测试指标", "test indicator", r + "q-doc")
+        w.claim(r + "c-t-pillar", r + "indicator-t", "measuredUnder", r + "pillar-t", r + "q-doc")
+        w.claim(r + "c-t-subject", r + "indicator-t", "measuresSubject", r + "chain-t", r + "q-doc")
+        for k in range(1, 26):
+            w.quote(r + f"q-t-{k}", f"实施第{k}项测试措施，支持测试产业链。")
+            w.entity(r + f"measure-t{k}", "Measure", f"测试措施{k:02d}", f"test measure {k:02d}", r + f"q-t-{k}")
+            w.claim(r + f"c-t-con-{k}", r + f"measure-t{k}", "concerns", r + "chain-t", r + f"q-t-{k}")
+    return path
+
+
+@pytest.mark.parametrize("lang, more", [("zh", "… 另有 {n} 项（--full 列出全部）"), ("en", "… and {n} more (--full lists them all)")])
+def test_measures_lists_a_long_group_in_part_and_says_how_much_more(cli, many_measures, lang, more):
+    """A group of more than 20 measures (295 for an indicator at 1 M triples) lists its first 20,
+    in the order of the whole answer, with only their quotes, and says how many more; --full and
+    JSON carry every one."""
+    args = ("measures", "测试指标", "--data", many_measures, "--lang", lang)
+    whole = json.loads(cli(*args, "--format", "json").out)
+    group = whole["groups"][0]["links"]
+    assert len(group) == 25
+    text, full = cli(*args).out, cli(*args, "--full").out
+    listed = [line for line in text.splitlines() if line[:3].strip().rstrip(".").isdigit()]
+    assert [line.split(None, 1)[1].split("[")[0].strip() for line in listed] == [ml[lang] for ml in group[:20]]
+    assert more.format(n=5) in text.splitlines()
+    assert "〔20〕" in text and "〔21〕" not in text  # the quotes of the 20 listed, no others
+    assert all(ml[lang] in full for ml in group) and more.format(n=5) not in full
+
+
 def test_a_cut_card_is_the_whole_card_cut(kg):
     """describe(limit=k) reads only the items it lists (and their labels and claims): it must
     list exactly the first k of each relation of the whole card, and count the rest right, on

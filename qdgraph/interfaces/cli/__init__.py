@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NamedTuple
 
 import click
 
@@ -14,8 +15,13 @@ from qdgraph import __version__
 from qdgraph.errors import QdgraphError
 from qdgraph.interfaces.cli.common import CONTEXT, WordedHelp, tr
 
-# name -> (module:function, one-line help shown by `qdgraph --help` without importing it)
-COMMANDS: dict[str, tuple[str, str]] = {
+class Command(NamedTuple):
+    target: str            # module:function, imported only when the command runs
+    help: str              # the one-line help `qdgraph --help` shows without importing it
+    writes_store: bool = False  # opens a store for writing or serves: ends by Python's own exit (see entry)
+
+
+COMMANDS: dict[str, Command] = {name: Command(*spec) for name, spec in {
     "ask": ("qdgraph.interfaces.cli.questions:ask", "Answer a plain question (哪些措施影响人才总量) and show the named query that ran."),
     "measures": ("qdgraph.interfaces.cli.ask:measures", "Which measures affect an indicator, and why (rule, premises, source sentences)."),
     "show": ("qdgraph.interfaces.cli.ask:show", "An entity card: type, labels, facts, relations, provenance."),
@@ -32,15 +38,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "path": ("qdgraph.interfaces.cli.analytics:path", "Shortest connecting paths between two entities, told in words."),
     "rank": ("qdgraph.interfaces.cli.analytics:rank", "Most central measures, enterprises, chains (degree, betweenness)."),
     "viz": ("qdgraph.interfaces.cli.viz:viz", "Write an interactive, offline HTML picture of part of the graph."),
-    "serve": ("qdgraph.interfaces.cli.serve:serve", "Run a read-only SPARQL 1.1 endpoint with a query page."),
+    "serve": ("qdgraph.interfaces.cli.serve:serve", "Run a read-only SPARQL 1.1 endpoint with a query page.", True),
     "push": ("qdgraph.interfaces.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
-    "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
-    "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
+    "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files.", True),
+    "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing.", True),
     "rules": ("qdgraph.interfaces.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
     "readings": ("qdgraph.interfaces.cli.rules:readings", "The readings answers rest on, with rationale and verdict (data/verdicts.ttl)."),
-    "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
+    "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`.", True),
     "progress": ("qdgraph.interfaces.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
-}
+}.items()}
 
 
 class LazyGroup(WordedHelp, click.Group):
@@ -50,7 +56,7 @@ class LazyGroup(WordedHelp, click.Group):
     def get_command(self, ctx, name):
         if name not in COMMANDS:
             return None
-        target = COMMANDS[name][0]
+        target = COMMANDS[name].target
         mod, _, attr = target.partition(":")
         try:
             module = importlib.import_module(mod)
@@ -61,7 +67,9 @@ class LazyGroup(WordedHelp, click.Group):
         return getattr(module, attr)
 
     def resolve_command(self, ctx, args):
+        global _RUNNING
         name = args[0] if args else None
+        _RUNNING = name
         if name and not name.startswith("-") and name not in COMMANDS:
             import difflib
 
@@ -72,7 +80,7 @@ class LazyGroup(WordedHelp, click.Group):
 
     def format_commands(self, ctx, formatter):
         # the one-line helps above are msgids of the catalogue (tests/test_cli_questions.py checks)
-        rows = [(name, tr(help_)) for name, (_, help_) in COMMANDS.items()]
+        rows = [(name, tr(c.help)) for name, c in COMMANDS.items()]
         with formatter.section(tr("Commands")):
             formatter.write_dl(rows)
 
@@ -149,17 +157,29 @@ _LONGEST = 2000  # characters of an error line
 # True when this process is the `qdgraph` command itself (not `run()` called by a host program or
 # a test): only then may a command give up this process's network (qdgraph.engine.sandbox).
 OWN_PROCESS = False
+_RUNNING: str | None = None  # the command this process runs (entry's exit depends on it)
 
 
 def entry() -> None:
     global OWN_PROCESS
     OWN_PROCESS = True
     code = run()
-    sys.stdout.flush()
-    # a timed-out query leaves a worker thread in the engine; don't wait for it at exit
-    if code == 3:
+    command = COMMANDS.get(_RUNNING)
+    if code == 3 or (command is not None and not command.writes_store):
+        # The answer is out and every file the command wrote is closed (writes go through
+        # fileio's atomic replace): Python's own exit would only tear down what the process
+        # built, a third of a lookup's time at 1 M triples (70 of 280 ms: the name index, the
+        # database's 180 threads). A timed-out query (3) also leaves an engine thread not to
+        # wait for. A command that writes a store ends by Python's exit, closing the database.
+        import atexit
         import os
 
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:  # `qdgraph … | head`: the reader left; nothing more to say
+            pass
+        atexit._run_exitfuncs()  # the exit handlers Python would run (tempfile's, logging's)
         os._exit(code)
+    sys.stdout.flush()
     sys.exit(code)

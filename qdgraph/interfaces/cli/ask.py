@@ -14,6 +14,8 @@ from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
 
 TABLE_FORMATS = format_names("select")
+SHOWN = 20  # items of a list the text shows unless --full: a group of `measures`, a relation of `show`
+#             (at 1 M triples an indicator has 295 measures and a chain 8,000 members)
 TABLE_NOTE_ROWS = 1000  # a streamed listing's table this long says that other formats print rows as they come
 
 
@@ -27,7 +29,8 @@ def _other(lang):
 @click.option("--basis", "basis", metavar="BASES",
               help="Only links whose own basis is one of these, comma-separated: stated, subject, hierarchy, "
                    "context (roadmap gives none: the same roadmap is context, see --context).")
-@click.option("--full", is_flag=True, help="Every link of each measure, with its path, every premise and every quote.")
+@click.option("--full", is_flag=True, help=f"Every measure (the text lists the first {SHOWN} of each group) and every link "
+                                          "of each, with its path, every premise and every quote.")
 @click.option("--context", "context", is_flag=True,
               help="List the measures only on the same pillar's roadmap (context, not an effect).")
 @graph_options
@@ -42,8 +45,9 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
     rests on (stated by the source, same object, measure hierarchy, resting on a reading), the
     indicator's own object first, ties in the source's order; measures that work against the
     indicator are listed apart, and those only on the same pillar's roadmap are context
-    (a count; --context lists them). Each quote is printed once and referred to by number;
-    --full shows every premise and quote; --format json carries everything.
+    (a count; --context lists them). The text lists the first 20 measures of each group and
+    says how many more there are. Each quote is printed once and referred to by number;
+    --full shows every measure, premise and quote; --format json carries everything.
 
     \b
     Examples:
@@ -265,10 +269,13 @@ def _measures_text(res, lang, full: bool = False, header: bool = True) -> list:
 
     for g in res.groups:
         out.append(text_of(f"── {g[lang]} ({len(g['links'])}) ──"))
+        shown = g["links"] if full else g["links"][:SHOWN]
         rows = []
-        for i, ml in enumerate(g["links"], 1):
+        for i, ml in enumerate(shown, 1):
             rows.append((f"{i:>2}.", _measure_line(ml, lang, quotes, reading_ref, full)))
         out.append(rows_block(rows))
+        if len(shown) < len(g["links"]):
+            out.append(text_of(_more(len(g["links"]) - len(shown), lang)))
     if rid:
         out.append(text_of("解读（原文没有直说；qdgraph readings 列出全部，可在 data/verdicts.ttl 否决）:" if zh
                       else "readings (not said by the source; see qdgraph readings; data/verdicts.ttl can reject):"))
@@ -295,6 +302,11 @@ def _measures_text(res, lang, full: bool = False, header: bool = True) -> list:
         out.append(text_of(f"背景（不算作用）: 同一任务路线图上另有 {len(res.context)} 项措施；列出: {cmd}" if zh
                       else f"context (not an effect): {len(res.context)} more on the pillar's roadmap; list: {cmd}"))
     return out
+
+
+def _more(n: int, lang: str) -> str:
+    """What a list cut at SHOWN says it left out."""
+    return f"… 另有 {n:,} 项（--full 列出全部）" if lang == "zh" else f"… and {n:,} more (--full lists them all)"
 
 
 def _measure_line(ml, lang, quotes, reading_ref, full):
@@ -356,7 +368,6 @@ def _oneline(text: str) -> str:
 
 
 # ---------------------------------------------------------------- show
-SHOWN = 20  # items a relation in `show`'s text, unless --full (a chain of 8,000 members at 1 M triples)
 
 
 @command()
@@ -413,7 +424,7 @@ def _card_text(card, lang) -> str:
                 out.append(f"    - {it[lang] or it[_other(lang)] or shorten(it['iri'])}{basis}")
             more = card.cut.get(side, {}).get(p, 0) - len(items)
             if more > 0:
-                out.append(f"    … 另有 {more:,} 项（--full 列出全部）" if zh else f"    … and {more:,} more (--full lists them all)")
+                out.append("    " + _more(more, lang))
     if card.provenance:
         out.append("\n" + ("来源" if zh else "provenance"))
         for p in card.provenance:
