@@ -16,3 +16,13 @@ def test_entry_point_errors_are_one_line_with_exit_codes():
     assert_one_line_error(run_cli("query", "DELETE WHERE { ?s ?p ?o }"), 2, "qdgraph: error:")
     res = run_cli("no-such-command")
     assert res.code == 2 and "Traceback" not in res.err
+
+
+def test_a_file_the_command_writes_is_whole_when_the_process_has_ended(tmp_path):
+    """A command that writes no store ends without Python's teardown (entry's os._exit): what it
+    wrote must be on disk, whole, by then."""
+    real, here = tmp_path / "real.nt", tmp_path / "here.nt"
+    res = run_cli("export", "--format", "nt", "-o", real)
+    assert res.code == 0, res
+    assert invoke("export", "--format", "nt", "-o", here).code == 0
+    assert real.read_bytes() == here.read_bytes() and real.stat().st_size > 100_000
