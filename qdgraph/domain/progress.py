@@ -568,7 +568,8 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     if kept is None and kg.backend.kept(target.name, target.text, node) is not None:
         # a store built before this query was kept: the lookup's own answers are (asking the
         # store took 38 s at 10 M triples, reading those 12 s)
-        from qdgraph.domain.measures import IndicatorHead, measures_for
+        from qdgraph.domain.indicatorhead import IndicatorHead
+        from qdgraph.domain.measures import measures_for
 
         head = IndicatorHead(ip.indicator, ip.zh, ip.en, ip.pillar, ip.pillar_zh, ip.pillar_en, {})
         return [{"measure": l.measure, "zh": l.zh, "en": l.en, "basis": l.basis, "stated": l.stated}

@@ -57,13 +57,15 @@ def measures(indicator, basis, full, context, kg, fmt, lang):
       qdgraph measures 地区生产总值 --context
       qdgraph measures rencaizongliang --format json
     """
-    from qdgraph.domain.measures import indicator_head, measures_for, parse_bases
+    from qdgraph.domain.indicatorhead import indicator_head, parse_bases
 
     bases = parse_bases(basis)          # a bad --basis fails before the graph is opened
     head = indicator_head(kg(), indicator)
     if fmt == "text":  # the first line while the links are worked out
         emit(render_blocks(_header(head, lang)))
         sys.stdout.flush()
+    from qdgraph.domain.measures import measures_for
+
     res = measures_for(kg(), head.indicator, bases, head=head)
     if fmt == "json":
         return emit_json(res.to_dict())
