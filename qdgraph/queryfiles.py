@@ -44,7 +44,7 @@ class NamedQuery(NamedTuple):
     text: str
     params: tuple[Param, ...] = ()
     path: Path | None = None
-    memo: str | None = None       # a class: answered in advance for each of its instances
+    memo: str | None = None       # a class: answered in advance for each of its instances; WHOLE: once
     stream: StreamKeys | None = None  # how a local store streams a large answer (see StreamKeys)
 
     def head_text(self) -> str:
@@ -74,6 +74,7 @@ class NamedQuery(NamedTuple):
         return out
 
 
+WHOLE = "whole"  # ``# memo: whole``: a query without parameters, its one answer kept
 _HEADER = re.compile(r"^#\s*(title|description|param|memo|stream):\s*(.*)$")
 _STREAM = re.compile(r"((?:\?\w+\s+)+)in\s+(\{.*\})")
 
@@ -95,7 +96,9 @@ def parse_rq(path: Path) -> NamedQuery:
         else:
             meta[key] = value.strip()
     memo = meta.get("memo") or None
-    if memo and [p.kind.rstrip("?") for p in params] != ["iri"]:  # left out (iri?), the query is run
+    if memo == WHOLE and params:
+        raise ValueError(f"{path}: a query kept whole in advance (memo: {WHOLE}) takes no parameter")
+    if memo and memo != WHOLE and [p.kind.rstrip("?") for p in params] != ["iri"]:  # left out (iri?), the query is run
         raise ValueError(f"{path}: a query kept in advance (memo) takes exactly one iri parameter")
     return NamedQuery(path.stem, meta.get("title", path.stem), meta.get("description", ""), text, tuple(params), path,
                       memo, _stream_keys(path, text, meta.get("stream")))

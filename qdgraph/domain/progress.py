@@ -204,7 +204,10 @@ def _named(kg, name: str, params: dict) -> list:
 
         q = get_query(name)
         rows: list = []
-        for node in dict.fromkeys(t.subject for t in kg.quads(None, _TYPE, _INDICATOR)):  # as the store kept them
+        kept = getattr(kg.backend, "kept_params", lambda *_: None)(q.name, q.text)  # without the database
+        nodes = [ox.NamedNode(i) for i in kept] if kept is not None else \
+            dict.fromkeys(t.subject for t in kg.quads(None, _TYPE, _INDICATOR))  # as the store kept them
+        for node in nodes:
             kept = kg.backend.kept(q.name, q.text, {"indicator": node}) if isinstance(node, ox.NamedNode) else None
             if kept is None:  # not a store, one built before it kept these, or a blank node
                 break
@@ -313,16 +316,13 @@ def _order(r):
 
 
 def _comparator_labels(kg) -> dict:
-    rows = kg.query("""SELECT ?c ?zh ?en ?sym WHERE { ?c a qd:Comparator .
-        OPTIONAL { ?c rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) } OPTIONAL { ?c rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
-        OPTIONAL { ?c skos:notation ?sym } }""").rows
+    rows = kg.named("comparators").rows
     return {r["c"].value: (_v(r.get("zh")) or "", _v(r.get("en")) or "", _v(r.get("sym")) or "") for r in rows}
 
 
 def _plan_periods(kg) -> list[tuple[int, int]]:
     """(first, last) year of each plan document's period (五年规划 2022—2026 …)."""
-    rows = kg.query("""SELECT DISTINCT ?b ?e WHERE { ?plan a qd:PlanDocument ; dcterms:temporal ?p .
-        ?p time:hasBeginning/time:inXSDDate ?b ; time:hasEnd/time:inXSDDate ?e }""").rows
+    rows = kg.named("plan-periods").rows
     out = set()
     for r in rows:
         try:
@@ -512,9 +512,10 @@ def _status(ip: IndicatorProgress) -> tuple[str, str, str]:
 
 def _sources(kg, observations: list[str]) -> dict[str, list[dict]]:
     """For each observation, the documents and sentences its value rests on; cited publications
-    before import files. One query for all (the named query observation-sources with a VALUES
-    block of the observations, IRIs written by pyoxigraph): its rows come ordered by ?obs, so
-    each observation's are those the named query gives for it alone."""
+    before import files. The answers kept with a store for each; those not kept in one query
+    (the named query observation-sources with a VALUES block of the observations, IRIs written
+    by pyoxigraph): its rows come ordered by ?obs, so each observation's are those the named
+    query gives for it alone."""
     from qdgraph.engine.queries import get_query
     from qdgraph.engine.sparql import where_group_start
 
@@ -526,12 +527,20 @@ def _sources(kg, observations: list[str]) -> dict[str, list[dict]]:
             continue
     if not iris:
         return {}
-    text = get_query("observation-sources").text
-    at = where_group_start(text)
+    q = get_query("observation-sources")
     rows: dict[str, list] = {}
-    # query_iris: the guard reads the text once, not again for IRIs that spell SERVICE
-    for r in kg.query_iris(f"{text[:at]} VALUES ?obs {{ @obs@ }} {text[at:]}", obs=iris).rows:
-        rows.setdefault(r["obs"].value, []).append(r)
+    asked = []
+    for obs in iris:  # kept with a store for each observation: a few SQLite reads, no database
+        kept = kg.backend.kept(q.name, q.text, {"obs": ox.NamedNode(obs)})
+        if kept is None:
+            asked.append(obs)
+        elif kept.rows:
+            rows[obs] = kept.rows
+    if asked:
+        at = where_group_start(q.text)
+        # query_iris: the guard reads the text once, not again for IRIs that spell SERVICE
+        for r in kg.query_iris(f"{q.text[:at]} VALUES ?obs {{ @obs@ }} {q.text[at:]}", obs=asked).rows:
+            rows.setdefault(r["obs"].value, []).append(r)
     return {obs: _documents(found) for obs, found in rows.items()}
 
 
@@ -562,7 +571,10 @@ def _measures(kg, ip: IndicatorProgress) -> list[dict]:
     from qdgraph.domain.linkrank import PART_RULES, group_of, link_strength, measure_offsets, rank_key
     from qdgraph.engine.queries import get_query
 
-    node = {"indicator": ox.NamedNode(ip.indicator)}
+    try:
+        node = {"indicator": ox.NamedNode(ip.indicator)}
+    except ValueError:  # a blank node: no query can name it, no link can be looked up
+        return []
     q, target = get_query("indicator-measure-links"), get_query("indicator-target")
     kept = kg.backend.kept(q.name, q.text, node)
     if kept is None and kg.backend.kept(target.name, target.text, node) is not None:

@@ -228,6 +228,9 @@ class LocalBackend:
     def kept_tsv(self, name: str, text: str, param: Any) -> bytes | None:
         return None
 
+    def kept_params(self, name: str, text: str) -> list[str] | None:
+        return None
+
     def __len__(self) -> int:
         return len(self._store)
 
@@ -256,9 +259,9 @@ class StoreBackend(LocalBackend):
     def kept(self, name: str, text: str, params: Mapping[str, Any], *, limit: int | None = None) -> Result | None:
         """The answer kept with this generation, when there is one for this query text and value."""
         values = list(params.values())
-        if len(values) != 1 or not isinstance(values[0], ox.NamedNode) or not self._kept_answers():
+        if len(values) > 1 or (values and not isinstance(values[0], ox.NamedNode)) or not self._kept_answers():
             return None
-        solutions = self._answers.get(name, text, values[0])
+        solutions = self._answers.get(name, text, values[0] if values else None)  # none: kept whole
         return None if solutions is None else truncate(materialise(solutions, None if limit is None else limit + 1), limit)
 
     def kept_tsv(self, name: str, text: str, param: Any) -> bytes | None:
@@ -268,6 +271,11 @@ class StoreBackend(LocalBackend):
         if not isinstance(param, ox.NamedNode) or not self._kept_answers():
             return None
         return self._answers.tsv(name, text, param)
+
+    def kept_params(self, name: str, text: str) -> list[str] | None:
+        """The IRIs the named query ``name`` has answers kept for (the instances of its memo
+        class), or None: for a caller that asks it of every instance without the database."""
+        return self._answers.params(name, text) if self._kept_answers() else None
 
     def least_key(self, keys: "StreamKeys", params: Mapping[str, Any]) -> dict | None:
         """As ``LocalBackend.least_key``, kept with the generation for a listing without

@@ -14,15 +14,6 @@ from decimal import Decimal
 
 from qdgraph.errors import QdgraphError
 
-UNITS_QUERY = """SELECT ?u ?m ?base ?sym ?zh ?en ?name WHERE {
-  ?u qudt:conversionMultiplier ?m .
-  OPTIONAL { ?u qudt:scalingOf ?base }
-  OPTIONAL { ?u qudt:symbol ?sym }
-  OPTIONAL { ?u rdfs:label ?zh FILTER (langMatches(lang(?zh), "zh")) }
-  OPTIONAL { ?u rdfs:label ?en FILTER (langMatches(lang(?en), "en")) }
-  OPTIONAL { ?u rdfs:label|skos:altLabel|qudt:symbol ?name }
-}"""
-
 
 NUM = "http://qudt.org/vocab/unit/NUM"
 
@@ -60,7 +51,7 @@ class Units:
     def load(cls, kg) -> "Units":
         units: dict[str, Unit] = {}
         names: dict[str, set[str]] = {}
-        for r in kg.query(UNITS_QUERY).rows:
+        for r in kg.named("units").rows:  # engine/queries/units.rq, kept whole with a store
             iri = r["u"].value
             u = units.get(iri)
             if u is None:

@@ -1,7 +1,8 @@
 """Answers kept with a store generation (``answers.sqlite``): the named queries a lookup runs
 (``# memo: qd:Indicator`` in their header) answered while the store is built, for every
-instance of that class, and kept as SPARQL TSV results (every RDF term written exactly, in
-N-Triples syntax; read back twice as fast as the JSON format).
+instance of that class (``# memo: whole``: a query without parameters, once), and kept as
+SPARQL TSV results (every RDF term written exactly, in N-Triples syntax; read back twice as
+fast as the JSON format).
 
 Why: at a million triples, ``qdgraph measures`` walked some 2,000 claims, premises and quotes in
 five queries (0.7 s on these machines) for an answer that cannot change, since a generation is
@@ -23,11 +24,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from qdgraph.namespaces import PREFIXES, expand
+from qdgraph.queryfiles import WHOLE
 from qdgraph.storage.generations import ANSWERS_DB
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 FEW_KEYS = 100  # distinct values of a streamed key read whole; past that, the engine's MIN
-LEAST = "least-key/1"  # the answers' query name of the kept least keys (the version of their meaning)
+LEAST = "least-key/1"
+SOME = "_:"  # the param of a row saying a query's answers are kept for some of its class's instances only  # the answers' query name of the kept least keys (the version of their meaning)
 
 
 def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> dict:
@@ -41,23 +44,31 @@ def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> di
 
 def answer_all(store: "ox.Store", queries, workers: int = 2) -> list[tuple[str, str, bytes]]:
     """(query name, instance IRI, SPARQL TSV) for each of ``queries`` and each instance of its
-    class in ``store``. The engine releases the GIL while it evaluates: two threads keep both
+    class in ``store`` (a ``memo: whole`` query: its one answer, the IRI ""; a class with an
+    instance that is a blank node: a row (name, SOME, b"") besides). The engine releases the GIL while it evaluates: two threads keep both
     cores busy."""
     from concurrent.futures import ThreadPoolExecutor  # only when building (30 ms to import)
 
-    jobs = []
+    jobs, marks = [], []
     for q in queries:
+        if q.memo == WHOLE:
+            jobs.append((q, None, None))
+            continue
         var = ox.Variable(q.params[0].name)
-        for inst in sorted({t.subject.value for t in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(expand(q.memo)))
-                            if isinstance(t.subject, ox.NamedNode)}):
+        instances = {t.subject for t in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(expand(q.memo)))}
+        for inst in sorted(i.value for i in instances if isinstance(i, ox.NamedNode)):
             jobs.append((q, var, ox.NamedNode(inst)))
+        if any(not isinstance(i, ox.NamedNode) for i in instances):  # a blank node has no kept answer
+            marks.append((q.name, SOME, b""))
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda job: answer_one(store, *job), jobs))
+        return list(pool.map(lambda job: answer_one(store, *job), jobs)) + marks
 
 
-def answer_one(store: "ox.Store", q, var: "ox.Variable", node: "ox.NamedNode") -> tuple[str, str, bytes]:
-    res = store.query(q.text, prefixes=PREFIXES, substitutions={var: node}, base_iri=PREFIXES["qdr"])
-    return q.name, str(node), res.serialize(format=ox.QueryResultsFormat.TSV)
+def answer_one(store: "ox.Store", q, var: "ox.Variable | None", node: "ox.NamedNode | None") -> tuple[str, str, bytes]:
+    """(query name, the instance in N-Triples syntax or "" for a whole answer, SPARQL TSV)."""
+    res = store.query(q.text, prefixes=PREFIXES, substitutions={var: node} if var is not None else None,
+                      base_iri=PREFIXES["qdr"])
+    return q.name, "" if node is None else str(node), res.serialize(format=ox.QueryResultsFormat.TSV)
 
 
 def least_key(solutions, keys, bound: dict | None = None) -> dict | None:
@@ -135,7 +146,7 @@ def save_answers(gen: Path, queries, rows: list, started: float) -> dict:
         db.commit()
     finally:
         db.close()
-    return {"queries": sorted({q.name for q in queries if q.memo}), "answers": sum(r[0] != LEAST for r in rows),
+    return {"queries": sorted({q.name for q in queries if q.memo}), "answers": sum(r[0] != LEAST and r[1] != SOME for r in rows),
             "least_keys": sum(r[0] == LEAST for r in rows),
             "seconds": round(time.perf_counter() - started, 3)}
 
@@ -155,20 +166,34 @@ class Answers:
         except sqlite3.Error as err:
             raise ValueError(f"{path}: not kept answers ({err})") from None
 
-    def get(self, name: str, text: str, param: "ox.NamedNode"):
-        """The kept answer (pyoxigraph QuerySolutions) or None."""
+    def get(self, name: str, text: str, param: "ox.NamedNode | None"):
+        """The kept answer (pyoxigraph QuerySolutions) or None; ``param`` None: a whole answer."""
         data = self.tsv(name, text, param)
         try:
             return None if data is None else ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
         except (SyntaxError, ValueError):  # damaged: the store answers instead
             return None
 
-    def tsv(self, name: str, text: str, param: "ox.NamedNode") -> bytes | None:
+    def tsv(self, name: str, text: str, param: "ox.NamedNode | None") -> bytes | None:
         """The kept answer as it is kept (SPARQL TSV), or None: for a reader that takes a large
         answer's text apart itself, without a term object for each value (``progress``: 10k figures)."""
         if self._texts.get(name) != text:  # answered by another version of the query, or never
             return None
-        return self._result(name, str(param))
+        return self._result(name, "" if param is None else str(param))
+
+    def params(self, name: str, text: str) -> list[str] | None:
+        """The IRIs ``name`` has answers kept for (the instances of its memo class when the store
+        was built: what a caller asking it of every instance asks), or None when none are kept
+        for this text."""
+        if self._texts.get(name) != text:
+            return None
+        try:
+            rows = self._db.execute("SELECT param FROM answers WHERE query = ? ORDER BY param", (name,)).fetchall()
+        except sqlite3.Error:
+            return None
+        if any(p == SOME for p, in rows):  # an instance that is a blank node has none
+            return None
+        return [p[1:-1] for p, in rows if p.startswith("<") and p.endswith(">")]
 
     def least(self, keys) -> dict | None | bool:
         """The least keys kept for a listing's ``# stream:`` header (``least_rows``): a dict,

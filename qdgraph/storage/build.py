@@ -308,8 +308,9 @@ def _kept_from(shadow, gen: Path, disk: "ox.Store") -> dict:
     by_name = {q.name: q for q in queries}
     for n, (name, param, result) in enumerate(rows):
         if name != LEAST and b"_:" in result:  # a least key is an IRI, whatever its text
-            q = by_name[name]  # param: the instance in N-Triples syntax, "<iri>"
-            rows[n] = answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param[1:-1]))
+            q = by_name[name]  # param: the instance in N-Triples syntax, "<iri>"; "": a whole answer
+            rows[n] = answer_one(disk, q, None, None) if not param else \
+                answer_one(disk, q, ox.Variable(q.params[0].name), ox.NamedNode(param[1:-1]))
     return save_answers(gen, queries, rows, time.perf_counter() - shadow.answers_seconds)
 
 
