@@ -57,7 +57,7 @@ def test_the_copy_gives_the_store_the_rules_and_lookups_give_it(data, tmp_path, 
     monkeypatch.setattr(Shadow, "CHUNK", 30_000)
     build_store(tmp_path / "copy", [data])
     assert seen, "the copy was not used"
-    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    monkeypatch.setattr(build, "_shadow", lambda files, free=True: None)
     build_store(tmp_path / "store", [data])
     copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
     assert copy["rules"] == store["rules"] and sum(copy["rules"].values()) > 100
@@ -138,7 +138,7 @@ def test_the_name_index_read_from_the_copy_is_the_one_read_from_the_files(tmp_pa
     monkeypatch.setattr(names, "names_of", lambda store: read.append(real(store)) or read[-1])
     build.build_store(tmp_path / "copy", [nt, nq])
     assert read, "the names were not read from the copy"  # (an error there: the files are scanned)
-    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    monkeypatch.setattr(build, "_shadow", lambda files, free=True: None)
     build.build_store(tmp_path / "scan", [nt, nq])
     copy, scan = (load_names(current_generation(tmp_path / k)) for k in ("copy", "scan"))
     assert copy == scan
@@ -186,7 +186,7 @@ def test_a_verdict_in_a_line_based_file_rejects_its_reading_in_the_copy_too(tmp_
     monkeypatch.setattr(build, "_kept_from", lambda *a: seen.append(1) or real(*a))
     build.build_store(tmp_path / "copy", [nt])
     assert seen, "the copy was not used"
-    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    monkeypatch.setattr(build, "_shadow", lambda files, free=True: None)
     build.build_store(tmp_path / "store", [nt])
     copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
     assert any(b"RejectedReading" in q for q in store["quads"])
@@ -226,7 +226,7 @@ def test_a_verdict_on_a_link_a_rule_derives_again_keeps_the_link(tmp_path, monke
     monkeypatch.setattr(Shadow, "derived_before_verdicts", lambda self: given.append(real(self)) or given[-1])
     build.build_store(tmp_path / "copy", [nt])
     assert given == [None], "the derived triples went in before the verdicts"
-    monkeypatch.setattr(build, "_shadow", lambda files: None)
+    monkeypatch.setattr(build, "_shadow", lambda files, free=True: None)
     build.build_store(tmp_path / "store", [nt])
     copy, store = built(tmp_path / "copy"), built(tmp_path / "store")
     assert any(q.startswith(str(link).encode()) for q in copy["quads"])

@@ -26,3 +26,19 @@ def test_a_file_the_command_writes_is_whole_when_the_process_has_ended(tmp_path)
     assert res.code == 0, res
     assert invoke("export", "--format", "nt", "-o", here).code == 0
     assert real.read_bytes() == here.read_bytes() and real.stat().st_size > 100_000
+
+
+def test_a_store_the_command_builds_is_whole_when_the_process_has_ended(tmp_path):
+    """`qdgraph load` ends without Python's teardown too: its database is closed and its
+    generation published by then, and the next process reads all of it."""
+    from store_fixtures import EXTRA_TTL, triples
+
+    from qdgraph.storage.generations import current_generation, read_manifest
+
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(EXTRA_TTL, encoding="utf-8")
+    res = run_cli("load", extra, "--store", tmp_path / "s")
+    assert res.code == 0, res
+    store = tmp_path / "s"
+    assert triples(store) == read_manifest(current_generation(store))["triples"]
+    assert invoke("measures", "人才总量", "--store", store).out == invoke("measures", "人才总量").out

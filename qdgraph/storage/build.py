@@ -181,9 +181,11 @@ def check_target(store_dir: Path, force: bool) -> None:
 
 
 def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, force: bool = False,
-                bundled: bool = True, progress: Progress | None = None) -> dict:
+                bundled: bool = True, progress: Progress | None = None, ends_process: bool = False) -> dict:
     """Build a store of the ontology, the bundled data and ``files`` at ``store_dir``; returns
-    the manifest. All or nothing: on any error the folder is as it was."""
+    the manifest. All or nothing: on any error the folder is as it was. ``ends_process``: the
+    caller's process ends right after (``qdgraph load``), so the in-memory copy the build makes
+    is left for the process's end to free (``qdgraph.storage.shadow``)."""
     from qdgraph.storage.rdfio import check_readable, rdf_format
 
     store_dir = Path(store_dir)
@@ -203,7 +205,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
             # an in-memory copy of the files is made while Oxigraph loads them (bulk_load
             # releases the GIL and keeps about one core busy; this takes the other), for the rules,
             # the lookups and the name index (read from the files themselves when there is none)
-            shadow = _shadow([f for f, _ in roles])
+            shadow = _shadow([f for f, _ in roles], free=not ends_process)
             scanner = IndexScanner(gen, [f for f, _ in roles], early=shadow is not None, shadow=shadow)
             scanner.start()
             if shadow is not None:
@@ -224,7 +226,7 @@ def build_store(store_dir: str | Path, files: Iterable[str | Path] = (), *, forc
     return manifest
 
 
-def _shadow(files: list[Path]):
+def _shadow(files: list[Path], free: bool = True):
     """The in-memory copy for the rules and the lookups (``qdgraph.storage.shadow``); None
     when a big file is not line-based (read whole, it would hold the whole graph beside the
     bulk loader's peak), or when the files are too big for it to be worth its memory."""
@@ -237,7 +239,7 @@ def _shadow(files: list[Path]):
         return None
     if sum(f.stat().st_size for f in files) > MAX_INPUT:  # it grows with the data: 2.6 bytes a byte read
         return None
-    return Shadow(files, list(all_queries().values()))
+    return Shadow(files, list(all_queries().values()), free)
 
 
 def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progress | None) -> dict:
@@ -276,6 +278,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progr
             disk.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES)
         disk.flush()
         answers = _kept_from(shadow, gen, disk)
+    triples = len(disk)  # counted by a scan (0.4 s at 1 M triples): while the index is still written
     scanner.join()
     shas = [sha or scanner.sha256.get(f) or sha256_file(f) for (f, _), sha in zip(roles, shas)]
     records = [file_record(f, sha, role) for (f, role), sha in zip(roles, shas)]
@@ -284,7 +287,7 @@ def _fill(gen: Path, roles: list, scanner: IndexScanner, shadow, progress: Progr
                 "rules": rules, "rules_seconds": round(rules_seconds, 3), "answers": answers}
     if not scanner.ok:  # the fallback: the index from the loaded store
         write_names(gen, build_index(disk))
-    write_manifest(gen, manifest, len(disk))
+    write_manifest(gen, manifest, triples)
     return manifest  # the database closes as this frame ends
 
 

@@ -96,8 +96,10 @@ class IndexScanner(threading.Thread):
             if names is not None:
                 # made once the copy is freed, not on top of it: at 1 M triples the entries and
                 # their writing take 150 MB, the copy 440 MB, the bulk loader 300 MB beside them
-                # (both on the second core, one after the other or not)
-                self.shadow.wait_freed()
+                # (both on the second core, one after the other or not); a copy never freed
+                # (its process ends with the build) is not waited for
+                if self.shadow.free:
+                    self.shadow.wait_freed()
             else:
                 names = self._scan()
             if self._cancelled or names is None:

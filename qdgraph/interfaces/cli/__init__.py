@@ -18,7 +18,7 @@ from qdgraph.interfaces.cli.common import CONTEXT, WordedHelp, tr
 class Command(NamedTuple):
     target: str            # module:function, imported only when the command runs
     help: str              # the one-line help `qdgraph --help` shows without importing it
-    writes_store: bool = False  # opens a store for writing or serves: ends by Python's own exit (see entry)
+    server: bool = False   # runs until it is stopped, its workers with it: ends by Python's own exit (see entry)
 
 
 COMMANDS: dict[str, Command] = {name: Command(*spec) for name, spec in {
@@ -40,11 +40,11 @@ COMMANDS: dict[str, Command] = {name: Command(*spec) for name, spec in {
     "viz": ("qdgraph.interfaces.cli.viz:viz", "Write an interactive, offline HTML picture of part of the graph."),
     "serve": ("qdgraph.interfaces.cli.serve:serve", "Run a read-only SPARQL 1.1 endpoint with a query page.", True),
     "push": ("qdgraph.interfaces.cli.serve:push", "Upload the graph to a SPARQL Graph Store (or UPDATE) endpoint."),
-    "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files.", True),
-    "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing.", True),
+    "load": ("qdgraph.interfaces.cli.store:load", "Build an on-disk store from the bundled graph and extra files."),
+    "import": ("qdgraph.interfaces.cli.store:import_csv", "Import an enterprise list (CSV) into a store, all or nothing."),
     "rules": ("qdgraph.interfaces.cli.rules:rules", "The inference rules: name, description and how many links each derives."),
     "readings": ("qdgraph.interfaces.cli.rules:readings", "The readings answers rest on, with rationale and verdict (data/verdicts.ttl)."),
-    "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`.", True),
+    "observe": ("qdgraph.interfaces.cli.progress:observe", "Observed values of the indicators: `observe import FILE.csv --store DIR`."),
     "progress": ("qdgraph.interfaces.cli.progress:progress", "Progress toward the 2026 targets: gap, pace needed, status, measures."),
 }.items()}
 
@@ -165,12 +165,13 @@ def entry() -> None:
     OWN_PROCESS = True
     code = run()
     command = COMMANDS.get(_RUNNING)
-    if code == 3 or (command is not None and not command.writes_store):
-        # The answer is out and every file the command wrote is closed (writes go through
-        # fileio's atomic replace): Python's own exit would only tear down what the process
-        # built, a third of a lookup's time at 1 M triples (70 of 280 ms: the name index, the
-        # database's 180 threads). A timed-out query (3) also leaves an engine thread not to
-        # wait for. A command that writes a store ends by Python's exit, closing the database.
+    if code == 3 or (command is not None and not command.server):
+        # The answer is out and every file the command wrote is closed (files go through
+        # fileio's atomic replace; a store's database closes when the library call that wrote
+        # it returns): Python's own exit would only tear down what the process built, a third
+        # of a lookup's time at 1 M triples (70 of 280 ms: the name index, the database's
+        # threads), 0.3 s of a load's. A timed-out query (3) also leaves an engine thread not
+        # to wait for. The server ends by Python's exit, its workers with it.
         import atexit
         import os
 

@@ -47,7 +47,8 @@ def load(files, store, force, lang):
 
     total = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
     with _byte_bar(total, tr("loading")) as bar:
-        manifest = build_store(store, files, force=force, progress=bar and bar.update)
+        # this process ends with the build (entry's os._exit): its in-memory copy is not freed
+        manifest = build_store(store, files, force=force, progress=bar and bar.update, ends_process=True)
     n = len([f for f in manifest["files"] if f["role"] == "data"])
     note(ntr("built %(store)s: %(triples)s triples (ontology, bundled data and %(n)s file)",
              "built %(store)s: %(triples)s triples (ontology, bundled data and %(n)s files)", n,
