@@ -204,8 +204,8 @@ def _named(kg, name: str, params: dict) -> list:
 
         q = get_query(name)
         rows: list = []
-        kept = getattr(kg.backend, "kept_params", lambda *_: None)(q.name, q.text)  # without the database
-        nodes = [ox.NamedNode(i) for i in kept] if kept is not None else \
+        instances = getattr(kg.backend, "kept_params", lambda *_: None)(q.name, q.text)  # without the database
+        nodes = [ox.NamedNode(i) for i in instances] if instances is not None else \
             dict.fromkeys(t.subject for t in kg.quads(None, _TYPE, _INDICATOR))  # as the store kept them
         for node in nodes:
             kept = kg.backend.kept(q.name, q.text, {"indicator": node}) if isinstance(node, ox.NamedNode) else None

@@ -29,8 +29,8 @@ from qdgraph.storage.generations import ANSWERS_DB
 
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 FEW_KEYS = 100  # distinct values of a streamed key read whole; past that, the engine's MIN
-LEAST = "least-key/1"
-SOME = "_:"  # the param of a row saying a query's answers are kept for some of its class's instances only  # the answers' query name of the kept least keys (the version of their meaning)
+LEAST = "least-key/1"  # the answers' query name of the kept least keys (the version of their meaning)
+SOME = "_:"  # the param of a row saying a query's answers are kept for some of its class's instances only
 
 
 def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> dict:
@@ -45,8 +45,8 @@ def write_answers(gen: Path, store: "ox.Store", queries, workers: int = 2) -> di
 def answer_all(store: "ox.Store", queries, workers: int = 2) -> list[tuple[str, str, bytes]]:
     """(query name, instance IRI, SPARQL TSV) for each of ``queries`` and each instance of its
     class in ``store`` (a ``memo: whole`` query: its one answer, the IRI ""; a class with an
-    instance that is a blank node: a row (name, SOME, b"") besides). The engine releases the GIL while it evaluates: two threads keep both
-    cores busy."""
+    instance that is a blank node: a row (name, SOME, b"") besides). The engine releases the
+    GIL while it evaluates: two threads keep both cores busy."""
     from concurrent.futures import ThreadPoolExecutor  # only when building (30 ms to import)
 
     jobs, marks = [], []
