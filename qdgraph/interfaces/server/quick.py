@@ -15,15 +15,14 @@ same work. Hence:
   forgotten first);
 - the next time, that request is answered here by the same ``worker.handle`` (the read-only
   guard first, then the engine): the same bytes a worker sends. One that took at most
-  ``LOOP_CPU`` (a point lookup) runs on the event loop: in a thread, the GIL passed to and fro
-  costs more than its engine's work (bench_server light mix, server CPU per answer 0.37 ms on
-  the loop, 0.49 ms in threads). A longer one runs in one of the process's threads (as many as
-  its workers), the loop serving other requests meanwhile: the engine lets go of the GIL while
-  it evaluates, so several run at once, as they would in the workers (cli mix, same run, load
-  15-18: 0.65-0.70x Oxigraph's throughput on the loop, 0.95-1.17x in three threads, for 5 %
-  more CPU); where only the loop ran them, a busy machine's other processes took the core from
-  a serving process that Oxigraph's fifty threads kept. ``serve`` runs one serving process per
-  core (``fronts.py``);
+  ``LOOP_CPU`` (a point lookup, a lookup's query) runs on the event loop: in a thread, the GIL
+  passed to and fro costs more than a short query's engine work (bench_server light mix,
+  server CPU per answer 0.37 ms on the loop, 0.49 ms in threads; cli mix 2.8 ms on the loop,
+  3.6-4.0 in threads). A longer one runs in one of the process's threads (as many as its
+  workers), the loop serving other requests meanwhile: the engine lets go of the GIL while it
+  evaluates, so several run at once, as they would in the workers. ``serve`` runs one serving
+  process per core (``fronts.py``), so loops alone keep every core busy (with one serving
+  process, the loop alone had given 0.65-0.70x Oxigraph's throughput on the cli mix);
 - a query that calls a function with a new value at each run (NOW, RAND, UUID, STRUUID,
   BNODE: ``cache.cacheable``) is never remembered: its work could differ from one run to the
   next (``FILTER(RAND() < 0.01 && EXISTS {…})``).
@@ -44,7 +43,12 @@ from qdgraph.interfaces.server.cache import cacheable
 from qdgraph.interfaces.server.messages import Answer, Reply, Task
 
 QUICK_CPU = 0.02     # seconds of CPU a worker took, at most, for the request to be answered here next time
-LOOP_CPU = 0.001     # ... on the event loop itself (more: in a thread of the serving process)
+# ... on the event loop itself (more: in a thread of the serving process). 5 ms, not 1: the
+# lookups' queries take 2-4 ms, and their hop to a thread and back cost 0.9 ms of CPU an answer
+# under load, the GIL passed between loop and threads (bench_server, cli mix, runs minutes apart: 3.65 ->
+# 2.78 ms an answer, 0.73x -> 1.01x Oxigraph's throughput, p99 334 ms against its 336); a
+# request on the loop holds the others of its serving process for at most that long
+LOOP_CPU = 0.005
 QUICK_BYTES = 8 << 20  # query text remembered, at most (a POST body may be 2 MiB)
 
 
