@@ -354,6 +354,17 @@ def test_measures_lists_a_long_group_in_part_and_says_how_much_more(cli, many_me
     assert all(ml[lang] in full for ml in group) and more.format(n=5) not in full
 
 
+def test_ask_lists_the_first_20_measures_and_says_how_to_see_all(cli, many_measures):
+    """`ask` lists measures as `measures` does (its first 20) and names the command that lists
+    every one; JSON carries all 25."""
+    args = ("ask", "哪些措施影响测试指标", "--data", many_measures)
+    text = cli(*args).out
+    assert [line.split(".", 1)[0].strip() for line in text.splitlines() if line[:4].strip().rstrip(".").isdigit()] \
+        == [str(k) for k in range(1, 21)]
+    assert "… 另有 5 项；qdgraph measures 测试指标 --full 列出全部" in text
+    assert len(json.loads(cli(*args, "--format", "json").out)["items"]) == 25
+
+
 def test_a_cut_card_is_the_whole_card_cut(kg):
     """describe(limit=k) reads only the items it lists (and their labels and claims): it must
     list exactly the first k of each relation of the whole card, and count the rest right, on

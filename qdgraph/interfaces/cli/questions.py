@@ -61,6 +61,9 @@ def ask(question, show_sparql, kg, fmt, lang):
     emit("\n".join(_text(kg(), ans, lang, show_sparql)))
 
 
+SHOWN = 20  # measures the text lists, as `qdgraph measures` does a group (ask.SHOWN)
+
+
 def _label(item: dict, lang: str) -> str:
     return item.get(lang) or item.get("zh") or item.get("en") or item["iri"]
 
@@ -72,11 +75,21 @@ def _text(kg, ans, lang: str, show_sparql: bool) -> list[str]:
         out.append(tr("Measures that affect %(name)s:", lang, name=name))
         if not ans.items:
             out.append("  " + tr("No measure is linked to this indicator.", lang))
-        for i, it in enumerate(ans.items, 1):
+        shown = ans.items[:SHOWN]  # as `measures` lists them (--format json carries all)
+        for i, it in enumerate(shown, 1):
             basis = it.get("basis_" + lang) or ""
             out.append(f"{i:>3}. {_label(it, lang)}" + (f"  [{basis}]" if basis else ""))
             if it.get("quote"):
                 out.append(f"     “{it['quote']['exact']}”")
+        if len(shown) < len(ans.items):
+            import shlex
+
+            target = ans.zh or ans.iri  # quoted for the shell only where it must be (shlex quotes any Chinese)
+            if not target.isprintable() or set(target) & set(" '\"$`\\;&|<>()*?!#~"):
+                target = shlex.quote(target)
+            more = f"{len(ans.items) - len(shown):,}"
+            out.append("     " + tr("… and %(n)s more: %(cmd)s lists them all", lang, n=more,
+                                   cmd=f"qdgraph measures {target} --full"))
     elif ans.kind == "chain":
         if ans.items:
             out.append(tr("%(name)s is in the chain:", lang, name=name))
