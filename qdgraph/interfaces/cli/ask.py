@@ -6,16 +6,14 @@ import sys
 import click
 
 from qdgraph.errors import UsageError
-from qdgraph.interfaces.cli.common import (command, emit, emit_json, format_option, graph_options, lang_option, note,
-                                           terminal_safe)
+from qdgraph.interfaces.cli.common import (SHOWN, command, emit, emit_json, format_option, graph_options, lang_option,
+                                           note, shell_word, terminal_safe)
 
 from qdgraph.presentation.export import EXPORT_FORMATS
 from qdgraph.presentation.formats import names as format_names
 from qdgraph.presentation.formats import write
 
 TABLE_FORMATS = format_names("select")
-SHOWN = 20  # items of a list the text shows unless --full: a group of `measures`, a relation of `show`
-#             (at 1 M triples an indicator has 295 measures and a chain 8,000 members)
 TABLE_NOTE_ROWS = 1000  # a streamed listing's table this long says that other formats print rows as they come
 
 
@@ -300,7 +298,7 @@ def _measures_text(res, lang, full: bool = False, header: bool = True) -> list:
         out.append(text_of("原文:" if zh else "source:"))
         out.append(rows_block([(f"〔{k}〕", text_of(f"“{q}”")) for k, q in enumerate(quotes.texts, 1)], 1))
     if res.context:
-        cmd = f"qdgraph measures {res.zh} --context"
+        cmd = f"qdgraph measures {shell_word(res.zh)} --context"
         out.append(text_of(f"背景（不算作用）: 同一任务路线图上另有 {len(res.context)} 项措施；列出: {cmd}" if zh
                       else f"context (not an effect): {len(res.context)} more on the pillar's roadmap; list: {cmd}"))
     return out

@@ -153,6 +153,21 @@ class GraphOpener:
         return self._kg
 
 
+SHOWN = 20  # items of a list a text answer shows unless --full: a group of `measures` (and `ask`), a
+#             relation of `show` (at 1 M triples an indicator has 295 measures and a chain 8,000 members)
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command line an answer suggests: as it is when every character
+    is one shlex leaves as it is or a printable one outside ASCII (Chinese, its punctuation: no
+    shell reads those; shlex quotes them all), else quoted by shlex."""
+    import re
+    import shlex
+
+    plain = text.isprintable() and re.fullmatch(r"(?:[\w@%+=:,./-]|[^\x00-\x7f])+", text)
+    return text if plain else shlex.quote(text)
+
+
 HUMAN_FORMATS = (None, "table")  # text for people; the rest are machine formats (json, csv, turtle…)
 
 

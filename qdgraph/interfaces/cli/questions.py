@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 
 from qdgraph.errors import NotFoundError, UsageError
-from qdgraph.interfaces.cli.common import command, emit, emit_json, format_option, graph_options, lang_option, tr
+from qdgraph.interfaces.cli.common import (SHOWN, command, emit, emit_json, format_option, graph_options, lang_option,
+                                           shell_word, tr)
 
 
 def run_line(ans) -> str:
@@ -61,9 +62,6 @@ def ask(question, show_sparql, kg, fmt, lang):
     emit("\n".join(_text(kg(), ans, lang, show_sparql)))
 
 
-SHOWN = 20  # measures the text lists, as `qdgraph measures` does a group (ask.SHOWN)
-
-
 def _label(item: dict, lang: str) -> str:
     return item.get(lang) or item.get("zh") or item.get("en") or item["iri"]
 
@@ -82,14 +80,9 @@ def _text(kg, ans, lang: str, show_sparql: bool) -> list[str]:
             if it.get("quote"):
                 out.append(f"     “{it['quote']['exact']}”")
         if len(shown) < len(ans.items):
-            import shlex
-
-            target = ans.zh or ans.iri  # quoted for the shell only where it must be (shlex quotes any Chinese)
-            if not target.isprintable() or set(target) & set(" '\"$`\\;&|<>()*?!#~"):
-                target = shlex.quote(target)
             more = f"{len(ans.items) - len(shown):,}"
             out.append("     " + tr("… and %(n)s more: %(cmd)s lists them all", lang, n=more,
-                                   cmd=f"qdgraph measures {target} --full"))
+                                   cmd=f"qdgraph measures {shell_word(ans.zh or ans.iri)} --full"))
     elif ans.kind == "chain":
         if ans.items:
             out.append(tr("%(name)s is in the chain:", lang, name=name))
