@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from qdgraph.errors import QdgraphError
@@ -40,6 +39,8 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
         raise QdgraphError(f"{shown}: folder {shown.parent} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise QdgraphError(f"{shown}: cannot write in folder {shown.parent} (permission denied)")
+    import tempfile  # writers only: every store lookup imports this module (the store pointer's name)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as err:
@@ -98,6 +99,8 @@ OWNER_FILE = ".owner"
 def owned_tempdir(prefix: str, folder: str | Path | None = None) -> Path:
     """``mkdtemp`` that records the creating process, so a later run can tell a folder whose
     creator was killed (SIGKILL leaves no chance to clean up) from one still in use."""
+    import tempfile
+
     d = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     (d / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
     return d
