@@ -42,3 +42,19 @@ def test_a_store_the_command_builds_is_whole_when_the_process_has_ended(tmp_path
     store = tmp_path / "s"
     assert triples(store) == read_manifest(current_generation(store))["triples"]
     assert invoke("measures", "人才总量", "--store", store).out == invoke("measures", "人才总量").out
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    """`qdgraph measures … | head -1`: once the reader has its line and closes the pipe, the
+    command stops with status 0 and says nothing (click alone exited 1)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "measures", "人才总量"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader leaves before the rest of the answer is written
+    assert proc.wait(60) == 0 and proc.stderr.read() == b""
+    assert "人才总量" in first.decode("utf-8")

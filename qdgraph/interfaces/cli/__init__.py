@@ -49,7 +49,19 @@ COMMANDS: dict[str, Command] = {name: Command(*spec) for name, spec in {
 }.items()}
 
 
+class _ReaderLeft(Exception):
+    """stdout's reader went away (`qdgraph … | head`)."""
+
+
 class LazyGroup(WordedHelp, click.Group):
+    def invoke(self, ctx):
+        # click's main turns a write to a closed pipe into exit status 1; passed on as no
+        # OSError, it reaches run's own handler: the reader had all it wanted (status 0)
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ReaderLeft from None
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -125,7 +137,7 @@ def run(argv=None) -> int:
     except KeyboardInterrupt:
         click.echo("qdgraph: interrupted", err=True)
         return 130
-    except BrokenPipeError:
+    except (BrokenPipeError, _ReaderLeft):
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
