@@ -11,7 +11,8 @@ is for a user running one command after another):
   bulk_load — wall time and peak RSS (os.wait4 gives each child's own maximum);
 - cold commands: `qdgraph measures` and `qdgraph show` as whole processes from the built store,
   against a process that opens the store with pyoxigraph and runs the command's main named query
-  (parameters bound by the same VALUES block qdgraph uses);
+  (parameters bound by the same VALUES block qdgraph uses); beside them `python -c pass` and the
+  first line's floor, a process that imports only the libraries that line rests on and prints;
 - every named query in qdgraph/engine/queries/ (median of 3, in one process) against pyoxigraph's
   query() with the same text and the same VALUES binding;
 - `qdgraph viz chain` on the largest chain, if qdgraph.presentation.viz is installed;
@@ -113,8 +114,10 @@ print(json.dumps(out))
 """
 
 
-FLOOR_LIBS = "click, pyoxigraph, sqlite3 and rich.cells"
-FLOOR = "import click, pyoxigraph, sqlite3, rich.cells; print('x', flush=True)"
+# what measures' first line rests on: the CLI's parser, the store's engine, the name index's
+# database, the terminal's cell widths; a process importing only these and printing is its floor
+FLOOR_LIBS = ("click", "pyoxigraph", "sqlite3", "rich.cells")
+FLOOR = f"import {', '.join(FLOOR_LIBS)}; print('x', flush=True)"
 LAST: dict = {}  # CPU seconds and time to the first line of output of the last run()
 
 
@@ -208,9 +211,6 @@ def bench_size(label: str, triples: int, out: Path, repeat: int, reuse: bool = F
     r["chains_qdgraph"] = median_run(CLI + ["chains", "--store", str(store)], into=r, key="chains_qdgraph")
     # what every process here pays before its first line of its own: the interpreter's start
     r["python"] = median_run([sys.executable, "-c", "pass"], into=r, key="python")
-    # the first line's floor here: a process that imports only the libraries that line rests on
-    # (the CLI's parser, the store's engine, the name index's database, the terminal's cell widths)
-    # and prints it
     r["floor"] = median_run([sys.executable, "-c", FLOOR], into=r, key="floor")
     r["load_average"] = os.getloadavg()[0]
 
@@ -309,7 +309,7 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
         rows.append([r["size"], "viz chain", r["viz"] if isinstance(r["viz"], str) else f"{r['viz']:.2f} s ({r['viz_mb']:.1f} MB html)",
                      "", "", "", ""])
         if r.get("python") is not None:  # in every figure above: the floor of any command
-            rows.append([r["size"], "python -c pass", ms(r["python"]), ms(r.get("python_cpu")), ms(r.get("python_first")), "", ""])
+            rows.append([r["size"], "python -c pass", ms(r["python"]), ms(r.get("python_cpu")), "", "", ""])
         if r.get("floor") is not None:  # measures' first line can be no sooner than this
             rows.append([r["size"], "import only the libraries", ms(r["floor"]), ms(r.get("floor_cpu")), ms(r.get("floor_first")), "", ""])
     out.append(f"Cold commands (whole processes, median of {COLD_RUNS}; raw = a process that opens the store and runs the "
@@ -370,7 +370,7 @@ def report(results: list[dict], bundle: dict | None = None) -> str:
                f"{verdict(last['measures_qdgraph'], last.get('measures_qdgraph_cpu'), 0.3)})",
                f"measures' first line {ms(last.get('measures_qdgraph_first'))} (target ≤ 150 ms: "
                f"{verdict(last.get('measures_qdgraph_first'), None, 0.15)}; the interpreter's start, python -c pass, "
-               f"is {ms(last.get('python'))} of it; a process importing only {FLOOR_LIBS} and printing a line "
+               f"is {ms(last.get('python'))} of it; a process importing only {', '.join(FLOOR_LIBS)} and printing a line "
                f"prints it at {ms(last.get('floor_first'))})",
                f"cold show {ms(last['show_qdgraph'])} / {ms(last.get('show_qdgraph_cpu'))} cpu, raw {ms(last['show_raw'])} "
                f"(target ≤ 300 ms: {verdict(last['show_qdgraph'], last.get('show_qdgraph_cpu'), 0.3)})",
